@@ -1,0 +1,4 @@
+export const agilicusArgs = {};
+
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface AgilicusResults {}

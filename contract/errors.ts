@@ -1,0 +1,43 @@
+/** Error codes that cross the IPC boundary inside a failed envelope. */
+export const providerErrorCodes = [
+  'auth_failed',
+  'auth_expired',
+  'forbidden',
+  'not_found',
+  'conflict',
+  'validation',
+  'rate_limited',
+  'server',
+  'network',
+  'timeout',
+  'invalid_response',
+  'too_large',
+  'cancelled',
+] as const;
+
+export const appErrorCodes = [
+  'invalid_args',
+  'unknown_channel',
+  'not_allowed',
+  'keychain_unavailable',
+  'storage_corrupt',
+  'io_error',
+  'internal',
+] as const;
+
+export type ProviderErrorCode = (typeof providerErrorCodes)[number];
+export type AppErrorCode = (typeof appErrorCodes)[number];
+export type ErrorCode = ProviderErrorCode | AppErrorCode;
+
+export interface ErrorInfo {
+  code: ErrorCode;
+  /** Human-readable, safe to show: never contains a secret. */
+  message: string;
+  /** The provider's own error code and message, when the provider sent one. */
+  providerCode?: string;
+  providerMessage?: string;
+  /** Field-level problems for `invalid_args`. */
+  issues?: { path: string; message: string }[];
+}
+
+export type Envelope<T> = { ok: true; value: T } | { ok: false; error: ErrorInfo };

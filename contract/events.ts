@@ -1,0 +1,16 @@
+/** Events pushed from the main process to the renderer. */
+export interface Events {
+  /** Progress of a long task (download, export, sync); `total` is unknown for streams without a length. */
+  'task.progress': { taskId: string; label: string; done: number; total?: number; state: 'running' | 'done' | 'failed' | 'cancelled' };
+  /** Something the user should know that is not the answer to a call. */
+  'app.notice': { level: 'info' | 'warning' | 'error'; message: string };
+}
+
+export type EventName = keyof Events;
+
+export interface EventMessage<E extends EventName = EventName> {
+  event: E;
+  payload: Events[E];
+}
+
+export const eventNames = ['task.progress', 'app.notice'] as const satisfies readonly EventName[];

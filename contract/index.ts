@@ -1,0 +1,38 @@
+import type { z } from 'zod';
+import type { Envelope } from './errors';
+import type { EventName, Events } from './events';
+import { appArgs, type AppResults } from './channels/app';
+import { agilicusArgs, type AgilicusResults } from './channels/agilicus';
+import { soracomArgs, type SoracomResults } from './channels/soracom';
+import { spatialflowArgs, type SpatialFlowResults } from './channels/spatialflow';
+
+/** Run-time argument schemas for every channel; the main process validates every call with these. */
+export const argSchemas = {
+  ...appArgs,
+  ...spatialflowArgs,
+  ...agilicusArgs,
+  ...soracomArgs,
+};
+
+/** What each channel answers with. */
+export interface Results extends AppResults, SpatialFlowResults, AgilicusResults, SoracomResults {}
+
+export type Channel = keyof typeof argSchemas & keyof Results;
+export type ArgsIn<C extends Channel> = z.input<(typeof argSchemas)[C]>;
+export type ArgsOut<C extends Channel> = z.output<(typeof argSchemas)[C]>;
+export type Result<C extends Channel> = Results[C];
+
+// Every channel has both a schema and a result type.
+type MissingResult = Exclude<keyof typeof argSchemas, keyof Results>;
+type MissingSchema = Exclude<keyof Results, keyof typeof argSchemas>;
+const contractIsComplete: [MissingResult, MissingSchema] extends [never, never] ? true : false = true;
+void contractIsComplete;
+
+/** The API the preload exposes as `window.billing`. */
+export interface BillingApi {
+  invoke<C extends Channel>(channel: C, args: ArgsIn<C>): Promise<Envelope<Result<C>>>;
+  on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void;
+}
+
+export type { Envelope, ErrorInfo, ErrorCode } from './errors';
+export type { Events, EventName, EventMessage } from './events';

@@ -1,0 +1,82 @@
+import type { z } from 'zod';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+export interface ApiRequest {
+  method: HttpMethod;
+  /** Path below the account's base URL, e.g. `/bills/202401`; path segments already encoded. */
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  /** Serialised as JSON when present (a bare string is sent as a JSON string). */
+  body?: unknown;
+  signal?: AbortSignal;
+  /** Skip auth headers (login endpoints). */
+  anonymous?: boolean;
+}
+
+/** How a provider authenticates: supplies headers and renews them once when the server says they expired. */
+export interface AuthStrategy {
+  /** Headers for the account's own API origin. Called before every attempt. */
+  headers(signal?: AbortSignal): Promise<Record<string, string>>;
+  /**
+   * Called at most once per request after a response the provider uses for an
+   * expired token. Renews the credentials (refresh, or log in again) or throws
+   * an AppError `auth_failed`.
+   */
+  renew(signal?: AbortSignal): Promise<void>;
+}
+
+/** Reads a provider's error body into its own code and message. */
+export type ProviderErrorParser = (
+  status: number,
+  body: unknown,
+) => { providerCode?: string; providerMessage?: string; expiredToken?: boolean };
+
+export interface RetryPolicy {
+  /** Total attempts for an idempotent GET, first one included. */
+  attempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export interface HttpClientOptions {
+  /** https URL, or http only for a loopback host. */
+  baseUrl: string;
+  provider: string;
+  auth?: AuthStrategy;
+  parseError: ProviderErrorParser;
+  connectTimeoutMs?: number;
+  totalTimeoutMs?: number;
+  retry?: RetryPolicy;
+  /** Largest response body accepted, in bytes. */
+  maxResponseBytes?: number;
+}
+
+export interface DownloadProgress {
+  receivedBytes: number;
+  totalBytes?: number;
+}
+
+export interface DownloadResult {
+  bytes: Uint8Array;
+  contentType?: string;
+  /** File name from Content-Disposition, unsanitised. */
+  suggestedName?: string;
+  finalUrl: string;
+}
+
+export interface HttpClient {
+  /** Sends the request, validates the JSON response with `schema`, returns the parsed value. */
+  json<S extends z.ZodType>(req: ApiRequest, schema: S): Promise<z.output<S>>;
+  /** For 204 / empty / free-form bodies the app does not use: returns the parsed JSON or undefined. */
+  send(req: ApiRequest): Promise<unknown>;
+  /**
+   * GETs an absolute URL. Credentials are attached only when the URL's origin is
+   * the account's API origin; redirects are followed by hand and never carry
+   * auth or custom headers to another origin.
+   */
+  download(
+    url: string,
+    opts?: { signal?: AbortSignal; onProgress?: (p: DownloadProgress) => void; maxBytes?: number },
+  ): Promise<DownloadResult>;
+}

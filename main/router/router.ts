@@ -1,0 +1,53 @@
+import { argSchemas, type Channel } from '../../contract';
+import type { Envelope } from '../../contract/errors';
+import { AppError } from '../http/errors';
+import type { Handler, ServiceContext } from './types';
+
+export type HandlerMap = { [C in Channel]: Handler<C> };
+
+export interface Router {
+  /** Validates `rawArgs` for `channel`, runs its handler, and always resolves to an envelope. */
+  handle(channel: unknown, rawArgs: unknown): Promise<Envelope<unknown>>;
+}
+
+export interface RouterOptions {
+  /** Called with unexpected errors; the renderer only ever sees a generic message for these. */
+  onInternalError?: (channel: string, error: unknown) => void;
+}
+
+function isChannel(name: unknown): name is Channel {
+  return typeof name === 'string' && Object.hasOwn(argSchemas, name);
+}
+
+export function createRouter(handlers: HandlerMap, ctx: ServiceContext, opts: RouterOptions = {}): Router {
+  return {
+    async handle(channel, rawArgs) {
+      if (!isChannel(channel)) {
+        return fail(new AppError('unknown_channel', `There is no channel named ${JSON.stringify(String(channel).slice(0, 80))}.`));
+      }
+      const parsed = argSchemas[channel].safeParse(rawArgs === undefined ? {} : rawArgs);
+      if (!parsed.success) {
+        const issues = parsed.error.issues.slice(0, 20).map((i) => ({
+          path: i.path.map(String).join('.') || '(arguments)',
+          message: i.message,
+        }));
+        const first = issues[0];
+        const summary = first ? `${first.path}: ${first.message}` : 'arguments do not match';
+        return fail(new AppError('invalid_args', `Invalid arguments for ${channel}: ${summary}`, { issues }));
+      }
+      try {
+        const handler = handlers[channel] as (args: unknown, ctx: ServiceContext) => Promise<unknown>;
+        const value = await handler(parsed.data, ctx);
+        return { ok: true, value };
+      } catch (error) {
+        if (error instanceof AppError) return fail(error);
+        opts.onInternalError?.(channel, error);
+        return fail(new AppError('internal', 'Something went wrong inside Billfold. The details were written to the log.'));
+      }
+    },
+  };
+}
+
+function fail(error: AppError): Envelope<never> {
+  return { ok: false, error: error.toInfo() };
+}

@@ -1,0 +1,19 @@
+import type { HandlerTable } from '../router/types';
+import type { Platform } from '../platform';
+import { AppError } from '../http/errors';
+import { isAllowedExternalUrl } from '../security/external-links';
+
+export function createAppHandlers(platform: Platform): HandlerTable<'app.info' | 'app.openExternal' | 'accounts.list'> {
+  return {
+    'app.info': () =>
+      Promise.resolve({ name: 'Billfold', version: platform.version, shell: platform.shell, platform: process.platform }),
+    'app.openExternal': async ({ url }) => {
+      if (!isAllowedExternalUrl(url)) {
+        throw new AppError('not_allowed', 'Billfold only opens https links to the providers’ own sites.');
+      }
+      await platform.openExternal(url);
+      return { opened: true };
+    },
+    'accounts.list': () => Promise.resolve([]),
+  };
+}

@@ -1,0 +1,23 @@
+import type { ArgsIn, BillingApi, Channel, ErrorInfo, Result } from '../../../contract';
+
+declare global {
+  interface Window {
+    billing: BillingApi;
+  }
+}
+
+/** Thrown by `call` so components can show the code and the message. */
+export class CallError extends Error {
+  readonly info: ErrorInfo;
+  constructor(info: ErrorInfo) {
+    super(info.message);
+    this.info = info;
+  }
+}
+
+/** Calls the main process and unwraps the envelope. */
+export async function call<C extends Channel>(channel: C, args: ArgsIn<C>): Promise<Result<C>> {
+  const reply = await window.billing.invoke(channel, args);
+  if (!reply.ok) throw new CallError(reply.error);
+  return reply.value;
+}

@@ -1,0 +1,46 @@
+/**
+ * `window.billing` for a renderer served by the harness: the preload's own client factory
+ * over HTTP and server-sent events. Playwright injects it before the page's scripts run;
+ * in `npm run web` the harness adds it to the page and the token comes in the URL fragment.
+ */
+import { createBillingClient, type Transport } from '../../preload/client';
+
+declare global {
+  interface Window {
+    __billfoldHarness?: { token: string };
+  }
+}
+
+const storageKey = 'billfold-harness-token';
+
+function findToken(): string | undefined {
+  if (window.__billfoldHarness) return window.__billfoldHarness.token;
+  const fromHash = new URLSearchParams(location.hash.slice(1)).get('token');
+  if (fromHash) {
+    sessionStorage.setItem(storageKey, fromHash);
+    history.replaceState(null, '', location.pathname + location.search);
+    return fromHash;
+  }
+  return sessionStorage.getItem(storageKey) ?? undefined;
+}
+
+const token = findToken() ?? '';
+
+const transport: Transport = {
+  async invoke(channel, args) {
+    const res = await fetch(`/rpc/${encodeURIComponent(channel)}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Billfold-Token': token },
+      body: args === undefined ? '' : JSON.stringify(args),
+    });
+    if (!res.ok) throw new Error(`Harness answered ${res.status}`);
+    return res.json();
+  },
+  subscribe(onMessage) {
+    const source = new EventSource(`/events?token=${encodeURIComponent(token)}`);
+    source.onmessage = (event: MessageEvent<string>) => onMessage(JSON.parse(event.data));
+    return () => source.close();
+  },
+};
+
+Object.defineProperty(window, 'billing', { value: Object.freeze(createBillingClient(transport)), writable: false, configurable: false });

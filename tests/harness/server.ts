@@ -1,0 +1,175 @@
+/**
+ * The web bridge: runs the same services and router as the Electron main process, serves the
+ * built renderer on 127.0.0.1, and carries the channels over HTTP and the events over
+ * server-sent events, behind a random per-run token. Playwright drives Chromium against it;
+ * `npm run web` starts it for trying the UI in a browser.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import fs from 'node:fs/promises';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import type { EventMessage } from '../../contract/events';
+import { createMainServices } from '../../main/compose';
+import { contentSecurityPolicy } from '../../main/security/csp';
+import { mimeTypeFor } from '../../main/security/app-origin';
+
+interface HarnessOptions {
+  web: boolean;
+  port: number;
+  distDir: string;
+  userDataDir: string;
+  documentsDir: string;
+}
+
+const maxBodyBytes = 1024 * 1024;
+
+function parseOptions(argv: string[]): HarnessOptions {
+  const value = (name: string) => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const distDir = path.resolve(value('--dist') ?? path.join(__dirname, '..'));
+  const userDataDir = path.resolve(value('--user-data') ?? path.join(os.tmpdir(), `billfold-harness-${process.pid}`));
+  return {
+    web: argv.includes('--web'),
+    port: Number(value('--port') ?? 0),
+    distDir,
+    userDataDir,
+    documentsDir: path.resolve(value('--documents') ?? path.join(userDataDir, 'Documents')),
+  };
+}
+
+function tokenMatches(expected: string, given: string | null | undefined): boolean {
+  if (!given) return false;
+  const a = Buffer.from(expected);
+  const b = Buffer.from(given);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+async function readBody(req: http.IncomingMessage): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buf = chunk as Buffer;
+    size += buf.length;
+    if (size > maxBodyBytes) return undefined;
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function send(res: http.ServerResponse, status: number, body: string | Buffer, type: string, extra: Record<string, string> = {}) {
+  res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', ...extra });
+  res.end(body);
+}
+
+async function main() {
+  const opts = parseOptions(process.argv.slice(2));
+  await fs.mkdir(opts.documentsDir, { recursive: true });
+  const token = randomBytes(24).toString('base64url');
+  const rendererDir = path.join(opts.distDir, 'renderer');
+  const bridgeFile = path.join(opts.distDir, 'harness-bridge', 'bridge.js');
+  const eventClients = new Set<http.ServerResponse>();
+  const openedUrls: string[] = [];
+
+  const services = createMainServices({
+    platform: {
+      shell: 'web',
+      version: process.env['npm_package_version'] ?? '0.0.0-harness',
+      userDataDir: opts.userDataDir,
+      documentsDir: opts.documentsDir,
+      openExternal: (url) => {
+        openedUrls.push(url);
+        return Promise.resolve();
+      },
+    },
+    emit: (message: EventMessage) => {
+      const frame = `data: ${JSON.stringify(message)}\n\n`;
+      for (const client of eventClients) client.write(frame);
+    },
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
+
+  const server = http.createServer((req, res) => {
+    void (async () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      // A page on another origin (or a rebinding DNS name) must not reach the channels.
+      if (req.headers.host !== `127.0.0.1:${port}`) return send(res, 421, 'Wrong host', 'text/plain');
+      const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
+
+      if (url.pathname.startsWith('/rpc/')) {
+        if (req.method !== 'POST') return send(res, 405, 'POST only', 'text/plain');
+        if (!tokenMatches(token, req.headers['x-billfold-token'] as string | undefined)) return send(res, 403, 'Bad token', 'text/plain');
+        const channel = decodeURIComponent(url.pathname.slice('/rpc/'.length));
+        const raw = await readBody(req);
+        let args: unknown;
+        try {
+          args = raw === undefined || raw === '' ? undefined : JSON.parse(raw);
+        } catch {
+          args = Symbol('malformed');
+        }
+        const envelope =
+          raw === undefined
+            ? { ok: false, error: { code: 'invalid_args', message: 'The request body is too large.' } }
+            : typeof args === 'symbol'
+              ? { ok: false, error: { code: 'invalid_args', message: `Invalid arguments for ${channel}: the body is not JSON.` } }
+              : await services.router.handle(channel, args);
+        return send(res, 200, JSON.stringify(envelope), 'application/json');
+      }
+
+      if (url.pathname === '/events') {
+        if (!tokenMatches(token, url.searchParams.get('token'))) return send(res, 403, 'Bad token', 'text/plain');
+        res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
+        res.write(': connected\n\n');
+        eventClients.add(res);
+        req.on('close', () => eventClients.delete(res));
+        return;
+      }
+
+      if (url.pathname === '/__harness/opened-urls') {
+        if (!tokenMatches(token, req.headers['x-billfold-token'] as string | undefined)) return send(res, 403, 'Bad token', 'text/plain');
+        return send(res, 200, JSON.stringify(openedUrls), 'application/json');
+      }
+
+      if (opts.web && url.pathname === '/__bridge.js') {
+        return send(res, 200, await fs.readFile(bridgeFile), 'text/javascript; charset=utf-8');
+      }
+
+      const relative = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname).replace(/^\/+/, '');
+      const file = path.resolve(rendererDir, relative);
+      if (!file.startsWith(rendererDir + path.sep)) return send(res, 404, 'Not found', 'text/plain');
+      try {
+        let body = await fs.readFile(file);
+        if (opts.web && relative === 'index.html') {
+          body = Buffer.from(body.toString('utf8').replace('<head>', '<head>\n    <script src="/__bridge.js"></script>'));
+        }
+        return send(res, 200, body, mimeTypeFor(file), { 'Content-Security-Policy': contentSecurityPolicy });
+      } catch {
+        return send(res, 404, 'Not found', 'text/plain');
+      }
+    })().catch((error: unknown) => {
+      process.stderr.write(`[harness] ${String(error)}\n`);
+      if (!res.headersSent) send(res, 500, 'Harness error', 'text/plain');
+    });
+  });
+
+  server.listen(opts.port, '127.0.0.1', () => {
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const url = `http://127.0.0.1:${port}`;
+    process.stdout.write(`${JSON.stringify({ url, token, userDataDir: opts.userDataDir, documentsDir: opts.documentsDir })}\n`);
+    if (opts.web) process.stdout.write(`\nBillfold is running in your browser at:\n  ${url}/#token=${token}\n\nPress Ctrl+C to stop.\n`);
+  });
+
+  const stop = () => {
+    for (const client of eventClients) client.end();
+    server.close(() => process.exit(0));
+    server.closeAllConnections();
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+void main();
