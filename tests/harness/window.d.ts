@@ -1,0 +1,7 @@
+import type { BillingApi } from '../../contract';
+
+declare global {
+  interface Window {
+    billing: BillingApi;
+  }
+}
