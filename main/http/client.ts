@@ -1,0 +1,440 @@
+import type { z } from 'zod';
+import type { ErrorCode } from '../../contract/errors';
+import { AppError } from './errors';
+import type {
+  ApiRequest,
+  DownloadProgress,
+  DownloadResult,
+  HttpClient,
+  HttpClientOptions,
+  HttpMethod,
+  RetryPolicy,
+} from './types';
+
+const MiB = 1024 * 1024;
+const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 300, maxDelayMs: 8000 };
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+const DEFAULT_TOTAL_TIMEOUT_MS = 60_000;
+const DEFAULT_JSON_MAX_BYTES = 20 * MiB;
+const DEFAULT_DOWNLOAD_MAX_BYTES = 200 * MiB;
+const ERROR_BODY_MAX_BYTES = MiB;
+const MAX_REDIRECTS = 5;
+
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.toLowerCase();
+  if (h === 'localhost' || h === '[::1]' || h === '::1') return true;
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+/** https anywhere, http only on a loopback host; anything else throws AppError 'validation'. */
+export function assertSafeUrl(url: URL): void {
+  if (url.protocol === 'https:') return;
+  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return;
+  throw new AppError('validation', `Refusing to connect to ${url.protocol}//${url.host}: only https (or http on this computer) is allowed.`);
+}
+
+function parseUrl(raw: string): URL {
+  try {
+    return new URL(raw);
+  } catch {
+    throw new AppError('validation', 'The address is not a valid URL.');
+  }
+}
+
+/** Retry-After in ms (delta-seconds or an HTTP date); undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (value === null) return undefined;
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  const at = Date.parse(v);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, at - now);
+}
+
+/** File name from a Content-Disposition header, preferring `filename*` (RFC 5987); not sanitised. */
+export function parseContentDisposition(value: string | null): string | undefined {
+  if (value === null) return undefined;
+  const star = /filename\*\s*=\s*([^']*)'[^']*'([^;]+)/i.exec(value);
+  if (star) {
+    const charset = (star[1] ?? '').trim().toLowerCase();
+    const encoded = (star[2] ?? '').trim().replace(/^"(.*)"$/, '$1');
+    try {
+      if (charset === 'utf-8' || charset === '') return decodeURIComponent(encoded);
+      if (charset === 'iso-8859-1') {
+        return encoded.replace(/%([0-9a-f]{2})/gi, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+      }
+    } catch {
+      // malformed percent-encoding: fall back to the plain parameter
+    }
+  }
+  const quoted = /(?:^|;)\s*filename\s*=\s*"((?:[^"\\]|\\.)*)"/i.exec(value);
+  if (quoted) return (quoted[1] ?? '').replace(/\\(.)/g, '$1');
+  const token = /(?:^|;)\s*filename\s*=\s*([^;\s]+)/i.exec(value);
+  return token ? token[1] : undefined;
+}
+
+function backoffDelay(policy: RetryPolicy, attempt: number): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+  return Math.random() * ceiling;
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(cancelledError());
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(cancelledError());
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function formatDuration(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`;
+}
+
+function cancelledError(): AppError {
+  return new AppError('cancelled', 'The request was cancelled.');
+}
+
+interface RawResponse {
+  status: number;
+  headers: Headers;
+  bytes: Uint8Array;
+  url: URL;
+}
+
+interface AttemptOptions {
+  method: HttpMethod;
+  headers: Record<string, string>;
+  body?: string;
+  signal: AbortSignal | undefined;
+  maxBytes: number;
+  onProgress?: (p: DownloadProgress) => void;
+}
+
+function tryParseJson(bytes: Uint8Array): { ok: true; value: unknown } | { ok: false } {
+  const text = new TextDecoder().decode(bytes);
+  if (text.trim() === '') return { ok: true, value: undefined };
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch {
+    return { ok: false };
+  }
+}
+
+function concat(chunks: Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.byteLength;
+  }
+  return out;
+}
+
+function formatIssuePath(path: readonly PropertyKey[]): string {
+  return path.length === 0 ? '(root)' : path.map((p) => String(p)).join('.');
+}
+
+export function createHttpClient(opts: HttpClientOptions): HttpClient {
+  const base = parseUrl(opts.baseUrl);
+  assertSafeUrl(base);
+  const baseHref = base.href.replace(/\/+$/, '');
+  const provider = opts.provider;
+  const retry = opts.retry ?? DEFAULT_RETRY;
+  const connectTimeoutMs = opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const totalTimeoutMs = opts.totalTimeoutMs ?? DEFAULT_TOTAL_TIMEOUT_MS;
+  const jsonMaxBytes = opts.maxResponseBytes ?? DEFAULT_JSON_MAX_BYTES;
+
+  function buildUrl(req: ApiRequest): URL {
+    const path = req.path.startsWith('/') ? req.path : `/${req.path}`;
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(req.query ?? {})) {
+      if (v !== undefined) params.append(k, String(v));
+    }
+    const qs = params.toString();
+    const url = parseUrl(baseHref + path + (qs === '' ? '' : `?${qs}`));
+    if (url.origin !== base.origin) {
+      throw new AppError('validation', 'The request path leaves the account API address.');
+    }
+    return url;
+  }
+
+  async function readBody(
+    res: Response,
+    maxBytes: number,
+    truncateAtMax: boolean,
+    onProgress?: (p: DownloadProgress) => void,
+  ): Promise<Uint8Array> {
+    const lengthHeader = res.headers.get('content-length');
+    const declared = lengthHeader !== null && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : undefined;
+    if (!truncateAtMax && declared !== undefined && declared > maxBytes) {
+      await res.body?.cancel().catch(() => undefined);
+      throw tooLarge(maxBytes);
+    }
+    if (res.body === null) return new Uint8Array();
+    const reader = res.body.getReader();
+    const chunks: Uint8Array[] = [];
+    let received = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      received += value.byteLength;
+      if (received > maxBytes) {
+        await reader.cancel().catch(() => undefined);
+        if (truncateAtMax) {
+          chunks.push(value.subarray(0, value.byteLength - (received - maxBytes)));
+          return concat(chunks, maxBytes);
+        }
+        throw tooLarge(maxBytes);
+      }
+      chunks.push(value);
+      onProgress?.(declared === undefined ? { receivedBytes: received } : { receivedBytes: received, totalBytes: declared });
+    }
+    return concat(chunks, received);
+  }
+
+  function tooLarge(maxBytes: number): AppError {
+    return new AppError('too_large', `The response from ${provider} is larger than the ${Math.round(maxBytes / MiB)} MiB limit.`);
+  }
+
+  /** One HTTP exchange with connect and total timeouts; the body is read in full. */
+  async function attempt(url: URL, a: AttemptOptions): Promise<RawResponse> {
+    if (a.signal?.aborted) throw cancelledError();
+    const ac = new AbortController();
+    let why: 'cancel' | 'connect' | 'total' | undefined;
+    const onAbort = () => {
+      why ??= 'cancel';
+      ac.abort();
+    };
+    a.signal?.addEventListener('abort', onAbort, { once: true });
+    const totalTimer = setTimeout(() => {
+      why ??= 'total';
+      ac.abort();
+    }, totalTimeoutMs);
+    const connectTimer = setTimeout(() => {
+      why ??= 'connect';
+      ac.abort();
+    }, connectTimeoutMs);
+    let phase: 'headers' | 'body' = 'headers';
+    try {
+      const init: RequestInit = { method: a.method, headers: a.headers, redirect: 'manual', signal: ac.signal };
+      if (a.body !== undefined) init.body = a.body;
+      const res = await fetch(url, init);
+      clearTimeout(connectTimer);
+      phase = 'body';
+      let bytes: Uint8Array;
+      if (res.status >= 300 && res.status < 400) {
+        await res.body?.cancel().catch(() => undefined);
+        bytes = new Uint8Array();
+      } else if (res.status >= 200 && res.status < 300) {
+        bytes = await readBody(res, a.maxBytes, false, a.onProgress);
+      } else {
+        bytes = await readBody(res, ERROR_BODY_MAX_BYTES, true);
+      }
+      return { status: res.status, headers: res.headers, bytes, url };
+    } catch (e) {
+      if (e instanceof AppError) {
+        ac.abort();
+        throw e;
+      }
+      if (why === 'cancel') throw cancelledError();
+      if (why === 'connect') {
+        throw new AppError('timeout', `${provider} did not answer within ${formatDuration(connectTimeoutMs)}.`);
+      }
+      if (why === 'total') {
+        throw new AppError('timeout', `The request to ${provider} took longer than ${formatDuration(totalTimeoutMs)}.`);
+      }
+      if (phase === 'body') {
+        throw new AppError('invalid_response', `The response from ${provider} was cut off.`, { cause: e });
+      }
+      throw new AppError('network', `Could not connect to ${provider} (${url.host}). Check the network connection.`, {
+        cause: e,
+      });
+    } finally {
+      clearTimeout(connectTimer);
+      clearTimeout(totalTimer);
+      a.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** `attempt` plus retries for GET on network errors, 429 and 5xx. */
+  async function withRetries(url: URL, a: AttemptOptions, headers: () => Promise<Record<string, string>>): Promise<RawResponse> {
+    const attempts = a.method === 'GET' ? Math.max(1, retry.attempts) : 1;
+    for (let n = 1; ; n++) {
+      const last = n >= attempts;
+      let res: RawResponse;
+      try {
+        res = await attempt(url, { ...a, headers: await headers() });
+      } catch (e) {
+        if (last || !(e instanceof AppError) || e.code !== 'network') throw e;
+        await sleep(backoffDelay(retry, n), a.signal);
+        continue;
+      }
+      if (!last && (res.status === 429 || res.status >= 500)) {
+        const after = parseRetryAfter(res.headers.get('retry-after'));
+        const delay = after === undefined ? backoffDelay(retry, n) : Math.min(after, retry.maxDelayMs * 4);
+        await sleep(delay, a.signal);
+        continue;
+      }
+      return res;
+    }
+  }
+
+  function errorFor(res: RawResponse, renewFailed = false): AppError {
+    const parsed = tryParseJson(res.bytes);
+    const info = opts.parseError(res.status, parsed.ok ? parsed.value : undefined);
+    const extra: ConstructorParameters<typeof AppError>[2] = { status: res.status };
+    if (info.providerCode !== undefined) extra.providerCode = info.providerCode;
+    if (info.providerMessage !== undefined) extra.providerMessage = info.providerMessage;
+    const s = res.status;
+    let code: ErrorCode;
+    let message: string;
+    if (s === 401) {
+      if (info.expiredToken && !renewFailed) {
+        code = 'auth_expired';
+        message = `The ${provider} session has expired. Sign in again.`;
+      } else {
+        code = 'auth_failed';
+        message = `${provider} did not accept the credentials.`;
+      }
+    } else if (s === 403) {
+      code = 'forbidden';
+      message = `${provider} refused access to this resource.`;
+    } else if (s === 404) {
+      code = 'not_found';
+      message = `${provider} could not find the requested item.`;
+    } else if (s === 409) {
+      code = 'conflict';
+      message = `${provider} reported a conflict with the current state.`;
+    } else if (s === 429) {
+      code = 'rate_limited';
+      message = `${provider} is limiting requests. Try again later.`;
+      const after = parseRetryAfter(res.headers.get('retry-after'));
+      if (after !== undefined) extra.retryAfterMs = after;
+    } else if (s >= 500) {
+      code = 'server';
+      message = `${provider} had a server problem (HTTP ${s}).`;
+    } else if (s >= 300 && s < 400) {
+      code = 'invalid_response';
+      message = `${provider} answered with an unexpected redirect (HTTP ${s}).`;
+    } else {
+      code = 'validation';
+      message = `${provider} rejected the request (HTTP ${s}).`;
+    }
+    return new AppError(code, message, extra);
+  }
+
+  /** Sends an API request, renewing credentials once on an expired-token 401. Returns a 2xx response. */
+  async function execute(req: ApiRequest): Promise<RawResponse> {
+    const url = buildUrl(req);
+    const fixed: Record<string, string> = { Accept: 'application/json' };
+    const a: AttemptOptions = { method: req.method, headers: fixed, signal: req.signal, maxBytes: jsonMaxBytes };
+    if (req.body !== undefined) {
+      a.body = JSON.stringify(req.body);
+      fixed['Content-Type'] = 'application/json';
+    }
+    const auth = req.anonymous ? undefined : opts.auth;
+    const headers = async () => ({ ...fixed, ...(auth ? await auth.headers(req.signal) : {}) });
+    let res = await withRetries(url, a, headers);
+    if (res.status === 401 && auth) {
+      const first = errorFor(res);
+      if (first.code !== 'auth_expired') throw first;
+      await renew(auth, req.signal);
+      res = await withRetries(url, a, headers);
+      if (res.status === 401) throw errorFor(res, true);
+    }
+    if (res.status < 200 || res.status >= 300) throw errorFor(res);
+    return res;
+  }
+
+  async function renew(auth: NonNullable<HttpClientOptions['auth']>, signal: AbortSignal | undefined): Promise<void> {
+    try {
+      await auth.renew(signal);
+    } catch (e) {
+      if (e instanceof AppError) throw e;
+      throw new AppError('auth_failed', `Could not renew the ${provider} session. Sign in again.`, { cause: e });
+    }
+  }
+
+  function parseJsonBody(res: RawResponse): unknown {
+    const parsed = tryParseJson(res.bytes);
+    if (!parsed.ok) throw new AppError('invalid_response', `${provider} sent a response that is not valid JSON.`);
+    return parsed.value;
+  }
+
+  return {
+    async json<S extends z.ZodType>(req: ApiRequest, schema: S): Promise<z.output<S>> {
+      const value = parseJsonBody(await execute(req));
+      const result = schema.safeParse(value);
+      if (result.success) return result.data;
+      const issues = result.error.issues.map((i) => ({ path: formatIssuePath(i.path), message: i.message }));
+      const summary = issues
+        .slice(0, 5)
+        .map((i) => `${i.path}: ${i.message}`)
+        .join('; ');
+      const more = issues.length > 5 ? ` (and ${issues.length - 5} more)` : '';
+      throw new AppError('invalid_response', `${provider} sent data in an unexpected shape: ${summary}${more}.`, { issues });
+    },
+
+    async send(req: ApiRequest): Promise<unknown> {
+      const res = await execute(req);
+      const parsed = tryParseJson(res.bytes);
+      return parsed.ok ? parsed.value : undefined;
+    },
+
+    async download(rawUrl, dlOpts = {}): Promise<DownloadResult> {
+      const signal = dlOpts.signal;
+      const maxBytes = dlOpts.maxBytes ?? DEFAULT_DOWNLOAD_MAX_BYTES;
+      let url = parseUrl(rawUrl);
+      // Once a redirect leaves the API origin, credentials never come back, even if a later hop returns.
+      let leftOrigin = false;
+      let renewed = false;
+      for (let hop = 0; ; hop++) {
+        assertSafeUrl(url);
+        if (url.origin !== base.origin) leftOrigin = true;
+        const auth = leftOrigin ? undefined : opts.auth;
+        const a: AttemptOptions = { method: 'GET', headers: {}, signal, maxBytes };
+        if (dlOpts.onProgress) a.onProgress = dlOpts.onProgress;
+        const headers = async () => (auth ? { ...(await auth.headers(signal)) } : {});
+        const res = await withRetries(url, a, headers);
+        if (res.status >= 300 && res.status < 400 && res.status !== 304) {
+          const location = res.headers.get('location');
+          if (location === null) throw errorFor(res);
+          if (hop >= MAX_REDIRECTS) {
+            throw new AppError('invalid_response', `The download from ${provider} redirected too many times.`);
+          }
+          try {
+            url = new URL(location, url);
+          } catch {
+            throw new AppError('invalid_response', `The download from ${provider} redirected to an invalid address.`);
+          }
+          continue;
+        }
+        if (res.status === 401 && auth && !renewed) {
+          const err = errorFor(res);
+          if (err.code !== 'auth_expired') throw err;
+          await renew(auth, signal);
+          renewed = true;
+          hop--;
+          continue;
+        }
+        if (res.status < 200 || res.status >= 300) throw errorFor(res, renewed);
+        const result: DownloadResult = { bytes: res.bytes, finalUrl: url.href };
+        const type = res.headers.get('content-type');
+        if (type !== null) result.contentType = type;
+        const name = parseContentDisposition(res.headers.get('content-disposition'));
+        if (name !== undefined) result.suggestedName = name;
+        return result;
+      }
+    },
+  };
+}
