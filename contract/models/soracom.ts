@@ -1,0 +1,74 @@
+import type { Money } from '../money';
+
+/** Known values of `MonthlyBill.paymentStatus`; a value the app does not know yet is kept as sent. */
+export type SoracomPaymentStatus =
+  | 'lessThanMinimumCharge'
+  | 'paying'
+  | 'paid'
+  | 'fail'
+  | 'refunding'
+  | 'refunded'
+  | 'refund_fail'
+  | 'delegating_to_third_party'
+  | 'delegated_to_third_party'
+  | 'charging'
+  | 'canceling'
+  | 'cancelled'
+  | 'cancel_failed'
+  | (string & {});
+
+/** `temporary`: still being aggregated (current month); `closed`: final. Unknown values kept as sent. */
+export type SoracomBillState = 'temporary' | 'closed' | (string & {});
+
+export interface SoracomMonthlyBill {
+  /** yyyyMM, as the API and the `soracom.*` channels use it. */
+  yearMonth: string;
+  /** After free tiers and discounts, tax included. */
+  amount: Money;
+  appliedCouponAmount?: Money;
+  state?: SoracomBillState;
+  paymentStatus?: SoracomPaymentStatus;
+  paymentTransactionId?: string;
+}
+
+export interface SoracomBillingHistory {
+  /** Newest first; at most the last 18 months. */
+  bills: SoracomMonthlyBill[];
+}
+
+export interface SoracomDailyBill {
+  /** yyyy-MM-dd */
+  date: string;
+  amount: Money;
+}
+
+export interface SoracomDailyBills {
+  /** yyyyMM */
+  yearMonth: string;
+  /** Newest first. Charges billed monthly are not included, so the sum is usually below the month's amount. */
+  days: SoracomDailyBill[];
+  /** Sum of `days` per currency. */
+  totals: Money[];
+}
+
+export interface SoracomLatestBill {
+  /** Preliminary amount for the current month. */
+  amount: Money;
+  /** As sent (yyyyMMddHHmmss in the spec). */
+  lastEvaluatedTime?: string;
+  /** `lastEvaluatedTime` as an ISO string, read as UTC (the API gives no zone); absent when unreadable. */
+  lastEvaluatedAt?: string;
+}
+
+/**
+ * A finished detailed-billing CSV export. The bytes stay in the main process (they can be many
+ * megabytes); `exportedFileId` is the handle other services use to reach them.
+ */
+export interface SoracomExportResult {
+  exportedFileId: string;
+  /** The signed download URL, which expires; shown for reference only. */
+  url: string;
+  byteLength: number;
+  /** Data rows in the CSV (header excluded). */
+  rows?: number;
+}

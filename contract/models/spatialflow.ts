@@ -1,0 +1,120 @@
+import type { Money } from '../money';
+
+/** Normalised SpatialFlow shapes the renderer shows. Dates are ISO 8601 strings (UTC). */
+
+export type SpatialFlowInvoiceStatus = 'draft' | 'open' | 'paid' | 'uncollectible' | 'void' | (string & {});
+
+export interface SpatialFlowInvoiceLine {
+  description: string;
+  quantity: number;
+  unitAmount: Money;
+  amount: Money;
+}
+
+export interface SpatialFlowInvoice {
+  id: string;
+  number: string;
+  status: SpatialFlowInvoiceStatus;
+  amountDue: Money;
+  amountPaid: Money;
+  periodStart: string;
+  periodEnd: string;
+  createdAt: string;
+  /** The provider hosts a PDF for this invoice. */
+  hasPdf: boolean;
+  lines: SpatialFlowInvoiceLine[];
+}
+
+export interface SpatialFlowInvoicePage {
+  invoices: SpatialFlowInvoice[];
+  hasMore: boolean;
+  /** Pass as `startingAfter` to get the next page; absent on the last page. */
+  nextCursor?: string;
+}
+
+export interface SpatialFlowInvoiceDownload {
+  invoiceId: string;
+  /** Signed link on the provider's file host; carries no account credentials. */
+  url: string;
+  /** A safe default name for saving, e.g. `SpatialFlow-SF-1A2B-0042.pdf`. */
+  fileName: string;
+}
+
+export type SpatialFlowCardBrand = 'visa' | 'mastercard' | 'amex' | 'discover' | (string & {});
+
+export interface SpatialFlowPaymentMethod {
+  id: string;
+  /** `card` for cards; other Stripe types are kept as sent. */
+  type: string;
+  brand?: SpatialFlowCardBrand;
+  last4: string;
+  /** `MM/YYYY` when the provider sent an expiry. */
+  expiry?: string;
+  /** True when the expiry month is already over. */
+  expired: boolean;
+  isDefault: boolean;
+  createdAt: string;
+}
+
+export interface SpatialFlowPlanLimits {
+  /** -1 means unlimited, as the provider sends it. */
+  apiCalls: number;
+  geofences: number;
+  webhooksDelivered: number;
+  testPoints: number;
+  rateLimitPerHour: number;
+  devices?: number;
+  logRetentionDays?: number;
+  locationRetentionDays?: number;
+}
+
+export interface SpatialFlowPlan {
+  id: string;
+  name: string;
+  description: string;
+  /** Lowercase tier such as `free`, `pro`; empty when the provider did not send one. */
+  tier: string;
+  /** Price per billing interval. */
+  price: Money;
+  interval: 'month' | 'year' | (string & {});
+  priceMonthly?: Money;
+  priceYearly?: Money;
+  features: string[];
+  limits: SpatialFlowPlanLimits;
+  featured: boolean;
+}
+
+export type SpatialFlowSubscriptionStatus = 'active' | 'canceled' | 'past_due' | 'trialing' | (string & {});
+
+export interface SpatialFlowSubscription {
+  plan: SpatialFlowPlan;
+  status: SpatialFlowSubscriptionStatus;
+  currentPeriodStart?: string;
+  currentPeriodEnd?: string;
+  cancelAtPeriodEnd: boolean;
+  createdAt: string;
+  updatedAt?: string;
+}
+
+export interface SpatialFlowSubscriptionChange {
+  /** The provider's own confirmation text. */
+  message: string;
+  subscription: SpatialFlowSubscription;
+}
+
+export interface SpatialFlowPlanChangePreview {
+  currentPlan: SpatialFlowPlan;
+  newPlan: SpatialFlowPlan;
+  /** Net proration for the rest of the period; negative is a credit. */
+  proratedAmount: Money;
+  /** Charged to the default payment method when the change is made. */
+  immediateCharge: Money;
+  /** How much the next invoice goes up (negative: down). */
+  nextInvoiceChange: Money;
+  effectiveDate: string;
+}
+
+export interface SpatialFlowSetupIntent {
+  /** Confirmed client-side with Stripe; the resulting `pm_…` id goes to `addPaymentMethod`. */
+  clientSecret: string;
+}

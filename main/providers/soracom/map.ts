@@ -1,0 +1,76 @@
+import type { Money } from '../../../contract/money';
+import { fromDecimal, sumByCurrency } from '../../../contract/money';
+import type {
+  SoracomBillingHistory,
+  SoracomDailyBills,
+  SoracomLatestBill,
+  SoracomMonthlyBill,
+} from '../../../contract/models/soracom';
+import { AppError } from '../../http/errors';
+import type { BillingHistoryResponse, DailyBillResponse, LatestBill, MonthlyBill } from './schemas';
+
+/** Amounts are decimals in major units (old responses: integers); `currency` may be absent. */
+export function soracomMoney(amount: number, currency: string | undefined, defaultCurrency: string): Money {
+  try {
+    return fromDecimal(amount, currency ?? defaultCurrency);
+  } catch (e) {
+    throw new AppError('invalid_response', `Soracom sent an amount that cannot be read: ${amount} ${currency ?? defaultCurrency}.`, {
+      cause: e,
+    });
+  }
+}
+
+export function mapMonthlyBill(b: MonthlyBill, defaultCurrency: string): SoracomMonthlyBill {
+  const out: SoracomMonthlyBill = {
+    yearMonth: b.yearMonth,
+    amount: soracomMoney(b.amount, b.currency, defaultCurrency),
+  };
+  if (b.appliedCouponAmount !== undefined) {
+    out.appliedCouponAmount = soracomMoney(b.appliedCouponAmount, b.currency, defaultCurrency);
+  }
+  if (b.state !== undefined) out.state = b.state;
+  if (b.paymentStatus !== undefined) out.paymentStatus = b.paymentStatus;
+  if (b.paymentTransactionId !== undefined) out.paymentTransactionId = b.paymentTransactionId;
+  return out;
+}
+
+export function mapBillingHistory(r: BillingHistoryResponse, defaultCurrency: string): SoracomBillingHistory {
+  const bills = r.billList.map((b) => mapMonthlyBill(b, defaultCurrency));
+  bills.sort((a, b) => b.yearMonth.localeCompare(a.yearMonth));
+  return { bills };
+}
+
+/** yyyyMMdd -> yyyy-MM-dd */
+export function isoDate(yyyyMMdd: string): string {
+  return `${yyyyMMdd.slice(0, 4)}-${yyyyMMdd.slice(4, 6)}-${yyyyMMdd.slice(6, 8)}`;
+}
+
+export function mapDailyBills(yyyyMM: string, r: DailyBillResponse, defaultCurrency: string): SoracomDailyBills {
+  const days = r.billList.map((d) => ({ date: isoDate(d.date), amount: soracomMoney(d.amount, d.currency, defaultCurrency) }));
+  days.sort((a, b) => b.date.localeCompare(a.date));
+  return { yearMonth: yyyyMM, days, totals: sumByCurrency(days.map((d) => d.amount)) };
+}
+
+/** yyyyMMddHHmmss read as UTC (the API states no zone); undefined when it does not look like that. */
+export function lastEvaluatedIso(text: string): string | undefined {
+  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(text);
+  if (!m) return undefined;
+  const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as [number, number, number, number, number, number];
+  const t = Date.UTC(y, mo - 1, d, h, mi, s);
+  const back = new Date(t);
+  // Reject rolled-over values such as month 13 or hour 25.
+  if (back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d || back.getUTCHours() !== h || back.getUTCMinutes() !== mi) {
+    return undefined;
+  }
+  return back.toISOString();
+}
+
+export function mapLatestBill(r: LatestBill, defaultCurrency: string): SoracomLatestBill {
+  const out: SoracomLatestBill = { amount: soracomMoney(r.amount, r.currency, defaultCurrency) };
+  if (r.lastEvaluatedTime !== undefined) {
+    out.lastEvaluatedTime = r.lastEvaluatedTime;
+    const iso = lastEvaluatedIso(r.lastEvaluatedTime);
+    if (iso !== undefined) out.lastEvaluatedAt = iso;
+  }
+  return out;
+}

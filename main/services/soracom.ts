@@ -1,0 +1,156 @@
+import { randomUUID } from 'node:crypto';
+import type { SoracomResults } from '../../contract/channels/soracom';
+import type { SoracomExportResult } from '../../contract/models/soracom';
+import { AppError } from '../http/errors';
+import type { SoracomClient, WaitForExportOptions } from '../providers/soracom/client';
+import { mapBillingHistory, mapDailyBills, mapLatestBill, mapMonthlyBill } from '../providers/soracom/map';
+import type { HandlerTable, ServiceContext } from '../router/types';
+
+export interface DownloadedExport {
+  exportedFileId: string;
+  /** yyyyMM, or 'latest' for the current month's export. */
+  yyyyMM: string;
+  bytes: Uint8Array;
+  contentType?: string;
+  suggestedName?: string;
+}
+
+/*
+ * TEMPORARY: until the files service saves exports to disk, the bytes of a finished export are
+ * parked here (newest few only) and handed over once by `takeDownloadedExport`. The export
+ * result that crosses IPC carries only the id and the size.
+ */
+const MAX_PARKED_EXPORTS = 4;
+const parkedExports = new Map<string, DownloadedExport>();
+
+function parkExport(e: DownloadedExport): void {
+  parkedExports.delete(e.exportedFileId);
+  parkedExports.set(e.exportedFileId, e);
+  while (parkedExports.size > MAX_PARKED_EXPORTS) {
+    const oldest = parkedExports.keys().next().value;
+    if (oldest === undefined) break;
+    parkedExports.delete(oldest);
+  }
+}
+
+/** Hands over (and forgets) the bytes of a finished export. Temporary: see above. */
+export function takeDownloadedExport(exportedFileId: string): DownloadedExport | undefined {
+  const e = parkedExports.get(exportedFileId);
+  parkedExports.delete(exportedFileId);
+  return e;
+}
+
+/** Data rows of a CSV: line breaks outside quotes, minus the header, ignoring a final line break. */
+export function countCsvRows(bytes: Uint8Array): number {
+  let lines = 0;
+  let quoted = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i];
+    if (b === 0x22) quoted = !quoted;
+    else if (b === 0x0a && !quoted) lines += 1;
+  }
+  if (bytes.length > 0 && bytes[bytes.length - 1] !== 0x0a) lines += 1;
+  return Math.max(0, lines - 1);
+}
+
+function monthLabel(yyyyMM: string): string {
+  return yyyyMM === 'latest' ? 'current month' : `${yyyyMM.slice(0, 4)}-${yyyyMM.slice(4, 6)}`;
+}
+
+const PROGRESS_EVERY_MS = 100;
+
+/** Start, poll, download: the whole async export, reported as `task.progress`. */
+async function runExport(
+  client: SoracomClient,
+  ctx: ServiceContext,
+  yyyyMM: string,
+  taskId: string,
+  poll: ExportPollTiming,
+): Promise<SoracomExportResult> {
+  const label = `Soracom billing CSV (${monthLabel(yyyyMM)})`;
+  const progress = (what: string, done: number, total?: number) =>
+    ctx.events.emit('task.progress', {
+      taskId,
+      label: `${label}: ${what}`,
+      done,
+      ...(total === undefined ? {} : { total }),
+      state: 'running',
+    });
+  progress('requesting export', 0);
+  try {
+    const started = yyyyMM === 'latest' ? await client.exportLatestBilling({ mode: 'async' }) : await client.exportBilling(yyyyMM, { mode: 'async' });
+    let exportedFileId = started.exportedFileId;
+    let url = started.url;
+    if (exportedFileId === undefined) {
+      // A server that ignores export_mode=async answers like sync: the URL is already there.
+      if (url === undefined) throw new AppError('invalid_response', 'Soracom started the export but sent neither an id nor a URL.');
+      exportedFileId = `sync-${randomUUID()}`;
+    } else {
+      progress('being prepared by Soracom', 0);
+      ({ url } = await client.waitForExport(exportedFileId, {
+        ...poll,
+        onProgress: (p) => progress(p.status === 'exported' ? 'ready' : 'being prepared by Soracom', 0),
+      }));
+    }
+    let lastEmit = 0;
+    const file = await client.downloadExport(url, {
+      onProgress: (p) => {
+        const t = Date.now();
+        if (t - lastEmit < PROGRESS_EVERY_MS) return;
+        lastEmit = t;
+        progress('downloading', p.receivedBytes, p.totalBytes);
+      },
+    });
+    const byteLength = file.bytes.byteLength;
+    const parked: DownloadedExport = { exportedFileId, yyyyMM, bytes: file.bytes };
+    if (file.contentType !== undefined) parked.contentType = file.contentType;
+    if (file.suggestedName !== undefined) parked.suggestedName = file.suggestedName;
+    parkExport(parked);
+    ctx.events.emit('task.progress', { taskId, label: `${label}: downloaded`, done: byteLength, total: byteLength, state: 'done' });
+    return { exportedFileId, url, byteLength, rows: countCsvRows(file.bytes) };
+  } catch (e) {
+    const cancelled = e instanceof AppError && e.code === 'cancelled';
+    ctx.events.emit('task.progress', {
+      taskId,
+      label: `${label}: ${cancelled ? 'cancelled' : 'failed'}`,
+      done: 0,
+      state: cancelled ? 'cancelled' : 'failed',
+    });
+    throw e;
+  }
+}
+
+export type ExportPollTiming = Pick<WaitForExportOptions, 'pollIntervalMs' | 'maxPollIntervalMs' | 'timeoutMs'>;
+
+export function createSoracomHandlers(
+  resolveClient: (accountId: string) => Promise<SoracomClient>,
+  opts: { exportPoll?: ExportPollTiming } = {},
+): HandlerTable<keyof SoracomResults> {
+  const poll = opts.exportPoll ?? {};
+  return {
+    'soracom.getBillingHistory': async ({ accountId }) => {
+      const client = await resolveClient(accountId);
+      return mapBillingHistory(await client.getBillingHistory(), client.defaultCurrency);
+    },
+    'soracom.getBilling': async ({ accountId, yyyyMM }) => {
+      const client = await resolveClient(accountId);
+      return mapMonthlyBill(await client.getBilling(yyyyMM), client.defaultCurrency);
+    },
+    'soracom.getBillingPerDay': async ({ accountId, yyyyMM }) => {
+      const client = await resolveClient(accountId);
+      return mapDailyBills(yyyyMM, await client.getBillingPerDay(yyyyMM), client.defaultCurrency);
+    },
+    'soracom.getLatestBilling': async ({ accountId }) => {
+      const client = await resolveClient(accountId);
+      return mapLatestBill(await client.getLatestBilling(), client.defaultCurrency);
+    },
+    'soracom.exportBilling': async ({ accountId, yyyyMM, taskId }, ctx) => {
+      const client = await resolveClient(accountId);
+      return runExport(client, ctx, yyyyMM, taskId ?? `soracom-export-${yyyyMM}-${randomUUID()}`, poll);
+    },
+    'soracom.exportLatestBilling': async ({ accountId, taskId }, ctx) => {
+      const client = await resolveClient(accountId);
+      return runExport(client, ctx, 'latest', taskId ?? `soracom-export-latest-${randomUUID()}`, poll);
+    },
+  };
+}

@@ -1,0 +1,87 @@
+import type { SpatialFlowResults } from '../../contract/channels/spatialflow';
+import type { SpatialFlowSubscriptionChange } from '../../contract/models/spatialflow';
+import type { SpatialFlowClient, SubscriptionChangeResult } from '../providers/spatialflow/client';
+import {
+  mapInvoice,
+  mapInvoiceDownload,
+  mapPaymentMethods,
+  mapPlanChangePreview,
+  mapPlans,
+  mapSubscription,
+} from '../providers/spatialflow/map';
+import type { HandlerTable } from '../router/types';
+
+function mapChange(r: SubscriptionChangeResult, fallback: string): SpatialFlowSubscriptionChange {
+  return { message: r.message ?? fallback, subscription: mapSubscription(r.subscription) };
+}
+
+/** Channel handlers for SpatialFlow accounts. Arguments arrive already validated by the router. */
+export function createSpatialFlowHandlers(
+  resolveClient: (accountId: string) => Promise<SpatialFlowClient>,
+): HandlerTable<keyof SpatialFlowResults> {
+  const listCards = async (client: SpatialFlowClient) => mapPaymentMethods(await client.listPaymentMethods());
+
+  return {
+    'spatialflow.listPaymentMethods': async ({ accountId }) => listCards(await resolveClient(accountId)),
+
+    'spatialflow.addPaymentMethod': async ({ accountId, paymentMethodId }) => {
+      const client = await resolveClient(accountId);
+      await client.addPaymentMethod(paymentMethodId);
+      return listCards(client);
+    },
+
+    'spatialflow.removePaymentMethod': async ({ accountId, paymentMethodId }) => {
+      const client = await resolveClient(accountId);
+      await client.removePaymentMethod(paymentMethodId);
+      return listCards(client);
+    },
+
+    'spatialflow.setDefaultPaymentMethod': async ({ accountId, paymentMethodId }) => {
+      const client = await resolveClient(accountId);
+      await client.setDefaultPaymentMethod(paymentMethodId);
+      return listCards(client);
+    },
+
+    'spatialflow.listInvoices': async ({ accountId, limit, startingAfter }) => {
+      const client = await resolveClient(accountId);
+      const page = await client.listInvoices(startingAfter === undefined ? { limit } : { limit, startingAfter });
+      const invoices = page.invoices.map(mapInvoice);
+      const last = invoices.at(-1);
+      return page.has_more && last !== undefined ? { invoices, hasMore: true, nextCursor: last.id } : { invoices, hasMore: false };
+    },
+
+    'spatialflow.getInvoice': async ({ accountId, invoiceId }) =>
+      mapInvoice(await (await resolveClient(accountId)).getInvoice(invoiceId)),
+
+    'spatialflow.downloadInvoice': async ({ accountId, invoiceId }) => {
+      const client = await resolveClient(accountId);
+      const [invoice, link] = await Promise.all([client.getInvoice(invoiceId), client.downloadInvoice(invoiceId)]);
+      return mapInvoiceDownload(invoice, link.url);
+    },
+
+    'spatialflow.createSetupIntent': async ({ accountId }) => {
+      const r = await (await resolveClient(accountId)).createSetupIntent();
+      return { clientSecret: r.client_secret };
+    },
+
+    'spatialflow.previewPlanChange': async ({ accountId, newPlanId }) =>
+      mapPlanChangePreview(await (await resolveClient(accountId)).previewPlanChange(newPlanId)),
+
+    'spatialflow.changePlan': async ({ accountId, newPlanId }) =>
+      mapChange(await (await resolveClient(accountId)).changePlan(newPlanId), 'Your plan was changed.'),
+
+    'spatialflow.cancelSubscription': async ({ accountId }) =>
+      mapChange(
+        await (await resolveClient(accountId)).cancelSubscription(),
+        'Your subscription will end at the close of the current billing period.',
+      ),
+
+    'spatialflow.reactivateSubscription': async ({ accountId }) =>
+      mapChange(await (await resolveClient(accountId)).reactivateSubscription(), 'Your subscription was reactivated.'),
+
+    'spatialflow.getSubscription': async ({ accountId }) =>
+      mapSubscription(await (await resolveClient(accountId)).getCurrentSubscription()),
+
+    'spatialflow.listPlans': async ({ accountId }) => mapPlans(await (await resolveClient(accountId)).listPlans()),
+  };
+}
