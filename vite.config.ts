@@ -61,7 +61,7 @@ export default defineConfig(({ mode }) => {
         test: {
           include: ['tests/unit/**/*.test.ts'],
           testTimeout: 20_000,
-          pool: 'threads',
+          pool: 'forks',
         },
       };
     default:

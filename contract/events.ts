@@ -1,7 +1,11 @@
+import type { SyncState } from './models/app';
+
 /** Events pushed from the main process to the renderer. */
 export interface Events {
   /** Progress of a long task (download, export, sync); `total` is unknown for streams without a length. */
   'task.progress': { taskId: string; label: string; done: number; total?: number; state: 'running' | 'done' | 'failed' | 'cancelled' };
+  /** An account's sync state changed (after a provider call succeeded or failed). */
+  'account.sync': { accountId: string; sync: SyncState };
   /** Something the user should know that is not the answer to a call. */
   'app.notice': { level: 'info' | 'warning' | 'error'; message: string };
 }
@@ -13,4 +17,4 @@ export interface EventMessage<E extends EventName = EventName> {
   payload: Events[E];
 }
 
-export const eventNames = ['task.progress', 'app.notice'] as const satisfies readonly EventName[];
+export const eventNames = ['task.progress', 'account.sync', 'app.notice'] as const satisfies readonly EventName[];

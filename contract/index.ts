@@ -1,7 +1,9 @@
 import type { z } from 'zod';
 import type { Envelope } from './errors';
 import type { EventName, Events } from './events';
+import { accountsArgs, type AccountsResults } from './channels/accounts';
 import { appArgs, type AppResults } from './channels/app';
+import { snapshotsArgs, type SnapshotsResults } from './channels/snapshots';
 import { agilicusArgs, type AgilicusResults } from './channels/agilicus';
 import { soracomArgs, type SoracomResults } from './channels/soracom';
 import { spatialflowArgs, type SpatialFlowResults } from './channels/spatialflow';
@@ -9,13 +11,15 @@ import { spatialflowArgs, type SpatialFlowResults } from './channels/spatialflow
 /** Run-time argument schemas for every channel; the main process validates every call with these. */
 export const argSchemas = {
   ...appArgs,
+  ...accountsArgs,
+  ...snapshotsArgs,
   ...spatialflowArgs,
   ...agilicusArgs,
   ...soracomArgs,
 };
 
 /** What each channel answers with. */
-export interface Results extends AppResults, SpatialFlowResults, AgilicusResults, SoracomResults {}
+export interface Results extends AppResults, AccountsResults, SnapshotsResults, SpatialFlowResults, AgilicusResults, SoracomResults {}
 
 export type Channel = keyof typeof argSchemas & keyof Results;
 export type ArgsIn<C extends Channel> = z.input<(typeof argSchemas)[C]>;

@@ -1,25 +1,90 @@
+import type { Channel } from '../contract';
 import type { EventMessage } from '../contract/events';
+import { providerConnectors } from './accounts/connectors';
+import { keytarSecretStore, type SecretStore } from './accounts/keychain';
+import { createRegistry } from './accounts/registry';
+import { createAccountService, type AccountService, type DemoEndpoints } from './accounts/service';
+import { createDemoSandboxes } from './demo';
+import { AppError } from './http/errors';
 import type { Platform } from './platform';
 import { createRouter, type HandlerMap, type Router } from './router/router';
-import type { EventSink } from './router/types';
+import type { EventSink, Handler, HandlerTable } from './router/types';
+import { isReadChannel } from '../contract/channels/snapshots';
+import { createSnapshotStore, snapshotKey, type SnapshotStore } from './snapshots/store';
+import { createAccountHandlers } from './services/accounts';
+import { createSnapshotHandlers } from './services/snapshots';
+import { createAgilicusHandlers } from './services/agilicus';
 import { createAppHandlers } from './services/app';
+import { createSoracomHandlers } from './services/soracom';
+import { createSpatialFlowHandlers } from './services/spatialflow';
 
 export interface MainServicesOptions {
   platform: Platform;
   /** Delivers an event to every renderer: IPC in Electron, server-sent events in the harness. */
   emit: (message: EventMessage) => void;
   log: (line: string) => void;
+  /** The OS keychain by default. */
+  secrets?: SecretStore;
+  demo?: DemoEndpoints & { close(): Promise<void> };
 }
 
 export interface MainServices {
   router: Router;
+  accounts: AccountService;
+  close(): Promise<void>;
+}
+
+/** Failures that say the account cannot be reached or used, unlike a 404 for one invoice. */
+const accountLevelFailures = new Set<string>(['auth_failed', 'auth_expired', 'forbidden', 'rate_limited', 'server', 'network', 'timeout', 'invalid_response']);
+
+/**
+ * Provider calls also keep the account's sync state (shown in the sidebar) up to date, and the
+ * answers of read channels are kept as the account's offline snapshot.
+ */
+function recordingOutcomes<C extends Channel>(table: HandlerTable<C>, accounts: AccountService, snapshots: SnapshotStore): HandlerTable<C> {
+  const wrapped = {} as Record<string, unknown>;
+  for (const [channel, handler] of Object.entries(table) as [C, Handler<C>][]) {
+    const keepsSnapshot = isReadChannel(channel);
+    wrapped[channel] = async (args: { accountId: string } & Record<string, unknown>, ctx: Parameters<Handler<C>>[1]) => {
+      try {
+        const result = await (handler as (a: unknown, c: unknown) => Promise<unknown>)(args, ctx);
+        await accounts.recordOutcome(args.accountId);
+        if (keepsSnapshot) await snapshots.put(args.accountId, snapshotKey(channel, args), result);
+        return result;
+      } catch (error) {
+        if (error instanceof AppError && accountLevelFailures.has(error.code)) {
+          await accounts.recordOutcome(args.accountId, { code: error.code, message: error.message });
+        }
+        throw error;
+      }
+    };
+  }
+  return wrapped as HandlerTable<C>;
 }
 
 /** Builds every service and the router once; the Electron glue and the test harness both call this. */
 export function createMainServices(opts: MainServicesOptions): MainServices {
   const events: EventSink = { emit: (event, payload) => opts.emit({ event, payload } as EventMessage) };
+  const demo = opts.demo ?? createDemoSandboxes();
+  const snapshots = createSnapshotStore(opts.platform.userDataDir, {
+    onDiscarded: () =>
+      events.emit('app.notice', { level: 'warning', message: 'Saved offline data for an account could not be read and was discarded; it is rebuilt on the next sync.' }),
+  });
+  const accounts = createAccountService({
+    registry: createRegistry(opts.platform.userDataDir),
+    secrets: opts.secrets ?? keytarSecretStore(),
+    connectors: providerConnectors,
+    demo,
+    forgetCachedData: (id) => snapshots.forget(id),
+    onSyncChanged: (accountId, sync) => events.emit('account.sync', { accountId, sync }),
+  });
   const handlers: HandlerMap = {
     ...createAppHandlers(opts.platform),
+    ...createAccountHandlers(accounts),
+    ...createSnapshotHandlers(snapshots),
+    ...recordingOutcomes(createSpatialFlowHandlers((id) => accounts.client('spatialflow', id)), accounts, snapshots),
+    ...recordingOutcomes(createAgilicusHandlers((id) => accounts.client('agilicus', id)), accounts, snapshots),
+    ...recordingOutcomes(createSoracomHandlers((id) => accounts.client('soracom', id)), accounts, snapshots),
   };
   const router = createRouter(handlers, { events }, {
     onInternalError: (channel, error) => {
@@ -27,5 +92,12 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
       opts.log(`[router] unexpected error on ${channel}: ${detail}`);
     },
   });
-  return { router };
+  return {
+    router,
+    accounts,
+    close: async () => {
+      await snapshots.flush();
+      await demo.close();
+    },
+  };
 }

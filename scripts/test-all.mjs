@@ -16,7 +16,7 @@ const steps = [
   ['build', 'npm', ['run', '--silent', 'build']],
   ['build harness', 'npm', ['run', '--silent', 'build:harness']],
   ['unit tests', 'sh', ['scripts/with-keychain.sh', 'npx', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestReport}`]],
-  ['end-to-end tests', 'npx', ['playwright', 'test', '--reporter=list,json']],
+  ['end-to-end tests', 'sh', ['scripts/with-keychain.sh', 'npx', 'playwright', 'test', '--reporter=list,json']],
 ];
 
 function counts() {

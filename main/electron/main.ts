@@ -65,6 +65,11 @@ async function start(): Promise<void> {
     });
   }
 
+  if (process.argv.includes('--demo')) {
+    await services.accounts.startDemo().catch((error: unknown) => console.error('[demo] could not start the demo accounts:', error));
+  }
+  app.on('will-quit', () => void services.close());
+
   mainWindow = await createWindow();
 }
 

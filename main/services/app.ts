@@ -3,7 +3,7 @@ import type { Platform } from '../platform';
 import { AppError } from '../http/errors';
 import { isAllowedExternalUrl } from '../security/external-links';
 
-export function createAppHandlers(platform: Platform): HandlerTable<'app.info' | 'app.openExternal' | 'accounts.list'> {
+export function createAppHandlers(platform: Platform): HandlerTable<'app.info' | 'app.openExternal'> {
   return {
     'app.info': () =>
       Promise.resolve({ name: 'Billfold', version: platform.version, shell: platform.shell, platform: process.platform }),
@@ -14,6 +14,5 @@ export function createAppHandlers(platform: Platform): HandlerTable<'app.info' |
       await platform.openExternal(url);
       return { opened: true };
     },
-    'accounts.list': () => Promise.resolve([]),
   };
 }

@@ -1,61 +1,81 @@
 import { test as base, expect } from '@playwright/test';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 
+export interface SandboxEndpoint {
+  apiUrl: string;
+  credentials: Record<string, string>;
+}
+
 export interface Harness {
   url: string;
   token: string;
   userDataDir: string;
-  /** Every line the harness wrote to stderr (logs). */
+  /** Every reply and event the harness sent to the page, one JSON document per line. */
+  recordFile: string;
+  /** Every line the harness wrote to stderr (its log). */
   logs: string[];
   /** Calls a channel over the harness's HTTP transport, as the bridge does, returning the raw reply. */
   rawCall(channel: string, body: string): Promise<unknown>;
+  /** This run's sandbox servers (the ones demo accounts use), with working credentials. */
+  sandboxes(): Promise<Record<'spatialflow' | 'agilicus' | 'soracom', SandboxEndpoint>>;
 }
 
 const distDir = path.resolve('dist');
 
-async function startHarness(): Promise<{ harness: Harness; child: ChildProcess; tmp: string }> {
+/** A fresh harness process per test, with its own user-data folder, so tests never share state. */
+async function startHarness(extraArgs: string[], env: Record<string, string>): Promise<{ harness: Harness; stop: () => Promise<void> }> {
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'billfold-e2e-'));
-  const child = spawn(process.execPath, [path.join(distDir, 'harness/server.cjs'), '--dist', distDir, '--user-data', path.join(tmp, 'user-data')], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const recordFile = path.join(tmp, 'payloads.jsonl');
+  const child = spawn(
+    process.execPath,
+    [path.join(distDir, 'harness/server.cjs'), '--dist', distDir, '--user-data', path.join(tmp, 'user-data'), '--record', recordFile, ...extraArgs],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
+  );
   const logs: string[] = [];
-  readline.createInterface({ input: child.stderr! }).on('line', (line) => logs.push(line));
+  readline.createInterface({ input: child.stderr }).on('line', (line) => logs.push(line));
   const first = await new Promise<string>((resolve, reject) => {
-    const lines = readline.createInterface({ input: child.stdout! });
-    lines.once('line', resolve);
+    readline.createInterface({ input: child.stdout }).once('line', resolve);
     child.once('exit', (code) => reject(new Error(`The harness exited with ${code}: ${logs.join('\n')}`)));
   });
   const info = JSON.parse(first) as { url: string; token: string; userDataDir: string };
+  const authorized = { 'X-Billfold-Token': info.token };
   const harness: Harness = {
     ...info,
+    recordFile,
     logs,
     async rawCall(channel, body) {
       const res = await fetch(`${info.url}/rpc/${encodeURIComponent(channel)}`, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json', 'X-Billfold-Token': info.token },
+        headers: { 'Content-Type': 'application/json', ...authorized },
         body,
       });
       return res.json();
     },
+    sandboxes: () => fetch(`${info.url}/__harness/sandboxes`, { headers: authorized }).then((r) => r.json()),
   };
-  return { harness, child, tmp };
-}
-
-export const test = base.extend<{ cspViolations: string[] }, { harness: Harness }>({
-  harness: [
-    // eslint-disable-next-line no-empty-pattern
-    async ({}, use) => {
-      const { harness, child, tmp } = await startHarness();
-      await use(harness);
+  return {
+    harness,
+    stop: async () => {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
+      await exited;
       await fs.rm(tmp, { recursive: true, force: true });
     },
-    { scope: 'worker' },
-  ],
+  };
+}
+
+export const test = base.extend<{ harness: Harness; harnessArgs: string[]; harnessEnv: Record<string, string>; cspViolations: string[] }>({
+  harnessArgs: [[], { option: true }],
+  harnessEnv: [{}, { option: true }],
+  harness: async ({ harnessArgs, harnessEnv }, use) => {
+    const { harness, stop } = await startHarness(harnessArgs, harnessEnv);
+    await use(harness);
+    await stop();
+  },
   cspViolations: async ({ page }, use) => {
     const violations: string[] = [];
     page.on('console', (msg) => {

@@ -11,11 +11,15 @@ import os from 'node:os';
 import path from 'node:path';
 import type { EventMessage } from '../../contract/events';
 import { createMainServices } from '../../main/compose';
+import { createDemoSandboxes } from '../../main/demo';
 import { contentSecurityPolicy } from '../../main/security/csp';
 import { mimeTypeFor } from '../../main/security/app-origin';
 
 interface HarnessOptions {
   web: boolean;
+  demo: boolean;
+  /** Appends every reply and event sent to the page to this file, one JSON line each (leak tests read it). */
+  record: string | undefined;
   port: number;
   distDir: string;
   userDataDir: string;
@@ -33,6 +37,8 @@ function parseOptions(argv: string[]): HarnessOptions {
   const userDataDir = path.resolve(value('--user-data') ?? path.join(os.tmpdir(), `billfold-harness-${process.pid}`));
   return {
     web: argv.includes('--web'),
+    demo: argv.includes('--demo'),
+    record: value('--record'),
     port: Number(value('--port') ?? 0),
     distDir,
     userDataDir,
@@ -72,6 +78,10 @@ async function main() {
   const bridgeFile = path.join(opts.distDir, 'harness-bridge', 'bridge.js');
   const eventClients = new Set<http.ServerResponse>();
   const openedUrls: string[] = [];
+  const demo = createDemoSandboxes();
+  const record = (payload: string) => {
+    if (opts.record) void fs.appendFile(opts.record, `${payload}\n`);
+  };
 
   const services = createMainServices({
     platform: {
@@ -85,11 +95,14 @@ async function main() {
       },
     },
     emit: (message: EventMessage) => {
-      const frame = `data: ${JSON.stringify(message)}\n\n`;
-      for (const client of eventClients) client.write(frame);
+      const payload = JSON.stringify(message);
+      record(payload);
+      for (const client of eventClients) client.write(`data: ${payload}\n\n`);
     },
     log: (line) => process.stderr.write(`${line}\n`),
+    demo,
   });
+  if (opts.demo) await services.accounts.startDemo();
 
   const server = http.createServer((req, res) => {
     void (async () => {
@@ -116,7 +129,9 @@ async function main() {
             : typeof args === 'symbol'
               ? { ok: false, error: { code: 'invalid_args', message: `Invalid arguments for ${channel}: the body is not JSON.` } }
               : await services.router.handle(channel, args);
-        return send(res, 200, JSON.stringify(envelope), 'application/json');
+        const payload = JSON.stringify(envelope);
+        record(payload);
+        return send(res, 200, payload, 'application/json');
       }
 
       if (url.pathname === '/events') {
@@ -131,6 +146,12 @@ async function main() {
       if (url.pathname === '/__harness/opened-urls') {
         if (!tokenMatches(token, req.headers['x-billfold-token'] as string | undefined)) return send(res, 403, 'Bad token', 'text/plain');
         return send(res, 200, JSON.stringify(openedUrls), 'application/json');
+      }
+
+      // Lets end-to-end tests type a sandbox's address and credentials into the account form.
+      if (url.pathname === '/__harness/sandboxes') {
+        if (!tokenMatches(token, req.headers['x-billfold-token'] as string | undefined)) return send(res, 403, 'Bad token', 'text/plain');
+        return send(res, 200, JSON.stringify(await demo.ensure()), 'application/json');
       }
 
       if (opts.web && url.pathname === '/__bridge.js') {
@@ -165,7 +186,7 @@ async function main() {
 
   const stop = () => {
     for (const client of eventClients) client.end();
-    server.close(() => process.exit(0));
+    server.close(() => void services.close().finally(() => process.exit(0)));
     server.closeAllConnections();
   };
   process.on('SIGTERM', stop);

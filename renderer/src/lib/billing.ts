@@ -21,3 +21,10 @@ export async function call<C extends Channel>(channel: C, args: ArgsIn<C>): Prom
   if (!reply.ok) throw new CallError(reply.error);
   return reply.value;
 }
+
+export function errorInfo(error: unknown): ErrorInfo {
+  return error instanceof CallError ? error.info : { code: 'internal', message: error instanceof Error ? error.message : String(error) };
+}
+
+/** Codes that mean "the provider could not be reached", where offline data is the right thing to show. */
+export const unreachableCodes = new Set<string>(['network', 'timeout', 'server']);

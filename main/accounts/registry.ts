@@ -1,0 +1,135 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import type { AccountSummary } from '../../contract/models/app';
+import { writeFileAtomic } from '../fs/atomic-write';
+
+/** The account registry: everything about the accounts except their secrets. */
+export interface RegistryData {
+  accounts: AccountSummary[];
+  activeAccountId?: string;
+}
+
+export const registryVersion = 2;
+export const registryFileName = 'accounts.json';
+
+const syncState = z.object({
+  lastSuccessAt: z.string().optional(),
+  lastError: z.object({ code: z.string(), message: z.string(), at: z.string() }).optional(),
+});
+
+const accountV2 = z.object({
+  id: z.string().min(1).max(64),
+  name: z.string().min(1).max(80),
+  provider: z.enum(['spatialflow', 'agilicus', 'soracom']),
+  baseUrl: z.string().min(1).max(2048),
+  credentialKind: z.enum(['password', 'token', 'authKey', 'root', 'sam']),
+  demo: z.boolean().default(false),
+  sync: syncState.default({}),
+});
+
+const fileV2 = z.object({
+  version: z.literal(2),
+  accounts: z.array(accountV2),
+  activeAccountId: z.string().optional(),
+});
+
+/** Version 1 kept a label, a URL and the active account's id; credential kinds were implied by the provider. */
+const fileV1 = z.object({
+  version: z.literal(1),
+  accounts: z.array(
+    z.object({ id: z.string().min(1).max(64), label: z.string().min(1).max(80), provider: z.enum(['spatialflow', 'agilicus', 'soracom']), url: z.string().min(1) }),
+  ),
+  active: z.string().optional(),
+});
+
+const v1DefaultKinds = { spatialflow: 'password', agilicus: 'token', soracom: 'authKey' } as const;
+
+function migrate(raw: unknown): RegistryData | undefined {
+  const v2 = fileV2.safeParse(raw);
+  if (v2.success) return stripUndefined(v2.data);
+  const v1 = fileV1.safeParse(raw);
+  if (v1.success) {
+    return stripUndefined({
+      accounts: v1.data.accounts.map((a) => ({
+        id: a.id,
+        name: a.label,
+        provider: a.provider,
+        baseUrl: a.url,
+        credentialKind: v1DefaultKinds[a.provider],
+        demo: false,
+        sync: {},
+      })),
+      activeAccountId: v1.data.active,
+    });
+  }
+  return undefined;
+}
+
+function stripUndefined(data: { accounts: z.output<typeof accountV2>[]; activeAccountId?: string | undefined }): RegistryData {
+  const accounts = data.accounts.map((a) => {
+    const sync: AccountSummary['sync'] = {};
+    if (a.sync.lastSuccessAt !== undefined) sync.lastSuccessAt = a.sync.lastSuccessAt;
+    if (a.sync.lastError !== undefined) sync.lastError = a.sync.lastError;
+    return { ...a, sync };
+  });
+  const activeAccountId = accounts.some((a) => a.id === data.activeAccountId) ? data.activeAccountId : undefined;
+  return activeAccountId === undefined ? { accounts } : { accounts, activeAccountId };
+}
+
+export interface Registry {
+  /** The current data, loading it on first use. */
+  read(): Promise<RegistryData>;
+  /** Applies `change` to the current data and writes the result; calls are serialised, so none is lost. */
+  update<T>(change: (data: RegistryData) => { data: RegistryData; result: T }): Promise<T>;
+  /** What went wrong while loading, for the user to read. */
+  notices(): string[];
+}
+
+export function createRegistry(userDataDir: string, now: () => Date = () => new Date()): Registry {
+  const file = path.join(userDataDir, registryFileName);
+  const notices: string[] = [];
+  let current: Promise<RegistryData> | undefined;
+  let queue: Promise<unknown> = Promise.resolve();
+
+  async function load(): Promise<RegistryData> {
+    let text: string;
+    try {
+      text = await fs.readFile(file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { accounts: [] };
+      throw error;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    const data = parsed === undefined ? undefined : migrate(parsed);
+    if (data) return data;
+    const stamp = now().toISOString().replace(/[:.]/g, '-');
+    const aside = path.join(userDataDir, `accounts.corrupt-${stamp}.json`);
+    await fs.rename(file, aside);
+    notices.push(
+      `The account list could not be read, so Billfold started with an empty one. The old file was kept as ${path.basename(aside)} in ${userDataDir}.`,
+    );
+    return { accounts: [] };
+  }
+
+  return {
+    read: () => (current ??= load()),
+    update<T>(change: (data: RegistryData) => { data: RegistryData; result: T }): Promise<T> {
+      const run = queue.then(async () => {
+        const before = await (current ??= load());
+        const { data, result } = change(structuredClone(before));
+        await writeFileAtomic(file, `${JSON.stringify({ version: registryVersion, ...data }, null, 2)}\n`);
+        current = Promise.resolve(data);
+        return result;
+      });
+      queue = run.catch(() => undefined);
+      return run;
+    },
+    notices: () => [...notices],
+  };
+}

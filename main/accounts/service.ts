@@ -1,0 +1,245 @@
+import { randomBytes } from 'node:crypto';
+import { agilicusCredentials, soracomCredentials, spatialflowCredentials, type NewAccount } from '../../contract/channels/accounts';
+import type { AccountList, AccountSummary, CredentialKind, ProviderId } from '../../contract/models/app';
+import { AppError } from '../http/errors';
+import type { SessionStore } from '../providers/session-store';
+import { describeConnection, type Connectors, type ProviderClients, type ProviderCredentials } from './connectors';
+import type { SecretStore } from './keychain';
+import type { Registry } from './registry';
+
+const credentialSchemas = { spatialflow: spatialflowCredentials, agilicus: agilicusCredentials, soracom: soracomCredentials };
+
+const credentialsKey = (id: string) => `${id}/credentials`;
+const sessionKey = (id: string) => `${id}/session`;
+
+/** Where demo accounts' sandboxes live this run; they move to new ports on every start. */
+export interface DemoEndpoints {
+  ensure(): Promise<{ [P in ProviderId]: { apiUrl: string; credentials: ProviderCredentials[P] } }>;
+}
+
+export interface AccountServiceDeps {
+  registry: Registry;
+  secrets: SecretStore;
+  connectors: Connectors;
+  demo?: DemoEndpoints;
+  /** Removes what Billfold cached for an account (offline snapshots); saved files are kept. */
+  forgetCachedData?: (accountId: string) => Promise<void>;
+  onSyncChanged?: (accountId: string, sync: AccountSummary['sync']) => void;
+  now?: () => Date;
+}
+
+export type AccountService = ReturnType<typeof createAccountService>;
+
+function keychainSession(secrets: SecretStore, id: string): SessionStore<never> {
+  return {
+    async load() {
+      const raw = await secrets.get(sessionKey(id));
+      if (raw === undefined) return undefined;
+      try {
+        return JSON.parse(raw) as never;
+      } catch {
+        return undefined;
+      }
+    },
+    save: (value) => secrets.set(sessionKey(id), JSON.stringify(value)),
+    clear: () => secrets.delete(sessionKey(id)),
+  };
+}
+
+export function createAccountService(deps: AccountServiceDeps) {
+  const { registry, secrets, connectors } = deps;
+  const now = deps.now ?? (() => new Date());
+  const clients = new Map<string, { baseUrl: string; client: ProviderClients[ProviderId] }>();
+
+  async function requireKeychain(action: string): Promise<void> {
+    const status = await secrets.status();
+    if (!status.available) {
+      throw new AppError('keychain_unavailable', `Billfold keeps credentials only in your keychain, so it cannot ${action}. ${status.reason ?? ''}`.trim());
+    }
+  }
+
+  async function find(id: string): Promise<AccountSummary> {
+    const account = (await registry.read()).accounts.find((a) => a.id === id);
+    if (!account) throw new AppError('not_found', 'That account no longer exists. It may have been removed.');
+    return account;
+  }
+
+  async function readCredentials<P extends ProviderId>(account: AccountSummary & { provider: P }): Promise<ProviderCredentials[P]> {
+    const raw = await secrets.get(credentialsKey(account.id));
+    if (raw === undefined) {
+      throw new AppError('auth_failed', `The keychain holds no credentials for “${account.name}”. Edit the account and enter them again.`);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      parsed = undefined;
+    }
+    const checked = credentialSchemas[account.provider].safeParse(parsed);
+    if (!checked.success) {
+      throw new AppError('auth_failed', `The credentials stored for “${account.name}” are unreadable. Edit the account and enter them again.`);
+    }
+    return checked.data as ProviderCredentials[P];
+  }
+
+  function connect<P extends ProviderId>(provider: P, baseUrl: string, credentials: ProviderCredentials[P], session: SessionStore<never>) {
+    return (connectors[provider] as (b: string, c: ProviderCredentials[P], s: SessionStore<never>) => ProviderClients[P])(baseUrl, credentials, session);
+  }
+
+  /** Demo accounts follow their sandboxes to this run's ports and credentials. */
+  async function refreshDemoAccount(account: AccountSummary): Promise<AccountSummary> {
+    if (!account.demo || !deps.demo) return account;
+    const endpoint = (await deps.demo.ensure())[account.provider];
+    if (account.baseUrl === endpoint.apiUrl) return account;
+    await secrets.set(credentialsKey(account.id), JSON.stringify(endpoint.credentials));
+    await secrets.delete(sessionKey(account.id));
+    return registry.update((data) => {
+      const target = data.accounts.find((a) => a.id === account.id);
+      if (target) target.baseUrl = endpoint.apiUrl;
+      return { data, result: target ?? account };
+    });
+  }
+
+  async function client<P extends ProviderId>(provider: P, id: string): Promise<ProviderClients[P]> {
+    let account = await find(id);
+    if (account.provider !== provider) throw new AppError('not_found', `That account is not a ${provider} account.`);
+    account = await refreshDemoAccount(account);
+    const cached = clients.get(id);
+    if (cached && cached.baseUrl === account.baseUrl) return cached.client as ProviderClients[P];
+    const credentials = await readCredentials(account as AccountSummary & { provider: P });
+    const made = connect(provider, account.baseUrl, credentials, keychainSession(secrets, id));
+    clients.set(id, { baseUrl: account.baseUrl, client: made });
+    return made;
+  }
+
+  async function add(input: NewAccount, opts: { testFirst?: boolean; demo?: boolean } = {}): Promise<AccountSummary> {
+    await requireKeychain('save this account');
+    if (opts.testFirst) {
+      const probe = connect(input.provider, input.baseUrl, input.credentials as never, keychainSessionlessStore());
+      await describeConnection(input.provider, probe);
+    }
+    const id = `acc_${randomBytes(8).toString('hex')}`;
+    await secrets.set(credentialsKey(id), JSON.stringify(input.credentials));
+    const account: AccountSummary = {
+      id,
+      name: input.name,
+      provider: input.provider,
+      baseUrl: input.baseUrl,
+      credentialKind: input.credentials.kind as CredentialKind,
+      demo: opts.demo === true,
+      sync: {},
+    };
+    try {
+      return await registry.update((data) => {
+        data.accounts.push(account);
+        data.activeAccountId ??= id;
+        return { data, result: account };
+      });
+    } catch (error) {
+      // The registry could not be written: take the secret back out rather than leave it orphaned.
+      await secrets.delete(credentialsKey(id)).catch(() => undefined);
+      throw new AppError('io_error', 'Billfold could not save the account list. Nothing was added.', { cause: error });
+    }
+  }
+
+  return {
+    client,
+    add,
+
+    async list(): Promise<AccountList> {
+      const [data, keychain] = await Promise.all([registry.read(), secrets.status()]);
+      const list: AccountList = { accounts: data.accounts, keychain, notices: registry.notices() };
+      if (data.activeAccountId !== undefined) list.activeAccountId = data.activeAccountId;
+      return list;
+    },
+
+    async update(change: { id: string; name?: string; baseUrl?: string; credentials?: ProviderCredentials[ProviderId] }): Promise<AccountSummary> {
+      const account = await find(change.id);
+      if (change.credentials !== undefined) {
+        const checked = credentialSchemas[account.provider].safeParse(change.credentials);
+        if (!checked.success) throw new AppError('invalid_args', `Those credentials are not ${account.provider} credentials.`);
+        await requireKeychain('save the new credentials');
+        await secrets.set(credentialsKey(account.id), JSON.stringify(checked.data));
+        await secrets.delete(sessionKey(account.id));
+      }
+      clients.delete(account.id);
+      return registry.update((data) => {
+        const target = data.accounts.find((a) => a.id === account.id);
+        if (!target) throw new AppError('not_found', 'That account no longer exists.');
+        if (change.name !== undefined) target.name = change.name;
+        if (change.baseUrl !== undefined && change.baseUrl !== target.baseUrl) {
+          target.baseUrl = change.baseUrl;
+          target.sync = {};
+        }
+        if (change.credentials !== undefined) target.credentialKind = change.credentials.kind;
+        return { data, result: target };
+      });
+    },
+
+    async remove(id: string): Promise<void> {
+      await find(id);
+      await registry.update((data) => {
+        data.accounts = data.accounts.filter((a) => a.id !== id);
+        if (data.activeAccountId === id) {
+          const next = data.accounts[0]?.id;
+          if (next === undefined) delete data.activeAccountId;
+          else data.activeAccountId = next;
+        }
+        return { data, result: undefined };
+      });
+      clients.delete(id);
+      await Promise.all([secrets.delete(credentialsKey(id)), secrets.delete(sessionKey(id)), deps.forgetCachedData?.(id)]);
+    },
+
+    async setActive(id: string): Promise<string> {
+      await find(id);
+      return registry.update((data) => {
+        data.activeAccountId = id;
+        return { data, result: id };
+      });
+    },
+
+    async testConnection(id: string): Promise<string> {
+      const account = await find(id);
+      return describeConnection(account.provider, await client(account.provider, id));
+    },
+
+    /** Records how the last provider call of an account went, for the sidebar's sync state. */
+    async recordOutcome(id: string, error?: { code: string; message: string }): Promise<void> {
+      const account = (await registry.read()).accounts.find((a) => a.id === id);
+      if (!account) return;
+      const at = now().toISOString();
+      const last = account.sync.lastSuccessAt ? Date.parse(account.sync.lastSuccessAt) : 0;
+      // Successes in a row are written at most once a minute; any change of state is written at once.
+      if (!error && !account.sync.lastError && now().getTime() - last < 60_000) return;
+      const sync = await registry.update((data) => {
+        const target = data.accounts.find((a) => a.id === id);
+        if (target) target.sync = error ? { ...target.sync, lastError: { ...error, at } } : { lastSuccessAt: at };
+        return { data, result: target?.sync };
+      });
+      if (sync) deps.onSyncChanged?.(id, sync);
+    },
+
+    /** Adds one demo account per provider, or returns the existing ones. */
+    async startDemo(): Promise<AccountSummary[]> {
+      if (!deps.demo) throw new AppError('not_allowed', 'Demo mode is not available in this build.');
+      const existing = (await registry.read()).accounts.filter((a) => a.demo);
+      if (existing.length > 0) return Promise.all(existing.map(refreshDemoAccount));
+      const endpoints = await deps.demo.ensure();
+      const names = { spatialflow: 'SpatialFlow (demo)', agilicus: 'Agilicus (demo)', soracom: 'Soracom (demo)' } as const;
+      const added: AccountSummary[] = [];
+      for (const provider of ['spatialflow', 'agilicus', 'soracom'] as const) {
+        const endpoint = endpoints[provider];
+        added.push(
+          await add({ provider, name: names[provider], baseUrl: endpoint.apiUrl, credentials: endpoint.credentials } as NewAccount, { demo: true }),
+        );
+      }
+      return added;
+    },
+  };
+}
+
+/** A session store for a one-off connection test: tokens obtained there are not kept. */
+function keychainSessionlessStore(): SessionStore<never> {
+  return { load: () => Promise.resolve(undefined), save: () => Promise.resolve(), clear: () => Promise.resolve() };
+}

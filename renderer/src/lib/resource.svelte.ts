@@ -1,0 +1,94 @@
+import type { ArgsIn, Channel, ErrorInfo, Result } from '../../../contract';
+import { unreachableCodes } from './billing';
+import { nowIso } from './format';
+
+export interface Resource<T> {
+  readonly data: T | undefined;
+  readonly loading: boolean;
+  readonly error: ErrorInfo | undefined;
+  /** When `data` was fetched from the provider. */
+  readonly syncedAt: string | undefined;
+  /** True while `data` is the offline snapshot because the provider cannot be reached. */
+  readonly offline: boolean;
+  reload(): Promise<void>;
+}
+
+const offlineRetryMs = 15_000;
+
+/**
+ * Loads a read channel for a view: the account's offline snapshot first (so switching accounts
+ * shows data at once), then the live answer. When the provider cannot be reached the snapshot
+ * stays, marked offline, and the call is retried until it succeeds.
+ * Must be called while a component initialises; `args` returning undefined means "not yet".
+ */
+export function resource<C extends Channel>(channel: C, args: () => (ArgsIn<C> & { accountId: string }) | undefined): Resource<Result<C>> {
+  let data = $state<Result<C> | undefined>();
+  let loading = $state(true);
+  let error = $state<ErrorInfo | undefined>();
+  let syncedAt = $state<string | undefined>();
+  let offline = $state(false);
+  let generation = 0;
+  let current: (ArgsIn<C> & { accountId: string }) | undefined;
+
+  async function load(callArgs: ArgsIn<C> & { accountId: string }, fresh: boolean) {
+    const mine = ++generation;
+    loading = true;
+    error = undefined;
+    if (fresh) {
+      data = undefined;
+      syncedAt = undefined;
+      offline = false;
+      const snap = await window.billing.invoke('snapshots.get', { accountId: callArgs.accountId, channel, args: callArgs as Record<string, unknown> });
+      if (mine !== generation) return;
+      if (snap.ok && snap.value) {
+        data = snap.value.value as Result<C>;
+        syncedAt = snap.value.syncedAt;
+      }
+    }
+    const reply = await window.billing.invoke(channel, callArgs);
+    if (mine !== generation) return;
+    if (reply.ok) {
+      data = reply.value;
+      syncedAt = nowIso();
+      offline = false;
+    } else if (unreachableCodes.has(reply.error.code) && data !== undefined) {
+      offline = true;
+    } else {
+      error = reply.error;
+    }
+    loading = false;
+  }
+
+  $effect(() => {
+    const next = args();
+    current = next;
+    if (next) void load(next, true);
+  });
+
+  $effect(() => {
+    if (!offline) return;
+    const timer = setInterval(() => {
+      if (current && !loading) void load(current, false);
+    }, offlineRetryMs);
+    return () => clearInterval(timer);
+  });
+
+  return {
+    get data() {
+      return data;
+    },
+    get loading() {
+      return loading;
+    },
+    get error() {
+      return error;
+    },
+    get syncedAt() {
+      return syncedAt;
+    },
+    get offline() {
+      return offline;
+    },
+    reload: () => (current ? load(current, false) : Promise.resolve()),
+  };
+}

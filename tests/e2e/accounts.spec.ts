@@ -1,0 +1,156 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Page } from '@playwright/test';
+import { expect, test, type Harness } from './fixtures';
+
+const sidebar = (page: Page) => page.getByRole('navigation', { name: 'Accounts' });
+
+async function openAddForm(page: Page) {
+  await sidebar(page).getByRole('button', { name: '+ Add account' }).click();
+  await expect(page.getByRole('heading', { name: 'Add an account' })).toBeVisible();
+}
+
+async function useCustomAddress(page: Page, url: string) {
+  await page.getByRole('combobox', { name: /^API address/ }).selectOption('custom');
+  await page.getByLabel('Custom API address').fill(url);
+}
+
+async function addThreeAccounts(page: Page, harness: Harness) {
+  const sandboxes = await harness.sandboxes();
+
+  await openAddForm(page);
+  await page.getByRole('radio', { name: 'SpatialFlow' }).check();
+  await page.getByLabel('Account name').fill('Maps EU');
+  await useCustomAddress(page, sandboxes.spatialflow.apiUrl);
+  await page.getByRole('textbox', { name: 'Email' }).fill(sandboxes.spatialflow.credentials['email']!);
+  await page.getByLabel('Password', { exact: true }).fill(sandboxes.spatialflow.credentials['password']!);
+  await page.getByRole('button', { name: 'Test connection and save' }).click();
+  await expect(page.getByRole('heading', { name: 'Maps EU' })).toBeVisible();
+
+  await openAddForm(page);
+  await page.getByRole('radio', { name: 'Agilicus' }).check();
+  await page.getByLabel('Account name').fill('Corp network');
+  await useCustomAddress(page, sandboxes.agilicus.apiUrl);
+  await page.getByLabel('Bearer token').fill(sandboxes.agilicus.credentials['accessToken']!);
+  await page.getByRole('button', { name: 'Test connection and save' }).click();
+  await expect(page.getByRole('heading', { name: 'Corp network' })).toBeVisible();
+
+  await openAddForm(page);
+  await page.getByRole('radio', { name: 'Soracom' }).check();
+  await page.getByLabel('Account name').fill('Tokyo fleet');
+  await useCustomAddress(page, sandboxes.soracom.apiUrl);
+  await page.getByLabel('AuthKey ID (keyId-…)').fill(sandboxes.soracom.credentials['authKeyId']!);
+  await page.getByLabel('AuthKey secret (secret-…)').fill(sandboxes.soracom.credentials['authKey']!);
+  await page.getByRole('button', { name: 'Test connection and save' }).click();
+  await expect(page.getByRole('heading', { name: 'Tokyo fleet' })).toBeVisible();
+  return sandboxes;
+}
+
+async function filesBelow(dir: string): Promise<string[]> {
+  const entries = await fs.readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
+  return entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+}
+
+test('add three accounts of different providers, switch by click and shortcut, remove one, and leak no secret', async ({ page, harness }) => {
+  await page.goto(harness.url);
+  await expect(page.getByRole('button', { name: 'Try with demo accounts' })).toBeVisible();
+  const sandboxes = await addThreeAccounts(page, harness);
+
+  const nav = sidebar(page);
+  await expect(nav.getByRole('button')).toContainText(['All accounts', 'Maps EU', 'Corp network', 'Tokyo fleet', '+ Add account']);
+  // Each account's own view loaded from its provider.
+  await expect(page.getByTestId('latest-amount')).toBeVisible();
+
+  await nav.getByRole('button', { name: /Maps EU/ }).click();
+  await expect(page.getByRole('heading', { name: 'Maps EU', level: 1 })).toBeVisible();
+  await expect(page.getByTestId('plan-name')).toBeVisible();
+  await expect(nav.getByRole('button', { name: /Maps EU/ })).toHaveAttribute('aria-current', 'page');
+
+  await page.keyboard.press('Control+2');
+  await expect(page.getByRole('heading', { name: 'Corp network', level: 1 })).toBeVisible();
+  await page.keyboard.press('Control+3');
+  await expect(page.getByRole('heading', { name: 'Tokyo fleet', level: 1 })).toBeVisible();
+  await expect(nav.getByRole('button', { name: /Tokyo fleet/ })).toContainText(/Synced/);
+
+  // Tokens the providers issued (kept as sessions) are secrets too: take every value from the keychain.
+  const keytar = (await import('keytar')).default;
+  const stored = await keytar.findCredentials('Billfold');
+  const issued = stored.flatMap(({ password }) => Object.values(JSON.parse(password) as Record<string, unknown>)).filter((v): v is string => typeof v === 'string' && v.length >= 16);
+  expect(stored.filter((c) => c.account.endsWith('/session')).length).toBeGreaterThanOrEqual(2);
+
+  // The last active account comes back after a restart of the window.
+  await page.reload();
+  await expect(page.getByRole('heading', { name: 'Tokyo fleet', level: 1 })).toBeVisible();
+
+  await page.keyboard.press('Control+2');
+  await page.getByRole('button', { name: 'Remove account' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Remove Corp network?' });
+  await expect(dialog).toContainText('deletes its credentials from your keychain');
+  await dialog.getByRole('button', { name: 'Remove account' }).click();
+  await expect(nav.getByRole('button', { name: /Corp network/ })).toHaveCount(0);
+  await expect(nav.getByRole('button', { name: /Maps EU/ })).toBeVisible();
+
+  // No secret may appear in the user-data folder, the log, or any payload the page received.
+  const secrets = [
+    sandboxes.spatialflow.credentials['password']!,
+    sandboxes.agilicus.credentials['accessToken']!,
+    sandboxes.soracom.credentials['authKey']!,
+    ...issued,
+  ];
+  expect(secrets.every((s) => s.length >= 8)).toBe(true);
+  const places = [...(await filesBelow(harness.userDataDir)), harness.recordFile];
+  expect(places.length).toBeGreaterThan(2);
+  const haystacks = [...(await Promise.all(places.map((f) => fs.readFile(f, 'utf8')))), harness.logs.join('\n')];
+  const recorded = await fs.readFile(harness.recordFile, 'utf8');
+  expect(recorded).toContain('Tokyo fleet');
+  for (const secret of secrets) {
+    for (const text of haystacks) expect(text.includes(secret), `a secret leaked`).toBe(false);
+  }
+});
+
+test('the account form says what is wrong before and after it reaches the provider', async ({ page, harness }) => {
+  const sandboxes = await harness.sandboxes();
+  await page.goto(harness.url);
+  await openAddForm(page);
+  await page.getByRole('radio', { name: 'Agilicus' }).check();
+  await page.getByRole('button', { name: 'Test connection and save' }).click();
+  await expect(page.getByText('Give the account a name.')).toBeVisible();
+  await expect(page.getByText('This is required.')).toBeVisible();
+
+  await page.getByLabel('Account name').fill('Corp');
+  await useCustomAddress(page, 'http://example.com/api');
+  await page.getByLabel('Bearer token').fill('some-token');
+  await page.getByRole('button', { name: 'Test connection and save' }).click();
+  await expect(page.getByRole('alert')).toContainText('https://');
+
+  await useCustomAddress(page, sandboxes.agilicus.apiUrl);
+  await page.getByLabel('Bearer token').fill('expired-or-wrong-token');
+  await page.getByRole('button', { name: 'Test connection and save' }).click();
+  await expect(page.getByRole('alert')).toContainText('auth_failed');
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await expect(sidebar(page)).toContainText('No accounts yet.');
+});
+
+test('demo accounts are one click away on first run', async ({ page, harness }) => {
+  await page.goto(harness.url);
+  await page.getByRole('button', { name: 'Try with demo accounts' }).click();
+  const nav = sidebar(page);
+  await expect(nav.getByRole('button', { name: /demo/ })).toHaveCount(3);
+  await expect(page.getByTestId('plan-name')).toBeVisible();
+  await page.screenshot({ path: path.join('docs', 'screenshots', 'app-shell.png') });
+});
+
+test.describe('without a keychain', () => {
+  test.use({ harnessEnv: { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/billfold-e2e-bus' } });
+
+  test('a banner names the cause and adding an account explains why it cannot be saved', async ({ page, harness }) => {
+    await page.goto(harness.url);
+    await expect(page.getByTestId('keychain-banner')).toContainText('No keychain service is running');
+    await openAddForm(page);
+    await page.getByLabel('Account name').fill('Fleet');
+    await page.getByLabel('AuthKey ID (keyId-…)').fill('keyId-abc');
+    await page.getByLabel('AuthKey secret (secret-…)').fill('secret-xyz');
+    await page.getByRole('button', { name: 'Save without testing' }).click();
+    await expect(page.getByRole('alert').filter({ hasText: 'keychain_unavailable' })).toContainText('only in your keychain');
+  });
+});
