@@ -5,38 +5,7 @@
  * data.
  */
 
-export interface Prng {
-  next(): number;
-  int(min: number, max: number): number;
-  pick<T>(items: readonly T[]): T;
-  id(length: number, alphabet?: string): string;
-}
-
-export function createPrng(seed: number): Prng {
-  let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const base62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-  return {
-    next,
-    int: (min, max) => min + Math.floor(next() * (max - min + 1)),
-    pick<T>(items: readonly T[]): T {
-      const item = items[Math.floor(next() * items.length)];
-      if (item === undefined) throw new Error('pick from an empty list');
-      return item;
-    },
-    id(length, alphabet = base62) {
-      let out = '';
-      for (let i = 0; i < length; i++) out += alphabet[Math.floor(next() * alphabet.length)];
-      return out;
-    },
-  };
-}
+import { createPrng, type Prng } from '../prng';
 
 export type OrgState = 'active' | 'suspended' | 'disabled' | 'deleted';
 

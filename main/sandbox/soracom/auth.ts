@@ -4,7 +4,7 @@
  * ones are not documented).
  */
 import type { SandboxRequest, SandboxResponse } from '../kit';
-import { createPrng, deriveSeed, prngUuid } from './prng';
+import { createPrng, deriveSeed, prngUuid } from '../prng';
 
 export interface DemoLogins {
   authKey: { kind: 'authKey'; authKeyId: string; authKey: string };

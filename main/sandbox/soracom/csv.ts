@@ -8,7 +8,7 @@
  * day's bill, the rows dated yyyyMM (monthly fees, free tier, discounts) are what the daily
  * endpoint leaves out, and all rows together make the month's bill.
  */
-import { createPrng, deriveSeed } from './prng';
+import { createPrng, deriveSeed } from '../prng';
 
 export type SandboxCurrency = 'JPY' | 'USD' | 'EUR';
 

@@ -4,7 +4,7 @@
  * bills are computed from the same rows as the detailed CSV (see csv.ts), lazily, once.
  */
 import { summarizeMonth, type DetailedCsvOptions, type MonthUsage, type SandboxCurrency } from './csv';
-import { createPrng, deriveSeed, prngUuid } from './prng';
+import { createPrng, deriveSeed, prngUuid } from '../prng';
 
 export const HISTORY_MONTHS = 18;
 /** Rows of the previous month's detailed CSV unless `scale.csvRows` says otherwise. */

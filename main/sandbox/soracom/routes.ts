@@ -2,7 +2,7 @@ import type { Route, SandboxRequest, SandboxResponse } from '../kit';
 import type { Caller, SandboxAuth } from './auth';
 import { currencyDigits, detailedCsvChunks, formatMinor } from './csv';
 import type { AccountData, MonthRecord } from './data';
-import { createPrng, deriveSeed, prngUuid } from './prng';
+import { createPrng, deriveSeed, prngUuid } from '../prng';
 import type { SignedStorage } from './storage';
 
 export interface SoracomSandboxState {

@@ -1,18 +1,8 @@
 /** Seeded, deterministic SpatialFlow sandbox data: plans, user, cards, invoices. */
 
-export type Rng = () => number;
+import { mulberry32 } from '../prng';
 
-/** mulberry32: small, fast, good enough for fake data. */
-export function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export type Rng = () => number;
 
 /** A stream of its own for item `index`, so lazily generated items do not depend on generation order. */
 export function rngFor(seed: number, stream: number, index: number): Rng {

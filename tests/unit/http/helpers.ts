@@ -1,4 +1,3 @@
-import type { AppError } from '../../../main/http/errors';
 import type { AuthStrategy, HttpClientOptions, ProviderErrorParser } from '../../../main/http/types';
 
 export const FAST_RETRY = { attempts: 4, baseDelayMs: 1, maxDelayMs: 20 };
@@ -40,14 +39,7 @@ export function baseOptions(baseUrl: string, extra: Partial<HttpClientOptions> =
   return { baseUrl, provider: 'Testprov', parseError, retry: FAST_RETRY, ...extra };
 }
 
-export async function catchError(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as AppError;
-  }
-  throw new Error('expected the promise to reject');
-}
+export { failure as catchError } from '../../support/errors';
 
 export function expectNoSecrets(message: string): void {
   for (const s of [SECRET_TOKEN, SECRET_KEY, 'Bearer']) {

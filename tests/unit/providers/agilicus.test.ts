@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { argSchemas } from '../../../contract';
-import { AppError } from '../../../main/http/errors';
 import {
   AGILICUS_DEFAULT_BASE_URL,
   AGILICUS_TOKEN_REJECTED_MESSAGE,
@@ -14,6 +13,7 @@ import { memorySessionStore, type SessionStore } from '../../../main/providers/s
 import type { ServiceContext } from '../../../main/router/types';
 import { startAgilicusSandbox, type AgilicusSandbox } from '../../../main/sandbox/agilicus';
 import { createAgilicusHandlers } from '../../../main/services/agilicus';
+import { failure } from '../../support/errors';
 
 const NOW = new Date('2025-03-14T10:00:00Z');
 const FAST_HTTP = {
@@ -34,15 +34,6 @@ function makeClient(token = sb.credentials.accessToken, session?: SessionStore<A
   });
 }
 
-async function failure(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof AppError) return e;
-    throw e;
-  }
-  throw new Error('expected the call to fail');
-}
 
 beforeEach(async () => {
   sb = await startAgilicusSandbox({ seed: 7, now: NOW });

@@ -1,6 +1,5 @@
 import Papa from 'papaparse';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AppError } from '../../../main/http/errors';
 import { parseSoracomError } from '../../../main/providers/soracom/auth';
 import {
   createSoracomClient,
@@ -20,6 +19,7 @@ import {
 import { memorySessionStore } from '../../../main/providers/session-store';
 import { startSoracomSandbox, type SoracomSandbox } from '../../../main/sandbox/soracom';
 import { generateDetailedCsv, summarizeMonth } from '../../../main/sandbox/soracom/csv';
+import { failure } from '../../support/errors';
 
 const NOW = new Date('2025-03-15T10:23:45Z');
 const CURRENT = '202503';
@@ -38,15 +38,6 @@ function makeClient(extra: Partial<SoracomClientOptions> = {}): SoracomClient {
   return createSoracomClient({ baseUrl: sb.apiUrl, credentials: sb.credentials, http: FAST_HTTP, ...extra });
 }
 
-async function failure(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof AppError) return e;
-    throw e;
-  }
-  throw new Error('expected the call to fail');
-}
 
 /** Method + path (without /v1) + status of the exchanges recorded since `from`. */
 function trail(from = 0): string[] {

@@ -18,6 +18,7 @@ import { memorySessionStore } from '../../../main/providers/session-store';
 import { startSpatialFlowSandbox, type SpatialFlowSandbox, type SpatialFlowSandboxOptions } from '../../../main/sandbox/spatialflow';
 import { createSpatialFlowHandlers } from '../../../main/services/spatialflow';
 import type { ServiceContext } from '../../../main/router/types';
+import { failure } from '../../support/errors';
 
 const fastHttp: Partial<HttpClientOptions> = {
   retry: { attempts: 3, baseDelayMs: 5, maxDelayMs: 20 },
@@ -45,15 +46,6 @@ async function setup(opts: SpatialFlowSandboxOptions = {}, credentials?: Spatial
   return { sandbox, client, session, calls };
 }
 
-async function failure(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof AppError) return e;
-    throw e;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const LOGIN = '/api/v1/auth/login';
 const REFRESH = '/api/v1/auth/refresh';

@@ -1,4 +1,4 @@
-/** Deterministic randomness for the Soracom sandbox: the same seed always yields the same data. */
+/** Deterministic randomness for the sandboxes: the same seed always yields the same data. */
 
 export interface Prng {
   /** [0, 1) */
@@ -8,17 +8,26 @@ export interface Prng {
   pick<T>(items: readonly T[]): T;
   hex(length: number): string;
   digits(length: number): string;
+  /** `length` characters from `alphabet` (base62 by default). */
+  id(length: number, alphabet?: string): string;
 }
 
-export function createPrng(seed: number): Prng {
+/** mulberry32: small, fast, good enough for fake data. Returns floats in [0, 1). */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
-  const next = (): number => {
+  return () => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+const base62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+export function createPrng(seed: number): Prng {
+  const next = mulberry32(seed);
   const fromAlphabet = (alphabet: string, length: number): string => {
     let out = '';
     for (let i = 0; i < length; i++) out += alphabet[Math.floor(next() * alphabet.length)];
@@ -34,6 +43,7 @@ export function createPrng(seed: number): Prng {
     },
     hex: (length) => fromAlphabet('0123456789abcdef', length),
     digits: (length) => fromAlphabet('0123456789', length),
+    id: (length, alphabet = base62) => fromAlphabet(alphabet, length),
   };
 }
 
