@@ -19,6 +19,15 @@ const steps = [
   ['end-to-end tests', 'sh', ['scripts/with-keychain.sh', 'npx', 'playwright', 'test', '--reporter=list,json']],
 ];
 
+// Packaging and security gates, on the build above: electron-builder config against its schema and
+// a real packaging run (tests/packaging), the Electronegativity gate, and the Electron end-to-end
+// suite (which prints one line and skips where no Electron binary exists).
+steps.push(
+  ['packaging tests', 'npx', ['vitest', 'run', '--config', 'tests/packaging/vitest.config.ts']],
+  ['electronegativity', 'node', ['scripts/electronegativity-gate.mjs']],
+  ['electron end-to-end tests', 'node', ['scripts/test-electron.mjs']],
+);
+
 function counts() {
   let passed = 0;
   let failed = 0;
