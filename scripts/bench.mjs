@@ -1,29 +1,29 @@
-// Prints Billfold's performance figures against their budgets. Figures, not pass/fail tests:
-// a busy machine changes timings, so budgets are reported here and read by people.
+// `npm run bench`: prints Billfold's performance figures against their budgets. Figures, not
+// pass/fail tests: a busy machine changes timings, so budgets are reported here for people to read.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 
-const figures = [];
-
-function report(name, value, unit, budget) {
-  const within = budget === undefined ? undefined : value <= budget;
-  figures.push({ name, value, unit, budget, within });
-  const verdict = budget === undefined ? '' : within ? `  (budget ${budget} ${unit}: within)` : `  (budget ${budget} ${unit}: OVER)`;
-  console.log(`${name}: ${value} ${unit}${verdict}`);
+function run(command, args) {
+  const result = spawnSync(command, args, { stdio: 'inherit' });
+  if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
-function rendererBundle() {
-  const build = spawnSync('npx', ['vite', 'build', '--mode', 'renderer', '--logLevel', 'error'], { stdio: 'inherit' });
-  if (build.status !== 0) throw new Error('The renderer build failed.');
+const args = process.argv.slice(2);
+// With --csv only the CSV summary runs, printing nothing but its JSON line.
+const csvOnly = args.includes('--csv');
+
+if (!csvOnly) {
+  run('npx', ['vite', 'build', '--mode', 'renderer', '--logLevel', 'error']);
   const assets = path.resolve('dist/renderer/assets');
   let js = 0;
   for (const file of fs.readdirSync(assets)) {
     if (file.endsWith('.js')) js += gzipSync(fs.readFileSync(path.join(assets, file)), { level: 9 }).length;
   }
-  report('renderer JavaScript, gzipped', Math.round((js / 1024) * 10) / 10, 'KB', 200);
+  const kb = Math.round((js / 1024) * 10) / 10;
+  console.log(`renderer JavaScript, gzipped: ${kb} KB  (budget 200 KB: ${kb <= 200 ? 'within' : 'OVER'})`);
 }
 
-rendererBundle();
-console.log(JSON.stringify({ figures }));
+run('npx', ['vite', 'build', '--mode', 'bench', '--logLevel', 'error']);
+run(process.execPath, ['dist/bench/run.cjs', ...args]);

@@ -1,0 +1,56 @@
+import type { ErrorInfo } from '../../../../contract/errors';
+
+/** Formatting and wording shared by the Agilicus views. */
+
+const locale = typeof navigator === 'undefined' ? undefined : navigator.language;
+
+const utcDay = new Intl.DateTimeFormat(locale, { year: 'numeric', month: 'short', day: 'numeric', weekday: 'short', timeZone: 'UTC' });
+const count = new Intl.NumberFormat(locale);
+
+/** A `yyyy-MM-dd` usage day, as Agilicus counts it (UTC). */
+export function formatUtcDay(date: string): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  return Number.isNaN(d.getTime()) ? date : utcDay.format(d);
+}
+
+export function formatCount(n: number): string {
+  return count.format(n);
+}
+
+export function plural(n: number, one: string, many: string): string {
+  return `${formatCount(n)} ${n === 1 ? one : many}`;
+}
+
+/** Same rules as the contract: ids cannot escape a path segment. */
+export const agilicusIdPattern = /^[A-Za-z0-9_-]{1,64}$/;
+export const customerIdPattern = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+export const accountGoneMessage = 'This billing account no longer exists; the list was refreshed.';
+
+/** Keeps the code and the provider's own words, with our explanation as the message. */
+export function explained(error: ErrorInfo, message: string): ErrorInfo {
+  return { ...error, message };
+}
+
+/** Create or replace failed: say what a 409 means for the customer id the user typed. */
+export function explainSaveError(error: ErrorInfo, customerId: string): ErrorInfo {
+  if (error.code === 'conflict') {
+    return explained(error, `A billing account for customer “${customerId}” already exists. Each customer can have only one billing account: use another customer id, or open the existing account.`);
+  }
+  if (error.code === 'validation') return explained(error, 'Agilicus did not accept these details.');
+  return error;
+}
+
+export function validateCustomerId(value: string): string | undefined {
+  const v = value.trim();
+  if (v === '') return 'Enter the customer id, e.g. cus_Nf3k2…';
+  if (!customerIdPattern.test(v)) return 'Use only letters, digits and _ . : - (at most 128 characters).';
+  return undefined;
+}
+
+export function validateOrgId(value: string): string | undefined {
+  const v = value.trim();
+  if (v === '') return 'Enter the organisation id.';
+  if (!agilicusIdPattern.test(v)) return 'An organisation id has only letters, digits, _ and - (at most 64 characters).';
+  return undefined;
+}

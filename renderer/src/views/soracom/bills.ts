@@ -1,0 +1,104 @@
+import type { SoracomBillState, SoracomPaymentStatus } from '../../../../contract/models/soracom';
+import type { Money } from '../../../../contract/money';
+
+/** Readable words for Soracom's payment statuses; a value not listed is shown as sent. */
+const paymentWords: Record<string, string> = {
+  lessThanMinimumCharge: 'Below the minimum charge (not billed)',
+  paying: 'Payment in progress',
+  paid: 'Paid',
+  fail: 'Payment failed',
+  refunding: 'Refund in progress',
+  refunded: 'Refunded',
+  refund_fail: 'Refund failed',
+  delegating_to_third_party: 'Being handed to a third-party payer',
+  delegated_to_third_party: 'Handed to a third-party payer',
+  charging: 'Being charged',
+  canceling: 'Cancellation in progress',
+  cancelled: 'Cancelled',
+  cancel_failed: 'Cancellation failed',
+};
+
+export function paymentStatusText(status: SoracomPaymentStatus | undefined, state?: SoracomBillState): string {
+  if (status === undefined || status === '') return state === 'temporary' ? 'Not billed yet' : 'Not stated';
+  return Object.hasOwn(paymentWords, status) ? (paymentWords[status] as string) : status;
+}
+
+/** True when the status is one Billfold knows (unknown ones are shown as sent, in code style). */
+export function isKnownPaymentStatus(status: string | undefined): boolean {
+  return status !== undefined && Object.hasOwn(paymentWords, status);
+}
+
+export function billStateText(state: SoracomBillState | undefined): string {
+  if (state === undefined || state === '') return 'Not stated';
+  if (state === 'temporary') return 'Preliminary';
+  if (state === 'closed') return 'Closed';
+  return state;
+}
+
+/** The UTC month of `now` as yyyyMM (Soracom's months, like the sandbox's, are calendar months). */
+export function yearMonthOf(now: Date): string {
+  return `${now.getUTCFullYear()}${String(now.getUTCMonth() + 1).padStart(2, '0')}`;
+}
+
+/** yyyyMM of the month before. */
+export function previousYearMonth(yyyyMM: string): string {
+  const y = Number(yyyyMM.slice(0, 4));
+  const m = Number(yyyyMM.slice(4, 6));
+  return m === 1 ? `${y - 1}12` : `${y}${String(m - 1).padStart(2, '0')}`;
+}
+
+/** `202405` → `2024-05`, the form files and exports use. */
+export function dashedYearMonth(yyyyMM: string): string {
+  return `${yyyyMM.slice(0, 4)}-${yyyyMM.slice(4, 6)}`;
+}
+
+/**
+ * What the daily bills leave out: the month's amount minus the sum of its days, in the month's
+ * currency. Undefined when the days are in another currency (never converted).
+ */
+export function monthlyRemainder(month: Money, dailyTotals: readonly Money[]): Money | undefined {
+  const others = dailyTotals.filter((t) => t.currency !== month.currency);
+  if (others.length > 0) return undefined;
+  const daily = dailyTotals.find((t) => t.currency === month.currency)?.minor ?? 0;
+  return { minor: month.minor - daily, currency: month.currency };
+}
+
+/** The user's locale (the browser's); read through globalThis so the helpers also load in unit tests. */
+const locale = (globalThis as { navigator?: { language?: string } }).navigator?.language;
+const shortMonthFormat = new Intl.DateTimeFormat(locale, { month: 'short', timeZone: 'UTC' });
+const shortMonthYearFormat = new Intl.DateTimeFormat(locale, { month: 'short', year: '2-digit', timeZone: 'UTC' });
+const dayFormat = new Intl.DateTimeFormat(locale, { year: 'numeric', month: 'short', day: 'numeric', weekday: 'short', timeZone: 'UTC' });
+
+function utcDate(yyyyMM: string, day = 1): Date {
+  return new Date(Date.UTC(Number(yyyyMM.slice(0, 4)), Number(yyyyMM.slice(4, 6)) - 1, day));
+}
+
+/** "May", or "Jan 24" for January so a long axis shows where the year turns. */
+export function shortMonthLabel(yyyyMM: string): string {
+  const d = utcDate(yyyyMM);
+  return d.getUTCMonth() === 0 ? shortMonthYearFormat.format(d) : shortMonthFormat.format(d);
+}
+
+/** `2024-05-03` → "Fri, May 3, 2024" in the user's locale; a calendar date, so no time zone shift. */
+export function formatDay(isoDate: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(isoDate);
+  if (!m) return isoDate;
+  return dayFormat.format(new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))));
+}
+
+/** Day of the month of `2024-05-03` → "3". */
+export function dayOfMonth(isoDate: string): string {
+  return String(Number(isoDate.slice(8, 10)));
+}
+
+/** "1.2 MB" and friends, in the user's locale. */
+export function formatBytes(bytes: number): string {
+  const units = ['byte', 'kilobyte', 'megabyte', 'gigabyte'] as const;
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  return new Intl.NumberFormat(locale, { style: 'unit', unit: units[unit], unitDisplay: 'short', maximumFractionDigits: unit === 0 ? 0 : 1 }).format(value);
+}

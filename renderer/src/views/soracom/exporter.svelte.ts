@@ -1,0 +1,75 @@
+import type { ErrorInfo } from '../../../../contract/errors';
+import type { SavedFile } from '../../../../contract/models/files';
+import type { SoracomExportResult } from '../../../../contract/models/soracom';
+import { call, errorInfo } from '../../lib/billing';
+
+/** 'latest' (the current month so far) or a yyyyMM. */
+export type ExportTarget = string;
+
+export interface ExportProgress {
+  label: string;
+  done: number;
+  total?: number;
+}
+
+let counter = 0;
+
+function newTaskId(target: ExportTarget): string {
+  counter += 1;
+  return `soracom-export-${target}-${Date.now().toString(36)}-${counter}`;
+}
+
+/**
+ * One account's "Export CSV" runs: export (async on Soracom's side: start, poll, download, shown
+ * through `task.progress`), then save the CSV in the account's folder. One run at a time.
+ */
+export class SoracomExporter {
+  running = $state<ExportTarget | undefined>();
+  progress = $state<ExportProgress | undefined>();
+  /** The last finished run. */
+  saved = $state<{ target: ExportTarget; file: SavedFile; rows: number | undefined } | undefined>();
+  failed = $state<{ target: ExportTarget; stage: 'export' | 'save'; error: ErrorInfo } | undefined>();
+
+  readonly #accountId: () => string;
+
+  constructor(accountId: () => string) {
+    this.#accountId = accountId;
+  }
+
+  async run(target: ExportTarget): Promise<void> {
+    if (this.running !== undefined) return;
+    const accountId = this.#accountId();
+    const taskId = newTaskId(target);
+    this.running = target;
+    this.saved = undefined;
+    this.failed = undefined;
+    this.progress = { label: 'Asking Soracom for the CSV', done: 0 };
+    const stop = window.billing.on('task.progress', (p) => {
+      if (p.taskId !== taskId || p.state !== 'running') return;
+      const next: ExportProgress = { label: p.label, done: p.done };
+      if (p.total !== undefined) next.total = p.total;
+      this.progress = next;
+    });
+    let stage: 'export' | 'save' = 'export';
+    try {
+      const result: SoracomExportResult =
+        target === 'latest'
+          ? await call('soracom.exportLatestBilling', { accountId, taskId })
+          : await call('soracom.exportBilling', { accountId, yyyyMM: target, taskId });
+      stage = 'save';
+      this.progress = { label: 'Saving the CSV', done: result.byteLength, total: result.byteLength };
+      const file = await call('files.saveSoracomExport', {
+        accountId,
+        exportedFileId: result.exportedFileId,
+        ...(target === 'latest' ? {} : { yyyyMM: target }),
+      });
+      this.saved = { target, file, rows: result.rows };
+    } catch (error) {
+      this.failed = { target, stage, error: errorInfo(error) };
+    } finally {
+      stop();
+      this.running = undefined;
+      this.progress = undefined;
+    }
+  }
+}

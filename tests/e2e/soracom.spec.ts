@@ -1,0 +1,203 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Page } from '@playwright/test';
+import { expect, test, type Harness } from './fixtures';
+
+test.use({ harnessArgs: ['--demo'] });
+
+const sidebar = (page: Page) => page.getByRole('navigation', { name: 'Accounts' });
+
+/** What the sandbox itself answers, fetched directly with the demo credentials. */
+async function soracomApi(harness: Harness) {
+  const { soracom } = await harness.sandboxes();
+  const auth = await fetch(`${soracom.apiUrl}/auth`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ authKeyId: soracom.credentials['authKeyId'], authKey: soracom.credentials['authKey'] }),
+  });
+  expect(auth.ok).toBe(true);
+  const { apiKey, token } = (await auth.json()) as { apiKey: string; token: string };
+  return async <T>(p: string): Promise<T> => {
+    const res = await fetch(`${soracom.apiUrl}${p}`, { headers: { 'X-Soracom-API-Key': apiKey, 'X-Soracom-Token': token } });
+    expect(res.ok, `GET ${p}`).toBe(true);
+    return (await res.json()) as T;
+  };
+}
+
+interface ApiBill {
+  yearMonth: string;
+  amount: number;
+  currency: string;
+  state: string;
+  paymentStatus?: string;
+  appliedCouponAmount?: number;
+}
+
+async function openSoracom(page: Page, harness: Harness) {
+  await page.goto(harness.url);
+  await sidebar(page).getByRole('button', { name: /Soracom \(demo\)/ }).click();
+  await expect(page.getByRole('heading', { name: 'Soracom (demo)', level: 1 })).toBeVisible();
+}
+
+/** The page's own formatting (its locale), so the test compares like with like. */
+function moneyIn(page: Page) {
+  return async (amount: number, currency: string) => page.evaluate(([a, c]) => new Intl.NumberFormat(navigator.language, { style: 'currency', currency: c }).format(a), [amount, currency] as const);
+}
+
+function monthName(page: Page, yyyyMM: string) {
+  return page.evaluate(
+    (m) => new Intl.DateTimeFormat(navigator.language, { year: 'numeric', month: 'long', timeZone: 'UTC' }).format(new Date(Date.UTC(Number(m.slice(0, 4)), Number(m.slice(4, 6)) - 1, 1))),
+    yyyyMM,
+  );
+}
+
+test('latest bill, 18-month chart and table, a month with its daily bills, by keyboard', async ({ page, harness, cspViolations }) => {
+  const api = await soracomApi(harness);
+  const latest = await api<{ amount: number; currency: string; lastEvaluatedTime: string }>('/bills/latest');
+  const { billList } = await api<{ billList: ApiBill[] }>('/bills');
+  const money = moneyIn(page);
+
+  await openSoracom(page, harness);
+
+  // Latest (preliminary) bill with its last evaluated time.
+  await expect(page.getByTestId('latest-amount')).toHaveText(await money(latest.amount, latest.currency));
+  await expect(page.getByTestId('latest-evaluated')).toContainText('Preliminary');
+  await expect(page.getByTestId('latest-evaluated')).toContainText('Last evaluated');
+
+  // History: chart bars oldest first with the sandbox's amounts, table newest first.
+  const chart = page.getByTestId('history-chart');
+  const bars = chart.locator('rect.bar');
+  await expect(bars).toHaveCount(18);
+  const oldestFirst = [...billList].sort((a, b) => a.yearMonth.localeCompare(b.yearMonth));
+  expect(await bars.evaluateAll((els) => els.map((e) => [e.getAttribute('data-key'), Number(e.getAttribute('data-value'))]))).toEqual(
+    oldestFirst.map((b) => [b.yearMonth, b.amount]), // JPY: minor units are yen
+  );
+  // The screen-reader table of the chart carries the same numbers.
+  const chartTable = page.getByRole('table', { name: /Monthly bills in JPY/ });
+  await expect(chartTable.getByRole('row')).toHaveCount(19);
+  await expect(chartTable.getByRole('row').nth(1)).toContainText(await money(oldestFirst[0]!.amount, 'JPY'));
+
+  const table = page.getByTestId('history-table');
+  const rows = table.locator('tbody tr');
+  await expect(rows).toHaveCount(18);
+  const newestFirst = [...billList].sort((a, b) => b.yearMonth.localeCompare(a.yearMonth));
+  const words: Record<string, string> = { paid: 'Paid', paying: 'Payment in progress', lessThanMinimumCharge: 'Below the minimum charge (not billed)' };
+  for (const [i, bill] of newestFirst.entries()) {
+    const row = rows.nth(i);
+    await expect(row.getByRole('rowheader')).toHaveText(await monthName(page, bill.yearMonth));
+    await expect(row.getByRole('cell').nth(0)).toHaveText(await money(bill.amount, bill.currency));
+    await expect(row.getByRole('cell').nth(2)).toHaveText(bill.state === 'temporary' ? 'Preliminary' : 'Closed');
+    if (bill.paymentStatus) await expect(row.getByRole('cell').nth(3)).toHaveText(words[bill.paymentStatus] ?? bill.paymentStatus);
+  }
+  const total = billList.reduce((s, b) => s + b.amount, 0);
+  await expect(page.getByTestId('history-total')).toHaveText(await money(total, 'JPY'));
+  await page.getByRole('heading', { name: 'This month so far' }).scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join('docs', 'screenshots', 'soracom-bills.png') });
+
+  // Keyboard: Tab from the latest bill's export button reaches the newest month's details.
+  const month = newestFirst[3]!; // closed and paid
+  const name = await monthName(page, month.yearMonth);
+  await page.getByRole('button', { name: 'Export CSV for this month so far' }).focus();
+  const firstDetails = page.getByRole('button', { name: `Details for ${await monthName(page, newestFirst[0]!.yearMonth)}` });
+  for (let i = 0; i < 12 && !(await firstDetails.evaluate((el) => el === document.activeElement)); i++) await page.keyboard.press('Tab');
+  await expect(firstDetails).toBeFocused();
+  // ...and on through the rows to the month we want; Enter opens it.
+  const details = page.getByRole('button', { name: `Details for ${name}` });
+  for (let i = 0; i < 12 && !(await details.evaluate((el) => el === document.activeElement)); i++) await page.keyboard.press('Tab');
+  await expect(details).toBeFocused();
+  await page.keyboard.press('Enter');
+
+  const heading = page.getByRole('heading', { name, level: 2 });
+  await expect(heading).toBeFocused();
+  const monthly = await api<ApiBill>(`/bills/${month.yearMonth}`);
+  const daily = await api<{ billList: { amount: number; date: string }[] }>(`/bills/${month.yearMonth}/daily`);
+  await expect(page.getByTestId('month-amount')).toHaveText(await money(monthly.amount, 'JPY'));
+  await expect(page.getByTestId('month-state')).toHaveText('Closed');
+  await expect(page.getByTestId('month-payment')).toHaveText('Paid');
+
+  const dayBars = page.getByTestId('daily-chart').locator('rect.bar');
+  await expect(dayBars).toHaveCount(daily.billList.length);
+  const daysOldestFirst = [...daily.billList].sort((a, b) => a.date.localeCompare(b.date));
+  expect(await dayBars.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-value'))))).toEqual(daysOldestFirst.map((d) => d.amount));
+  const dailySum = daily.billList.reduce((s, d) => s + d.amount, 0);
+  await expect(page.getByTestId('daily-total')).toHaveText(await money(dailySum, 'JPY'));
+  expect(monthly.amount).toBeGreaterThan(dailySum);
+  await expect(page.getByTestId('monthly-remainder')).toHaveText(await money(monthly.amount - dailySum, 'JPY'));
+  await expect(page.getByText('Daily bills leave out what Soracom charges once a month')).toBeVisible();
+  await heading.evaluate((el) => el.blur());
+  await page.screenshot({ path: path.join('docs', 'screenshots', 'soracom-month.png') });
+
+  // The daily table opens from the keyboard too.
+  await page.getByText('Daily bills as a table').focus();
+  await page.keyboard.press('Enter');
+  await expect(page.locator('details.daily-table tbody tr')).toHaveCount(daily.billList.length);
+  await expect(page.locator('details.daily-table tbody tr').first()).toBeVisible();
+
+  // Back returns focus to the button that opened the month.
+  await page.getByRole('button', { name: '← All bills' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(details).toBeFocused();
+  expect(cspViolations).toEqual([]);
+});
+
+test('export CSV for a month and for the latest, with progress, saved locally', async ({ page, harness }) => {
+  test.setTimeout(90_000);
+  const api = await soracomApi(harness);
+  const { billList } = await api<{ billList: ApiBill[] }>('/bills');
+  const month = [...billList].sort((a, b) => b.yearMonth.localeCompare(a.yearMonth))[4]!;
+  const name = await (async () => {
+    await openSoracom(page, harness);
+    return monthName(page, month.yearMonth);
+  })();
+
+  const exportMonth = page.getByRole('button', { name: `Export CSV for ${name}` });
+  await exportMonth.click();
+  // While it runs every export button is off and the progress shows Soracom's polling.
+  await expect(page.getByRole('button', { name: `Exporting CSV for ${name}` })).toBeDisabled();
+  await expect(page.getByRole('button', { name: 'Export CSV for this month so far' })).toBeDisabled();
+  await expect(page.getByTestId('export-progress-label')).toContainText('being prepared by Soracom');
+  await expect(page.getByRole('progressbar', { name: 'Export progress' })).toBeVisible();
+
+  const saved = page.getByTestId('export-saved');
+  // Either outcome ends the run; asserting on the whole area shows the error when there is one.
+  await expect(page.getByTestId('export-status')).toContainText(/Saved|Could not/, { timeout: 30_000 });
+  await expect(page.getByTestId('export-status')).toContainText(/Saved \S+\.csv/);
+  const savedPath = (await saved.locator('.saved-path').textContent())!.replace(/^in /, '').trim();
+  const csv = await fs.readFile(savedPath, 'utf8');
+  const rowsShown = Number((/\(([\d,.\s]+) rows/.exec((await saved.textContent())!)?.[1] ?? '').replace(/\D/g, ''));
+  expect(csv.trim().split('\n').length - 1).toBe(rowsShown);
+  await expect(page.getByRole('button', { name: `Export CSV for ${name}` })).toBeEnabled();
+
+  // The latest (current month so far).
+  await page.getByRole('button', { name: 'Export CSV for this month so far' }).click();
+  await expect(page.getByRole('button', { name: 'Exporting CSV for this month so far' })).toBeDisabled();
+  await expect(saved).toContainText(/Saved \S+\.csv/, { timeout: 30_000 });
+  const latestPath = (await saved.locator('.saved-path').textContent())!.replace(/^in /, '').trim();
+  expect(latestPath).not.toBe(savedPath);
+  await expect(fs.stat(latestPath)).resolves.toBeTruthy();
+});
+
+test('a failing provider shows its own message and a retry that works', async ({ page, harness }) => {
+  await harness.setFaults('soracom', [{ kind: 'status', status: 500, path: '/v1/bills' }]);
+  await openSoracom(page, harness);
+
+  const historyError = page.getByRole('alert').filter({ hasText: 'Could not load the bill history.' });
+  await expect(historyError).toContainText('Service temporarily unavailable (HTTP 500)', { timeout: 20_000 });
+  await expect(historyError).toContainText('(server)');
+  await expect(page.getByRole('alert').filter({ hasText: 'Could not load the latest bill.' })).toBeVisible();
+
+  await harness.setFaults('soracom', []);
+  await historyError.getByRole('button', { name: 'Try again' }).click();
+  await expect(page.getByTestId('history-table').locator('tbody tr')).toHaveCount(18);
+  await page.getByRole('alert').filter({ hasText: 'Could not load the latest bill.' }).getByRole('button', { name: 'Try again' }).click();
+  await expect(page.getByTestId('latest-amount')).toBeVisible();
+
+  // An export the provider refuses: the message, a retry, and the buttons back on.
+  await harness.setFaults('soracom', [{ kind: 'status', status: 503, path: '/v1/bills/latest/export', times: 1 }]);
+  await page.getByRole('button', { name: 'Export CSV for this month so far' }).click();
+  const exportError = page.getByRole('alert').filter({ hasText: 'Could not export the bill CSV for this month so far.' });
+  await expect(exportError).toContainText('Service temporarily unavailable (HTTP 503)');
+  await expect(page.getByRole('button', { name: 'Export CSV for this month so far' })).toBeEnabled();
+  await exportError.getByRole('button', { name: 'Try again' }).click();
+  await expect(page.getByTestId('export-progress-label')).toBeVisible();
+});
