@@ -10,4 +10,12 @@ export interface Platform {
   /** The user's Documents folder; downloads go below it by default. */
   documentsDir: string;
   openExternal(url: string): Promise<void>;
+  /** Opens a local file with the OS's default application. */
+  openPath(path: string): Promise<void>;
+  /** Shows a local file selected in the OS file manager. */
+  showItemInFolder(path: string): Promise<void>;
+  /** Asks the user for an existing file; undefined when they cancel. */
+  chooseFile(opts: { title: string; filters: { name: string; extensions: string[] }[] }): Promise<string | undefined>;
+  /** Asks the user for a folder; undefined when they cancel. */
+  chooseFolder(opts: { title: string; defaultPath?: string }): Promise<string | undefined>;
 }

@@ -68,7 +68,8 @@ export const accountsArgs = {
     /** Replaces the stored credentials; omitted keeps them. Must be of the account's provider. */
     credentials: z.union([spatialflowCredentials, agilicusCredentials, soracomCredentials]).optional(),
   }),
-  'accounts.remove': z.strictObject({ id: accountId }),
+  /** `deleteFiles` also deletes the files saved from the account (the user is asked; default keeps them). */
+  'accounts.remove': z.strictObject({ id: accountId, deleteFiles: z.boolean().optional() }),
   'accounts.setActive': z.strictObject({ id: accountId }),
   'accounts.testConnection': z.strictObject({ id: accountId }),
   'demo.start': z.strictObject({}),

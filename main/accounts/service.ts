@@ -24,6 +24,8 @@ export interface AccountServiceDeps {
   demo?: DemoEndpoints;
   /** Removes what Billfold cached for an account (offline snapshots); saved files are kept. */
   forgetCachedData?: (accountId: string) => Promise<void>;
+  /** Deletes the files saved from an account (only when the user asked for it); answers how many. */
+  deleteSavedFiles?: (accountId: string) => Promise<number>;
   onSyncChanged?: (accountId: string, sync: AccountSummary['sync']) => void;
   now?: () => Date;
 }
@@ -176,8 +178,10 @@ export function createAccountService(deps: AccountServiceDeps) {
       });
     },
 
-    async remove(id: string): Promise<void> {
+    async remove(id: string, opts: { deleteFiles?: boolean } = {}): Promise<void> {
       await find(id);
+      // Files first: if they cannot be deleted the account is still there to try again.
+      if (opts.deleteFiles) await deps.deleteSavedFiles?.(id);
       await registry.update((data) => {
         data.accounts = data.accounts.filter((a) => a.id !== id);
         if (data.activeAccountId === id) {

@@ -1,4 +1,4 @@
-import { app, BrowserWindow, ipcMain, protocol, screen, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, protocol, screen, session, shell } from 'electron';
 import path from 'node:path';
 import { argSchemas } from '../../contract';
 import type { EventMessage } from '../../contract/events';
@@ -49,6 +49,24 @@ async function start(): Promise<void> {
       userDataDir: app.getPath('userData'),
       documentsDir: app.getPath('documents'),
       openExternal: (url) => shell.openExternal(url),
+      openPath: async (file) => {
+        const failure = await shell.openPath(file);
+        if (failure) throw new Error(failure);
+      },
+      showItemInFolder: (file) => {
+        shell.showItemInFolder(file);
+        return Promise.resolve();
+      },
+      chooseFile: async ({ title, filters }) => {
+        const options = { title, filters, properties: ['openFile' as const] };
+        const result = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
+        return result.canceled ? undefined : result.filePaths[0];
+      },
+      chooseFolder: async ({ title, defaultPath }) => {
+        const options = { title, properties: ['openDirectory' as const, 'createDirectory' as const], ...(defaultPath ? { defaultPath } : {}) };
+        const result = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
+        return result.canceled ? undefined : result.filePaths[0];
+      },
     },
     emit: (message: EventMessage) => {
       for (const win of BrowserWindow.getAllWindows()) win.webContents.send(eventChannel, message);

@@ -65,6 +65,9 @@ export interface SandboxServer {
   clearFaults(): void;
   exchanges: Exchange[];
   close(): Promise<void>;
+  /** Stops listening (clients get "connection refused") but keeps all state; `resume` listens again on the same port. */
+  suspend(): Promise<void>;
+  resume(): Promise<void>;
 }
 
 export interface SandboxOptions {
@@ -304,15 +307,28 @@ export async function startSandbox(opts: SandboxOptions): Promise<SandboxServer>
     exchange.responseBody = send(res, out);
   };
 
-  const tracked = await listen((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch(() => {
       if (!res.headersSent) res.writeHead(500).end();
       else res.destroy();
     });
-  }, opts.port ?? 0);
+  };
+  let tracked = await listen(onRequest, opts.port ?? 0);
+  let suspended = false;
+  const port = Number(new URL(tracked.url).port);
 
   return {
     url: tracked.url,
+    async suspend() {
+      if (suspended) return;
+      suspended = true;
+      await closeTracked(tracked);
+    },
+    async resume() {
+      if (!suspended) return;
+      tracked = await listen(onRequest, port);
+      suspended = false;
+    },
     setFaults(f) {
       faults = f.map((x) => ({ ...x }));
     },
@@ -320,7 +336,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<SandboxServer>
       faults = [];
     },
     exchanges,
-    close: () => closeTracked(tracked),
+    close: () => (suspended ? Promise.resolve() : closeTracked(tracked)),
   };
 }
 

@@ -14,8 +14,8 @@ export function createAccountHandlers(
         ...(baseUrl === undefined ? {} : { baseUrl }),
         ...(credentials === undefined ? {} : { credentials }),
       }),
-    'accounts.remove': async ({ id }) => {
-      await accounts.remove(id);
+    'accounts.remove': async ({ id, deleteFiles }) => {
+      await accounts.remove(id, { deleteFiles: deleteFiles === true });
       return { removed: true };
     },
     'accounts.setActive': async ({ id }) => ({ activeAccountId: await accounts.setActive(id) }),

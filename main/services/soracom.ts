@@ -8,6 +8,8 @@ import type { HandlerTable, ServiceContext } from '../router/types';
 
 export interface DownloadedExport {
   exportedFileId: string;
+  /** The Billfold account it was downloaded for. */
+  accountId: string;
   /** yyyyMM, or 'latest' for the current month's export. */
   yyyyMM: string;
   bytes: Uint8Array;
@@ -15,29 +17,41 @@ export interface DownloadedExport {
   suggestedName?: string;
 }
 
-/*
- * TEMPORARY: until the files service saves exports to disk, the bytes of a finished export are
- * parked here (newest few only) and handed over once by `takeDownloadedExport`. The export
- * result that crosses IPC carries only the id and the size.
+/**
+ * The bytes of finished exports, held in memory for the files service to save (the export
+ * result that crosses IPC carries only the id and the size). One per service instance; it keeps
+ * the newest few only, so memory stays bounded.
  */
-const MAX_PARKED_EXPORTS = 4;
-const parkedExports = new Map<string, DownloadedExport>();
-
-function parkExport(e: DownloadedExport): void {
-  parkedExports.delete(e.exportedFileId);
-  parkedExports.set(e.exportedFileId, e);
-  while (parkedExports.size > MAX_PARKED_EXPORTS) {
-    const oldest = parkedExports.keys().next().value;
-    if (oldest === undefined) break;
-    parkedExports.delete(oldest);
-  }
+export interface DownloadedExports {
+  put(e: DownloadedExport): void;
+  /** The export's bytes if still held and downloaded for this account. */
+  get(exportedFileId: string, accountId: string): DownloadedExport | undefined;
+  /** Hands over and forgets. */
+  take(exportedFileId: string): DownloadedExport | undefined;
 }
 
-/** Hands over (and forgets) the bytes of a finished export. Temporary: see above. */
-export function takeDownloadedExport(exportedFileId: string): DownloadedExport | undefined {
-  const e = parkedExports.get(exportedFileId);
-  parkedExports.delete(exportedFileId);
-  return e;
+export function createDownloadedExports(max = 4): DownloadedExports {
+  const held = new Map<string, DownloadedExport>();
+  return {
+    put(e) {
+      held.delete(e.exportedFileId);
+      held.set(e.exportedFileId, e);
+      while (held.size > max) {
+        const oldest = held.keys().next().value;
+        if (oldest === undefined) break;
+        held.delete(oldest);
+      }
+    },
+    get(exportedFileId, accountId) {
+      const e = held.get(exportedFileId);
+      return e && e.accountId === accountId ? e : undefined;
+    },
+    take(exportedFileId) {
+      const e = held.get(exportedFileId);
+      held.delete(exportedFileId);
+      return e;
+    },
+  };
 }
 
 /** Data rows of a CSV: line breaks outside quotes, minus the header, ignoring a final line break. */
@@ -62,6 +76,8 @@ const PROGRESS_EVERY_MS = 100;
 /** Start, poll, download: the whole async export, reported as `task.progress`. */
 async function runExport(
   client: SoracomClient,
+  exports: DownloadedExports,
+  accountId: string,
   ctx: ServiceContext,
   yyyyMM: string,
   taskId: string,
@@ -102,10 +118,10 @@ async function runExport(
       },
     });
     const byteLength = file.bytes.byteLength;
-    const parked: DownloadedExport = { exportedFileId, yyyyMM, bytes: file.bytes };
+    const parked: DownloadedExport = { exportedFileId, accountId, yyyyMM, bytes: file.bytes };
     if (file.contentType !== undefined) parked.contentType = file.contentType;
     if (file.suggestedName !== undefined) parked.suggestedName = file.suggestedName;
-    parkExport(parked);
+    exports.put(parked);
     ctx.events.emit('task.progress', { taskId, label: `${label}: downloaded`, done: byteLength, total: byteLength, state: 'done' });
     return { exportedFileId, url, byteLength, rows: countCsvRows(file.bytes) };
   } catch (e) {
@@ -124,9 +140,10 @@ export type ExportPollTiming = Pick<WaitForExportOptions, 'pollIntervalMs' | 'ma
 
 export function createSoracomHandlers(
   resolveClient: (accountId: string) => Promise<SoracomClient>,
-  opts: { exportPoll?: ExportPollTiming } = {},
+  opts: { exportPoll?: ExportPollTiming; exports?: DownloadedExports } = {},
 ): HandlerTable<keyof SoracomResults> {
   const poll = opts.exportPoll ?? {};
+  const exports = opts.exports ?? createDownloadedExports();
   return {
     'soracom.getBillingHistory': async ({ accountId }) => {
       const client = await resolveClient(accountId);
@@ -146,11 +163,11 @@ export function createSoracomHandlers(
     },
     'soracom.exportBilling': async ({ accountId, yyyyMM, taskId }, ctx) => {
       const client = await resolveClient(accountId);
-      return runExport(client, ctx, yyyyMM, taskId ?? `soracom-export-${yyyyMM}-${randomUUID()}`, poll);
+      return runExport(client, exports, accountId, ctx, yyyyMM, taskId ?? `soracom-export-${yyyyMM}-${randomUUID()}`, poll);
     },
     'soracom.exportLatestBilling': async ({ accountId, taskId }, ctx) => {
       const client = await resolveClient(accountId);
-      return runExport(client, ctx, 'latest', taskId ?? `soracom-export-latest-${randomUUID()}`, poll);
+      return runExport(client, exports, accountId, ctx, 'latest', taskId ?? `soracom-export-latest-${randomUUID()}`, poll);
     },
   };
 }

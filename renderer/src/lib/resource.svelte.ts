@@ -13,7 +13,17 @@ export interface Resource<T> {
   reload(): Promise<void>;
 }
 
-const offlineRetryMs = 15_000;
+/**
+ * How long to wait between tries while offline. Only under the test harness (which sets
+ * `__billfoldHarness`) can a page shorten it, with `?offlineRetryMs=`, so tests need not wait 15 s.
+ */
+function offlineRetryInterval(): number {
+  if ('__billfoldHarness' in window) {
+    const ms = Number(new URLSearchParams(window.location.search).get('offlineRetryMs'));
+    if (Number.isInteger(ms) && ms >= 100) return ms;
+  }
+  return 15_000;
+}
 
 /**
  * Loads a read channel for a view: the account's offline snapshot first (so switching accounts
@@ -30,10 +40,13 @@ export function resource<C extends Channel>(channel: C, args: () => (ArgsIn<C> &
   let generation = 0;
   let current: (ArgsIn<C> & { accountId: string }) | undefined;
 
-  async function load(callArgs: ArgsIn<C> & { accountId: string }, fresh: boolean) {
+  /** `quiet`: a background retry, which leaves what the view shows alone until the answer comes. */
+  async function load(callArgs: ArgsIn<C> & { accountId: string }, fresh: boolean, quiet = false) {
     const mine = ++generation;
-    loading = true;
-    error = undefined;
+    if (!quiet) {
+      loading = true;
+      error = undefined;
+    }
     if (fresh) {
       data = undefined;
       syncedAt = undefined;
@@ -51,6 +64,7 @@ export function resource<C extends Channel>(channel: C, args: () => (ArgsIn<C> &
       data = reply.value;
       syncedAt = nowIso();
       offline = false;
+      error = undefined;
     } else if (unreachableCodes.has(reply.error.code) && data !== undefined) {
       offline = true;
     } else {
@@ -65,11 +79,18 @@ export function resource<C extends Channel>(channel: C, args: () => (ArgsIn<C> &
     if (next) void load(next, true);
   });
 
+  /** The provider could not be reached and there was no snapshot to show instead. */
+  const unreachable = $derived(error !== undefined && unreachableCodes.has(error.code));
+
+  // While the provider cannot be reached, keep trying in the background, so the view syncs again when the network is back.
   $effect(() => {
-    if (!offline) return;
+    if (!offline && !unreachable) return;
+    let retrying = false;
     const timer = setInterval(() => {
-      if (current && !loading) void load(current, false);
-    }, offlineRetryMs);
+      if (!current || loading || retrying) return;
+      retrying = true;
+      void load(current, false, true).finally(() => (retrying = false));
+    }, offlineRetryInterval());
     return () => clearInterval(timer);
   });
 

@@ -7,7 +7,7 @@ import { createSoracomClient, type SoracomClient, type SoracomSession } from '..
 import { memorySessionStore } from '../../../main/providers/session-store';
 import type { ServiceContext } from '../../../main/router/types';
 import { startSoracomSandbox, type SoracomSandbox } from '../../../main/sandbox/soracom';
-import { countCsvRows, createSoracomHandlers, takeDownloadedExport } from '../../../main/services/soracom';
+import { countCsvRows, createDownloadedExports, createSoracomHandlers } from '../../../main/services/soracom';
 import { loadOpenApi, specFiles, validateExchange } from '../../support/openapi';
 
 /*
@@ -101,10 +101,12 @@ describe('soracom handlers', () => {
       },
     },
   };
+  const exports = createDownloadedExports();
+  const takeDownloadedExport = (id: string) => exports.take(id);
   const handlers = createSoracomHandlers(
     (accountId) =>
       accountId === 'acct-soracom' ? Promise.resolve(client) : Promise.reject(new AppError('not_found', 'No such account.')),
-    { exportPoll: POLL },
+    { exportPoll: POLL, exports },
   );
 
   it('maps history, month, daily and latest to the contract models', async () => {

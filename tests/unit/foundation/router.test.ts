@@ -18,6 +18,10 @@ function services() {
         opened.push(url);
         return Promise.resolve();
       },
+      openPath: () => Promise.resolve(),
+      showItemInFolder: () => Promise.resolve(),
+      chooseFile: () => Promise.resolve(undefined),
+      chooseFolder: () => Promise.resolve(undefined),
     },
     emit: (m) => events.push(m),
     log: (l) => logs.push(l),

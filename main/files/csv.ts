@@ -1,0 +1,18 @@
+/** A CSV cell as the renderer sends it. */
+export type CsvCell = string | number | boolean | null;
+
+/**
+ * Cells a spreadsheet would run as a formula get a leading apostrophe ("=cmd|…" → "'=cmd|…").
+ * Plain signed numbers ("-12.50", "+81") are left alone, so amounts stay amounts.
+ */
+const formulaLike = /^[=@\t\r]|^[+-](?![\d.,]*$)/;
+
+/** UTF-8 with a byte-order mark (so Excel reads it as UTF-8), CRLF line ends, RFC 4180 quoting. */
+export async function tableToCsv(columns: string[], rows: CsvCell[][]): Promise<Uint8Array> {
+  const { default: Papa } = await import('papaparse');
+  const text = Papa.unparse(
+    { fields: columns, data: rows.map((r) => columns.map((_, i) => r[i] ?? null)) },
+    { newline: '\r\n', escapeFormulae: formulaLike, quotes: false },
+  );
+  return new TextEncoder().encode(`\uFEFF${text}\r\n`);
+}

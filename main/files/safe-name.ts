@@ -1,0 +1,66 @@
+/**
+ * File names that come from a server, a table title or an account name are reduced to a safe
+ * base name before anything is written: no folders, no control characters, nothing Windows
+ * refuses, not too long, never hidden.
+ */
+
+/** Names Windows reserves for devices, with or without an extension. */
+const reservedWindowsNames = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)$/i;
+
+/** Longest base name written, in UTF-8 bytes (most file systems allow 255). */
+export const maxNameBytes = 180;
+
+const utf8Length = (s: string) => new TextEncoder().encode(s).length;
+
+/** Cuts `s` to at most `bytes` UTF-8 bytes without splitting a character. */
+function cutToBytes(s: string, bytes: number): string {
+  let out = '';
+  let used = 0;
+  for (const ch of s) {
+    const n = utf8Length(ch);
+    if (used + n > bytes) break;
+    out += ch;
+    used += n;
+  }
+  return out;
+}
+
+/**
+ * Reduces `raw` to a base name that is safe in any folder on Windows, macOS and Linux.
+ * `extension` (e.g. `.pdf`) is forced on the result; `fallback` is used when nothing is left.
+ */
+export function safeFileName(raw: string, extension: string, fallback = 'file'): string {
+  // Only the last path segment counts: "../../etc/passwd" is "passwd".
+  let name = raw.normalize('NFC').split(/[/\\]/).pop() ?? '';
+  name = name
+    // Control characters (NUL included) and the characters Windows forbids.
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u001f\u007f-\u009f<>:"|?*]/g, ' ')
+    // Bidirectional overrides that make "cod.exe" look like "exe.doc".
+    .replace(/[\u202a-\u202e\u2066-\u2069\u200e\u200f]/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+  const ext = extension.toLowerCase();
+  if (name.toLowerCase().endsWith(ext)) name = name.slice(0, name.length - ext.length);
+  // No leading dots (hidden files, "..") and no trailing dots or spaces (Windows drops them).
+  name = name.replace(/^[.\s]+/, '').replace(/[.\s]+$/, '');
+  const stem = name.split('.')[0] ?? '';
+  if (reservedWindowsNames.test(stem.trim())) name = `_${name}`;
+  name = cutToBytes(name, maxNameBytes - utf8Length(ext)).replace(/[.\s]+$/, '');
+  if (name === '') name = safeFileName(fallback, '', 'file');
+  return `${name}${ext}`;
+}
+
+/** A folder name for an account: the same rules, no extension. */
+export function safeFolderName(raw: string, fallback = 'Account'): string {
+  return safeFileName(raw, '', fallback);
+}
+
+/** `name.pdf` → `name (2).pdf`, `name (3).pdf` … for the n-th attempt (n ≥ 2). */
+export function numberedName(fileName: string, n: number): string {
+  if (n < 2) return fileName;
+  const dot = fileName.lastIndexOf('.');
+  const [stem, ext] = dot > 0 ? [fileName.slice(0, dot), fileName.slice(dot)] : [fileName, ''];
+  const suffix = ` (${n})`;
+  return `${cutToBytes(stem, maxNameBytes - utf8Length(suffix + ext))}${suffix}${ext}`;
+}

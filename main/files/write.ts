@@ -1,0 +1,144 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { AppError } from '../http/errors';
+import { numberedName } from './safe-name';
+
+/** Temporary files start with this and end with `.part`; the library never lists them. */
+export const tempPrefix = '.billfold-';
+export const tempSuffix = '.part';
+
+export const isTempName = (name: string) => name.startsWith(tempPrefix) && name.endsWith(tempSuffix);
+
+export interface WrittenFile {
+  path: string;
+  fileName: string;
+  size: number;
+}
+
+const maxAttempts = 999;
+
+/**
+ * Writes `data` into `dir` under `fileName` without ever overwriting or exposing half a file:
+ * the bytes go to a hidden temporary file, are flushed, and only then get their name, through a
+ * hard link that fails if the name is taken (then `name (2).ext`, `name (3).ext` …). A process
+ * killed half-way leaves at most a hidden `.part` file, which `removeStaleTempFiles` cleans up.
+ */
+export async function writeNewFile(
+  dir: string,
+  fileName: string,
+  data: Uint8Array | AsyncIterable<Uint8Array>,
+  opts: { signal?: AbortSignal } = {},
+): Promise<WrittenFile> {
+  await fs.mkdir(dir, { recursive: true });
+  // The writer's pid is in the name, so a later cleanup can tell an abandoned file from one being written.
+  const temp = path.join(dir, `${tempPrefix}${process.pid}-${randomBytes(8).toString('hex')}${tempSuffix}`);
+  let size = 0;
+  const handle = await fs.open(temp, 'wx', 0o644);
+  try {
+    try {
+      if (data instanceof Uint8Array) {
+        await handle.writeFile(data);
+        size = data.byteLength;
+      } else {
+        for await (const chunk of data) {
+          if (opts.signal?.aborted) throw new AppError('cancelled', 'The download was cancelled.');
+          await handle.write(chunk);
+          size += chunk.byteLength;
+        }
+      }
+      if (opts.signal?.aborted) throw new AppError('cancelled', 'The download was cancelled.');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    const target = await claimName(temp, dir, fileName);
+    return { path: target, fileName: path.basename(target), size };
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    throw new AppError('io_error', `Billfold could not write ${fileName} in ${dir}: ${describeIoError(error)}`, { cause: error });
+  } finally {
+    await fs.rm(temp, { force: true });
+  }
+}
+
+/** Gives the finished temporary file its final name: the first free one of `name`, `name (2)` … */
+async function claimName(temp: string, dir: string, fileName: string): Promise<string> {
+  for (let n = 1; n <= maxAttempts; n++) {
+    const target = path.join(dir, numberedName(fileName, n));
+    try {
+      await fs.link(temp, target);
+      return target;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') continue;
+      if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'EXDEV' || code === 'ENOSYS') {
+        // File systems without hard links (FAT, some network shares): an exclusive copy still never overwrites.
+        try {
+          await fs.copyFile(temp, target, fs.constants.COPYFILE_EXCL);
+          return target;
+        } catch (copyError) {
+          if ((copyError as NodeJS.ErrnoException).code === 'EEXIST') continue;
+          throw copyError;
+        }
+      }
+      throw error;
+    }
+  }
+  throw new AppError('io_error', `There are already ${maxAttempts} files named like ${fileName}; nothing was saved.`);
+}
+
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const abandonedAfterMs = 24 * 3600_000;
+
+/**
+ * Removes temporary files left by writes that never finished (a crash, a killed process): those
+ * of processes that are gone, and any older than a day. Writes in progress are left alone.
+ */
+export async function removeStaleTempFiles(dir: string, now = Date.now()): Promise<number> {
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names.filter(isTempName)) {
+    const pid = Number(/^\.billfold-(\d+)-/.exec(name)?.[1]);
+    const file = path.join(dir, name);
+    const stat = await fs.stat(file).catch(() => undefined);
+    if (!stat) continue;
+    const ownerGone = Number.isInteger(pid) && pid !== process.pid && !processIsAlive(pid);
+    if (!ownerGone && now - stat.mtimeMs < abandonedAfterMs) continue;
+    await fs.rm(file, { force: true });
+    removed += 1;
+  }
+  return removed;
+}
+
+export function describeIoError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'ENOSPC':
+      return 'the disk is full.';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied.';
+    case 'EROFS':
+      return 'the folder is read-only.';
+    case 'ENOENT':
+      return 'the folder does not exist.';
+    case 'ENAMETOOLONG':
+      return 'the path is too long.';
+    default:
+      return code ? `${code}.` : 'unknown error.';
+  }
+}

@@ -1,0 +1,213 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { FilesResults } from '../../contract/channels/files';
+import type { SettingsResults } from '../../contract/channels/settings';
+import type { AccountSummary, ProviderId } from '../../contract/models/app';
+import type { SavedFile, SavedFileKind } from '../../contract/models/files';
+import type { AccountService } from '../accounts/service';
+import type { LibraryIndex } from '../files/library-index';
+import { safeFileName } from '../files/safe-name';
+import type { SettingsStore } from '../files/settings';
+import { expectContent } from '../files/sniff';
+import { describeIoError, writeNewFile } from '../files/write';
+import { AppError } from '../http/errors';
+import type { DownloadProgress } from '../http/types';
+import type { Platform } from '../platform';
+import { mapBillingAccount, mapUsageRecordList } from '../providers/agilicus/map';
+import { mapDailyBills, mapMonthlyBill } from '../providers/soracom/map';
+import type { HandlerTable, ServiceContext } from '../router/types';
+import type { DownloadedExports } from './soracom';
+
+export interface FilesServiceDeps {
+  platform: Pick<Platform, 'chooseFolder'>;
+  accounts: Pick<AccountService, 'client' | 'list'>;
+  library: LibraryIndex;
+  settings: SettingsStore;
+  soracomExports: DownloadedExports;
+  now?: () => Date;
+}
+
+const progressEveryMs = 100;
+/** Agilicus answers at most this many usage records in one call. */
+const usageRecordLimit = 10_000;
+
+const month = (yyyyMM: string) => `${yyyyMM.slice(0, 4)}-${yyyyMM.slice(4, 6)}`;
+
+/**
+ * Saving files: invoice PDFs, Soracom exports, tables as CSV and generated PDF statements, each
+ * into the account's folder under the downloads folder, through `writeNewFile` (temporary file,
+ * then a name that is never an existing file's), and into the library.
+ */
+export function createFilesHandlers(deps: FilesServiceDeps): HandlerTable<keyof FilesResults | keyof SettingsResults> {
+  const { accounts, library, settings } = deps;
+  const now = deps.now ?? (() => new Date());
+  const tasks = new Map<string, AbortController>();
+
+  async function accountOf<P extends ProviderId>(accountId: string, provider?: P): Promise<AccountSummary> {
+    const account = (await accounts.list()).accounts.find((a) => a.id === accountId);
+    if (!account) throw new AppError('not_found', 'That account no longer exists. It may have been removed.');
+    if (provider !== undefined && account.provider !== provider) throw new AppError('not_found', `That account is not a ${provider} account.`);
+    return account;
+  }
+
+  /** Runs a save as a cancellable task that reports `task.progress`. */
+  async function task<T>(
+    ctx: ServiceContext,
+    taskId: string | undefined,
+    label: string,
+    work: (signal: AbortSignal, progress: (p: DownloadProgress) => void) => Promise<T>,
+  ): Promise<T> {
+    const id = taskId ?? `save-${randomUUID()}`;
+    if (tasks.has(id)) throw new AppError('conflict', 'A save with this task id is already running.');
+    const controller = new AbortController();
+    tasks.set(id, controller);
+    let lastEmit = 0;
+    const emit = (state: 'running' | 'done' | 'failed' | 'cancelled', what: string, done: number, total?: number) =>
+      ctx.events.emit('task.progress', { taskId: id, label: `${label}: ${what}`, done, ...(total === undefined ? {} : { total }), state });
+    emit('running', 'starting', 0);
+    try {
+      const result = await work(controller.signal, (p) => {
+        const t = Date.now();
+        if (t - lastEmit < progressEveryMs) return;
+        lastEmit = t;
+        emit('running', 'downloading', p.receivedBytes, p.totalBytes);
+      });
+      if (controller.signal.aborted) throw new AppError('cancelled', 'The save was cancelled.');
+      emit('done', 'saved', 1, 1);
+      return result;
+    } catch (error) {
+      const cancelled = controller.signal.aborted || (error instanceof AppError && error.code === 'cancelled');
+      emit(cancelled ? 'cancelled' : 'failed', cancelled ? 'cancelled' : 'failed', 0);
+      if (cancelled && !(error instanceof AppError && error.code === 'cancelled')) throw new AppError('cancelled', 'The save was cancelled.');
+      throw error;
+    } finally {
+      tasks.delete(id);
+    }
+  }
+
+  /** Writes the bytes into the account's folder (or the shared one) and adds them to the library. */
+  async function store(
+    account: AccountSummary | undefined,
+    fileName: string,
+    bytes: Uint8Array,
+    meta: { kind: SavedFileKind; period?: string },
+    signal?: AbortSignal,
+  ): Promise<SavedFile> {
+    const { downloadsFolder } = await settings.get();
+    const dir = await library.folderFor(downloadsFolder, account ? { id: account.id, name: account.name } : undefined);
+    const written = await writeNewFile(dir, fileName, bytes, signal ? { signal } : {});
+    const entry: Omit<SavedFile, 'id'> = { kind: meta.kind, fileName: written.fileName, path: written.path, size: written.size, savedAt: now().toISOString() };
+    if (account) {
+      entry.accountId = account.id;
+      entry.accountName = account.name;
+    }
+    if (meta.period !== undefined) entry.period = meta.period;
+    return library.add(entry);
+  }
+
+  async function chooseFolder(folder: string) {
+    if (!path.isAbsolute(folder)) throw new AppError('invalid_args', 'Choose a folder with a full path.');
+    try {
+      await fs.mkdir(folder, { recursive: true });
+      await fs.access(folder, fs.constants.W_OK);
+    } catch (error) {
+      throw new AppError('io_error', `Billfold cannot save files in ${folder}: ${describeIoError(error)}`, { cause: error });
+    }
+    return settings.setDownloadsFolder(folder);
+  }
+
+  return {
+    'files.saveInvoicePdf': async ({ accountId, invoiceId, taskId }, ctx) => {
+      const account = await accountOf(accountId, 'spatialflow');
+      return task(ctx, taskId, `Invoice ${invoiceId}`, async (signal, onProgress) => {
+        const client = await accounts.client('spatialflow', accountId);
+        const pdf = await client.fetchInvoicePdf(invoiceId, { signal, onProgress });
+        expectContent(pdf.bytes, 'pdf', 'The invoice file from SpatialFlow');
+        const fileName = safeFileName(pdf.suggestedName ?? `Invoice ${invoiceId}`, '.pdf', `Invoice ${invoiceId}`);
+        const period = fileName.replace(/\.pdf$/i, '').replace(/^invoice[\s_-]*/i, '') || invoiceId;
+        return store(account, fileName, pdf.bytes, { kind: 'invoice-pdf', period }, signal);
+      });
+    },
+
+    'files.saveSoracomExport': async ({ accountId, exportedFileId, yyyyMM }, ctx) => {
+      const account = await accountOf(accountId, 'soracom');
+      const held = deps.soracomExports.get(exportedFileId, accountId);
+      if (!held) throw new AppError('not_found', 'That export is no longer held in memory. Export the month again, then save it.');
+      const which = yyyyMM ?? (held.yyyyMM === 'latest' ? undefined : held.yyyyMM);
+      const period = which === undefined ? month(now().toISOString().slice(0, 7).replace('-', '')) : month(which);
+      return task(ctx, undefined, `Soracom billing CSV (${period})`, async (signal) => {
+        expectContent(held.bytes, 'csv', 'The export Soracom sent');
+        const fileName = safeFileName(held.suggestedName ?? `Soracom billing ${period}`, '.csv', `Soracom billing ${period}`);
+        return store(account, fileName, held.bytes, { kind: 'bill-csv', period }, signal);
+      });
+    },
+
+    'files.saveTableCsv': async ({ accountId, title, columns, rows }, ctx) => {
+      const account = accountId === undefined ? undefined : await accountOf(accountId);
+      return task(ctx, undefined, title, async (signal) => {
+        const { tableToCsv } = await import('../files/csv');
+        const bytes = await tableToCsv(columns, rows);
+        const date = now().toISOString().slice(0, 10);
+        return store(account, safeFileName(`${title} ${date}`, '.csv', `Table ${date}`), bytes, { kind: 'table-csv' }, signal);
+      });
+    },
+
+    'files.saveSoracomStatement': async ({ accountId, yyyyMM, taskId }, ctx) => {
+      const account = await accountOf(accountId, 'soracom');
+      return task(ctx, taskId, `Soracom statement (${month(yyyyMM)})`, async (signal) => {
+        const client = await accounts.client('soracom', accountId);
+        const [bill, daily] = await Promise.all([client.getBilling(yyyyMM, { signal }), client.getBillingPerDay(yyyyMM, { signal })]);
+        const [{ soracomStatement }, { renderPdf }] = await Promise.all([import('../files/statements'), import('../files/pdf')]);
+        const bytes = await renderPdf(
+          soracomStatement({
+            accountName: account.name,
+            yyyyMM,
+            bill: mapMonthlyBill(bill, client.defaultCurrency),
+            daily: mapDailyBills(yyyyMM, daily, client.defaultCurrency),
+            generatedAt: now(),
+          }),
+        );
+        expectContent(bytes, 'pdf', 'The generated statement');
+        return store(account, safeFileName(`Soracom statement ${month(yyyyMM)}`, '.pdf'), bytes, { kind: 'statement-pdf', period: month(yyyyMM) }, signal);
+      });
+    },
+
+    'files.saveAgilicusUsageStatement': async ({ accountId, billingAccountId, taskId }, ctx) => {
+      const account = await accountOf(accountId, 'agilicus');
+      return task(ctx, taskId, `Agilicus usage statement (${billingAccountId})`, async (signal) => {
+        const client = await accounts.client('agilicus', accountId);
+        const [ba, usage] = await Promise.all([
+          client.getBillingAccount(billingAccountId, { getCustomerData: true, getSubscriptionData: true }, { signal }),
+          client.getUsageRecords(billingAccountId, { limit: usageRecordLimit }, { signal }),
+        ]);
+        const billingAccount = mapBillingAccount(ba);
+        const records = mapUsageRecordList(usage);
+        const [{ agilicusUsageStatement }, { renderPdf }] = await Promise.all([import('../files/statements'), import('../files/pdf')]);
+        const bytes = await renderPdf(agilicusUsageStatement({ accountName: account.name, billingAccount, usage: records, generatedAt: now() }));
+        expectContent(bytes, 'pdf', 'The generated statement');
+        const dates = records.records.map((r) => r.date).filter((d): d is string => d !== null).sort();
+        const period = dates.length > 0 ? `${dates[0]} to ${dates[dates.length - 1]}` : billingAccountId;
+        const who = billingAccount.customer?.name ?? billingAccount.customerId ?? billingAccountId;
+        const fileName = safeFileName(`Agilicus usage statement ${who} ${now().toISOString().slice(0, 10)}`, '.pdf', 'Agilicus usage statement');
+        return store(account, fileName, bytes, { kind: 'statement-pdf', period }, signal);
+      });
+    },
+
+    'files.cancel': ({ taskId }) => {
+      const running = tasks.get(taskId);
+      running?.abort();
+      return Promise.resolve({ cancelled: running !== undefined });
+    },
+
+    'settings.get': () => settings.get(),
+
+    'settings.chooseDownloadsFolder': async () => {
+      const current = await settings.get();
+      const chosen = await deps.platform.chooseFolder({ title: 'Choose where Billfold saves files', defaultPath: current.downloadsFolder });
+      return chosen === undefined ? current : chooseFolder(chosen);
+    },
+
+    'settings.resetDownloadsFolder': () => settings.setDownloadsFolder(undefined),
+  };
+}

@@ -1,0 +1,112 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AgilicusBillingAccount, AgilicusUsageRecordList } from '../../../contract/models/agilicus';
+import type { SavedFile } from '../../../contract/models/files';
+import type { SoracomDailyBills, SoracomMonthlyBill } from '../../../contract/models/soracom';
+import { formatMoney, sumByCurrency } from '../../../contract/money';
+import { renderPdf } from '../../../main/files/pdf';
+import { agilicusUsageStatement, soracomStatement } from '../../../main/files/statements';
+import { mainServices, pdfText, tempDir } from './helpers';
+
+const en = (m: { minor: number; currency: string }) => formatMoney(m, 'en-US');
+
+describe('PDF statements, read back with pdftotext', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await tempDir('statements');
+  });
+  afterAll(() => fs.rm(dir, { recursive: true, force: true }));
+
+  it('a Soracom month in euros shows the bill, every day, the total and the currency', async () => {
+    const bill: SoracomMonthlyBill = { yearMonth: '202405', amount: { minor: 123456, currency: 'EUR' }, state: 'closed', paymentStatus: 'paid' };
+    const daily: SoracomDailyBills = {
+      yearMonth: '202405',
+      days: [
+        { date: '2024-05-02', amount: { minor: 1999, currency: 'EUR' } },
+        { date: '2024-05-01', amount: { minor: 501, currency: 'EUR' } },
+      ],
+      totals: [{ minor: 2500, currency: 'EUR' }],
+    };
+    const bytes = await renderPdf(soracomStatement({ accountName: '株式会社ソラコム検証', yyyyMM: '202405', bill, daily, generatedAt: new Date('2024-06-01T09:00:00Z') }));
+    const file = path.join(dir, 'eur.pdf');
+    await fs.writeFile(file, bytes);
+    const text = await pdfText(file);
+    expect(text).toContain('Soracom statement: May 2024');
+    expect(text).toContain('株式会社ソラコム検証');
+    expect(text).toMatch(/Amount billed\s+€1,234\.56/);
+    expect(text).toMatch(/2024-05-01\s+€5\.01/);
+    expect(text).toMatch(/Total of daily charges\s+€25\.00/);
+    expect(text).toContain('EUR (Euro)');
+    // The font is embedded, not looked up on the reader's machine.
+    expect(Buffer.from(bytes).toString('latin1')).toMatch(/\/FontFile2/);
+  });
+
+  it('an Agilicus billing account with a Japanese customer name and yen prices', async () => {
+    const ba: AgilicusBillingAccount = {
+      id: 'ba123',
+      customerId: 'cus_1',
+      devMode: false,
+      created: null,
+      updated: null,
+      orgs: [{ id: 'org1', name: '東京ロジスティクス', subdomain: null, slug: null, adminState: 'active', currentState: 'active', allUp: true, billingAccountId: 'ba123' }],
+      products: [],
+      customer: { name: '山田太郎', email: 'taro@example.jp' },
+      subscriptions: [
+        { id: 'sub1', status: 'active', planName: 'AnyX Business', unitPrice: { minor: 1200, currency: 'JPY' }, interval: 'month', quantity: 3, currentPeriodEnd: '2024-07-01T00:00:00Z', cancelAtPeriodEnd: false },
+      ],
+    };
+    const usage: AgilicusUsageRecordList = {
+      limit: 100,
+      records: [
+        { quantity: 7, timestamp: '2024-06-02T00:00:00Z', date: '2024-06-02' },
+        { quantity: 5, timestamp: '2024-06-01T00:00:00Z', date: '2024-06-01' },
+      ],
+      totalQuantity: 12,
+      mayBeTruncated: false,
+    };
+    const bytes = await renderPdf(agilicusUsageStatement({ accountName: 'Agilicus (demo)', billingAccount: ba, usage, generatedAt: new Date('2024-06-03T00:00:00Z') }));
+    const file = path.join(dir, 'ag.pdf');
+    await fs.writeFile(file, bytes);
+    const text = await pdfText(file);
+    expect(text).toContain('Agilicus usage statement: 山田太郎');
+    expect(text).toContain('東京ロジスティクス');
+    expect(text).toMatch(/¥1,200 \/ month/);
+    expect(text).toMatch(/Period\s+2024-06-01 to 2024-06-02/);
+    expect(text).toMatch(/Total quantity\s+12/);
+  });
+});
+
+describe('statements saved through the channels, from the demo sandboxes', () => {
+  let s: Awaited<ReturnType<typeof mainServices>>;
+  beforeAll(async () => {
+    s = await mainServices();
+  }, 60_000);
+  afterAll(() => s.close());
+
+  it('files.saveSoracomStatement: the PDF carries the month’s amount and the sum of its days', async () => {
+    const history = await s.call<{ bills: SoracomMonthlyBill[] }>('soracom.getBillingHistory', { accountId: s.ids.soracom });
+    const closed = history.bills.find((b) => b.state === 'closed')!;
+    const daily = await s.call<SoracomDailyBills>('soracom.getBillingPerDay', { accountId: s.ids.soracom, yyyyMM: closed.yearMonth });
+    const saved = await s.call<SavedFile>('files.saveSoracomStatement', { accountId: s.ids.soracom, yyyyMM: closed.yearMonth });
+    const period = `${closed.yearMonth.slice(0, 4)}-${closed.yearMonth.slice(4)}`;
+    expect(saved).toMatchObject({ kind: 'statement-pdf', period, accountName: 'Soracom (demo)', fileName: `Soracom statement ${period}.pdf` });
+    expect(saved.path).toBe(path.join(s.platform.documentsDir, 'Billfold', 'Soracom (demo)', saved.fileName));
+    const text = await pdfText(saved.path);
+    expect(text).toContain(en(closed.amount));
+    const total = sumByCurrency(daily.days.map((d) => d.amount))[0]!;
+    expect(text).toMatch(new RegExp(`Total of daily charges\\s+${en(total).replace(/[$.]/g, '\\$&')}`));
+    for (const day of daily.days) expect(text).toMatch(new RegExp(`${day.date}\\s+${en(day.amount).replace(/[$.]/g, '\\$&')}`));
+  });
+
+  it('files.saveAgilicusUsageStatement: the PDF carries the usage total', async () => {
+    const list = await s.call<{ accounts: AgilicusBillingAccount[] }>('agilicus.listBillingAccounts', { accountId: s.ids.agilicus });
+    const ba = list.accounts[0]!;
+    const usage = await s.call<AgilicusUsageRecordList>('agilicus.getUsageRecords', { accountId: s.ids.agilicus, billingAccountId: ba.id, limit: 10_000 });
+    const saved = await s.call<SavedFile>('files.saveAgilicusUsageStatement', { accountId: s.ids.agilicus, billingAccountId: ba.id });
+    expect(saved.kind).toBe('statement-pdf');
+    const text = await pdfText(saved.path);
+    expect(text).toMatch(new RegExp(`Total quantity\\s+${usage.totalQuantity.toLocaleString('en-US')}`));
+    expect(usage.totalQuantity).toBeGreaterThan(0);
+  }, 30_000);
+});
