@@ -3,23 +3,31 @@ import type { Envelope } from './errors';
 import type { EventName, Events } from './events';
 import { accountsArgs, type AccountsResults } from './channels/accounts';
 import { appArgs, type AppResults } from './channels/app';
+import { filesArgs, type FilesResults } from './channels/files';
+import { libraryArgs, type LibraryResults } from './channels/library';
+import { settingsArgs, type SettingsResults } from './channels/settings';
 import { snapshotsArgs, type SnapshotsResults } from './channels/snapshots';
 import { agilicusArgs, type AgilicusResults } from './channels/agilicus';
 import { soracomArgs, type SoracomResults } from './channels/soracom';
 import { spatialflowArgs, type SpatialFlowResults } from './channels/spatialflow';
+import { reviewArgs, type ReviewResults } from './channels/review';
 
 /** Run-time argument schemas for every channel; the main process validates every call with these. */
 export const argSchemas = {
   ...appArgs,
   ...accountsArgs,
   ...snapshotsArgs,
+  ...filesArgs,
+  ...libraryArgs,
+  ...settingsArgs,
   ...spatialflowArgs,
   ...agilicusArgs,
   ...soracomArgs,
+  ...reviewArgs,
 };
 
 /** What each channel answers with. */
-export interface Results extends AppResults, AccountsResults, SnapshotsResults, SpatialFlowResults, AgilicusResults, SoracomResults {}
+export interface Results extends AppResults, AccountsResults, SnapshotsResults, FilesResults, LibraryResults, SettingsResults, SpatialFlowResults, AgilicusResults, SoracomResults, ReviewResults {}
 
 export type Channel = keyof typeof argSchemas & keyof Results;
 export type ArgsIn<C extends Channel> = z.input<(typeof argSchemas)[C]>;
@@ -36,6 +44,12 @@ void contractIsComplete;
 export interface BillingApi {
   invoke<C extends Channel>(channel: C, args: ArgsIn<C>): Promise<Envelope<Result<C>>>;
   on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void;
+  /**
+   * The local path of a file the user dropped on the window (Electron's `webUtils.getPathForFile`;
+   * the browser harness stores the dropped bytes in a temporary file and answers its path).
+   * Undefined when the file has no path (dragged from a web page, say).
+   */
+  pathForFile(file: File): Promise<string | undefined>;
 }
 
 export type { Envelope, ErrorInfo, ErrorCode } from './errors';

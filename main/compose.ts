@@ -15,8 +15,13 @@ import { createAccountHandlers } from './services/accounts';
 import { createSnapshotHandlers } from './services/snapshots';
 import { createAgilicusHandlers } from './services/agilicus';
 import { createAppHandlers } from './services/app';
-import { createSoracomHandlers } from './services/soracom';
+import { createDownloadedExports, createSoracomHandlers } from './services/soracom';
+import { createLibraryIndex } from './files/library-index';
+import { createSettingsStore } from './files/settings';
+import { createFilesHandlers } from './services/files';
+import { createLibraryHandlers } from './services/library';
 import { createSpatialFlowHandlers } from './services/spatialflow';
+import { createReviewService } from './services/review';
 
 export interface MainServicesOptions {
   platform: Platform;
@@ -70,13 +75,28 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
     onDiscarded: () =>
       events.emit('app.notice', { level: 'warning', message: 'Saved offline data for an account could not be read and was discarded; it is rebuilt on the next sync.' }),
   });
+  const notice = (message: string) => events.emit('app.notice', { level: 'warning', message });
+  const settings = createSettingsStore(opts.platform.userDataDir, opts.platform.documentsDir, {
+    onDiscarded: () => notice('Billfold’s settings could not be read; the downloads folder is back to its default.'),
+  });
+  const library = createLibraryIndex(opts.platform.userDataDir, { downloadsRoot: async () => (await settings.get()).downloadsFolder, onNotice: notice });
+  const soracomExports = createDownloadedExports();
   const accounts = createAccountService({
     registry: createRegistry(opts.platform.userDataDir),
     secrets: opts.secrets ?? keytarSecretStore(),
     connectors: providerConnectors,
     demo,
     forgetCachedData: (id) => snapshots.forget(id),
+    deleteSavedFiles: (id) => library.deleteForAccount(id),
     onSyncChanged: (accountId, sync) => events.emit('account.sync', { accountId, sync }),
+  });
+  const review = createReviewService({
+    platform: opts.platform,
+    events,
+    listAccounts: () => accounts.list(),
+    call: (channel, args) => router.handle(channel, args),
+    snapshots,
+    log: opts.log,
   });
   const handlers: HandlerMap = {
     ...createAppHandlers(opts.platform),
@@ -84,7 +104,10 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
     ...createSnapshotHandlers(snapshots),
     ...recordingOutcomes(createSpatialFlowHandlers((id) => accounts.client('spatialflow', id)), accounts, snapshots),
     ...recordingOutcomes(createAgilicusHandlers((id) => accounts.client('agilicus', id)), accounts, snapshots),
-    ...recordingOutcomes(createSoracomHandlers((id) => accounts.client('soracom', id)), accounts, snapshots),
+    ...recordingOutcomes(createSoracomHandlers((id) => accounts.client('soracom', id), { exports: soracomExports }), accounts, snapshots),
+    ...createFilesHandlers({ platform: opts.platform, accounts, library, settings, soracomExports }),
+    ...createLibraryHandlers({ platform: opts.platform, accounts, library, settings }),
+    ...review.handlers,
   };
   const router = createRouter(handlers, { events }, {
     onInternalError: (channel, error) => {
@@ -96,6 +119,7 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
     router,
     accounts,
     close: async () => {
+      review.close();
       await snapshots.flush();
       await demo.close();
     },

@@ -5,6 +5,8 @@ export interface Transport {
   invoke(channel: string, args: unknown): Promise<unknown>;
   /** Starts delivering events; returns a function that stops. */
   subscribe(onMessage: (message: unknown) => void): () => void;
+  /** The local path of a dropped file; transports without one answer undefined. */
+  pathForFile?(file: File): Promise<string | undefined>;
 }
 
 function isEnvelope(value: unknown): value is Envelope<unknown> {
@@ -53,6 +55,13 @@ export function createBillingClient(transport: Transport) {
       return () => {
         set.delete(wrapped);
       };
+    },
+    async pathForFile(file: File): Promise<string | undefined> {
+      try {
+        return (await transport.pathForFile?.(file)) || undefined;
+      } catch {
+        return undefined;
+      }
     },
   } satisfies BillingApi;
   return api as BillingApi;

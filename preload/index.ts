@@ -1,4 +1,4 @@
-import { contextBridge, ipcRenderer } from 'electron';
+import { contextBridge, ipcRenderer, webUtils } from 'electron';
 import { createBillingClient } from './client';
 import { eventChannel, invokeChannelPrefix } from './ipc-names';
 
@@ -9,6 +9,8 @@ const billing = createBillingClient({
     ipcRenderer.on(eventChannel, listener);
     return () => ipcRenderer.off(eventChannel, listener);
   },
+  // A dropped file's path is only known here; the main process then opens it like a chosen file.
+  pathForFile: (file) => Promise.resolve(webUtils.getPathForFile(file)),
 });
 
 contextBridge.exposeInMainWorld('billing', billing);

@@ -22,6 +22,14 @@ export interface Harness {
   rawCall(channel: string, body: string): Promise<unknown>;
   /** This run's sandbox servers (the ones demo accounts use), with working credentials. */
   sandboxes(): Promise<Record<'spatialflow' | 'agilicus' | 'soracom', SandboxEndpoint>>;
+  /** Replaces the faults a demo sandbox injects (see `Fault` in main/sandbox/kit.ts); `[]` clears them. */
+  setFaults(provider: 'spatialflow' | 'agilicus' | 'soracom', faults: Record<string, unknown>[]): Promise<void>;
+  /** Answers the next file or folder dialog with `path` (null = the user cancels). */
+  answerDialog(kind: 'file' | 'folder', path: string | null): Promise<void>;
+  /** Paths the page asked the OS to open or reveal. */
+  shellLog(): Promise<{ action: 'openPath' | 'showItemInFolder'; path: string }[]>;
+  /** Stops (false) or restarts (true) every demo sandbox on its own port, keeping its data: the providers go offline and come back. */
+  setSandboxesReachable(reachable: boolean): Promise<void>;
 }
 
 const distDir = path.resolve('dist');
@@ -56,6 +64,19 @@ async function startHarness(extraArgs: string[], env: Record<string, string>): P
       return res.json();
     },
     sandboxes: () => fetch(`${info.url}/__harness/sandboxes`, { headers: authorized }).then((r) => r.json()),
+    async answerDialog(kind, answer) {
+      const res = await fetch(`${info.url}/__harness/dialog`, { method: 'POST', headers: authorized, body: JSON.stringify({ kind, path: answer }) });
+      if (!res.ok) throw new Error(`The harness refused the dialog answer: ${res.status}`);
+    },
+    shellLog: () => fetch(`${info.url}/__harness/shell-log`, { headers: authorized }).then((r) => r.json()),
+    async setSandboxesReachable(reachable) {
+      const res = await fetch(`${info.url}/__harness/sandboxes/reachable`, { method: 'POST', headers: authorized, body: JSON.stringify({ reachable }) });
+      if (!res.ok) throw new Error(`The harness could not change the sandboxes: ${res.status}`);
+    },
+    async setFaults(provider, faults) {
+      const res = await fetch(`${info.url}/__harness/faults`, { method: 'POST', headers: authorized, body: JSON.stringify({ provider, faults }) });
+      if (!res.ok) throw new Error(`The harness refused the faults: ${res.status}`);
+    },
   };
   return {
     harness,

@@ -41,6 +41,17 @@ const transport: Transport = {
     source.onmessage = (event: MessageEvent<string>) => onMessage(JSON.parse(event.data));
     return () => source.close();
   },
+  // A browser has no path for a dropped file: the harness stores its bytes in a temporary folder
+  // and answers that path, so the page goes on exactly as in Electron.
+  async pathForFile(file) {
+    const res = await fetch(`/__harness/upload?name=${encodeURIComponent(file.name)}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/octet-stream', 'X-Billfold-Token': token },
+      body: file,
+    });
+    if (!res.ok) return undefined;
+    return ((await res.json()) as { path: string }).path;
+  },
 };
 
 Object.defineProperty(window, 'billing', { value: Object.freeze(createBillingClient(transport)), writable: false, configurable: false });

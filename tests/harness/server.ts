@@ -12,6 +12,8 @@ import path from 'node:path';
 import type { EventMessage } from '../../contract/events';
 import { createMainServices } from '../../main/compose';
 import { createDemoSandboxes } from '../../main/demo';
+import type { ProviderId } from '../../contract/models/app';
+import type { Fault } from '../../main/sandbox/kit';
 import { contentSecurityPolicy } from '../../main/security/csp';
 import { mimeTypeFor } from '../../main/security/app-origin';
 
@@ -27,6 +29,8 @@ interface HarnessOptions {
 }
 
 const maxBodyBytes = 1024 * 1024;
+/** Dropped files the harness stores for the page (see /__harness/upload). */
+const maxUploadBytes = 512 * 1024 * 1024;
 
 function parseOptions(argv: string[]): HarnessOptions {
   const value = (name: string) => {
@@ -44,6 +48,16 @@ function parseOptions(argv: string[]): HarnessOptions {
     userDataDir,
     documentsDir: path.resolve(value('--documents') ?? path.join(userDataDir, 'Documents')),
   };
+}
+
+/** The app's version, from the package.json beside the dist folder. */
+async function readVersion(distDir: string): Promise<string> {
+  try {
+    const pkg = JSON.parse(await fs.readFile(path.join(distDir, '..', 'package.json'), 'utf8')) as { version?: unknown };
+    return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
 }
 
 function tokenMatches(expected: string, given: string | null | undefined): boolean {
@@ -78,6 +92,9 @@ async function main() {
   const bridgeFile = path.join(opts.distDir, 'harness-bridge', 'bridge.js');
   const eventClients = new Set<http.ServerResponse>();
   const openedUrls: string[] = [];
+  /** What the OS would have done: opened paths, revealed paths, and the next answers of file dialogs. */
+  const shellLog: { action: 'openPath' | 'showItemInFolder'; path: string }[] = [];
+  const dialogAnswers: { file: (string | null)[]; folder: (string | null)[] } = { file: [], folder: [] };
   const demo = createDemoSandboxes();
   const record = (payload: string) => {
     if (opts.record) void fs.appendFile(opts.record, `${payload}\n`);
@@ -86,13 +103,23 @@ async function main() {
   const services = createMainServices({
     platform: {
       shell: 'web',
-      version: process.env['npm_package_version'] ?? '0.0.0-harness',
+      version: await readVersion(opts.distDir),
       userDataDir: opts.userDataDir,
       documentsDir: opts.documentsDir,
       openExternal: (url) => {
         openedUrls.push(url);
         return Promise.resolve();
       },
+      openPath: (file) => {
+        shellLog.push({ action: 'openPath', path: file });
+        return Promise.resolve();
+      },
+      showItemInFolder: (file) => {
+        shellLog.push({ action: 'showItemInFolder', path: file });
+        return Promise.resolve();
+      },
+      chooseFile: () => Promise.resolve(dialogAnswers.file.shift() ?? undefined),
+      chooseFolder: () => Promise.resolve(dialogAnswers.folder.shift() ?? undefined),
     },
     emit: (message: EventMessage) => {
       const payload = JSON.stringify(message);
@@ -152,6 +179,63 @@ async function main() {
       if (url.pathname === '/__harness/sandboxes') {
         if (!tokenMatches(token, req.headers['x-billfold-token'] as string | undefined)) return send(res, 403, 'Bad token', 'text/plain');
         return send(res, 200, JSON.stringify(await demo.ensure()), 'application/json');
+      }
+
+      // What the page asked the OS to open or reveal.
+      if (url.pathname === '/__harness/shell-log') {
+        if (!tokenMatches(token, req.headers['x-billfold-token'] as string | undefined)) return send(res, 403, 'Bad token', 'text/plain');
+        return send(res, 200, JSON.stringify(shellLog), 'application/json');
+      }
+
+      // Queues the answer of the next file or folder dialog: { kind: 'file' | 'folder', path: string | null } (null = cancel).
+      if (url.pathname === '/__harness/dialog' && req.method === 'POST') {
+        if (!tokenMatches(token, req.headers['x-billfold-token'] as string | undefined)) return send(res, 403, 'Bad token', 'text/plain');
+        const body = JSON.parse((await readBody(req)) ?? '{}') as { kind: 'file' | 'folder'; path: string | null };
+        dialogAnswers[body.kind].push(body.path);
+        return send(res, 200, '{"ok":true}', 'application/json');
+      }
+
+      // Takes the demo sandboxes off the network and back, on the same ports: { reachable: boolean }.
+      if (url.pathname === '/__harness/sandboxes/reachable' && req.method === 'POST') {
+        if (!tokenMatches(token, req.headers['x-billfold-token'] as string | undefined)) return send(res, 403, 'Bad token', 'text/plain');
+        const body = JSON.parse((await readBody(req)) ?? '{}') as { reachable: boolean };
+        await demo.setReachable(body.reachable === true);
+        return send(res, 200, '{"ok":true}', 'application/json');
+      }
+
+      // The browser stand-in for a dropped file's path (Electron's webUtils.getPathForFile): the bridge
+      // posts the dropped bytes, the harness keeps them in a temporary folder and answers the path.
+      if (url.pathname === '/__harness/upload' && req.method === 'POST') {
+        if (!tokenMatches(token, req.headers['x-billfold-token'] as string | undefined)) return send(res, 403, 'Bad token', 'text/plain');
+        const name = path.basename(url.searchParams.get('name') ?? 'dropped').replace(/[^\w.\- ]/g, '_').slice(0, 120) || 'dropped';
+        const dir = path.join(opts.userDataDir, 'harness-drops', randomBytes(8).toString('hex'));
+        await fs.mkdir(dir, { recursive: true });
+        const file = path.join(dir, name);
+        const handle = await fs.open(file, 'wx');
+        let size = 0;
+        try {
+          for await (const chunk of req) {
+            size += (chunk as Buffer).length;
+            if (size > maxUploadBytes) break;
+            await handle.write(chunk as Buffer);
+          }
+        } finally {
+          await handle.close();
+        }
+        if (size > maxUploadBytes) {
+          await fs.rm(dir, { recursive: true, force: true });
+          return send(res, 413, 'Too large', 'text/plain');
+        }
+        return send(res, 200, JSON.stringify({ path: file }), 'application/json');
+      }
+
+      // Lets end-to-end tests inject faults into a demo sandbox: { provider, faults: Fault[] }.
+      if (url.pathname === '/__harness/faults' && req.method === 'POST') {
+        if (!tokenMatches(token, req.headers['x-billfold-token'] as string | undefined)) return send(res, 403, 'Bad token', 'text/plain');
+        const body = JSON.parse((await readBody(req)) ?? '{}') as { provider: ProviderId; faults: Fault[] };
+        const servers = await demo.servers();
+        servers[body.provider].setFaults(body.faults);
+        return send(res, 200, '{"ok":true}', 'application/json');
       }
 
       if (opts.web && url.pathname === '/__bridge.js') {

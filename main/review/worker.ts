@@ -1,0 +1,31 @@
+/**
+ * The review worker thread: runs one summary or filter job (engine.ts) off the main thread and
+ * posts the result back. Bundled on its own as review-worker.cjs next to the main bundle.
+ */
+import { parentPort } from 'node:worker_threads';
+import { TooLargeError } from './engine';
+import { runJob, type WorkerJob, type WorkerReply } from './summarize';
+
+const port = parentPort;
+if (port) {
+  port.on('message', (job: WorkerJob) => {
+    let lastReport = 0;
+    let pending = 0;
+    try {
+      const result = runJob(job, (bytes) => {
+        pending += bytes;
+        const now = Date.now();
+        if (now - lastReport >= 50) {
+          lastReport = now;
+          port.postMessage({ type: 'progress', bytes: pending } satisfies WorkerReply);
+          pending = 0;
+        }
+      });
+      if (result instanceof Uint32Array) port.postMessage({ type: 'filter', rows: result } satisfies WorkerReply, [result.buffer as ArrayBuffer]);
+      else port.postMessage({ type: 'summary', result } satisfies WorkerReply);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      port.postMessage({ type: 'error', message, tooLarge: error instanceof TooLargeError } satisfies WorkerReply);
+    }
+  });
+}

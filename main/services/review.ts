@@ -1,0 +1,237 @@
+import os from 'node:os';
+import type { Envelope } from '../../contract/errors';
+import { minorDigits } from '../../contract/money';
+import type { AccountList } from '../../contract/models/app';
+import type { ReviewColumnTotals, ReviewOpened, ReviewReconciliation, ReviewSummary, ReviewTotal } from '../../contract/models/review';
+import type { SoracomMonthlyBill } from '../../contract/models/soracom';
+import { AppError } from '../http/errors';
+import type { Platform } from '../platform';
+import { decimalToMinor, formatScaled } from '../review/decimal';
+import { ReviewFormatError, TooLargeError } from '../review/engine';
+import { openSession, ReviewPathError, ReviewSessions, type ReviewSession, type SessionOptions } from '../review/session';
+import { bundledWorkerScript, inlineRunner, threadRunner, type FileSummary, type RunnerFactory, type Total } from '../review/summarize';
+import type { EventSink, HandlerTable } from '../router/types';
+import { snapshotKey, type SnapshotStore } from '../snapshots/store';
+
+type ReviewChannel = 'review.choose' | 'review.openPath' | 'review.summary' | 'review.rows' | 'review.malformed' | 'review.reconcile' | 'review.close';
+
+export interface ReviewServiceDeps {
+  platform: Pick<Platform, 'chooseFile'>;
+  events: EventSink;
+  /** The accounts, to find the Soracom ones for reconciliation. */
+  listAccounts: () => Promise<AccountList>;
+  /** Calls a channel through the router (the live Soracom bill, recorded like any other call). */
+  call: (channel: 'soracom.getBilling', args: { accountId: string; yyyyMM: string }) => Promise<Envelope<unknown>>;
+  snapshots: Pick<SnapshotStore, 'get'>;
+  /** Worker threads by default (inline when the bundled worker script is missing). */
+  runner?: RunnerFactory;
+  workers?: number;
+  log?: (line: string) => void;
+}
+
+export const defaultCurrency = { code: 'JPY', source: 'default' as const, note: 'The file does not say its currency: amounts are shown in yen (JPY), the currency of Soracom Japan, until a bill for the month says otherwise.' };
+
+function toTotal(t: Total, scale: number): ReviewTotal {
+  return { key: t.key, amount: formatScaled(t.amount, scale), rows: t.rows };
+}
+
+function columnTotals(column: string, list: Total[], scale: number, top: number): ReviewColumnTotals {
+  const sorted = [...list].sort((a, b) => Math.abs(b.amount) - Math.abs(a.amount) || a.key.localeCompare(b.key));
+  const shown = sorted.slice(0, top);
+  const out: ReviewColumnTotals = { column, top: shown.map((t) => toTotal(t, scale)), distinct: list.length };
+  if (sorted.length > top) {
+    let amount = 0;
+    let rows = 0;
+    for (const t of sorted.slice(top)) {
+      amount += t.amount;
+      rows += t.rows;
+    }
+    out.others = { values: sorted.length - top, amount: formatScaled(amount, scale), rows };
+  }
+  return out;
+}
+
+/** The summary the renderer sees, from the engine's result. */
+export function summaryModel(session: ReviewSession, s: FileSummary, top: number): ReviewSummary {
+  const { layout } = session;
+  const byItem = [...s.byItem].sort((a, b) => b.amount - a.amount || a.key.localeCompare(b.key)).map((t) => toTotal(t, s.scale));
+  const byDay = [...s.byDay].sort((a, b) => a.key.localeCompare(b.key)).map((t) => toTotal(t, s.scale));
+  const monthlyRows = [...s.byMonthRow].sort((a, b) => a.key.localeCompare(b.key)).map((t) => toTotal(t, s.scale));
+  const out: ReviewSummary = {
+    sessionId: session.id,
+    rows: s.rows,
+    malformedRows: s.malformedCount,
+    blankLines: s.blankLines,
+    total: formatScaled(s.total, s.scale),
+    currency: defaultCurrency,
+    months: s.months,
+    byItem,
+    byDay,
+    monthlyRows,
+    byGroup: layout.groups.map((g, i) => columnTotals(layout.columns[g] ?? '', s.byGroup[i] ?? [], s.scale, top)),
+    ms: Math.round(session.summaryMs ?? 0),
+    workers: s.ranges.length,
+  };
+  if (s.months.length === 1 && s.months[0]) out.month = s.months[0];
+  if (layout.device >= 0) out.byDevice = columnTotals(layout.columns[layout.device] ?? 'imsi', s.byDevice, s.scale, top);
+  return out;
+}
+
+function asAppError(error: unknown): never {
+  if (error instanceof AppError) throw error;
+  if (error instanceof ReviewPathError) throw new AppError('not_allowed', error.message);
+  if (error instanceof ReviewFormatError) throw new AppError('validation', error.message);
+  if (error instanceof TooLargeError) throw new AppError('too_large', error.message);
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
+    throw new AppError('io_error', `Billfold could not read the file (${code}).`, { cause: error });
+  }
+  throw error;
+}
+
+export function createReviewService(deps: ReviewServiceDeps) {
+  const sessions = new ReviewSessions();
+  const workers = deps.workers ?? Math.max(1, Math.min(4, os.availableParallelism()));
+  let runner = deps.runner;
+  if (!runner) {
+    const script = bundledWorkerScript();
+    if (script) runner = threadRunner(script);
+    else {
+      deps.log?.('[review] the worker script is missing; CSV files are summarized on the main thread.');
+      runner = inlineRunner;
+    }
+  }
+  const options: SessionOptions = {
+    runner,
+    workers,
+    onProgress: (session, bytes) =>
+      deps.events.emit('task.progress', { taskId: taskIdOf(session), label: `Reading ${session.fileName}`, done: bytes, total: session.size, state: 'running' }),
+  };
+
+  const taskIdOf = (session: ReviewSession) => `review-${session.id}`;
+
+  function open(file: string): ReviewOpened {
+    let session: ReviewSession;
+    try {
+      session = openSession(file, options);
+    } catch (error) {
+      asAppError(error);
+    }
+    sessions.add(session);
+    session.summary.then(
+      () => deps.events.emit('task.progress', { taskId: taskIdOf(session), label: `Read ${session.fileName}`, done: session.size, total: session.size, state: 'done' }),
+      () => deps.events.emit('task.progress', { taskId: taskIdOf(session), label: `Could not read ${session.fileName}`, done: 0, total: session.size, state: 'failed' }),
+    );
+    const { layout } = session;
+    const roles: ReviewOpened['roles'] = {
+      date: layout.columns[layout.date] ?? '',
+      item: layout.columns[layout.item] ?? '',
+      amount: layout.columns[layout.amount] ?? '',
+      groups: layout.groups.map((g) => layout.columns[g] ?? ''),
+    };
+    if (layout.device >= 0) roles.device = layout.columns[layout.device] ?? '';
+    return {
+      sessionId: session.id,
+      fileName: session.fileName,
+      path: session.path,
+      size: session.size,
+      columns: layout.columns,
+      roles,
+      firstRows: session.firstRows,
+      firstRowsMs: Math.round(session.firstRowsMs * 10) / 10,
+      taskId: taskIdOf(session),
+    };
+  }
+
+  function find(sessionId: string): ReviewSession {
+    const session = sessions.get(sessionId);
+    if (!session) throw new AppError('not_found', 'This review is no longer open. Open the file again.');
+    return session;
+  }
+
+  async function summaryOf(session: ReviewSession): Promise<FileSummary> {
+    try {
+      return await session.summary;
+    } catch (error) {
+      asAppError(error);
+    }
+  }
+
+  async function reconcile(session: ReviewSession): Promise<ReviewReconciliation> {
+    const summary = await summaryOf(session);
+    if (summary.months.length === 0) return { reason: 'The file has no rows with a date, so its month is unknown.', matches: [], unavailable: [] };
+    if (summary.months.length > 1) return { reason: `The file covers several months (${summary.months.join(', ')}); a bill covers one.`, matches: [], unavailable: [] };
+    const month = summary.months[0] as string;
+    const soracom = (await deps.listAccounts()).accounts.filter((a) => a.provider === 'soracom');
+    if (soracom.length === 0) return { month, reason: 'There is no Soracom account in Billfold to compare with.', matches: [], unavailable: [] };
+    const total = formatScaled(summary.total, summary.scale);
+    const result: ReviewReconciliation = { month, matches: [], unavailable: [] };
+    for (const account of soracom) {
+      let bill: SoracomMonthlyBill | undefined;
+      let source: 'live' | 'offline' = 'live';
+      let syncedAt: string | undefined;
+      let liveMessage = '';
+      const live = await deps.call('soracom.getBilling', { accountId: account.id, yyyyMM: month });
+      if (live.ok) bill = live.value as SoracomMonthlyBill;
+      else {
+        liveMessage = live.error.message;
+        const snap = await deps.snapshots.get(account.id, snapshotKey('soracom.getBilling', { accountId: account.id, yyyyMM: month }));
+        if (snap) {
+          bill = snap.value as SoracomMonthlyBill;
+          source = 'offline';
+          syncedAt = snap.syncedAt;
+        }
+      }
+      if (!bill) {
+        result.unavailable.push({ accountId: account.id, accountName: account.name, message: liveMessage || 'No bill for this month.' });
+        continue;
+      }
+      const currency = bill.amount.currency;
+      const csv = decimalToMinor(total, minorDigits(currency));
+      const match: ReviewReconciliation['matches'][number] = {
+        accountId: account.id,
+        accountName: account.name,
+        source,
+        bill: bill.amount,
+        csvTotal: { minor: csv.minor, currency },
+        csvRounded: !csv.exact,
+        difference: { minor: csv.minor - bill.amount.minor, currency },
+      };
+      if (syncedAt !== undefined) match.syncedAt = syncedAt;
+      if (bill.state !== undefined) match.state = bill.state;
+      result.matches.push(match);
+    }
+    return result;
+  }
+
+  const handlers: HandlerTable<ReviewChannel> = {
+    'review.choose': async () => {
+      const file = await deps.platform.chooseFile({ title: 'Open a bill CSV', filters: [{ name: 'CSV files', extensions: ['csv'] }] });
+      return file === undefined ? null : open(file);
+    },
+    'review.openPath': ({ path }) => Promise.resolve().then(() => open(path)),
+    'review.summary': async ({ sessionId, top }) => {
+      const session = find(sessionId);
+      const summary = await summaryOf(session);
+      return summaryModel(session, summary, top ?? 20);
+    },
+    'review.rows': async ({ sessionId, offset, limit, filter }) => {
+      const session = find(sessionId);
+      try {
+        const filterArg = filter ? { text: filter.text, ...(filter.column !== undefined ? { column: filter.column } : {}), ...(filter.exact !== undefined ? { exact: filter.exact } : {}) } : undefined;
+        const page = await session.rows(offset, limit, filterArg);
+        return { total: page.total, offset, rows: page.rows };
+      } catch (error) {
+        asAppError(error);
+      }
+    },
+    'review.malformed': async ({ sessionId, offset, limit }) => {
+      const summary = await summaryOf(find(sessionId));
+      return { total: summary.malformedCount, listed: summary.malformed.length, rows: summary.malformed.slice(offset, offset + limit) };
+    },
+    'review.reconcile': ({ sessionId }) => reconcile(find(sessionId)),
+    'review.close': ({ sessionId }) => Promise.resolve({ closed: sessions.close(sessionId) }),
+  };
+
+  return { handlers, close: () => sessions.closeAll() };
+}

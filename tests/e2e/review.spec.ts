@@ -1,0 +1,158 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Page } from '@playwright/test';
+import { expect, test, type Harness } from './fixtures';
+import { independentSummary, SCALE } from '../unit/review/independent';
+
+test.use({ harnessArgs: ['--demo'] });
+
+/** Exact decimal text of a BigInt in units of 10^-SCALE, as the review writes amounts. */
+function decimal(v: bigint): string {
+  const negative = v < 0n;
+  const digits = (negative ? -v : v).toString().padStart(SCALE + 1, '0');
+  const whole = digits.slice(0, -SCALE);
+  const frac = digits.slice(-SCALE).replace(/0+$/, '');
+  if (whole === '0' && frac === '') return '0';
+  return `${negative ? '-' : ''}${whole}${frac ? `.${frac}` : ''}`;
+}
+
+function previousMonth(): string {
+  const now = new Date();
+  const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
+  return `${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
+}
+
+/** Exports a month's detailed CSV from the demo Soracom sandbox over plain HTTP, as a user would download it. */
+async function exportMonth(harness: Harness, yyyyMM: string): Promise<Buffer> {
+  const { soracom } = await harness.sandboxes();
+  const auth = (await (
+    await fetch(`${soracom.apiUrl}/auth`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ authKeyId: soracom.credentials['authKeyId'], authKey: soracom.credentials['authKey'] }),
+    })
+  ).json()) as { apiKey: string; token: string };
+  const exported = (await (
+    await fetch(`${soracom.apiUrl}/bills/${yyyyMM}/export?export_mode=sync`, {
+      method: 'POST',
+      headers: { 'X-Soracom-API-Key': auth.apiKey, 'X-Soracom-Token': auth.token },
+    })
+  ).json()) as { url: string };
+  const res = await fetch(exported.url);
+  expect(res.ok).toBe(true);
+  return Buffer.from(await res.arrayBuffer());
+}
+
+async function openReview(page: Page, harness: Harness) {
+  await page.goto(harness.url);
+  await page.getByRole('button', { name: 'Review a bill CSV' }).click();
+  await expect(page.getByRole('heading', { name: 'Review a bill CSV', level: 1 })).toBeVisible();
+}
+
+test('opens an exported month with Open…, checks its totals, filters its rows and reconciles it with the bill', async ({ page, harness }) => {
+  const month = previousMonth();
+  const bytes = await exportMonth(harness, month);
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'billfold-review-e2e-'));
+  const file = path.join(dir, `billing-detail-${month}.csv`);
+  await fs.writeFile(file, bytes);
+  const expected = independentSummary(bytes, ['tag:name', 'tag:location', 'group']);
+
+  await openReview(page, harness);
+  await harness.answerDialog('file', file);
+  await page.getByRole('button', { name: 'Open…' }).click();
+  await expect(page.getByTestId('review-file-name')).toHaveText(`billing-detail-${month}.csv`);
+
+  // Totals, exact to the last digit.
+  await expect(page.getByTestId('review-total')).toHaveAttribute('data-amount', decimal(expected.total), { timeout: 20_000 });
+  await expect(page.getByTestId('review-rows-counted')).toHaveText(expected.rows.length.toLocaleString('en-US'));
+  await expect(page.getByTestId('review-malformed-counted')).toHaveText('0');
+  const items = page.getByTestId('review-by-item').locator('tbody tr');
+  await expect(items).toHaveCount(expected.byItem.size);
+  for (const [item, amount] of expected.byItem) {
+    await expect(page.getByTestId('review-by-item').locator(`tr[data-key="${item.replace(/"/g, '\\"')}"] td[data-amount]`)).toHaveAttribute('data-amount', decimal(amount));
+  }
+  await page.getByTestId('review-breakdown').selectOption('day');
+  await expect(page.getByTestId('review-by-day').locator('tbody tr')).toHaveCount(expected.byDay.size);
+  await page.getByTestId('review-breakdown').selectOption('device');
+  await expect(page.getByTestId('review-by-device').locator('tbody tr')).toHaveCount(20);
+  await page.getByTestId('review-breakdown').selectOption({ label: 'group' });
+  await expect(page.getByTestId('review-by-group').locator('tbody tr')).toHaveCount(expected.byColumn.get('group')?.size ?? 0);
+
+  // The demo account's bill for that month is the CSV's total.
+  const match = page.getByTestId('review-match');
+  await expect(match).toContainText('Soracom (demo)');
+  await expect(page.getByTestId('review-match-difference')).toHaveText('None: the file adds up to the bill.');
+  await expect(page.getByTestId('review-currency')).toContainText('Amounts in JPY, the currency of');
+  await page.getByTestId('review-breakdown').selectOption('item');
+  await page.getByRole('heading', { name: 'Review a bill CSV', level: 1 }).scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join('docs', 'screenshots', 'review.png') });
+
+  // The table shows rows at once and filters all of them.
+  const table = page.getByTestId('review-rows');
+  await expect(table.getByRole('row').nth(1)).toContainText(expected.rows[0]?.cells[2] ?? '');
+  const sms = expected.rows.filter((r) => r.cells.some((c) => c.toLowerCase().includes('sms fee')));
+  expect(sms.length).toBeGreaterThan(0);
+  await page.getByTestId('review-filter').fill('sms fee');
+  await expect(page.getByTestId('review-row-count')).toHaveText(`${sms.length.toLocaleString('en-US')} of ${expected.rows.length.toLocaleString('en-US')} rows match.`);
+  await expect(table.getByRole('row').nth(1)).toContainText('SMS fee');
+  await expect(table.getByRole('row').nth(1)).toContainText(String(sms[0]?.line));
+  // Scrolling far down reads rows from the middle of the file on demand.
+  await table.focus();
+  await page.keyboard.press('End');
+  await expect(table.getByRole('row').last()).toContainText(String(sms.at(-1)?.line));
+
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+test('opens a dropped file with every quirk and lists its malformed rows', async ({ page, harness }) => {
+  const fixture = path.resolve('tests/fixtures/review/quirks.csv');
+  const bytes = await fs.readFile(fixture);
+  const expected = independentSummary(bytes, ['tag:name', 'tag:location', 'tag:owner', 'group']);
+  await openReview(page, harness);
+
+  const dataTransfer = await page.evaluateHandle(
+    ({ b64, name }) => {
+      const data = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const dt = new DataTransfer();
+      dt.items.add(new File([data], name, { type: 'text/csv' }));
+      return dt;
+    },
+    { b64: bytes.toString('base64'), name: 'quirks.csv' },
+  );
+  await page.dispatchEvent('[data-testid=review-view]', 'dragover', { dataTransfer });
+  await page.dispatchEvent('[data-testid=review-view]', 'drop', { dataTransfer });
+
+  await expect(page.getByTestId('review-file-name')).toHaveText('quirks.csv');
+  await expect(page.getByTestId('review-total')).toHaveAttribute('data-amount', decimal(expected.total));
+  await expect(page.getByTestId('review-rows-counted')).toHaveText(String(expected.rows.length));
+  await expect(page.getByTestId('review-malformed-count')).toContainText(`${expected.malformed.length} records are malformed and left out of every total.`);
+
+  await page.getByTestId('review-malformed-toggle').click();
+  const listed = page.getByTestId('review-malformed-list').locator('tbody tr');
+  await expect(listed).toHaveCount(expected.malformed.length);
+  for (const [i, m] of expected.malformed.entries()) await expect(listed.nth(i).locator('td').first()).toHaveText(String(m.line));
+  await expect(listed.last()).toContainText('Unclosed quote');
+
+  // IMSIs keep their leading zeros; the two months in the file mean no single bill to compare with.
+  await page.getByTestId('review-breakdown').selectOption('device');
+  await expect(page.getByTestId('review-by-device')).toContainText('001010123456789');
+  await expect(page.getByTestId('review-reconciliation')).toContainText('several months');
+
+  // Clicking a total filters the table to its rows.
+  await page.getByTestId('review-breakdown').selectOption('item');
+  await page.getByTestId('review-by-item').getByRole('button', { name: 'Free tier (data, 1 GB/month)' }).click();
+  await expect(page.getByTestId('review-row-count')).toHaveText(`1 of ${expected.rows.length} rows match.`);
+  await expect(page.getByTestId('review-rows').getByRole('row').nth(1)).toContainText('-0.3719134');
+});
+
+test('says why a file cannot be reviewed', async ({ page, harness }) => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'billfold-review-e2e-'));
+  const file = path.join(dir, 'notes.csv');
+  await fs.writeFile(file, 'name,value\n1,2\n');
+  await openReview(page, harness);
+  await harness.answerDialog('file', file);
+  await page.getByRole('button', { name: 'Open…' }).click();
+  await expect(page.getByRole('alert')).toContainText('not a Soracom detailed billing CSV');
+  await fs.rm(dir, { recursive: true, force: true });
+});

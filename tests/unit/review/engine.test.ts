@@ -1,0 +1,213 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { formatScaled } from '../../../main/review/decimal';
+import { readLayout } from '../../../main/review/engine';
+import { openSession } from '../../../main/review/session';
+import { inlineRunner, summarizeFile, type FileSummary, type Total } from '../../../main/review/summarize';
+import { generateDetailedCsv } from '../../../main/sandbox/soracom/csv';
+import { independentSummary, scaled, type Expected } from './independent';
+
+const fixture = path.resolve('tests/fixtures/review/quirks.csv');
+const groupColumns = ['tag:name', 'tag:location', 'tag:owner', 'group'];
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'billfold-review-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function layoutOf(file: string) {
+  const fd = fs.openSync(file, 'r');
+  try {
+    return readLayout(fd, fs.fstatSync(fd).size);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+async function summarize(file: string, splitAt?: number[]): Promise<FileSummary> {
+  const layout = layoutOf(file);
+  return summarizeFile(file, layout, fs.statSync(file).size, { runner: inlineRunner, workers: 2, minSplitBytes: 0, ...(splitAt ? { splitAt } : {}) });
+}
+
+function asMap(list: Total[], scale: number): Map<string, bigint> {
+  return new Map(list.map((t) => [t.key, scaled(formatScaled(t.amount, scale))]));
+}
+
+function expectSameTotals(s: FileSummary, e: Expected, file: string) {
+  const layout = layoutOf(file);
+  expect(s.rows).toBe(e.rows.length);
+  expect(s.malformedCount).toBe(e.malformed.length);
+  expect(s.blankLines).toBe(e.blankLines);
+  expect(scaled(formatScaled(s.total, s.scale))).toBe(e.total);
+  expect(asMap(s.byItem, s.scale)).toEqual(e.byItem);
+  expect(asMap(s.byDay, s.scale)).toEqual(e.byDay);
+  expect(asMap(s.byMonthRow, s.scale)).toEqual(e.byMonthRow);
+  expect(asMap(s.byDevice, s.scale)).toEqual(e.byColumn.get('imsi'));
+  layout.groups.forEach((g, i) => {
+    expect(asMap(s.byGroup[i] ?? [], s.scale)).toEqual(e.byColumn.get(layout.columns[g] ?? ''));
+  });
+}
+
+describe('review engine on the quirk fixture', () => {
+  const bytes = fs.readFileSync(fixture);
+  const expected = independentSummary(bytes, groupColumns);
+
+  it('the fixture has every quirk the issue lists', () => {
+    const text = bytes.toString('utf8');
+    expect(text.startsWith('\uFEFF')).toBe(true);
+    expect(text).toContain('\r\n');
+    expect(text).toMatch(/[^\r]\n/); // a bare LF inside a quoted field
+    expect(text).toContain('""'); // doubled quotes
+    expect(text).toMatch(/"[^",]*,[^"]*"/); // quoted commas
+    expect(text).toContain('"Rooftop\nunit 3"'); // quoted line break
+    expect(expected.header).toContain('tag:owner'); // an extra tag column
+    expect(expected.header).toContain('iccid'); // another device-id column
+    expect([...expected.byMonthRow.keys()]).toEqual(['202405']); // yyyyMM rows
+    expect([...expected.byItem.values()].some((v) => v < 0n)).toBe(true); // negative rows
+    expect(new Set(expected.malformed.map((m) => m.reason))).toEqual(new Set(['field-count', 'amount', 'date', 'unterminated-quote']));
+  });
+
+  it('totals equal the independent computation', async () => {
+    const summary = await summarize(fixture);
+    expectSameTotals(summary, expected, fixture);
+    // Exact decimals, no float drift: 0.25 + 0.1 + 0.125 + … - 0.3719134
+    expect(formatScaled(summary.total, summary.scale)).toBe('1054.6030866');
+  });
+
+  it('keeps IMSIs as text, leading zeros and all', async () => {
+    const summary = await summarize(fixture);
+    const keys = summary.byDevice.map((t) => t.key);
+    expect(keys).toContain('001010123456789');
+    expect(keys).toContain('001010000000042');
+    expect(keys).toContain(''); // account-level rows
+    const session = openSession(fixture, { runner: inlineRunner, workers: 1 });
+    expect(session.firstRows[0]?.cells[0]).toBe('001010123456789');
+    expect(session.firstRows[0]?.cells[1]).toBe('08981100000000000001');
+    await session.summary;
+  });
+
+  it('lists every malformed record with its line, reason and text, and counts none of them', async () => {
+    const summary = await summarize(fixture);
+    expect(summary.malformed.map((m) => ({ line: m.line, reason: m.reason }))).toEqual(expected.malformed);
+    const unterminated = summary.malformed.find((m) => m.reason === 'unterminated-quote');
+    expect(unterminated?.raw).toContain('"Basic fee (plan-D, s1.standard,10,1,10,Meter 10');
+    expect(unterminated?.raw).toContain('440103000000011'); // it swallowed the last line
+    const amount = summary.malformed.find((m) => m.reason === 'amount');
+    expect(amount?.raw).toContain(',1e3,');
+    expect(amount?.detail).toMatch(/amount/);
+    const fieldCount = summary.malformed.find((m) => m.reason === 'field-count');
+    expect(fieldCount?.detail).toBe('9 fields where the header has 11.');
+  });
+
+  it('serves every row with its cells and line number, as papaparse reads them', async () => {
+    const session = openSession(fixture, { runner: inlineRunner, workers: 1 });
+    await session.summary;
+    const page = await session.rows(0, 100);
+    expect(page.total).toBe(expected.rows.length);
+    expect(page.rows.map((r) => ({ line: r.line, cells: r.cells }))).toEqual(expected.rows);
+    // A window in the middle.
+    const window = await session.rows(4, 2);
+    expect(window.rows.map((r) => r.cells)).toEqual(expected.rows.slice(4, 6).map((r) => r.cells));
+    expect(window.rows[0]?.cells[8]).toBe('東京都, 港区');
+    expect(window.rows[0]?.cells[7]).toBe('Vending machine\r\nBldg 2');
+  });
+
+  it('filters rows by text, by column and exactly', async () => {
+    const session = openSession(fixture, { runner: inlineRunner, workers: 1 });
+    await session.summary;
+    const byText = await session.rows(0, 100, { text: 'ROOFTOP' });
+    expect(byText.rows.map((r) => r.cells[8])).toEqual(['Rooftop\nunit 3']);
+    const kanto = await session.rows(0, 100, { text: '港区', column: 'tag:location' });
+    expect(kanto.total).toBe(3);
+    const exact = await session.rows(0, 100, { text: 'Free tier (data, 1 GB/month)', column: 'billItemName', exact: true });
+    expect(exact.rows.map((r) => r.cells[6])).toEqual(['-0.3719134']);
+    const none = await session.rows(0, 100, { text: 'no such text anywhere' });
+    expect(none).toEqual({ total: 0, rows: [] });
+  });
+
+  it('marks text after a closing quote as malformed instead of guessing', async () => {
+    const file = path.join(tmp, 'bad-quotes.csv');
+    fs.writeFileSync(file, 'imsi,date,billItemName,amount\r\n1,20240501,"Basic"fee,10\r\n2,20240501,Basic fee,5\r\n');
+    const summary = await summarize(file);
+    expect(summary.rows).toBe(1);
+    expect(summary.malformed.map((m) => [m.line, m.reason])).toEqual([[2, 'invalid-quotes']]);
+    expect(formatScaled(summary.total, summary.scale)).toBe('5');
+  });
+
+  it('refuses a file without the columns it needs, by name', () => {
+    const file = path.join(tmp, 'other.csv');
+    fs.writeFileSync(file, 'name,value\r\na,1\r\n');
+    expect(() => layoutOf(file)).toThrow(/no date, billItemName, amount column/);
+  });
+
+  it('finds columns by header name whatever their order', async () => {
+    const file = path.join(tmp, 'reordered.csv');
+    fs.writeFileSync(file, 'amount,tag:team,billItemName,date,simId\n1.5,a,X,20240501,s1\n-0.5,b,Y,202405,\n');
+    const summary = await summarize(file);
+    expect(formatScaled(summary.total, summary.scale)).toBe('1');
+    expect(summary.byDevice.map((t) => t.key).sort()).toEqual(['', 's1']);
+    expect(summary.byGroup[0]?.map((t) => t.key).sort()).toEqual(['a', 'b']);
+  });
+});
+
+describe('split ranges parsed in parallel', () => {
+  it('a quoted line break right at a split point gives the same totals as one parse', async () => {
+    const header = 'imsi,date,billItemName,amount,tag:name\r\n';
+    let text = header;
+    for (let i = 0; i < 40; i++) {
+      const tag = i === 20 ? '"first line\r\n2,20240501,Fake item,999999,tricky"' : `tag ${i}`;
+      text += `${String(i).padStart(15, '0')},202405${String((i % 28) + 1).padStart(2, '0')},Item ${i % 3},${i}.5,${tag}\r\n`;
+    }
+    const file = path.join(tmp, 'split.csv');
+    fs.writeFileSync(file, text);
+    const expected = independentSummary(Buffer.from(text), ['tag:name']);
+    // The tricky line looks like a row; only quote parity says it is not one.
+    expect(expected.byItem.has('Fake item')).toBe(false);
+    const lineBreak = text.indexOf('first line\r\n') + 'first line\r\n'.length;
+    const single = await summarize(file, []);
+    expectSameTotals(single, expected, file);
+    for (let at = lineBreak - 3; at <= lineBreak + 3; at++) {
+      const split = await summarize(file, [at]);
+      expectSameTotals(split, expected, file);
+      expect(split.malformed).toEqual(single.malformed);
+    }
+    // Splitting exactly after the quoted line break is a wrong guess, found and parsed again.
+    expect((await summarize(file, [lineBreak])).reparsed).toBe(1);
+    // Several splits at once, one of them in the quoted field.
+    expectSameTotals(await summarize(file, [100, lineBreak, text.length - 50]), expected, file);
+  });
+
+  it('a split inside an unterminated quote gives the same result as one parse', async () => {
+    const text = 'imsi,date,billItemName,amount\n1,20240501,A,1\n2,20240501,"B,2\n3,20240501,C,3\n4,20240501,D,4\n';
+    const file = path.join(tmp, 'unterminated.csv');
+    fs.writeFileSync(file, text);
+    const single = await summarize(file, []);
+    for (let at = 20; at < text.length; at += 3) {
+      const split = await summarize(file, [at]);
+      expect([split.rows, split.malformedCount, split.total]).toEqual([1, 1, 1]);
+      expect(split.malformed).toEqual(single.malformed);
+    }
+  });
+
+  it('a generated month split into several ranges matches the independent computation, and rows read back anywhere', async () => {
+    const text = generateDetailedCsv({ yyyyMM: '202405', seed: 3, sims: 30, currency: 'USD' });
+    const file = path.join(tmp, 'generated.csv');
+    fs.writeFileSync(file, text);
+    const expected = independentSummary(Buffer.from(text), ['tag:name', 'tag:location', 'group']);
+    const size = fs.statSync(file).size;
+    const summary = await summarize(file, [Math.floor(size / 4), Math.floor(size / 2), Math.floor((size * 3) / 4)]);
+    expectSameTotals(summary, expected, file);
+    expect(summary.ranges).toHaveLength(4);
+
+    const session = openSession(file, { runner: inlineRunner, workers: 3, splitAt: [Math.floor(size / 3), Math.floor((size * 2) / 3)] });
+    await session.summary;
+    for (const offset of [0, 63, 64, 65, 1000, expected.rows.length - 5]) {
+      const page = await session.rows(offset, 5);
+      expect(page.rows.map((r) => r.cells)).toEqual(expected.rows.slice(offset, offset + 5).map((r) => r.cells));
+      expect(page.rows.map((r) => r.line)).toEqual(expected.rows.slice(offset, offset + 5).map((r) => r.line));
+    }
+    const filtered = await session.rows(0, 500, { text: 'sms fee' });
+    const sms = expected.rows.filter((r) => r.cells.some((c) => c.toLowerCase().includes('sms fee')));
+    expect(filtered.total).toBe(sms.length);
+    expect(filtered.rows.map((r) => r.line)).toEqual(sms.slice(0, 500).map((r) => r.line));
+  });
+});

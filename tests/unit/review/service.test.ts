@@ -1,0 +1,127 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Envelope } from '../../../contract/errors';
+import type { AccountList, AccountSummary } from '../../../contract/models/app';
+import { AppError } from '../../../main/http/errors';
+import type { EventSink } from '../../../main/router/types';
+import { createReviewService } from '../../../main/services/review';
+import { inlineRunner } from '../../../main/review/summarize';
+import { generateDetailedCsv, summarizeMonth } from '../../../main/sandbox/soracom/csv';
+import type { Snapshot } from '../../../main/snapshots/store';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'billfold-review-service-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+const month = { yyyyMM: '202404', seed: 9, sims: 6, currency: 'USD' as const };
+const csvFile = path.join(tmp, 'billing-202404.csv');
+fs.writeFileSync(csvFile, generateDetailedCsv(month));
+const usage = summarizeMonth(month);
+
+const soracomAccount: AccountSummary = { id: 'acc-1', name: 'Fleet', provider: 'soracom', baseUrl: 'https://api.soracom.io', credentialKind: 'authKey', demo: false, sync: {} };
+
+function service(opts: { live?: Envelope<unknown>; snapshot?: Snapshot; chosen?: string } = {}) {
+  const progress: unknown[] = [];
+  const events: EventSink = { emit: (event, payload) => void (event === 'task.progress' && progress.push(payload)) };
+  const calls: unknown[] = [];
+  const list: AccountList = { accounts: [soracomAccount], keychain: { available: true }, notices: [] };
+  const review = createReviewService({
+    platform: { chooseFile: () => Promise.resolve(opts.chosen) },
+    events,
+    listAccounts: () => Promise.resolve(list),
+    call: (channel, args) => {
+      calls.push([channel, args]);
+      return Promise.resolve(opts.live ?? { ok: false, error: { code: 'network', message: 'Soracom cannot be reached.' } });
+    },
+    snapshots: { get: () => Promise.resolve(opts.snapshot) },
+    runner: inlineRunner,
+    workers: 2,
+  });
+  return { h: review.handlers, progress, calls, close: review.close };
+}
+
+const ctx = { events: { emit: () => undefined } };
+
+describe('review channels', () => {
+  it('opens a chosen file with its first rows at once, then the summary, and reports progress', async () => {
+    const { h, progress } = service({ chosen: csvFile });
+    const opened = await h['review.choose']({}, ctx);
+    expect(opened?.fileName).toBe('billing-202404.csv');
+    expect(opened?.firstRows.length).toBe(100);
+    expect(opened?.roles).toEqual({ date: 'date', item: 'billItemName', amount: 'amount', device: 'imsi', groups: ['tag:name', 'tag:location', 'group'] });
+    const summary = await h['review.summary']({ sessionId: opened?.sessionId ?? '', top: 3 }, ctx);
+    expect(summary.rows).toBe(usage.rows);
+    expect(summary.total).toBe((usage.totalMinor / 100).toFixed(2).replace(/\.?0+$/, ''));
+    expect(summary.month).toBe('202404');
+    expect(summary.currency.code).toBe('JPY');
+    expect(summary.byDevice?.top).toHaveLength(3);
+    expect(summary.byDevice?.distinct).toBe(7); // six SIMs and the account-level rows
+    expect(summary.byDevice?.others?.values).toBe(4);
+    expect(summary.byDay).toHaveLength(30);
+    expect(summary.monthlyRows.map((t) => t.key)).toEqual(['202404']);
+    expect(progress.at(-1)).toMatchObject({ taskId: opened?.taskId, state: 'done' });
+  });
+
+  it('answers null when the dialog is cancelled', async () => {
+    expect(await service().h['review.choose']({}, ctx)).toBeNull();
+  });
+
+  it('opens only .csv files that exist', async () => {
+    const { h } = service();
+    await expect(h['review.openPath']({ path: '/etc/passwd' }, ctx)).rejects.toMatchObject({ code: 'not_allowed' });
+    await expect(h['review.openPath']({ path: path.join(tmp, 'missing.csv') }, ctx)).rejects.toMatchObject({ code: 'not_allowed' });
+    await expect(h['review.openPath']({ path: 'relative.csv' }, ctx)).rejects.toBeInstanceOf(AppError);
+    const notBilling = path.join(tmp, 'notes.csv');
+    fs.writeFileSync(notBilling, 'a,b\n1,2\n');
+    await expect(h['review.openPath']({ path: notBilling }, ctx)).rejects.toMatchObject({ code: 'validation' });
+  });
+
+  it('reconciles the total with the live bill of the month', async () => {
+    const bill = { yearMonth: '202404', amount: { minor: usage.totalMinor - 25, currency: 'USD' }, state: 'closed' };
+    const { h, calls } = service({ live: { ok: true, value: bill } });
+    const opened = await h['review.openPath']({ path: csvFile }, ctx);
+    const rec = await h['review.reconcile']({ sessionId: opened.sessionId }, ctx);
+    expect(calls).toEqual([['soracom.getBilling', { accountId: 'acc-1', yyyyMM: '202404' }]]);
+    expect(rec.month).toBe('202404');
+    expect(rec.matches).toEqual([
+      {
+        accountId: 'acc-1',
+        accountName: 'Fleet',
+        source: 'live',
+        bill: bill.amount,
+        state: 'closed',
+        csvTotal: { minor: usage.totalMinor, currency: 'USD' },
+        csvRounded: false,
+        difference: { minor: 25, currency: 'USD' },
+      },
+    ]);
+  });
+
+  it('falls back to the offline snapshot of the bill, and says when there is none', async () => {
+    const snapshot = { value: { yearMonth: '202404', amount: { minor: usage.totalMinor, currency: 'USD' } }, syncedAt: '2024-05-02T00:00:00.000Z' };
+    const offline = service({ snapshot });
+    const opened = await offline.h['review.openPath']({ path: csvFile }, ctx);
+    const rec = await offline.h['review.reconcile']({ sessionId: opened.sessionId }, ctx);
+    expect(rec.matches[0]).toMatchObject({ source: 'offline', syncedAt: snapshot.syncedAt, difference: { minor: 0, currency: 'USD' } });
+
+    const none = service();
+    const again = await none.h['review.openPath']({ path: csvFile }, ctx);
+    const nothing = await none.h['review.reconcile']({ sessionId: again.sessionId }, ctx);
+    expect(nothing.matches).toEqual([]);
+    expect(nothing.unavailable).toEqual([{ accountId: 'acc-1', accountName: 'Fleet', message: 'Soracom cannot be reached.' }]);
+  });
+
+  it('pages the malformed records and forgets closed reviews', async () => {
+    const { h } = service();
+    const opened = await h['review.openPath']({ path: path.resolve('tests/fixtures/review/quirks.csv') }, ctx);
+    const page = await h['review.malformed']({ sessionId: opened.sessionId, offset: 2, limit: 3 }, ctx);
+    expect(page.total).toBe(11);
+    expect(page.listed).toBe(11);
+    expect(page.rows.map((r) => r.reason)).toEqual(['amount', 'amount', 'amount']);
+    const rec = await h['review.reconcile']({ sessionId: opened.sessionId }, ctx);
+    expect(rec.reason).toMatch(/several months \(202402, 202405\)/);
+    expect(await h['review.close']({ sessionId: opened.sessionId }, ctx)).toEqual({ closed: true });
+    await expect(h['review.summary']({ sessionId: opened.sessionId }, ctx)).rejects.toMatchObject({ code: 'not_found' });
+  });
+});
