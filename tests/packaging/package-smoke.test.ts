@@ -186,6 +186,13 @@ describe('electron-builder --linux dir (release configuration)', () => {
     }
   });
 
+  it('ships the PDF statement font and its licence beside the asar, where the app looks for it', () => {
+    const fonts = path.join(release.appOutDir, 'resources/fonts');
+    expect(fs.readdirSync(fonts).sort()).toEqual(['IPA_Font_License_Agreement_v1.0.txt', 'README.md', 'Readme_IPAfont00303.txt', 'ipag.ttf']);
+    expect(fs.readFileSync(path.join(fonts, 'ipag.ttf')).equals(fs.readFileSync(path.join(root, 'main/files/fonts/ipag.ttf')))).toBe(true);
+    expect(release.entries.some((e) => e.endsWith('.ttf'))).toBe(false);
+  });
+
   it('flips the release fuses in the packaged executable', async () => {
     const executable = path.join(release.appOutDir, 'billfold');
     expect(fs.statSync(executable).mode & 0o111).not.toBe(0);
