@@ -139,3 +139,21 @@ test('removing an account asks before deleting its saved files', async ({ page, 
   const left = await call<LibraryList>(harness, 'library.list', {});
   expect(left.files.map((f) => f.fileName).sort()).toEqual([saved.invoice.fileName, saved.overview.fileName].sort());
 });
+
+test('a saved Soracom bill export opens from the library into the review', async ({ page, harness }) => {
+  const ids = await demoIds(harness);
+  const history = await call<{ bills: { yearMonth: string; amount: { minor: number } }[] }>(harness, 'soracom.getBillingHistory', { accountId: ids.soracom });
+  const month = history.bills[2]!.yearMonth;
+  const exported = await call<{ exportedFileId: string; rows?: number }>(harness, 'soracom.exportBilling', { accountId: ids.soracom, yyyyMM: month });
+  const saved = await call<SavedFile>(harness, 'files.saveSoracomExport', { accountId: ids.soracom, exportedFileId: exported.exportedFileId, yyyyMM: month });
+  expect(saved.kind).toBe('bill-csv');
+
+  await page.goto(harness.url);
+  await sidebar(page).getByRole('button', { name: 'Library' }).click();
+  // Only bill exports can be reviewed.
+  await expect(page.getByRole('button', { name: /^Review / })).toHaveCount(1);
+  await page.getByRole('button', { name: `Review ${saved.fileName}` }).click();
+  await expect(page.getByRole('heading', { name: 'Review a bill CSV', level: 1 })).toBeVisible();
+  await expect(page.getByText(saved.fileName).first()).toBeVisible();
+  await expect(page.getByText(`${exported.rows!.toLocaleString('en-US')}`).first()).toBeVisible();
+});
