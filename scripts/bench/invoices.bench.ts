@@ -5,23 +5,15 @@
 import type { SpatialFlowInvoice } from '../../contract/models/spatialflow';
 import { applyInvoiceFilter, emptyInvoiceFilter, type InvoiceFilter } from '../../renderer/src/lib/invoice-filter';
 import { report } from './report';
+import { mulberry32 } from '../../main/sandbox/prng';
 
 const COUNT = 10_000;
 const RUNS = 15;
 const STATUSES = ['paid', 'paid', 'paid', 'paid', 'paid', 'paid', 'open', 'void', 'uncollectible', 'draft'] as const;
 const CURRENCIES = ['USD', 'USD', 'USD', 'EUR', 'JPY'] as const;
 
-/** A small deterministic generator (mulberry32), so every run times the same data. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic, so every run times the same data. */
+const rng = mulberry32;
 
 function buildInvoices(count: number, seed = 1): SpatialFlowInvoice[] {
   const random = rng(seed);
