@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { expect, test, type Harness } from './fixtures';
 import { independentSummary, SCALE } from '../unit/review/independent';
+import { downloadSoracomExport, previousMonth } from './soracom-export';
 
 test.use({ harnessArgs: ['--demo'] });
 
@@ -17,33 +18,6 @@ function decimal(v: bigint): string {
   return `${negative ? '-' : ''}${whole}${frac ? `.${frac}` : ''}`;
 }
 
-function previousMonth(): string {
-  const now = new Date();
-  const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
-  return `${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
-}
-
-/** Exports a month's detailed CSV from the demo Soracom sandbox over plain HTTP, as a user would download it. */
-async function exportMonth(harness: Harness, yyyyMM: string): Promise<Buffer> {
-  const { soracom } = await harness.sandboxes();
-  const auth = (await (
-    await fetch(`${soracom.apiUrl}/auth`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ authKeyId: soracom.credentials['authKeyId'], authKey: soracom.credentials['authKey'] }),
-    })
-  ).json()) as { apiKey: string; token: string };
-  const exported = (await (
-    await fetch(`${soracom.apiUrl}/bills/${yyyyMM}/export?export_mode=sync`, {
-      method: 'POST',
-      headers: { 'X-Soracom-API-Key': auth.apiKey, 'X-Soracom-Token': auth.token },
-    })
-  ).json()) as { url: string };
-  const res = await fetch(exported.url);
-  expect(res.ok).toBe(true);
-  return Buffer.from(await res.arrayBuffer());
-}
-
 async function openReview(page: Page, harness: Harness) {
   await page.goto(harness.url);
   await page.getByRole('button', { name: 'Review a bill CSV' }).click();
@@ -52,7 +26,7 @@ async function openReview(page: Page, harness: Harness) {
 
 test('opens an exported month with Open…, checks its totals, filters its rows and reconciles it with the bill', async ({ page, harness }) => {
   const month = previousMonth();
-  const bytes = await exportMonth(harness, month);
+  const bytes = await downloadSoracomExport(harness, month);
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'billfold-review-e2e-'));
   const file = path.join(dir, `billing-detail-${month}.csv`);
   await fs.writeFile(file, bytes);

@@ -6,6 +6,7 @@ import type { Locator, Page } from '@playwright/test';
 import Papa from 'papaparse';
 import type { LibraryList } from '../../contract/models/files';
 import { expect, test, type Harness } from './fixtures';
+import { downloadSoracomExport, previousMonth } from './soracom-export';
 
 // Statements are written in en-US; the page uses the same locale so its figures compare directly.
 test.use({ harnessArgs: ['--demo'], locale: 'en-US' });
@@ -151,29 +152,15 @@ test('the SpatialFlow invoices table is exported as CSV, filtered as shown', asy
   expect(match).toBeLessThan(loaded);
 });
 
-/** A month's detailed CSV from the demo Soracom sandbox, as a user would download it. */
+/** Writes a month's detailed CSV from the demo Soracom sandbox to a temporary file. */
 async function exportedMonth(harness: Harness, yyyyMM: string): Promise<string> {
-  const { soracom } = await harness.sandboxes();
-  const auth = (await (
-    await fetch(`${soracom.apiUrl}/auth`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ authKeyId: soracom.credentials['authKeyId'], authKey: soracom.credentials['authKey'] }),
-    })
-  ).json()) as { apiKey: string; token: string };
-  const exported = (await (
-    await fetch(`${soracom.apiUrl}/bills/${yyyyMM}/export?export_mode=sync`, { method: 'POST', headers: { 'X-Soracom-API-Key': auth.apiKey, 'X-Soracom-Token': auth.token } })
-  ).json()) as { url: string };
-  const bytes = Buffer.from(await (await fetch(exported.url)).arrayBuffer());
   const file = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'billfold-saving-e2e-')), `billing-detail-${yyyyMM}.csv`);
-  await fs.writeFile(file, bytes);
+  await fs.writeFile(file, await downloadSoracomExport(harness, yyyyMM));
   return file;
 }
 
 test('a review totals table is exported as CSV with exact amounts, under All accounts', async ({ page, harness }) => {
-  const now = new Date();
-  const prev = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
-  const file = await exportedMonth(harness, `${prev.getUTCFullYear()}${String(prev.getUTCMonth() + 1).padStart(2, '0')}`);
+  const file = await exportedMonth(harness, previousMonth());
   await page.goto(harness.url);
   await page.getByRole('button', { name: 'Review a bill CSV' }).click();
   await harness.answerDialog('file', file);
