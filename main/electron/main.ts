@@ -1,4 +1,4 @@
-import { app, BrowserWindow, dialog, ipcMain, protocol, screen, session, shell } from 'electron';
+import { app, BrowserWindow, ipcMain, protocol, screen, session } from 'electron';
 import path from 'node:path';
 import { argSchemas } from '../../contract';
 import type { EventMessage } from '../../contract/events';
@@ -9,6 +9,7 @@ import { secureWebPreferences } from '../security/web-preferences';
 import { fitToDisplays, loadWindowState, saveWindowState } from '../window-state';
 import { registerAppProtocol } from './protocol';
 import { hardenSessions } from './hardening';
+import { electronPlatform } from './platform';
 
 protocol.registerSchemesAsPrivileged([
   { scheme: appScheme, privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true } },
@@ -43,31 +44,7 @@ async function start(): Promise<void> {
   registerAppProtocol(path.join(__dirname, '../renderer'));
 
   const services = createMainServices({
-    platform: {
-      shell: 'electron',
-      version: app.getVersion(),
-      userDataDir: app.getPath('userData'),
-      documentsDir: app.getPath('documents'),
-      openExternal: (url) => shell.openExternal(url),
-      openPath: async (file) => {
-        const failure = await shell.openPath(file);
-        if (failure) throw new Error(failure);
-      },
-      showItemInFolder: (file) => {
-        shell.showItemInFolder(file);
-        return Promise.resolve();
-      },
-      chooseFile: async ({ title, filters }) => {
-        const options = { title, filters, properties: ['openFile' as const] };
-        const result = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
-        return result.canceled ? undefined : result.filePaths[0];
-      },
-      chooseFolder: async ({ title, defaultPath }) => {
-        const options = { title, properties: ['openDirectory' as const, 'createDirectory' as const], ...(defaultPath ? { defaultPath } : {}) };
-        const result = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
-        return result.canceled ? undefined : result.filePaths[0];
-      },
-    },
+    platform: electronPlatform(() => mainWindow),
     emit: (message: EventMessage) => {
       for (const win of BrowserWindow.getAllWindows()) win.webContents.send(eventChannel, message);
     },

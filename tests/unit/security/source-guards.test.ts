@@ -121,7 +121,7 @@ describe('external links', () => {
   it('shell.openExternal, openPath and showItemInFolder are called only by the platform adapter in the Electron glue', () => {
     const opened = calls(allSources, /shell\.(openExternal|openPath|showItemInFolder)/);
     expect(opened.length).toBeGreaterThan(0);
-    expect([...new Set(opened.map((c) => c.file))]).toEqual([path.join('main', 'electron', 'main.ts')]);
+    expect([...new Set(opened.map((c) => c.file))]).toEqual([path.join('main', 'electron', 'platform.ts')]);
     expect(electronGlue.map((s) => s.text).join('\n')).toMatch(/openExternal: \(url\) => shell\.openExternal\(url\)/);
   });
 
