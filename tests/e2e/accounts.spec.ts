@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
-import { expect, test, type Harness } from './fixtures';
+import { expect, test, type Harness, screenshotPath } from './fixtures';
 
 const sidebar = (page: Page) => page.getByRole('navigation', { name: 'Accounts' });
 
@@ -137,7 +137,7 @@ test('demo accounts are one click away on first run', async ({ page, harness }) 
   const nav = sidebar(page);
   await expect(nav.getByRole('button', { name: /demo/ })).toHaveCount(3);
   await expect(page.getByTestId('plan-name')).toBeVisible();
-  await page.screenshot({ path: path.join('docs', 'screenshots', 'app-shell.png') });
+  await page.screenshot({ path: screenshotPath('app-shell.png') });
 });
 
 test.describe('without a keychain', () => {

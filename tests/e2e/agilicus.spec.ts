@@ -1,6 +1,5 @@
-import path from 'node:path';
 import type { Locator, Page } from '@playwright/test';
-import { expect, test, type Harness } from './fixtures';
+import { expect, test, type Harness, screenshotPath } from './fixtures';
 
 test.use({ harnessArgs: ['--demo'] });
 
@@ -261,14 +260,14 @@ test('keyboard only: create a billing account, open it and delete it', async ({ 
 test('screenshot of a billing account', async ({ page, harness }) => {
   await openAgilicus(page, harness);
   await expect(accountsTable(page).getByRole('button')).toHaveCount(3);
-  await page.screenshot({ path: path.join('docs', 'screenshots', 'agilicus-accounts.png') });
+  await page.screenshot({ path: screenshotPath('agilicus-accounts.png') });
   await openBillingAccount(page, 'Northwind Logistics Inc.');
   await expect(page.getByTestId('ag-usage-summary')).toContainText('365 records');
   await expect(orgsTable(page).getByRole('row')).toHaveCount(3);
-  await page.screenshot({ path: path.join('docs', 'screenshots', 'agilicus-account.png') });
+  await page.screenshot({ path: screenshotPath('agilicus-account.png') });
 
   await page.getByRole('button', { name: 'Preview usage record' }).click();
   await expect(page.getByTestId('ag-usage-result')).toContainText('Dry run');
   await page.getByRole('heading', { name: 'Usage records' }).evaluate((el) => el.scrollIntoView({ block: 'start' }));
-  await page.screenshot({ path: path.join('docs', 'screenshots', 'agilicus-usage.png') });
+  await page.screenshot({ path: screenshotPath('agilicus-usage.png') });
 });

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import type { LibraryList, SavedFile } from '../../contract/models/files';
-import { expect, test, type Harness } from './fixtures';
+import { expect, test, type Harness, screenshotPath } from './fixtures';
 
 test.use({ harnessArgs: ['--demo'] });
 
@@ -62,7 +62,7 @@ test('the library lists saved files across accounts, filters them, opens, reveal
   await page.getByRole('combobox', { name: 'Kind' }).selectOption({ label: 'All kinds' });
   await expect(rows).toHaveCount(4);
   await page.getByRole('searchbox', { name: 'Search' }).blur();
-  await page.screenshot({ path: 'docs/screenshots/library.png' });
+  await page.screenshot({ path: screenshotPath('library.png') });
 
   await page.getByRole('button', { name: `Open ${saved.invoice.fileName}` }).click();
   await page.getByRole('button', { name: `Show ${saved.statement.fileName} in folder` }).click();

@@ -113,4 +113,14 @@ export const test = base.extend<{ harness: Harness; harnessArgs: string[]; harne
   },
 });
 
+/**
+ * Where a view's screenshot goes: `docs/screenshots/` (shown in the README) when
+ * BILLFOLD_UPDATE_SCREENSHOTS is set (`npm run screenshots`), otherwise beside the test results,
+ * so a plain test run leaves the working tree as it was.
+ */
+export function screenshotPath(name: string): string {
+  const dir = process.env['BILLFOLD_UPDATE_SCREENSHOTS'] ? path.join('docs', 'screenshots') : path.join('test-results', 'screenshots');
+  return path.join(dir, name);
+}
+
 export { expect };

@@ -1,6 +1,5 @@
-import path from 'node:path';
 import type { Page } from '@playwright/test';
-import { expect, test, type Harness } from './fixtures';
+import { expect, test, type Harness, screenshotPath } from './fixtures';
 
 test.use({ harnessArgs: ['--demo'] });
 
@@ -83,7 +82,7 @@ test('the overview lists every account with its spend in its own currency and op
   await expect(agCard.getByTestId('agilicus-subscriptions')).toContainText('Cancelled');
   await expect(agCard).not.toContainText(/[$¥€£]/);
 
-  await page.screenshot({ path: path.join('docs', 'screenshots', 'overview.png') });
+  await page.screenshot({ path: screenshotPath('overview.png') });
 
   // Open an account from its card, by keyboard.
   await soracomCard.getByRole('button', { name: `Open ${soracom.name}` }).focus();

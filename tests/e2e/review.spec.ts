@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
-import { expect, test, type Harness } from './fixtures';
+import { expect, test, type Harness, screenshotPath } from './fixtures';
 import { independentSummary, SCALE } from '../unit/review/independent';
 import { downloadSoracomExport, previousMonth } from './soracom-export';
 
@@ -60,7 +60,7 @@ test('opens an exported month with Open…, checks its totals, filters its rows 
   await expect(page.getByTestId('review-currency')).toContainText('Amounts in JPY, the currency of');
   await page.getByTestId('review-breakdown').selectOption('item');
   await page.getByRole('heading', { name: 'Review a bill CSV', level: 1 }).scrollIntoViewIfNeeded();
-  await page.screenshot({ path: path.join('docs', 'screenshots', 'review.png') });
+  await page.screenshot({ path: screenshotPath('review.png') });
 
   // The table shows rows at once and filters all of them.
   const table = page.getByTestId('review-rows');

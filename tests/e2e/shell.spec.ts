@@ -1,6 +1,5 @@
-import path from 'node:path';
 import { argSchemas } from '../../contract';
-import { expect, test } from './fixtures';
+import { expect, test, screenshotPath } from './fixtures';
 
 test('the shell shows the account sidebar and facts it fetched from the main process', async ({ page, harness, cspViolations }) => {
   await page.goto(harness.url);
@@ -10,7 +9,7 @@ test('the shell shows the account sidebar and facts it fetched from the main pro
   // Only the harness answers app.info with the web shell, so this text made the full round trip.
   await expect(page.getByTestId('app-shell')).toHaveText('Browser harness');
   await expect(page.getByTestId('app-version')).toContainText('Billfold');
-  await page.screenshot({ path: path.join('docs', 'screenshots', 'app-shell.png') });
+  await page.screenshot({ path: screenshotPath('first-run.png') });
   expect(cspViolations).toEqual([]);
 });
 

@@ -1,7 +1,6 @@
 import fs from 'node:fs/promises';
-import path from 'node:path';
 import type { Page } from '@playwright/test';
-import { expect, test, type Harness } from './fixtures';
+import { expect, test, type Harness, screenshotPath } from './fixtures';
 
 test.use({ harnessArgs: ['--demo'] });
 
@@ -92,7 +91,7 @@ test('latest bill, 18-month chart and table, a month with its daily bills, by ke
   const total = billList.reduce((s, b) => s + b.amount, 0);
   await expect(page.getByTestId('history-total')).toHaveText(await money(total, 'JPY'));
   await page.getByRole('heading', { name: 'This month so far' }).scrollIntoViewIfNeeded();
-  await page.screenshot({ path: path.join('docs', 'screenshots', 'soracom-bills.png') });
+  await page.screenshot({ path: screenshotPath('soracom-bills.png') });
 
   // Keyboard: Tab from the latest bill's export button reaches the newest month's details.
   const month = newestFirst[3]!; // closed and paid
@@ -125,7 +124,7 @@ test('latest bill, 18-month chart and table, a month with its daily bills, by ke
   await expect(page.getByTestId('monthly-remainder')).toHaveText(await money(monthly.amount - dailySum, 'JPY'));
   await expect(page.getByText('Daily bills leave out what Soracom charges once a month')).toBeVisible();
   await heading.evaluate((el) => el.blur());
-  await page.screenshot({ path: path.join('docs', 'screenshots', 'soracom-month.png') });
+  await page.screenshot({ path: screenshotPath('soracom-month.png') });
 
   // The daily table opens from the keyboard too.
   await page.getByText('Daily bills as a table').focus();

@@ -1,11 +1,10 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Locator, Page } from '@playwright/test';
-import { expect, test, type Harness } from './fixtures';
+import { expect, test, type Harness, screenshotPath } from './fixtures';
 
 test.use({ harnessArgs: ['--demo'] });
 
-const screenshots = path.join('docs', 'screenshots');
 
 async function openSpatialFlow(page: Page, harness: Harness) {
   await page.goto(harness.url);
@@ -47,7 +46,7 @@ test('plan and payment: payment methods, setup intent, plan change with preview,
   const initial = await cardNames(list);
   expect(initial.length).toBeGreaterThanOrEqual(2);
   await expect(page.getByText(/Expires \d\d\/\d{4}/).first()).toBeVisible();
-  await page.screenshot({ path: path.join(screenshots, 'spatialflow-account.png') });
+  await page.screenshot({ path: screenshotPath('spatialflow-account.png') });
 
   // spatialflow.createSetupIntent, then spatialflow.addPaymentMethod
   await page.getByRole('button', { name: 'Add payment method…' }).click();
@@ -176,7 +175,7 @@ test('invoices: pages while scrolling, filters with totals per currency, detail,
   await expect(detail.getByRole('heading', { name: `Invoice ${number}` })).toBeVisible();
   await expect(detail.getByTestId('invoice-lines')).toContainText('plan');
   await expect(detail.getByTestId('invoice-lines')).toContainText('Total');
-  await page.screenshot({ path: path.join(screenshots, 'spatialflow-invoices.png') });
+  await page.screenshot({ path: screenshotPath('spatialflow-invoices.png') });
 
   // spatialflow.downloadInvoice: a signed link, with no credentials in it.
   await detail.getByRole('button', { name: 'Show download link' }).click();
