@@ -157,6 +157,13 @@ export function createAccountService(deps: AccountServiceDeps) {
 
     async update(change: { id: string; name?: string; baseUrl?: string; credentials?: ProviderCredentials[ProviderId] }): Promise<AccountSummary> {
       const account = await find(change.id);
+      const movesOrigin = change.baseUrl !== undefined && originOf(change.baseUrl) !== originOf(account.baseUrl);
+      // Credentials were entered for one API origin and go nowhere else: a new origin needs them again.
+      if (movesOrigin && change.credentials === undefined) {
+        throw new AppError('invalid_args', 'Enter the credentials again when you change the API address: Billfold sends them only to the address they were entered for.', {
+          issues: [{ path: 'credentials', message: 'Required when the API address changes.' }],
+        });
+      }
       if (change.credentials !== undefined) {
         const checked = credentialSchemas[account.provider].safeParse(change.credentials);
         if (!checked.success) throw new AppError('invalid_args', `Those credentials are not ${account.provider} credentials.`);
@@ -193,6 +200,10 @@ export function createAccountService(deps: AccountServiceDeps) {
       });
       clients.delete(id);
       await Promise.all([secrets.delete(credentialsKey(id)), secrets.delete(sessionKey(id)), deps.forgetCachedData?.(id)]);
+    },
+
+    async exists(id: string): Promise<boolean> {
+      return (await registry.read()).accounts.some((a) => a.id === id);
     },
 
     async setActive(id: string): Promise<string> {
@@ -241,6 +252,14 @@ export function createAccountService(deps: AccountServiceDeps) {
       return added;
     },
   };
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
+  }
 }
 
 /** A session store for a one-off connection test: tokens obtained there are not kept. */

@@ -115,3 +115,22 @@ describe('account service', () => {
     expect(await secrets.get(`${soracom!.id}/session`)).toBeUndefined();
   });
 });
+
+describe('changing an account’s API address', () => {
+  it('needs the credentials again, so stored secrets never follow the account to another origin', async () => {
+    const secrets = memorySecretStore();
+    const accounts = service(secrets);
+    const a = await accounts.add({ provider: 'agilicus', name: 'Corp', baseUrl: 'https://api.agilicus.com', credentials: { kind: 'token', accessToken: 'stored-token' } });
+    secrets.entries.set(`${a.id}/session`, '{"accessToken":"issued-token"}');
+
+    await expect(accounts.update({ id: a.id, baseUrl: 'https://evil.example' })).rejects.toMatchObject({ code: 'invalid_args', issues: [{ path: 'credentials' }] });
+    expect((await accounts.list()).accounts[0]?.baseUrl).toBe('https://api.agilicus.com');
+    expect(secrets.entries.get(`${a.id}/session`)).toBe('{"accessToken":"issued-token"}');
+
+    // The same origin with another path keeps them; a new origin with new credentials drops the old session.
+    await accounts.update({ id: a.id, baseUrl: 'https://api.agilicus.com/' });
+    await accounts.update({ id: a.id, baseUrl: 'https://eu.api.agilicus.com', credentials: { kind: 'token', accessToken: 'new-token' } });
+    expect(secrets.entries.get(`${a.id}/credentials`)).toContain('new-token');
+    expect(secrets.entries.has(`${a.id}/session`)).toBe(false);
+  });
+});
