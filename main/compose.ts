@@ -46,22 +46,34 @@ const accountLevelFailures = new Set<string>(['auth_failed', 'auth_expired', 'fo
  * Provider calls also keep the account's sync state (shown in the sidebar) up to date, and the
  * answers of read channels are kept as the account's offline snapshot.
  */
-function recordingOutcomes<C extends Channel>(table: HandlerTable<C>, accounts: AccountService, snapshots: SnapshotStore): HandlerTable<C> {
+function recordingOutcomes<C extends Channel>(
+  table: HandlerTable<C>,
+  accounts: AccountService,
+  snapshots: SnapshotStore,
+  log: (line: string) => void,
+): HandlerTable<C> {
+  // Bookkeeping never turns a call that worked into a failure (nor hides the real error).
+  const keep = (what: string, work: () => Promise<void>) =>
+    work().catch((error: unknown) => log(`[${what}] ${error instanceof Error ? error.message : String(error)}`));
   const wrapped = {} as Record<string, unknown>;
   for (const [channel, handler] of Object.entries(table) as [C, Handler<C>][]) {
     const keepsSnapshot = isReadChannel(channel);
     wrapped[channel] = async (args: { accountId: string } & Record<string, unknown>, ctx: Parameters<Handler<C>>[1]) => {
+      let result: unknown;
       try {
-        const result = await (handler as (a: unknown, c: unknown) => Promise<unknown>)(args, ctx);
-        await accounts.recordOutcome(args.accountId);
-        if (keepsSnapshot) await snapshots.put(args.accountId, snapshotKey(channel, args), result);
-        return result;
+        result = await (handler as (a: unknown, c: unknown) => Promise<unknown>)(args, ctx);
       } catch (error) {
         if (error instanceof AppError && accountLevelFailures.has(error.code)) {
-          await accounts.recordOutcome(args.accountId, { code: error.code, message: error.message });
+          await keep('sync state', () => accounts.recordOutcome(args.accountId, { code: error.code, message: error.message }));
         }
         throw error;
       }
+      await keep('sync state', () => accounts.recordOutcome(args.accountId));
+      // An account removed while this call was under way keeps no offline data.
+      if (keepsSnapshot && (await accounts.exists(args.accountId))) {
+        await keep('snapshot', () => snapshots.put(args.accountId, snapshotKey(channel, args), result));
+      }
+      return result;
     };
   }
   return wrapped as HandlerTable<C>;
@@ -102,9 +114,9 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
     ...createAppHandlers(opts.platform),
     ...createAccountHandlers(accounts),
     ...createSnapshotHandlers(snapshots),
-    ...recordingOutcomes(createSpatialFlowHandlers((id) => accounts.client('spatialflow', id)), accounts, snapshots),
-    ...recordingOutcomes(createAgilicusHandlers((id) => accounts.client('agilicus', id)), accounts, snapshots),
-    ...recordingOutcomes(createSoracomHandlers((id) => accounts.client('soracom', id), { exports: soracomExports }), accounts, snapshots),
+    ...recordingOutcomes(createSpatialFlowHandlers((id) => accounts.client('spatialflow', id)), accounts, snapshots, opts.log),
+    ...recordingOutcomes(createAgilicusHandlers((id) => accounts.client('agilicus', id)), accounts, snapshots, opts.log),
+    ...recordingOutcomes(createSoracomHandlers((id) => accounts.client('soracom', id), { exports: soracomExports }), accounts, snapshots, opts.log),
     ...createFilesHandlers({ platform: opts.platform, accounts, library, settings, soracomExports }),
     ...createLibraryHandlers({ platform: opts.platform, accounts, library, settings }),
     ...review.handlers,

@@ -46,3 +46,19 @@ export class AppError extends Error {
 export function isProviderError(e: unknown, code?: ProviderErrorCode): e is AppError {
   return e instanceof AppError && (code === undefined || e.code === code);
 }
+
+/**
+ * Runs the read that follows a successful write (a changed plan, an added card). If that read
+ * fails, the error says the write itself went through, so nobody repeats a money-moving action.
+ */
+export async function readAfterWrite<T>(done: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    const extra: ConstructorParameters<typeof AppError>[2] = { cause: error };
+    if (error.providerCode !== undefined) extra.providerCode = error.providerCode;
+    if (error.providerMessage !== undefined) extra.providerMessage = error.providerMessage;
+    throw new AppError(error.code, `${done} It went through, but the updated details could not be loaded (${error.message}). Refresh to see them; do not repeat it.`, extra);
+  }
+}

@@ -9,6 +9,7 @@ import {
   mapPlans,
   mapSubscription,
 } from '../providers/spatialflow/map';
+import { readAfterWrite } from '../http/errors';
 import type { HandlerTable } from '../router/types';
 
 function mapChange(r: SubscriptionChangeResult, fallback: string): SpatialFlowSubscriptionChange {
@@ -27,19 +28,19 @@ export function createSpatialFlowHandlers(
     'spatialflow.addPaymentMethod': async ({ accountId, paymentMethodId }) => {
       const client = await resolveClient(accountId);
       await client.addPaymentMethod(paymentMethodId);
-      return listCards(client);
+      return readAfterWrite('The card was added.', () => listCards(client));
     },
 
     'spatialflow.removePaymentMethod': async ({ accountId, paymentMethodId }) => {
       const client = await resolveClient(accountId);
       await client.removePaymentMethod(paymentMethodId);
-      return listCards(client);
+      return readAfterWrite('The card was removed.', () => listCards(client));
     },
 
     'spatialflow.setDefaultPaymentMethod': async ({ accountId, paymentMethodId }) => {
       const client = await resolveClient(accountId);
       await client.setDefaultPaymentMethod(paymentMethodId);
-      return listCards(client);
+      return readAfterWrite('The default card was changed.', () => listCards(client));
     },
 
     'spatialflow.listInvoices': async ({ accountId, limit, startingAfter }) => {

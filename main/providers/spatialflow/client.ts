@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { createHttpClient } from '../../http/client';
-import { AppError } from '../../http/errors';
+import { AppError, readAfterWrite } from '../../http/errors';
 import type { AuthStrategy, DownloadProgress, HttpClient, HttpClientOptions, ProviderErrorParser } from '../../http/types';
 import { memorySessionStore, type SessionStore } from '../session-store';
 import {
@@ -248,7 +248,7 @@ export function createSpatialFlowClient(opts: SpatialFlowClientOptions) {
   async function subscriptionAction(path: string, body: unknown, o?: CallOptions): Promise<SubscriptionChangeResult> {
     const req = { method: 'POST' as const, path, ...(body === undefined ? {} : { body }), ...sig(o) };
     const res = await http.json(req, optionalAction);
-    const subscription = res?.subscription ?? (await getCurrentSubscription(o));
+    const subscription = res?.subscription ?? (await readAfterWrite('The subscription was changed.', () => getCurrentSubscription(o)));
     const message = res?.message ?? res?.detail;
     return message === undefined ? { subscription } : { message, subscription };
   }

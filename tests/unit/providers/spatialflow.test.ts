@@ -554,6 +554,17 @@ describe('SpatialFlow handlers', () => {
     expect(cancelled.subscription.cancelAtPeriodEnd).toBe(true);
   });
 
+  it('says a card was added when only the list that follows fails, so nobody adds it twice', async () => {
+    const { client, sandbox } = await setup();
+    const handlers = createSpatialFlowHandlers(() => Promise.resolve(client));
+    sandbox.server.setFaults([{ kind: 'status', status: 503, path: CARDS, method: 'GET' }]);
+    const error = await failure(handlers['spatialflow.addPaymentMethod']({ accountId: 'acct-1', paymentMethodId: 'pm_card_amex' }, ctx));
+    expect(error.code).toBe('server');
+    expect(error.message).toMatch(/^The card was added\. It went through/);
+    sandbox.server.clearFaults();
+    expect((await client.listPaymentMethods()).map((c) => c.id)).toContain('pm_card_amex');
+  });
+
   it('rejects bad arguments in the schemas', () => {
     const bad: [keyof typeof spatialflowArgs, unknown][] = [
       ['spatialflow.listInvoices', { accountId: 'a', limit: 0 }],
