@@ -15,6 +15,8 @@ const MiB = 1024 * 1024;
 const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 300, maxDelayMs: 8000 };
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const DEFAULT_TOTAL_TIMEOUT_MS = 60_000;
+/** A file download may take long on a slow line; it fails only when data stops arriving for this long. */
+const DEFAULT_DOWNLOAD_STALL_TIMEOUT_MS = 60_000;
 const DEFAULT_JSON_MAX_BYTES = 20 * MiB;
 const DEFAULT_DOWNLOAD_MAX_BYTES = 200 * MiB;
 const ERROR_BODY_MAX_BYTES = MiB;
@@ -118,6 +120,8 @@ interface AttemptOptions {
   signal: AbortSignal | undefined;
   maxBytes: number;
   onProgress?: (p: DownloadProgress) => void;
+  /** Instead of the total timeout: fail once no data arrived for this long (file downloads). */
+  stallTimeoutMs?: number;
 }
 
 function tryParseJson(bytes: Uint8Array): { ok: true; value: unknown } | { ok: false } {
@@ -216,10 +220,19 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
       ac.abort();
     };
     a.signal?.addEventListener('abort', onAbort, { once: true });
-    const totalTimer = setTimeout(() => {
+    const limitMs = a.stallTimeoutMs ?? totalTimeoutMs;
+    const expire = () => {
       why ??= 'total';
       ac.abort();
-    }, totalTimeoutMs);
+    };
+    let totalTimer = setTimeout(expire, limitMs);
+    const onProgress = (p: DownloadProgress) => {
+      if (a.stallTimeoutMs !== undefined) {
+        clearTimeout(totalTimer);
+        totalTimer = setTimeout(expire, limitMs);
+      }
+      a.onProgress?.(p);
+    };
     const connectTimer = setTimeout(() => {
       why ??= 'connect';
       ac.abort();
@@ -236,7 +249,7 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
         await res.body?.cancel().catch(() => undefined);
         bytes = new Uint8Array();
       } else if (res.status >= 200 && res.status < 300) {
-        bytes = await readBody(res, a.maxBytes, false, a.onProgress);
+        bytes = await readBody(res, a.maxBytes, false, onProgress);
       } else {
         bytes = await readBody(res, ERROR_BODY_MAX_BYTES, true);
       }
@@ -251,7 +264,12 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
         throw new AppError('timeout', `${provider} did not answer within ${formatDuration(connectTimeoutMs)}.`);
       }
       if (why === 'total') {
-        throw new AppError('timeout', `The request to ${provider} took longer than ${formatDuration(totalTimeoutMs)}.`);
+        throw new AppError(
+          'timeout',
+          a.stallTimeoutMs === undefined
+            ? `The request to ${provider} took longer than ${formatDuration(totalTimeoutMs)}.`
+            : `The download from ${url.host} stopped: no data arrived for ${formatDuration(a.stallTimeoutMs)}.`,
+        );
       }
       if (phase === 'body') {
         throw new AppError('invalid_response', `The response from ${provider} was cut off.`, { cause: e });
@@ -402,7 +420,7 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
         assertSafeUrl(url);
         if (url.origin !== base.origin) leftOrigin = true;
         const auth = leftOrigin ? undefined : opts.auth;
-        const a: AttemptOptions = { method: 'GET', headers: {}, signal, maxBytes };
+        const a: AttemptOptions = { method: 'GET', headers: {}, signal, maxBytes, stallTimeoutMs: opts.downloadStallTimeoutMs ?? DEFAULT_DOWNLOAD_STALL_TIMEOUT_MS };
         if (dlOpts.onProgress) a.onProgress = dlOpts.onProgress;
         const headers = async () => (auth ? { ...(await auth.headers(signal)) } : {});
         const res = await withRetries(url, a, headers);

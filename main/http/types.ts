@@ -50,6 +50,8 @@ export interface HttpClientOptions {
   retry?: RetryPolicy;
   /** Largest response body accepted, in bytes. */
   maxResponseBytes?: number;
+  /** `download()` has no total timeout: it fails once no data arrived for this long (default 60 s). */
+  downloadStallTimeoutMs?: number;
 }
 
 export interface DownloadProgress {

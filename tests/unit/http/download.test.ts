@@ -156,3 +156,51 @@ describe('download()', () => {
     expect((await catchError(client().download('http://example.com/x.pdf'))).code).toBe('validation');
   });
 });
+
+describe('long downloads', () => {
+  /** A file server that sends `chunks` pieces `gapMs` apart, then either ends or stalls. */
+  async function trickle(chunks: number, gapMs: number, stallAfter?: number) {
+    const http = await import('node:http');
+    const server = http.createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/csv' });
+      let sent = 0;
+      const timer = setInterval(() => {
+        if (stallAfter !== undefined && sent === stallAfter) return;
+        res.write(`row ${sent}\n`);
+        sent += 1;
+        if (sent === chunks) {
+          clearInterval(timer);
+          res.end();
+        }
+      }, gapMs);
+      res.on('close', () => clearInterval(timer));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    return { url: `http://127.0.0.1:${port}/export.csv`, close: () => new Promise<void>((r) => server.close(() => r())) };
+  }
+
+  it('goes on past the total timeout while data keeps arriving', async () => {
+    const host = await trickle(12, 30);
+    try {
+      const client = createHttpClient(baseOptions(api.url, { totalTimeoutMs: 100, downloadStallTimeoutMs: 150 }));
+      const result = await client.download(host.url);
+      expect(new TextDecoder().decode(result.bytes).split('\n').filter(Boolean)).toHaveLength(12);
+    } finally {
+      await host.close();
+    }
+  });
+
+  it('fails with a timeout once data stops arriving', async () => {
+    const host = await trickle(12, 20, 3);
+    try {
+      const client = createHttpClient(baseOptions(api.url, { totalTimeoutMs: 10_000, downloadStallTimeoutMs: 120 }));
+      const error = await catchError(client.download(host.url));
+      expect(error.code).toBe('timeout');
+      expect(error.message).toMatch(/no data arrived/);
+    } finally {
+      await host.close();
+    }
+  });
+});
