@@ -48,7 +48,8 @@ export function keytarSecretStore(service = keychainService): SecretStore {
     delete: (key) => guard(async (k) => void (await k.deletePassword(service, key))),
     async status() {
       try {
-        await guard((k) => k.findCredentials(service));
+        // Reads one entry that never exists: proves the keychain answers without reading any secret.
+        await guard((k) => k.getPassword(service, 'keychain-probe'));
         return { available: true };
       } catch (error) {
         return { available: false, reason: error instanceof AppError ? error.message : 'The keychain did not answer.' };

@@ -117,11 +117,18 @@ export function createRegistry(userDataDir: string, now: () => Date = () => new 
     return { accounts: [] };
   }
 
+  /** Loads once; a failed read (a busy or locked file) is tried again next time rather than kept. */
+  const loaded = () =>
+    (current ??= load().catch((error: unknown) => {
+      current = undefined;
+      throw error;
+    }));
+
   return {
-    read: () => (current ??= load()),
+    read: loaded,
     update<T>(change: (data: RegistryData) => { data: RegistryData; result: T }): Promise<T> {
       const run = queue.then(async () => {
-        const before = await (current ??= load());
+        const before = await loaded();
         const { data, result } = change(structuredClone(before));
         await writeFileAtomic(file, `${JSON.stringify({ version: registryVersion, ...data }, null, 2)}\n`);
         current = Promise.resolve(data);

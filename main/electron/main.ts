@@ -63,7 +63,16 @@ async function start(): Promise<void> {
   if (process.argv.includes('--demo')) {
     await services.accounts.startDemo().catch((error: unknown) => console.error('[demo] could not start the demo accounts:', error));
   }
-  app.on('will-quit', () => void services.close());
+  // Let the last snapshot writes finish and the demo sandboxes stop before the process ends.
+  let closed = false;
+  app.on('will-quit', (event) => {
+    if (closed) return;
+    event.preventDefault();
+    void services.close().finally(() => {
+      closed = true;
+      app.quit();
+    });
+  });
 
   mainWindow = await createWindow();
 }

@@ -93,4 +93,14 @@ describe('account registry', () => {
     await registry.update(add(account('k2')));
     expect((await createRegistry(dir).read()).accounts.map((a) => a.id)).toEqual(['k1', 'k2']);
   });
+
+  it('tries again after a read error instead of failing until restart', async () => {
+    // A folder where the file should be: reading fails with EISDIR, as with a busy or locked file.
+    await fs.mkdir(path.join(dir, 'accounts.json'));
+    const registry = createRegistry(dir);
+    await expect(registry.read()).rejects.toThrow();
+    await fs.rmdir(path.join(dir, 'accounts.json'));
+    await fs.writeFile(path.join(dir, 'accounts.json'), JSON.stringify({ version: 2, accounts: [account('r1')] }));
+    expect((await registry.read()).accounts.map((a) => a.id)).toEqual(['r1']);
+  });
 });
