@@ -18,6 +18,7 @@ import { createAppHandlers } from './services/app';
 import { createDownloadedExports, createSoracomHandlers } from './services/soracom';
 import { createLibraryIndex } from './files/library-index';
 import { createSettingsStore } from './files/settings';
+import { createTaskRegistry } from './files/tasks';
 import { createFilesHandlers } from './services/files';
 import { createLibraryHandlers } from './services/library';
 import { createSpatialFlowHandlers } from './services/spatialflow';
@@ -93,6 +94,8 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
   });
   const library = createLibraryIndex(opts.platform.userDataDir, { downloadsRoot: async () => (await settings.get()).downloadsFolder, onNotice: notice });
   const soracomExports = createDownloadedExports();
+  // One registry of running downloads and exports, so files.cancel reaches every one of them.
+  const tasks = createTaskRegistry();
   const accounts = createAccountService({
     registry: createRegistry(opts.platform.userDataDir),
     secrets: opts.secrets ?? keytarSecretStore(),
@@ -116,8 +119,8 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
     ...createSnapshotHandlers(snapshots),
     ...recordingOutcomes(createSpatialFlowHandlers((id) => accounts.client('spatialflow', id)), accounts, snapshots, opts.log),
     ...recordingOutcomes(createAgilicusHandlers((id) => accounts.client('agilicus', id)), accounts, snapshots, opts.log),
-    ...recordingOutcomes(createSoracomHandlers((id) => accounts.client('soracom', id), { exports: soracomExports }), accounts, snapshots, opts.log),
-    ...createFilesHandlers({ platform: opts.platform, accounts, library, settings, soracomExports }),
+    ...recordingOutcomes(createSoracomHandlers((id) => accounts.client('soracom', id), { exports: soracomExports, tasks }), accounts, snapshots, opts.log),
+    ...createFilesHandlers({ platform: opts.platform, accounts, library, settings, soracomExports, tasks }),
     ...createLibraryHandlers({ platform: opts.platform, accounts, library, settings }),
     ...review.handlers,
   };

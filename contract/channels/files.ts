@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { SavedFile } from '../models/files';
+import { spatialflowInvoiceId } from './spatialflow';
 
 const accountId = z.string().min(1).max(64);
 const taskId = z
@@ -21,7 +22,7 @@ const cell = z.union([z.string().max(tableCsvLimits.cellChars), z.number(), z.bo
 
 export const filesArgs = {
   /** Downloads a SpatialFlow invoice's PDF from the provider's file host and saves it in the account's folder. */
-  'files.saveInvoicePdf': z.strictObject({ accountId, invoiceId: z.string().min(1).max(128), taskId: taskId.optional() }),
+  'files.saveInvoicePdf': z.strictObject({ accountId, invoiceId: spatialflowInvoiceId, taskId: taskId.optional() }),
   /** Saves the CSV that `soracom.exportBilling` / `soracom.exportLatestBilling` downloaded (it is held in the main process). */
   'files.saveSoracomExport': z.strictObject({
     accountId,

@@ -29,6 +29,9 @@ const planId = z
 
 const account = z.strictObject({ accountId });
 
+/** A SpatialFlow invoice id (`in_…`), for other channels that take one (`files.saveInvoicePdf`). */
+export { invoiceId as spatialflowInvoiceId };
+
 export const spatialflowArgs = {
   'spatialflow.listPaymentMethods': account,
   'spatialflow.addPaymentMethod': z.strictObject({ accountId, paymentMethodId }),

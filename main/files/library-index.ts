@@ -12,8 +12,9 @@ import { describeIoError, removeStaleTempFiles } from './write';
  * The library: every file Billfold saved, across accounts. The index (`library.json` in the
  * user-data folder) is a cache: each download folder also keeps a small manifest of what it holds
  * (`.billfold-folder.json`: the account and each file's kind and period), so the index can be
- * rebuilt from the folders if it is lost or damaged. Files in a folder without a manifest entry
- * are still found; their kind and period are read from the name.
+ * rebuilt from the folders if it is lost or damaged. Only files a manifest lists are ever taken
+ * in, and only folders with a manifest are Billfold's: the downloads folder may be the user's own
+ * Documents, and nothing Billfold did not save must become deletable through the library.
  */
 
 const indexVersion = 1;
@@ -144,28 +145,23 @@ export function createLibraryIndex(
       if (name.startsWith('.')) continue;
       const dir = path.join(root, name);
       if (!(await isDirectory(dir))) continue;
+      // Billfold's own abandoned temporary files (`.billfold-<pid>-….part`) are removed wherever they are.
       removedPartial += await removeStaleTempFiles(dir);
+      // A folder without a manifest is not Billfold's (or not any more): nothing in it is taken in.
       const manifest = await readManifest(dir);
+      if (!manifest) continue;
       for (const fileName of await fs.readdir(dir)) {
-        if (fileName.startsWith('.')) continue;
-        const inferred = inferFromName(fileName);
-        if (!inferred) continue;
+        if (fileName.startsWith('.') || !inferFromName(fileName)) continue;
+        // Only what Billfold saved here: a file the user put in the folder is not listed.
+        if (!Object.hasOwn(manifest.files, fileName)) continue;
+        const meta = manifest.files[fileName] as Manifest['files'][string];
         const file = path.join(dir, fileName);
         const stat = await fs.lstat(file).catch(() => undefined);
         if (!stat?.isFile()) continue;
-        const meta = manifest?.files[fileName];
-        const entry: SavedFile = {
-          id: fileIdOf(file),
-          kind: meta?.kind ?? inferred.kind,
-          fileName,
-          path: file,
-          size: stat.size,
-          savedAt: meta?.savedAt ?? stat.mtime.toISOString(),
-        };
-        const period = meta ? meta.period : inferred.period;
-        if (period !== undefined) entry.period = period;
-        if (manifest?.accountId !== undefined) entry.accountId = manifest.accountId;
-        if (name !== sharedFolderName || manifest?.accountId !== undefined) entry.accountName = manifest?.accountName ?? name;
+        const entry: SavedFile = { id: fileIdOf(file), kind: meta.kind, fileName, path: file, size: stat.size, savedAt: meta.savedAt };
+        if (meta.period !== undefined) entry.period = meta.period;
+        if (manifest.accountId !== undefined) entry.accountId = manifest.accountId;
+        if (name !== sharedFolderName || manifest.accountId !== undefined) entry.accountName = manifest.accountName ?? name;
         found.push(entry);
       }
     }
@@ -178,11 +174,16 @@ export function createLibraryIndex(
   }
 
   async function existing(): Promise<SavedFile[]> {
-    const list = await current();
-    const present: SavedFile[] = [];
-    for (const f of list) if ((await fs.lstat(f.path).catch(() => undefined))?.isFile()) present.push(f);
-    if (present.length !== list.length) await serial(() => save(present));
-    return present.sort((a, b) => b.savedAt.localeCompare(a.savedAt));
+    const missing = new Set<string>();
+    for (const f of await current()) if (!(await fs.lstat(f.path).catch(() => undefined))?.isFile()) missing.add(f.id);
+    // The list is read again inside the serial section: a save that finished meanwhile is kept,
+    // and only the files found missing are dropped.
+    const list = missing.size === 0 ? await current() : await serial(async () => {
+      const present = (await current()).filter((f) => !missing.has(f.id));
+      await save(present);
+      return present;
+    });
+    return list.filter((f) => !missing.has(f.id)).sort((a, b) => b.savedAt.localeCompare(a.savedAt));
   }
 
   async function removeOne(f: SavedFile): Promise<void> {
@@ -258,10 +259,22 @@ export function createLibraryIndex(
         for (let n = 1; n < 100; n++) {
           const dir = path.join(root, numberedName(base, n));
           const manifest = await readManifest(dir);
-          // A folder without a manifest (made by hand, or its manifest was lost) is adopted.
           if (manifest !== undefined && manifest.accountId !== account?.id) continue;
           try {
-            await fs.mkdir(dir, { recursive: true });
+            if (manifest === undefined) {
+              // A folder without a manifest (made by hand, or by another program) is never adopted:
+              // writing a manifest into it would make the user's own files part of the library.
+              // Only a folder this call creates gets one (mkdir fails if anything has the name).
+              await fs.mkdir(root, { recursive: true });
+              const created = await fs.mkdir(dir).then(
+                () => true,
+                (error: unknown) => {
+                  if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+                  throw error;
+                },
+              );
+              if (!created) continue;
+            }
             await updateManifest(dir, (m) => {
               if (account) {
                 m.accountId = account.id;

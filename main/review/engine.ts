@@ -38,6 +38,18 @@ const headerProbeBytes = 1024 * 1024;
 export function readLayout(fd: number, size: number): Layout {
   const buf = Buffer.allocUnsafe(Math.min(headerProbeBytes, size));
   const got = fs.readSync(fd, buf, 0, buf.length, 0);
+  return layoutFromHead(buf, got, size);
+}
+
+/** `readLayout` with an asynchronous read, for the main thread. */
+export async function readLayoutAsync(handle: fs.promises.FileHandle, size: number): Promise<Layout> {
+  const buf = Buffer.allocUnsafe(Math.min(headerProbeBytes, size));
+  const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
+  return layoutFromHead(buf, bytesRead, size);
+}
+
+/** The layout from the first `got` bytes of a file of `size` bytes. */
+function layoutFromHead(buf: Buffer, got: number, size: number): Layout {
   let text = buf.toString('latin1', 0, got);
   const bom = text.startsWith(BOM) ? 3 : 0;
   if (bom) text = text.slice(3);
@@ -163,16 +175,32 @@ export class RecordStream {
     for (;;) {
       const status = this.scanner.next(fields, want);
       if (status !== MORE) return status;
-      const rest = this.scanner.rest();
-      const got = fs.readSync(this.fd, this.buf, 0, this.buf.length, this.filePos);
-      const text = this.buf.toString('latin1', 0, got);
-      this.base = this.filePos - rest.length;
-      this.filePos += got;
-      this.scanner.feed(rest === '' ? text : rest + text, got === 0 || this.filePos >= this.size);
-      this.onRead?.(got);
+      this.fill(fs.readSync(this.fd, this.buf, 0, this.buf.length, this.filePos));
     }
   }
+
+  /** `next` with asynchronous reads, for the main thread. */
+  async nextAsync(fields: string[], want: Uint8Array): Promise<number> {
+    for (;;) {
+      const status = this.scanner.next(fields, want);
+      if (status !== MORE) return status;
+      this.fill(await readAsync(this.fd, this.buf, 0, this.buf.length, this.filePos));
+    }
+  }
+
+  /** Feeds the scanner the `got` bytes just read into the buffer. */
+  private fill(got: number): void {
+    const rest = this.scanner.rest();
+    const text = this.buf.toString('latin1', 0, got);
+    this.base = this.filePos - rest.length;
+    this.filePos += got;
+    this.scanner.feed(rest === '' ? text : rest + text, got === 0 || this.filePos >= this.size);
+    this.onRead?.(got);
+  }
 }
+
+const readAsync = (fd: number, buf: Buffer, offset: number, length: number, position: number) =>
+  new Promise<number>((resolve, reject) => fs.read(fd, buf, offset, length, position, (error, got) => (error ? reject(error) : resolve(got))));
 
 // ---------------------------------------------------------------------------------------------
 // Summaries of byte ranges
@@ -588,6 +616,50 @@ export function readRows(path: string, layout: Layout, index: RowIndex, targets:
     return out;
   } finally {
     fs.closeSync(fd);
+  }
+}
+
+/** `readRows` with asynchronous reads, for the main thread (the first page, a window of rows). */
+export async function readRowsAsync(path: string, layout: Layout, index: RowIndex, targets: ArrayLike<number>, lineBase: number): Promise<ReadRow[]> {
+  const out: ReadRow[] = [];
+  if (targets.length === 0 || index.count === 0) return out;
+  const handle = await fs.promises.open(path, 'r');
+  const fd = handle.fd;
+  try {
+    const size = (await handle.stat()).size;
+    const fields: string[] = new Array<string>(layout.fieldCount).fill('');
+    const want = new Uint8Array(Math.max(layout.fieldCount, 1)).fill(1);
+    let stream: RecordStream | undefined;
+    let row = -1;
+    let line = 0;
+    for (let t = 0; t < targets.length; t++) {
+      const target = targets[t] as number;
+      const entry = findEntry(index, target);
+      const entryRow = index.rows[entry] as number;
+      if (stream === undefined || target < row || (target - row > 256 && entryRow > row)) {
+        stream = new RecordStream(fd, index.offsets[entry] as number, size, 256 * 1024);
+        row = entryRow;
+        line = index.lines[entry] as number;
+      }
+      for (;;) {
+        const status = await stream.nextAsync(fields, want);
+        if (status === END) return out;
+        const sc = stream.scanner;
+        const startLine = line;
+        line += sc.newlines;
+        if (status === RECORD && sc.blank) continue;
+        if (classify(status, sc, fields, layout) !== undefined) continue;
+        if (row === target) {
+          out.push({ n: row, line: lineBase + startLine + 1, cells: fields.slice(0, layout.fieldCount).map(utf8) });
+          row++;
+          break;
+        }
+        row++;
+      }
+    }
+    return out;
+  } finally {
+    await handle.close();
   }
 }
 

@@ -6,8 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { readLayout, readRows, ReviewFormatError, type Layout, type ReadRow, type RowFilter, type RowIndex } from './engine';
-import { filterFile, summarizeFile, type FileSummary, type JobRunner, type RunnerFactory } from './summarize';
+import { readLayout, readLayoutAsync, readRows, readRowsAsync, type Layout, type ReadRow, type RowFilter, type RowIndex } from './engine';
+import { closedError, filterFile, summarizeFile, type FileSummary, type JobRunner, type RunnerFactory } from './summarize';
 
 export interface SessionOptions {
   runner: RunnerFactory;
@@ -44,7 +44,7 @@ export class ReviewSession {
       onProgress: (bytes) => opts.onProgress?.(this, bytes),
       track: (runner) => this.track(runner),
     }).then((result) => {
-      if (this.closed) throw new ReviewFormatError('This review was closed.');
+      if (this.closed) throw closedError();
       this.result = result;
       this.summaryMs = now() - startedAt;
       return result;
@@ -74,14 +74,14 @@ export class ReviewSession {
       const end = Math.min(summary.rows, offset + limit);
       const targets: number[] = [];
       for (let i = offset; i < end; i++) targets.push(i);
-      return { total: summary.rows, rows: this.read(summary.index, targets) };
+      return { total: summary.rows, rows: await this.read(summary.index, targets) };
     }
     const matches = await this.matches(summary, filter);
-    return { total: matches.length, rows: this.read(summary.index, matches.subarray(offset, Math.min(matches.length, offset + limit))) };
+    return { total: matches.length, rows: await this.read(summary.index, matches.subarray(offset, Math.min(matches.length, offset + limit))) };
   }
 
-  private read(index: RowIndex, targets: ArrayLike<number>): ReadRow[] {
-    return readRows(this.path, this.layout, index, targets, this.layout.headerNewlines);
+  private read(index: RowIndex, targets: ArrayLike<number>): Promise<ReadRow[]> {
+    return readRowsAsync(this.path, this.layout, index, targets, this.layout.headerNewlines);
   }
 
   private matches(summary: FileSummary, filter: RowFilter): Promise<Uint32Array> {
@@ -104,30 +104,86 @@ export class ReviewSession {
 
 export class ReviewPathError extends Error {}
 
-/** Opens a file: checks it, reads the header and the first page; the summary starts in the background. */
+/**
+ * Refuses paths Billfold must not open for the (untrusted) renderer: relative paths, other
+ * extensions, and network or device paths (`\\server\share`, `//host/…`, `\\?\…`, `\\.\…`),
+ * which could make the machine authenticate to a remote host or block on a slow share.
+ */
+export function checkReviewPath(file: string, platform: NodeJS.Platform = process.platform): void {
+  const p = platform === 'win32' ? path.win32 : path.posix;
+  if (file.includes('\0')) throw new ReviewPathError('That is not a valid file path.');
+  if (/^[\\/]{2}/.test(file)) throw new ReviewPathError('Billfold only reviews files on this computer, not on a network share.');
+  if (!p.isAbsolute(file)) throw new ReviewPathError('Billfold needs the full path of the file.');
+  // A drive-relative or alternate-stream path (`C:foo.csv`, `C:\\x.csv:stream.csv`) is not a plain file path.
+  if (platform === 'win32' && (!/^[A-Za-z]:[\\/]/.test(file) || file.indexOf(':', 2) >= 0)) throw new ReviewPathError('That is not a plain file path on this computer.');
+  if (!/\.csv$/i.test(file)) throw new ReviewPathError('Only CSV files (.csv) can be reviewed.');
+}
+
+const notFound = (file: string) => new ReviewPathError(`Billfold cannot find ${path.basename(file)}. It may have been moved or deleted.`);
+
+/** Opens a file without following a link and without blocking on a FIFO or device (where the OS allows). */
+const openFlags = fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0) | (fs.constants.O_NONBLOCK ?? 0);
+
+/**
+ * Opens a file for review with asynchronous file access only (the main thread keeps answering
+ * other calls however slow the disk): checks the path, that it is a regular file and not a link,
+ * reads the header and the first page; the summary starts in the background.
+ */
+export async function openReviewFile(file: string, opts: SessionOptions): Promise<ReviewSession> {
+  const now = opts.now ?? (() => performance.now());
+  const startedAt = now();
+  checkReviewPath(file);
+  const link = await fs.promises.lstat(file).catch(() => undefined);
+  if (!link) throw notFound(file);
+  if (link.isSymbolicLink()) throw new ReviewPathError(`${path.basename(file)} is a link; open the file it points to instead.`);
+  if (!link.isFile()) throw new ReviewPathError(`${path.basename(file)} is not a file.`);
+  let handle: fs.promises.FileHandle;
+  try {
+    handle = await fs.promises.open(file, openFlags);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw new ReviewPathError(`${path.basename(file)} is a link; open the file it points to instead.`);
+    throw error;
+  }
+  let layout: Layout;
+  let size: number;
+  try {
+    const stat = await handle.stat();
+    // The path was swapped between the check and the open.
+    if (!stat.isFile() || stat.ino !== link.ino || stat.dev !== link.dev) throw new ReviewPathError(`${path.basename(file)} changed while it was being opened. Try again.`);
+    size = stat.size;
+    layout = await readLayoutAsync(handle, size);
+  } finally {
+    await handle.close();
+  }
+  const firstRows = await readRowsAsync(file, layout, firstIndexOf(layout), firstTargets(opts), layout.headerNewlines);
+  return new ReviewSession(file, size, layout, firstRows, now() - startedAt, opts, startedAt);
+}
+
+const firstIndexOf = (layout: Layout): RowIndex => ({ rows: Float64Array.of(0), offsets: Float64Array.of(layout.dataStart), lines: Float64Array.of(0), count: 1 });
+const firstTargets = (opts: SessionOptions) => Array.from({ length: opts.firstPageRows ?? 100 }, (_, i) => i);
+
+/**
+ * Synchronous `openReviewFile` for the benchmark and tests (the app uses `openReviewFile`).
+ */
 export function openSession(file: string, opts: SessionOptions): ReviewSession {
   const now = opts.now ?? (() => performance.now());
   const startedAt = now();
-  if (!path.isAbsolute(file)) throw new ReviewPathError('Billfold needs the full path of the file.');
-  if (!/\.csv$/i.test(file)) throw new ReviewPathError('Only CSV files (.csv) can be reviewed.');
+  checkReviewPath(file);
   let stat: fs.Stats;
   try {
-    stat = fs.statSync(file);
+    stat = fs.lstatSync(file);
   } catch {
-    throw new ReviewPathError(`Billfold cannot find ${path.basename(file)}. It may have been moved or deleted.`);
+    throw notFound(file);
   }
   if (!stat.isFile()) throw new ReviewPathError(`${path.basename(file)} is not a file.`);
-  const fd = fs.openSync(file, 'r');
+  const fd = fs.openSync(file, openFlags);
   let layout: Layout;
   try {
     layout = readLayout(fd, stat.size);
   } finally {
     fs.closeSync(fd);
   }
-  const firstIndex: RowIndex = { rows: Float64Array.of(0), offsets: Float64Array.of(layout.dataStart), lines: Float64Array.of(0), count: 1 };
-  const pageRows = opts.firstPageRows ?? 100;
-  const targets = Array.from({ length: pageRows }, (_, i) => i);
-  const firstRows = readRows(file, layout, firstIndex, targets, layout.headerNewlines);
+  const firstRows = readRows(file, layout, firstIndexOf(layout), firstTargets(opts), layout.headerNewlines);
   return new ReviewSession(file, stat.size, layout, firstRows, now() - startedAt, opts, startedAt);
 }
 

@@ -22,6 +22,10 @@ import {
   type TotalEntry,
 } from './engine';
 import { pow10 } from './decimal';
+import { AppError } from '../http/errors';
+
+/** What pending work of a stopped runner (a closed or evicted review) is rejected with. */
+export const closedError = () => new AppError('cancelled', 'This review was closed before it finished. Open the file again.');
 
 export type WorkerJob = { kind: 'summarize'; job: RangeJob } | { kind: 'filter'; job: FilterJob };
 
@@ -44,20 +48,31 @@ export function runJob(job: WorkerJob, onProgress?: (bytes: number) => void): Ra
   return job.kind === 'summarize' ? summarizeRange(job.job, onProgress) : filterRange(job.job);
 }
 
-export const inlineRunner: RunnerFactory = () => ({
-  run: (job, onProgress) =>
-    new Promise((resolve, reject) => {
-      // Asynchronous like a worker, so callers see the same ordering.
-      setImmediate(() => {
-        try {
-          resolve(runJob(job, onProgress));
-        } catch (error) {
-          reject(error instanceof Error ? error : new Error(String(error)));
-        }
-      });
-    }),
-  terminate: () => undefined,
-});
+export const inlineRunner: RunnerFactory = () => {
+  let stopped = false;
+  const pending = new Set<(error: Error) => void>();
+  return {
+    run: (job, onProgress) =>
+      new Promise((resolve, reject) => {
+        if (stopped) return reject(closedError());
+        pending.add(reject);
+        // Asynchronous like a worker, so callers see the same ordering.
+        setImmediate(() => {
+          if (!pending.delete(reject)) return;
+          try {
+            resolve(runJob(job, onProgress));
+          } catch (error) {
+            reject(error instanceof Error ? error : new Error(String(error)));
+          }
+        });
+      }),
+    terminate: () => {
+      stopped = true;
+      for (const reject of pending) reject(closedError());
+      pending.clear();
+    },
+  };
+};
 
 /** A fresh worker thread per job, from the bundled worker script. */
 export function threadRunner(script: string): RunnerFactory {
@@ -71,28 +86,35 @@ export function threadRunner(script: string): RunnerFactory {
       : new Worker(script, { resourceLimits });
     worker.unref();
     let settled = false;
+    let stopped = false;
+    /** Rejects the job in progress; set while one runs. */
+    let fail: ((error: Error) => void) | undefined;
     return {
       run: (job, onProgress) =>
         new Promise((resolve, reject) => {
+          if (stopped) return reject(closedError());
+          fail = (error) => {
+            if (settled) return;
+            settled = true;
+            reject(error);
+          };
           worker.on('message', (reply: WorkerReply) => {
             if (reply.type === 'progress') return onProgress?.(reply.bytes);
+            if (settled) return;
             settled = true;
             void worker.terminate();
             if (reply.type === 'summary') resolve(reply.result);
             else if (reply.type === 'filter') resolve(reply.rows);
             else reject(reply.tooLarge ? new TooLargeError(reply.message) : new Error(reply.message));
           });
-          worker.on('error', (error) => {
-            settled = true;
-            reject(error);
-          });
-          worker.on('exit', () => {
-            if (!settled) reject(new Error('The review worker stopped.'));
-          });
+          worker.on('error', (error) => fail?.(error));
+          worker.on('exit', () => fail?.(stopped ? closedError() : new Error('The review worker stopped.')));
           worker.postMessage(job);
         }),
       terminate: () => {
-        settled = true;
+        stopped = true;
+        // Pending work answers at once: a closed or evicted review must not leave calls hanging.
+        fail?.(closedError());
         void worker.terminate();
       },
     };
@@ -150,11 +172,11 @@ export interface SummarizeOptions {
 }
 
 /** The start of the line after `offset` (a guess at a record start), or undefined. */
-function nextLineStart(fd: number, offset: number, size: number): number | undefined {
+async function nextLineStart(handle: fs.promises.FileHandle, offset: number, size: number): Promise<number | undefined> {
   const buf = Buffer.allocUnsafe(64 * 1024);
   let pos = offset;
   while (pos < size) {
-    const got = fs.readSync(fd, buf, 0, buf.length, pos);
+    const { bytesRead: got } = await handle.read(buf, 0, buf.length, pos);
     if (got === 0) return undefined;
     const i = buf.indexOf(10);
     if (i >= 0 && i < got) return pos + i + 1 < size ? pos + i + 1 : undefined;
@@ -170,15 +192,16 @@ export async function summarizeFile(file: string, layout: Layout, size: number, 
   if (opts.splitAt) {
     for (const s of [...opts.splitAt].sort((a, b) => a - b)) if (s > (starts.at(-1) as number) && s < size) starts.push(s);
   } else if (opts.workers > 1 && size - layout.dataStart >= (opts.minSplitBytes ?? 1024 * 1024)) {
-    const fd = fs.openSync(file, 'r');
+    // Asynchronous reads: this runs on the main thread, which must keep answering other calls.
+    const handle = await fs.promises.open(file, 'r');
     try {
       const body = size - layout.dataStart;
       for (let i = 1; i < opts.workers; i++) {
-        const guess = nextLineStart(fd, layout.dataStart + Math.floor((body * i) / opts.workers), size);
+        const guess = await nextLineStart(handle, layout.dataStart + Math.floor((body * i) / opts.workers), size);
         if (guess !== undefined && guess > (starts.at(-1) as number)) starts.push(guess);
       }
     } finally {
-      fs.closeSync(fd);
+      await handle.close();
     }
   }
   const ends = starts.map((_, i) => starts[i + 1] ?? size);

@@ -9,6 +9,7 @@ import type { AccountService } from '../accounts/service';
 import type { LibraryIndex } from '../files/library-index';
 import { safeFileName } from '../files/safe-name';
 import type { SettingsStore } from '../files/settings';
+import { createTaskRegistry, type TaskRegistry } from '../files/tasks';
 import { expectContent } from '../files/sniff';
 import { describeIoError, writeNewFile } from '../files/write';
 import { AppError } from '../http/errors';
@@ -25,6 +26,8 @@ export interface FilesServiceDeps {
   library: LibraryIndex;
   settings: SettingsStore;
   soracomExports: DownloadedExports;
+  /** Running tasks, shared with the Soracom export handlers so `files.cancel` reaches exports too. */
+  tasks?: TaskRegistry;
   now?: () => Date;
 }
 
@@ -42,7 +45,7 @@ const month = (yyyyMM: string) => `${yyyyMM.slice(0, 4)}-${yyyyMM.slice(4, 6)}`;
 export function createFilesHandlers(deps: FilesServiceDeps): HandlerTable<keyof FilesResults | keyof SettingsResults> {
   const { accounts, library, settings } = deps;
   const now = deps.now ?? (() => new Date());
-  const tasks = new Map<string, AbortController>();
+  const tasks = deps.tasks ?? createTaskRegistry();
 
   async function accountOf<P extends ProviderId>(accountId: string, provider?: P): Promise<AccountSummary> {
     const account = (await accounts.list()).accounts.find((a) => a.id === accountId);
@@ -59,9 +62,7 @@ export function createFilesHandlers(deps: FilesServiceDeps): HandlerTable<keyof 
     work: (signal: AbortSignal, progress: (p: DownloadProgress) => void) => Promise<T>,
   ): Promise<T> {
     const id = taskId ?? `save-${randomUUID()}`;
-    if (tasks.has(id)) throw new AppError('conflict', 'A save with this task id is already running.');
-    const controller = new AbortController();
-    tasks.set(id, controller);
+    const controller = tasks.start(id);
     let lastEmit = 0;
     const emit = (state: 'running' | 'done' | 'failed' | 'cancelled', what: string, done: number, total?: number) =>
       ctx.events.emit('task.progress', { taskId: id, label: `${label}: ${what}`, done, ...(total === undefined ? {} : { total }), state });
@@ -73,7 +74,8 @@ export function createFilesHandlers(deps: FilesServiceDeps): HandlerTable<keyof 
         lastEmit = t;
         emit('running', 'downloading', p.receivedBytes, p.totalBytes);
       });
-      if (controller.signal.aborted) throw new AppError('cancelled', 'The save was cancelled.');
+      // The work returned: the file is on disk and in the library, so a cancel that came too late
+      // must not report it as not saved.
       emit('done', 'saved', 1, 1);
       return result;
     } catch (error) {
@@ -82,7 +84,7 @@ export function createFilesHandlers(deps: FilesServiceDeps): HandlerTable<keyof 
       if (cancelled && !(error instanceof AppError && error.code === 'cancelled')) throw new AppError('cancelled', 'The save was cancelled.');
       throw error;
     } finally {
-      tasks.delete(id);
+      tasks.finish(id, controller);
     }
   }
 
@@ -194,11 +196,7 @@ export function createFilesHandlers(deps: FilesServiceDeps): HandlerTable<keyof 
       });
     },
 
-    'files.cancel': ({ taskId }) => {
-      const running = tasks.get(taskId);
-      running?.abort();
-      return Promise.resolve({ cancelled: running !== undefined });
-    },
+    'files.cancel': ({ taskId }) => Promise.resolve({ cancelled: tasks.cancel(taskId) }),
 
     'settings.get': () => settings.get(),
 

@@ -8,7 +8,7 @@ import { AppError } from '../http/errors';
 import type { Platform } from '../platform';
 import { decimalToMinor, formatScaled } from '../review/decimal';
 import { ReviewFormatError, TooLargeError } from '../review/engine';
-import { openSession, ReviewPathError, ReviewSessions, type ReviewSession, type SessionOptions } from '../review/session';
+import { openReviewFile, ReviewPathError, ReviewSessions, type ReviewSession, type SessionOptions } from '../review/session';
 import { bundledWorkerScript, inlineRunner, threadRunner, type FileSummary, type RunnerFactory, type Total } from '../review/summarize';
 import type { EventSink, HandlerTable } from '../router/types';
 import { snapshotKey, type SnapshotStore } from '../snapshots/store';
@@ -110,17 +110,20 @@ export function createReviewService(deps: ReviewServiceDeps) {
 
   const taskIdOf = (session: ReviewSession) => `review-${session.id}`;
 
-  function open(file: string): ReviewOpened {
+  async function open(file: string): Promise<ReviewOpened> {
     let session: ReviewSession;
     try {
-      session = openSession(file, options);
+      session = await openReviewFile(file, options);
     } catch (error) {
       asAppError(error);
     }
     sessions.add(session);
     session.summary.then(
       () => deps.events.emit('task.progress', { taskId: taskIdOf(session), label: `Read ${session.fileName}`, done: session.size, total: session.size, state: 'done' }),
-      () => deps.events.emit('task.progress', { taskId: taskIdOf(session), label: `Could not read ${session.fileName}`, done: 0, total: session.size, state: 'failed' }),
+      (error: unknown) =>
+        error instanceof AppError && error.code === 'cancelled'
+          ? deps.events.emit('task.progress', { taskId: taskIdOf(session), label: `Closed ${session.fileName}`, done: 0, total: session.size, state: 'cancelled' })
+          : deps.events.emit('task.progress', { taskId: taskIdOf(session), label: `Could not read ${session.fileName}`, done: 0, total: session.size, state: 'failed' }),
     );
     const { layout } = session;
     const roles: ReviewOpened['roles'] = {
@@ -207,9 +210,9 @@ export function createReviewService(deps: ReviewServiceDeps) {
   const handlers: HandlerTable<ReviewChannel> = {
     'review.choose': async () => {
       const file = await deps.platform.chooseFile({ title: 'Open a bill CSV', filters: [{ name: 'CSV files', extensions: ['csv'] }] });
-      return file === undefined ? null : open(file);
+      return file === undefined ? null : await open(file);
     },
-    'review.openPath': ({ path }) => Promise.resolve().then(() => open(path)),
+    'review.openPath': ({ path }) => open(path),
     'review.summary': async ({ sessionId, top }) => {
       const session = find(sessionId);
       const summary = await summaryOf(session);

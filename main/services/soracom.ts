@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SoracomResults } from '../../contract/channels/soracom';
 import type { SoracomExportResult } from '../../contract/models/soracom';
+import { createTaskRegistry, type TaskRegistry } from '../files/tasks';
 import { AppError } from '../http/errors';
 import type { SoracomClient, WaitForExportOptions } from '../providers/soracom/client';
 import { mapBillingHistory, mapDailyBills, mapLatestBill, mapMonthlyBill } from '../providers/soracom/map';
@@ -82,6 +83,7 @@ async function runExport(
   yyyyMM: string,
   taskId: string,
   poll: ExportPollTiming,
+  tasks: TaskRegistry,
 ): Promise<SoracomExportResult> {
   const label = `Soracom billing CSV (${monthLabel(yyyyMM)})`;
   const progress = (what: string, done: number, total?: number) =>
@@ -92,9 +94,13 @@ async function runExport(
       ...(total === undefined ? {} : { total }),
       state: 'running',
     });
+  // Registered before anything is reported, so a second export with the same id is refused whole.
+  const controller = tasks.start(taskId);
+  const { signal } = controller;
   progress('requesting export', 0);
   try {
-    const started = yyyyMM === 'latest' ? await client.exportLatestBilling({ mode: 'async' }) : await client.exportBilling(yyyyMM, { mode: 'async' });
+    const started = yyyyMM === 'latest' ? await client.exportLatestBilling({ mode: 'async', signal }) : await client.exportBilling(yyyyMM, { mode: 'async', signal });
+    if (signal.aborted) throw new AppError('cancelled', 'The export was cancelled.');
     let exportedFileId = started.exportedFileId;
     let url = started.url;
     if (exportedFileId === undefined) {
@@ -105,11 +111,13 @@ async function runExport(
       progress('being prepared by Soracom', 0);
       ({ url } = await client.waitForExport(exportedFileId, {
         ...poll,
+        signal,
         onProgress: (p) => progress(p.status === 'exported' ? 'ready' : 'being prepared by Soracom', 0),
       }));
     }
     let lastEmit = 0;
     const file = await client.downloadExport(url, {
+      signal,
       onProgress: (p) => {
         const t = Date.now();
         if (t - lastEmit < PROGRESS_EVERY_MS) return;
@@ -125,14 +133,17 @@ async function runExport(
     ctx.events.emit('task.progress', { taskId, label: `${label}: downloaded`, done: byteLength, total: byteLength, state: 'done' });
     return { exportedFileId, url, byteLength, rows: countCsvRows(file.bytes) };
   } catch (e) {
-    const cancelled = e instanceof AppError && e.code === 'cancelled';
+    const cancelled = signal.aborted || (e instanceof AppError && e.code === 'cancelled');
     ctx.events.emit('task.progress', {
       taskId,
       label: `${label}: ${cancelled ? 'cancelled' : 'failed'}`,
       done: 0,
       state: cancelled ? 'cancelled' : 'failed',
     });
+    if (cancelled && !(e instanceof AppError && e.code === 'cancelled')) throw new AppError('cancelled', 'The export was cancelled.', { cause: e });
     throw e;
+  } finally {
+    tasks.finish(taskId, controller);
   }
 }
 
@@ -140,10 +151,16 @@ export type ExportPollTiming = Pick<WaitForExportOptions, 'pollIntervalMs' | 'ma
 
 export function createSoracomHandlers(
   resolveClient: (accountId: string) => Promise<SoracomClient>,
-  opts: { exportPoll?: ExportPollTiming; exports?: DownloadedExports } = {},
+  opts: {
+    exportPoll?: ExportPollTiming;
+    exports?: DownloadedExports;
+    /** Running tasks, shared with the files service so `files.cancel {taskId}` cancels an export. */
+    tasks?: TaskRegistry;
+  } = {},
 ): HandlerTable<keyof SoracomResults> {
   const poll = opts.exportPoll ?? {};
   const exports = opts.exports ?? createDownloadedExports();
+  const tasks = opts.tasks ?? createTaskRegistry();
   return {
     'soracom.getBillingHistory': async ({ accountId }) => {
       const client = await resolveClient(accountId);
@@ -163,11 +180,11 @@ export function createSoracomHandlers(
     },
     'soracom.exportBilling': async ({ accountId, yyyyMM, taskId }, ctx) => {
       const client = await resolveClient(accountId);
-      return runExport(client, exports, accountId, ctx, yyyyMM, taskId ?? `soracom-export-${yyyyMM}-${randomUUID()}`, poll);
+      return runExport(client, exports, accountId, ctx, yyyyMM, taskId ?? `soracom-export-${yyyyMM}-${randomUUID()}`, poll, tasks);
     },
     'soracom.exportLatestBilling': async ({ accountId, taskId }, ctx) => {
       const client = await resolveClient(accountId);
-      return runExport(client, exports, accountId, ctx, 'latest', taskId ?? `soracom-export-latest-${randomUUID()}`, poll);
+      return runExport(client, exports, accountId, ctx, 'latest', taskId ?? `soracom-export-latest-${randomUUID()}`, poll, tasks);
     },
   };
 }

@@ -20,6 +20,9 @@ import { memorySessionStore } from '../../../main/providers/session-store';
 import { startSoracomSandbox, type SoracomSandbox } from '../../../main/sandbox/soracom';
 import { generateDetailedCsv, summarizeMonth } from '../../../main/sandbox/soracom/csv';
 import { failure } from '../../support/errors';
+import { createTaskRegistry } from '../../../main/files/tasks';
+import { createFilesHandlers, type FilesServiceDeps } from '../../../main/services/files';
+import { createDownloadedExports, createSoracomHandlers } from '../../../main/services/soracom';
 
 const NOW = new Date('2025-03-15T10:23:45Z');
 const CURRENT = '202503';
@@ -489,5 +492,56 @@ describe('Soracom sandbox data', () => {
     } finally {
       await small.close();
     }
+  });
+});
+
+describe('cancelling a Soracom export', () => {
+  beforeEach(() => sb.server.clearFaults());
+  type Progress = { taskId: string; label: string; state: string };
+  function setup() {
+    const tasks = createTaskRegistry();
+    const client = makeClient();
+    const exports = createDownloadedExports();
+    const progress: Progress[] = [];
+    const ctx = { events: { emit: (event: string, payload: unknown) => void (event === 'task.progress' && progress.push(payload as Progress)) } };
+    // Polls 2 s apart: the export is still being prepared when the cancel comes.
+    const soracom = createSoracomHandlers(() => Promise.resolve(client), { tasks, exports, exportPoll: { pollIntervalMs: 2000, maxPollIntervalMs: 2000, timeoutMs: 60_000 } });
+    // Only files.cancel is called: the rest of the files service is never reached.
+    const unused = {} as never;
+    const deps: FilesServiceDeps = { platform: unused, accounts: unused, library: unused, settings: unused, soracomExports: exports, tasks };
+    const files = createFilesHandlers(deps);
+    return { soracom, files, progress, ctx, exports };
+  }
+  const waitFor = async (check: () => boolean) => {
+    for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(check()).toBe(true);
+  };
+
+  it('files.cancel {taskId} stops a running export: the call answers cancelled, the task says so, nothing is downloaded', async () => {
+    const { soracom, files, progress, ctx } = setup();
+    const from = sb.server.exchanges.length;
+    const exporting = soracom['soracom.exportBilling']({ accountId: 'acc-1', yyyyMM: PREVIOUS, taskId: 'export-cancel-1' }, ctx);
+    exporting.catch(() => undefined);
+    await waitFor(() => progress.some((p) => /being prepared/.test(p.label)));
+    const started = Date.now();
+    expect(await files['files.cancel']({ taskId: 'export-cancel-1' }, ctx)).toEqual({ cancelled: true });
+    await expect(exporting).rejects.toMatchObject({ code: 'cancelled' });
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(progress.at(-1)).toMatchObject({ taskId: 'export-cancel-1', state: 'cancelled' });
+    expect(trail(from).filter((line) => !line.startsWith('POST /auth'))).toEqual([`POST /bills/${PREVIOUS}/export 200`, expect.stringMatching(/^GET \/files\/exported\/\S+ 200$/)]);
+    // Finished: nothing left to cancel, and the id can be used again.
+    expect(await files['files.cancel']({ taskId: 'export-cancel-1' }, ctx)).toEqual({ cancelled: false });
+  });
+
+  it('two exports cannot share a task id, and an export that finished is not cancellable', async () => {
+    const { soracom, files, ctx, exports } = setup();
+    const first = soracom['soracom.exportLatestBilling']({ accountId: 'acc-1', taskId: 'export-dup' }, ctx);
+    first.catch(() => undefined);
+    await expect(soracom['soracom.exportLatestBilling']({ accountId: 'acc-1', taskId: 'export-dup' }, ctx)).rejects.toMatchObject({ code: 'conflict' });
+    expect(await files['files.cancel']({ taskId: 'export-dup' }, ctx)).toEqual({ cancelled: true });
+    await expect(first).rejects.toMatchObject({ code: 'cancelled' });
+    const fast = createSoracomHandlers(() => Promise.resolve(makeClient()), { exports, exportPoll: FAST_POLL, tasks: createTaskRegistry() });
+    const done = await fast['soracom.exportBilling']({ accountId: 'acc-1', yyyyMM: PREVIOUS, taskId: 'export-ok' }, ctx);
+    expect(exports.get(done.exportedFileId, 'acc-1')?.bytes.byteLength).toBe(done.byteLength);
   });
 });

@@ -1,13 +1,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { Envelope } from '../../../contract/errors';
 import type { AccountList, AccountSummary } from '../../../contract/models/app';
 import { AppError } from '../../../main/http/errors';
 import type { EventSink } from '../../../main/router/types';
 import { createReviewService } from '../../../main/services/review';
-import { inlineRunner } from '../../../main/review/summarize';
+import { checkReviewPath, ReviewPathError } from '../../../main/review/session';
+import { inlineRunner, threadRunner, type RunnerFactory } from '../../../main/review/summarize';
 import { generateDetailedCsv, summarizeMonth } from '../../../main/sandbox/soracom/csv';
 import type { Snapshot } from '../../../main/snapshots/store';
 
@@ -21,7 +22,7 @@ const usage = summarizeMonth(month);
 
 const soracomAccount: AccountSummary = { id: 'acc-1', name: 'Fleet', provider: 'soracom', baseUrl: 'https://api.soracom.io', credentialKind: 'authKey', demo: false, sync: {} };
 
-function service(opts: { live?: Envelope<unknown>; snapshot?: Snapshot; chosen?: string } = {}) {
+function service(opts: { live?: Envelope<unknown>; snapshot?: Snapshot; chosen?: string; runner?: RunnerFactory } = {}) {
   const progress: unknown[] = [];
   const events: EventSink = { emit: (event, payload) => void (event === 'task.progress' && progress.push(payload)) };
   const calls: unknown[] = [];
@@ -35,7 +36,7 @@ function service(opts: { live?: Envelope<unknown>; snapshot?: Snapshot; chosen?:
       return Promise.resolve(opts.live ?? { ok: false, error: { code: 'network', message: 'Soracom cannot be reached.' } });
     },
     snapshots: { get: () => Promise.resolve(opts.snapshot) },
-    runner: inlineRunner,
+    runner: opts.runner ?? inlineRunner,
     workers: 2,
   });
   return { h: review.handlers, progress, calls, close: review.close };
@@ -123,5 +124,78 @@ describe('review channels', () => {
     expect(rec.reason).toMatch(/several months \(202402, 202405\)/);
     expect(await h['review.close']({ sessionId: opened.sessionId }, ctx)).toEqual({ closed: true });
     await expect(h['review.summary']({ sessionId: opened.sessionId }, ctx)).rejects.toMatchObject({ code: 'not_found' });
+  });
+});
+
+describe('opening a path the renderer sent', () => {
+  it('refuses links and network paths, even when they lead to a real CSV', async () => {
+    const { h } = service();
+    const link = path.join(tmp, 'link-to-bill.csv');
+    fs.symlinkSync(csvFile, link);
+    await expect(h['review.openPath']({ path: link }, ctx)).rejects.toMatchObject({ code: 'not_allowed', message: expect.stringMatching(/is a link/) });
+    // To POSIX, `//tmp/…` is the same file as `/tmp/…`; to Windows it is a share on another host.
+    await expect(h['review.openPath']({ path: `/${csvFile}` }, ctx)).rejects.toMatchObject({ code: 'not_allowed', message: expect.stringMatching(/network share/) });
+    await expect(h['review.openPath']({ path: '\\\\fileserver\\bills\\202404.csv' }, ctx)).rejects.toMatchObject({ code: 'not_allowed', message: expect.stringMatching(/network share/) });
+    // The real file itself still opens.
+    const opened = await h['review.openPath']({ path: csvFile }, ctx);
+    expect(opened.fileName).toBe('billing-202404.csv');
+    expect((await h['review.summary']({ sessionId: opened.sessionId }, ctx)).rows).toBe(usage.rows);
+  });
+
+  it('on Windows refuses UNC, device, drive-relative and alternate-stream paths', () => {
+    for (const bad of ['\\\\server\\share\\a.csv', '//server/share/a.csv', '\\\\?\\C:\\bills\\a.csv', '\\\\.\\pipe\\x.csv', '\\\\?\\UNC\\server\\s\\a.csv', 'C:a.csv', '\\bills\\a.csv', 'C:\\bills\\a.csv:hidden.csv']) {
+      expect(() => checkReviewPath(bad, 'win32'), bad).toThrow(ReviewPathError);
+    }
+    expect(() => checkReviewPath('C:\\Users\\me\\Documents\\bill.csv', 'win32')).not.toThrow();
+    expect(() => checkReviewPath('/home/me/bill.csv', 'linux')).not.toThrow();
+  });
+
+  it('opens the file and reads its first page without synchronous file access on the main thread', async () => {
+    // The summary itself runs in worker threads; here it never starts, so only the opening is watched.
+    const { h } = service({ runner: () => ({ run: () => new Promise(() => undefined), terminate: () => undefined }) });
+    const names = ['statSync', 'lstatSync', 'fstatSync', 'openSync', 'readSync', 'readFileSync'] as const;
+    const spies = names.map((name) => vi.spyOn(fs, name));
+    let opened;
+    const calls: Record<string, number> = {};
+    try {
+      opened = await h['review.openPath']({ path: csvFile }, ctx);
+    } finally {
+      names.forEach((name, i) => (calls[name] = spies[i]!.mock.calls.length));
+      for (const spy of spies) spy.mockRestore();
+    }
+    expect(opened.firstRows.length).toBe(100);
+    expect(calls).toEqual(Object.fromEntries(names.map((name) => [name, 0])));
+  });
+});
+
+describe('closing a review that is still being read', () => {
+  // A worker that never answers: the summary stays pending until the review is closed.
+  const silentWorker = path.join(tmp, 'silent-worker.cjs');
+  fs.writeFileSync(silentWorker, "require('node:worker_threads').parentPort.on('message', () => undefined);\n");
+
+  it('answers the pending summary, rows and reconciliation calls with "cancelled"', async () => {
+    const { h, progress } = service({ runner: threadRunner(silentWorker) });
+    const opened = await h['review.openPath']({ path: csvFile }, ctx);
+    const sessionId = opened.sessionId;
+    const pending = [
+      h['review.summary']({ sessionId }, ctx),
+      h['review.rows']({ sessionId, offset: 150, limit: 10 }, ctx),
+      h['review.reconcile']({ sessionId }, ctx),
+    ];
+    for (const p of pending) p.catch(() => undefined);
+    expect(await h['review.close']({ sessionId }, ctx)).toEqual({ closed: true });
+    for (const p of pending) await expect(p).rejects.toMatchObject({ code: 'cancelled' });
+    await new Promise((r) => setImmediate(r));
+    expect(progress.at(-1)).toMatchObject({ taskId: opened.taskId, state: 'cancelled' });
+  });
+
+  it('answers the pending calls of a review evicted by newer ones', async () => {
+    const { h, close } = service({ runner: threadRunner(silentWorker) });
+    const first = await h['review.openPath']({ path: csvFile }, ctx);
+    const summary = h['review.summary']({ sessionId: first.sessionId }, ctx);
+    summary.catch(() => undefined);
+    for (let i = 0; i < 4; i++) await h['review.openPath']({ path: csvFile }, ctx);
+    await expect(summary).rejects.toMatchObject({ code: 'cancelled' });
+    close();
   });
 });

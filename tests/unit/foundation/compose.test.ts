@@ -57,3 +57,17 @@ describe('bookkeeping around provider calls', () => {
     expect(files.filter((f) => f.includes(encodeURIComponent(agilicus!.id)))).toEqual([]);
   });
 });
+
+describe('services wired together', () => {
+  it('files.cancel stops a running Soracom export', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'billfold-compose-'));
+    const { router, accounts } = await services(dir, []);
+    const [soracom] = (await accounts.startDemo()).filter((a) => a.provider === 'soracom');
+    const history = (await router.handle('soracom.getBillingHistory', { accountId: soracom!.id })) as { ok: true; value: { bills: { yearMonth: string }[] } };
+    const exporting = router.handle('soracom.exportBilling', { accountId: soracom!.id, yyyyMM: history.value.bills[1]!.yearMonth, taskId: 'export-1' });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await router.handle('files.cancel', { taskId: 'export-1' })).toEqual({ ok: true, value: { cancelled: true } });
+    expect(await exporting).toMatchObject({ ok: false, error: { code: 'cancelled' } });
+  });
+});
+
