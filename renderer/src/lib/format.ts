@@ -1,10 +1,37 @@
 import { formatMoney as formatMoneyIn, type Money } from '../../../contract/money';
 
-/** Formatting in the user's own locale (the browser's), so dates and amounts read as they expect. */
-const locale = typeof navigator === 'undefined' ? undefined : navigator.language;
+/**
+ * Formatting in the user's own locale (the browser's), so dates and amounts read as they expect.
+ * Read through globalThis so these helpers also load in unit tests.
+ */
+export const locale: string | undefined = (globalThis as { navigator?: { language?: string } }).navigator?.language;
 
 export function formatMoney(m: Money): string {
   return formatMoneyIn(m, locale);
+}
+
+const countFormat = new Intl.NumberFormat(locale);
+
+/** 12345 → "12,345". */
+export function formatCount(n: number): string {
+  return countFormat.format(n);
+}
+
+const byteUnits = ['KB', 'MB', 'GB', 'TB'] as const;
+
+/** 1536 → "1.5 KB": sizes as a file manager shows them (1 KB = 1024 bytes), digits in the user's locale. */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes)) return String(bytes);
+  if (Math.abs(bytes) < 1024) return `${formatCount(bytes)} ${bytes === 1 ? 'byte' : 'bytes'}`;
+  let value = bytes / 1024;
+  let unit = 0;
+  // Move up while the rounded figure would read 1024 or more ("1,024 KB" is "1 MB").
+  while (Math.abs(value) >= 1023.5 && unit < byteUnits.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  const digits = Math.abs(value) < 9.95 ? 1 : 0;
+  return `${new Intl.NumberFormat(locale, { maximumFractionDigits: digits }).format(value)} ${byteUnits[unit]}`;
 }
 
 const dateFormat = new Intl.DateTimeFormat(locale, { year: 'numeric', month: 'short', day: 'numeric' });

@@ -1,11 +1,10 @@
 import type { ErrorInfo } from '../../../../contract/errors';
+import type { AgilicusBillingAccount } from '../../../../contract/models/agilicus';
+import { formatCount, locale } from '../../lib/format';
 
 /** Formatting and wording shared by the Agilicus views. */
 
-const locale = typeof navigator === 'undefined' ? undefined : navigator.language;
-
 const utcDay = new Intl.DateTimeFormat(locale, { year: 'numeric', month: 'short', day: 'numeric', weekday: 'short', timeZone: 'UTC' });
-const count = new Intl.NumberFormat(locale);
 
 /** A `yyyy-MM-dd` usage day, as Agilicus counts it (UTC). */
 export function formatUtcDay(date: string): string {
@@ -13,8 +12,26 @@ export function formatUtcDay(date: string): string {
   return Number.isNaN(d.getTime()) ? date : utcDay.format(d);
 }
 
-export function formatCount(n: number): string {
-  return count.format(n);
+/** What a billing account is called: its customer's name, else the customer id, else its own id. */
+export function billingAccountName(ba: Pick<AgilicusBillingAccount, 'id' | 'customerId' | 'customer'>): string {
+  return ba.customer?.name ?? ba.customerId ?? ba.id;
+}
+
+/** Readable words for the upstream subscription statuses; a status not listed is shown as sent. */
+const subscriptionStatusWords: Record<string, string> = {
+  active: 'Active',
+  trialing: 'Trial',
+  past_due: 'Past due',
+  unpaid: 'Unpaid',
+  canceled: 'Cancelled',
+  incomplete: 'Incomplete',
+  incomplete_expired: 'Expired before it started',
+  paused: 'Paused',
+};
+
+export function subscriptionStatusText(status: string | null | undefined): string {
+  if (status === null || status === undefined || status === '') return 'Status not stated';
+  return Object.hasOwn(subscriptionStatusWords, status) ? (subscriptionStatusWords[status] as string) : status;
 }
 
 export function plural(n: number, one: string, many: string): string {

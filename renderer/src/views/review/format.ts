@@ -1,11 +1,18 @@
 import { minorDigits } from '../../../../contract/money';
+import { locale } from '../../lib/format';
 
-const locale = typeof navigator === 'undefined' ? undefined : navigator.language;
-
-/** An exact decimal string ("-1234.5") as currency text, keeping every digit the file had. */
-export function formatAmount(amount: string, currency: string): string {
-  const digits = minorDigits(currency);
+/**
+ * An exact decimal string ("-1234.5") as currency text, keeping every digit the file had. With no
+ * currency (the file does not say and no bill does) it is a plain decimal number: label it
+ * "currency unknown" where it is shown.
+ */
+export function formatAmount(amount: string, currency: string | undefined): string {
   const decimals = amount.split('.')[1]?.length ?? 0;
+  if (currency === undefined) {
+    // A numeric string is formatted exactly (Intl.NumberFormat v3): no float rounding.
+    return new Intl.NumberFormat(locale, { maximumFractionDigits: Math.min(20, decimals) }).format(amount as `${number}`);
+  }
+  const digits = minorDigits(currency);
   const fmt = new Intl.NumberFormat(locale, {
     style: 'currency',
     currency,
@@ -16,17 +23,8 @@ export function formatAmount(amount: string, currency: string): string {
   return fmt.format(amount as `${number}`);
 }
 
-const count = new Intl.NumberFormat(locale);
-
-export function formatCount(n: number): string {
-  return count.format(n);
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} bytes`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MB`;
-}
+/** Said next to amounts shown without a currency. */
+export const currencyUnknown = 'currency unknown';
 
 /** 20240501 → 2024-05-01; 202405 → 2024-05. */
 export function formatBillDate(d: string): string {

@@ -1,5 +1,6 @@
 import type { SoracomBillState, SoracomPaymentStatus } from '../../../../contract/models/soracom';
 import type { Money } from '../../../../contract/money';
+import { locale } from '../../lib/format';
 
 /** Readable words for Soracom's payment statuses; a value not listed is shown as sent. */
 const paymentWords: Record<string, string> = {
@@ -63,8 +64,6 @@ export function monthlyRemainder(month: Money, dailyTotals: readonly Money[]): M
   return { minor: month.minor - daily, currency: month.currency };
 }
 
-/** The user's locale (the browser's); read through globalThis so the helpers also load in unit tests. */
-const locale = (globalThis as { navigator?: { language?: string } }).navigator?.language;
 const shortMonthFormat = new Intl.DateTimeFormat(locale, { month: 'short', timeZone: 'UTC' });
 const shortMonthYearFormat = new Intl.DateTimeFormat(locale, { month: 'short', year: '2-digit', timeZone: 'UTC' });
 const dayFormat = new Intl.DateTimeFormat(locale, { year: 'numeric', month: 'short', day: 'numeric', weekday: 'short', timeZone: 'UTC' });
@@ -89,16 +88,4 @@ export function formatDay(isoDate: string): string {
 /** Day of the month of `2024-05-03` → "3". */
 export function dayOfMonth(isoDate: string): string {
   return String(Number(isoDate.slice(8, 10)));
-}
-
-/** "1.2 MB" and friends, in the user's locale. */
-export function formatBytes(bytes: number): string {
-  const units = ['byte', 'kilobyte', 'megabyte', 'gigabyte'] as const;
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit += 1;
-  }
-  return new Intl.NumberFormat(locale, { style: 'unit', unit: units[unit], unitDisplay: 'short', maximumFractionDigits: unit === 0 ? 0 : 1 }).format(value);
 }

@@ -1,6 +1,6 @@
 import type { SpatialFlowPaymentMethod, SpatialFlowPlan, SpatialFlowSubscription } from '../../../../contract/models/spatialflow';
 import type { Money } from '../../../../contract/money';
-import { formatMoney } from '../../lib/format';
+import { formatMoney, locale } from '../../lib/format';
 
 const brands: Record<string, string> = {
   visa: 'Visa',
@@ -78,7 +78,7 @@ export function signedMoney(m: Money): string {
   return m.minor > 0 ? `+${abs}` : `−${abs}`;
 }
 
-const shortMonth = new Intl.DateTimeFormat(typeof navigator === 'undefined' ? undefined : navigator.language, {
+const shortMonth = new Intl.DateTimeFormat(locale, {
   year: 'numeric',
   month: 'short',
   timeZone: 'UTC',
