@@ -66,10 +66,19 @@ test('add three accounts of different providers, switch by click and shortcut, r
   await expect(page.getByTestId('plan-name')).toBeVisible();
   await expect(nav.getByRole('button', { name: /Maps EU/ })).toHaveAttribute('aria-current', 'page');
 
+  // A shortcut swaps the whole view, not just the title: the new account's own content loads
+  // from its provider and the previous account's content is gone.
+  const agilicusAccounts = page.getByRole('table', { name: 'Billing accounts' });
   await page.keyboard.press('Control+2');
   await expect(page.getByRole('heading', { name: 'Corp network', level: 1 })).toBeVisible();
+  await expect(agilicusAccounts).toBeVisible();
+  await expect(page.getByTestId('plan-name')).toHaveCount(0);
+  await expect(nav.getByRole('button', { name: /Corp network/ })).toHaveAttribute('aria-current', 'page');
   await page.keyboard.press('Control+3');
   await expect(page.getByRole('heading', { name: 'Tokyo fleet', level: 1 })).toBeVisible();
+  await expect(page.getByTestId('latest-amount')).toBeVisible();
+  await expect(agilicusAccounts).toHaveCount(0);
+  await expect(page.getByTestId('plan-name')).toHaveCount(0);
   await expect(nav.getByRole('button', { name: /Tokyo fleet/ })).toContainText(/Synced/);
 
   // Tokens the providers issued (kept as sessions) are secrets too: take every value from the keychain.

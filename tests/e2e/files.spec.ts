@@ -141,7 +141,7 @@ test('removing an account asks before deleting its saved files', async ({ page, 
 });
 
 test('a saved Soracom bill export opens from the library into the review', async ({ page, harness }) => {
-  const ids = await demoIds(harness);
+  const { ids } = await saveSome(harness);
   const history = await call<{ bills: { yearMonth: string; amount: { minor: number } }[] }>(harness, 'soracom.getBillingHistory', { accountId: ids.soracom });
   const month = history.bills[2]!.yearMonth;
   const exported = await call<{ exportedFileId: string; rows?: number }>(harness, 'soracom.exportBilling', { accountId: ids.soracom, yyyyMM: month });
@@ -150,8 +150,9 @@ test('a saved Soracom bill export opens from the library into the review', async
 
   await page.goto(harness.url);
   await sidebar(page).getByRole('button', { name: 'Library' }).click();
-  // Only bill exports can be reviewed.
-  await expect(page.getByRole('button', { name: /^Review / })).toHaveCount(1);
+  // Five files, of which only the bill export can be reviewed.
+  await expect(page.getByTestId('library-row')).toHaveCount(5);
+  await expect(page.getByRole('main').getByRole('button', { name: /^Review / })).toHaveCount(1);
   await page.getByRole('button', { name: `Review ${saved.fileName}` }).click();
   await expect(page.getByRole('heading', { name: 'Review a bill CSV', level: 1 })).toBeVisible();
   await expect(page.getByText(saved.fileName).first()).toBeVisible();

@@ -97,13 +97,24 @@ export const test = base.extend<{ harness: Harness; harnessArgs: string[]; harne
     await use(harness);
     await stop();
   },
-  cspViolations: async ({ page }, use) => {
-    const violations: string[] = [];
-    page.on('console', (msg) => {
-      if (msg.text().includes('Content Security Policy')) violations.push(msg.text());
-    });
-    await use(violations);
-  },
+  // Auto-used: every test's page is checked for Content-Security-Policy violations, whether or
+  // not the spec names this fixture, and the test fails after its body if there were any. The one
+  // exception is the shell spec's `/csp-probe.js`, a script that breaks the policy on purpose to
+  // prove it is enforced; violations the app's own code causes are never exempt.
+  cspViolations: [
+    async ({ page }, use) => {
+      const violations: string[] = [];
+      page.on('console', (msg) => {
+        if (!msg.text().includes('Content Security Policy')) return;
+        const source = msg.location().url;
+        if (/^https?:\/\/[^/]+\/csp-probe\.js$/.test(source)) return;
+        violations.push(`${msg.text()} [at ${source || 'unknown source'}]`);
+      });
+      await use(violations);
+      expect(violations, 'Content-Security-Policy violations on the page').toEqual([]);
+    },
+    { auto: true },
+  ],
   page: async ({ page, harness }, use) => {
     await page.addInitScript((token) => {
       (window as unknown as { __billfoldHarness: { token: string } }).__billfoldHarness = { token };

@@ -69,6 +69,14 @@ describe('invoice PDFs', () => {
   });
 });
 
+describe('invoice ids', () => {
+  it('must be SpatialFlow invoice ids (in_…), as for the spatialflow channels', async () => {
+    for (const invoiceId of ['x', '../../etc/passwd', 'pm_123', 'in_', 'in_a/b', 'in_1 2']) {
+      await expect(s.call('files.saveInvoicePdf', { accountId: s.ids.spatialflow, invoiceId }), invoiceId).rejects.toMatchObject({ code: 'invalid_args' });
+    }
+  });
+});
+
 describe('Soracom exports', () => {
   it('the downloaded CSV is saved as it came, and reads back row for row', async () => {
     const result = await s.call<SoracomExportResult>('soracom.exportBilling', { accountId: s.ids.soracom, yyyyMM: monthsAgo(2) });
@@ -125,8 +133,15 @@ describe('the library', () => {
     expect(new Set(all.files.map((f) => f.accountName))).toEqual(new Set(['SpatialFlow (demo)', 'Soracom (demo)', undefined]));
     const times = all.files.map((f) => f.savedAt);
     expect([...times].sort().reverse()).toEqual(times);
-    expect((await list({ kind: 'invoice-pdf' })).files.every((f) => f.kind === 'invoice-pdf')).toBe(true);
-    expect((await list({ accountId: s.ids.soracom })).files.every((f) => f.accountId === s.ids.soracom)).toBe(true);
+    // Two invoice PDFs (the second one renamed) and, for Soracom, the bill export and the daily table.
+    const pdfs = (await list({ kind: 'invoice-pdf' })).files;
+    expect(pdfs.map((f) => f.fileName).sort()).toEqual([expect.stringMatching(/^Invoice-\S+ \(2\)\.pdf$/), expect.stringMatching(/^Invoice-\S+\.pdf$/)]);
+    expect(pdfs.every((f) => f.kind === 'invoice-pdf')).toBe(true);
+    expect(pdfs).toEqual(all.files.filter((f) => f.kind === 'invoice-pdf'));
+    const soracom = (await list({ accountId: s.ids.soracom })).files;
+    expect(soracom.map((f) => f.kind).sort()).toEqual(['bill-csv', 'table-csv']);
+    expect(soracom.every((f) => f.accountId === s.ids.soracom)).toBe(true);
+    expect(soracom).toEqual(all.files.filter((f) => f.accountId === s.ids.soracom));
     expect((await list({ query: 'daily SORACOM' })).files.map((f) => f.fileName)).toEqual([expect.stringMatching(/^Daily charges/)]);
     expect((await list({ query: 'no such file anywhere' })).files).toEqual([]);
   });

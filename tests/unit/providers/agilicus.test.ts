@@ -164,11 +164,15 @@ describe('billing accounts', () => {
   it('deletes an account (204), which frees its orgs, and answers 404 afterwards', async () => {
     const { canceled } = await accounts();
     const orgIds = (canceled.status?.orgs ?? []).map((o) => o.id);
+    // The cancelled account holds one org (Cedar Valley), which must be freed below.
+    expect(orgIds).toHaveLength(1);
+    expect(sb.directoryOrgIds().filter((o) => orgIds.includes(o.id)).map((o) => o.billingAccountId)).toEqual([canceled.metadata.id]);
     await client.deleteBillingAccount(canceled.metadata.id);
     expect(sb.server.exchanges.at(-1)?.status).toBe(204);
     expect((await failure(client.getBillingAccount(canceled.metadata.id))).code).toBe('not_found');
     expect((await failure(client.deleteBillingAccount(canceled.metadata.id))).code).toBe('not_found');
     const dir = sb.directoryOrgIds().filter((o) => orgIds.includes(o.id));
+    expect(dir).toHaveLength(orgIds.length);
     expect(dir.every((o) => o.billingAccountId === undefined)).toBe(true);
   });
 });

@@ -89,4 +89,17 @@ describe('Content-Security-Policy', () => {
       expect(source, file).not.toMatch(/\{@html\b|\.innerHTML\s*=|\.outerHTML\s*=|insertAdjacentHTML|document\.write|\beval\(|new Function\(|setTimeout\(\s*['"`]/);
     }
   });
+
+  it('the renderer markup has no inline style attributes (blocked by style-src), only style: directives', () => {
+    const svelteFiles = filesUnder('renderer/src', /\.svelte$/);
+    expect(svelteFiles.length).toBeGreaterThan(0);
+    for (const file of svelteFiles) {
+      const source = fs.readFileSync(path.join(root, file), 'utf8');
+      // Only the markup: a `<script>` may name a variable `style`, a `<style>` block is a stylesheet.
+      const markup = source.replace(/<script\b[\s\S]*?<\/script>/gi, '').replace(/<style\b[\s\S]*?<\/style>/gi, '');
+      // `style="…"`, `style='…'`, `style={…}` and the `{style}` shorthand all set the attribute;
+      // `style:prop={…}` sets one property through the CSSOM, which the policy allows.
+      expect(markup, file).not.toMatch(/\sstyle\s*=|\s\{style\}/i);
+    }
+  });
 });
