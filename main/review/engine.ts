@@ -573,54 +573,8 @@ export interface ReadRow {
   cells: string[];
 }
 
-/**
- * Reads the well-formed rows numbered `targets` (ascending), seeking with the index.
- * `lineBase` is the line number of the first data line minus one.
- */
-export function readRows(path: string, layout: Layout, index: RowIndex, targets: ArrayLike<number>, lineBase: number): ReadRow[] {
-  const out: ReadRow[] = [];
-  if (targets.length === 0 || index.count === 0) return out;
-  const fd = fs.openSync(path, 'r');
-  try {
-    const size = fs.fstatSync(fd).size;
-    const fields: string[] = new Array<string>(layout.fieldCount).fill('');
-    const want = new Uint8Array(Math.max(layout.fieldCount, 1)).fill(1);
-    let stream: RecordStream | undefined;
-    let row = -1;
-    let line = 0;
-    for (let t = 0; t < targets.length; t++) {
-      const target = targets[t] as number;
-      const entry = findEntry(index, target);
-      const entryRow = index.rows[entry] as number;
-      if (stream === undefined || target < row || (target - row > 256 && entryRow > row)) {
-        stream = new RecordStream(fd, index.offsets[entry] as number, size, 256 * 1024);
-        row = entryRow;
-        line = index.lines[entry] as number;
-      }
-      for (;;) {
-        const status = stream.next(fields, want);
-        if (status === END) return out;
-        const sc = stream.scanner;
-        const startLine = line;
-        line += sc.newlines;
-        if (status === RECORD && sc.blank) continue;
-        if (classify(status, sc, fields, layout) !== undefined) continue;
-        if (row === target) {
-          out.push({ n: row, line: lineBase + startLine + 1, cells: fields.slice(0, layout.fieldCount).map(utf8) });
-          row++;
-          break;
-        }
-        row++;
-      }
-    }
-    return out;
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/** `readRows` with asynchronous reads, for the main thread (the first page, a window of rows). */
-export async function readRowsAsync(path: string, layout: Layout, index: RowIndex, targets: ArrayLike<number>, lineBase: number): Promise<ReadRow[]> {
+/** Reads the given data rows (by number) through the row index: the first page, a window of rows. */
+export async function readRows(path: string, layout: Layout, index: RowIndex, targets: ArrayLike<number>, lineBase: number): Promise<ReadRow[]> {
   const out: ReadRow[] = [];
   if (targets.length === 0 || index.count === 0) return out;
   const handle = await fs.promises.open(path, 'r');

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { readLayout, readLayoutAsync, readRows, readRowsAsync, type Layout, type ReadRow, type RowFilter, type RowIndex } from './engine';
+import { readLayoutAsync, readRows, type Layout, type ReadRow, type RowFilter, type RowIndex } from './engine';
 import { closedError, filterFile, summarizeFile, type FileSummary, type JobRunner, type RunnerFactory } from './summarize';
 
 export interface SessionOptions {
@@ -81,7 +81,7 @@ export class ReviewSession {
   }
 
   private read(index: RowIndex, targets: ArrayLike<number>): Promise<ReadRow[]> {
-    return readRowsAsync(this.path, this.layout, index, targets, this.layout.headerNewlines);
+    return readRows(this.path, this.layout, index, targets, this.layout.headerNewlines);
   }
 
   private matches(summary: FileSummary, filter: RowFilter): Promise<Uint32Array> {
@@ -155,37 +155,12 @@ export async function openReviewFile(file: string, opts: SessionOptions): Promis
   } finally {
     await handle.close();
   }
-  const firstRows = await readRowsAsync(file, layout, firstIndexOf(layout), firstTargets(opts), layout.headerNewlines);
+  const firstRows = await readRows(file, layout, firstIndexOf(layout), firstTargets(opts), layout.headerNewlines);
   return new ReviewSession(file, size, layout, firstRows, now() - startedAt, opts, startedAt);
 }
 
 const firstIndexOf = (layout: Layout): RowIndex => ({ rows: Float64Array.of(0), offsets: Float64Array.of(layout.dataStart), lines: Float64Array.of(0), count: 1 });
 const firstTargets = (opts: SessionOptions) => Array.from({ length: opts.firstPageRows ?? 100 }, (_, i) => i);
-
-/**
- * Synchronous `openReviewFile` for the benchmark and tests (the app uses `openReviewFile`).
- */
-export function openSession(file: string, opts: SessionOptions): ReviewSession {
-  const now = opts.now ?? (() => performance.now());
-  const startedAt = now();
-  checkReviewPath(file);
-  let stat: fs.Stats;
-  try {
-    stat = fs.lstatSync(file);
-  } catch {
-    throw notFound(file);
-  }
-  if (!stat.isFile()) throw new ReviewPathError(`${path.basename(file)} is not a file.`);
-  const fd = fs.openSync(file, openFlags);
-  let layout: Layout;
-  try {
-    layout = readLayout(fd, stat.size);
-  } finally {
-    fs.closeSync(fd);
-  }
-  const firstRows = readRows(file, layout, firstIndexOf(layout), firstTargets(opts), layout.headerNewlines);
-  return new ReviewSession(file, stat.size, layout, firstRows, now() - startedAt, opts, startedAt);
-}
 
 /** The open reviews; the oldest is closed when too many are open. */
 export class ReviewSessions {

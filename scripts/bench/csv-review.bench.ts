@@ -16,7 +16,7 @@ import path from 'node:path';
 import { once } from 'node:events';
 import { detailedCsvChunks, type DetailedCsvOptions } from '../../main/sandbox/soracom/csv';
 import { formatScaled } from '../../main/review/decimal';
-import { openSession } from '../../main/review/session';
+import { openReviewFile } from '../../main/review/session';
 import { bundledWorkerScript, inlineRunner, threadRunner } from '../../main/review/summarize';
 import { report } from './report';
 
@@ -35,7 +35,7 @@ function engineOptions() {
 /** The engine on one file: what the app does when the file is opened, to the full summary. */
 async function summarizeCsv(file: string): Promise<void> {
   const started = performance.now();
-  const session = openSession(path.resolve(file), engineOptions());
+  const session = await openReviewFile(path.resolve(file), engineOptions());
   const summary = await session.summary;
   const ms = Math.round(performance.now() - started);
   const totalsByItem: Record<string, number> = {};
@@ -147,7 +147,7 @@ export default async function csvReviewBench(args: string[]): Promise<void> {
 
   // First rows: opening parses only the header and the first page; the summary goes on in workers.
   const started = performance.now();
-  const session = openSession(benchFile, engineOptions());
+  const session = await openReviewFile(benchFile, engineOptions());
   const firstRowsMs = Math.round((performance.now() - started) * 10) / 10;
   report('CSV review: first rows visible', firstRowsMs, 'ms', 300);
   await session.summary;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatScaled } from '../../../main/review/decimal';
 import { readLayout } from '../../../main/review/engine';
-import { openSession } from '../../../main/review/session';
+import { openReviewFile } from '../../../main/review/session';
 import { inlineRunner, summarizeFile, type FileSummary, type Total } from '../../../main/review/summarize';
 import { generateDetailedCsv } from '../../../main/sandbox/soracom/csv';
 import { independentSummary, scaled, type Expected } from './independent';
@@ -79,7 +79,7 @@ describe('review engine on the quirk fixture', () => {
     expect(keys).toContain('001010123456789');
     expect(keys).toContain('001010000000042');
     expect(keys).toContain(''); // account-level rows
-    const session = openSession(fixture, { runner: inlineRunner, workers: 1 });
+    const session = await openReviewFile(fixture, { runner: inlineRunner, workers: 1 });
     expect(session.firstRows[0]?.cells[0]).toBe('001010123456789');
     expect(session.firstRows[0]?.cells[1]).toBe('08981100000000000001');
     await session.summary;
@@ -99,7 +99,7 @@ describe('review engine on the quirk fixture', () => {
   });
 
   it('serves every row with its cells and line number, as papaparse reads them', async () => {
-    const session = openSession(fixture, { runner: inlineRunner, workers: 1 });
+    const session = await openReviewFile(fixture, { runner: inlineRunner, workers: 1 });
     await session.summary;
     const page = await session.rows(0, 100);
     expect(page.total).toBe(expected.rows.length);
@@ -112,7 +112,7 @@ describe('review engine on the quirk fixture', () => {
   });
 
   it('filters rows by text, by column and exactly', async () => {
-    const session = openSession(fixture, { runner: inlineRunner, workers: 1 });
+    const session = await openReviewFile(fixture, { runner: inlineRunner, workers: 1 });
     await session.summary;
     const byText = await session.rows(0, 100, { text: 'ROOFTOP' });
     expect(byText.rows.map((r) => r.cells[8])).toEqual(['Rooftop\nunit 3']);
@@ -198,7 +198,7 @@ describe('split ranges parsed in parallel', () => {
     expectSameTotals(summary, expected, file);
     expect(summary.ranges).toHaveLength(4);
 
-    const session = openSession(file, { runner: inlineRunner, workers: 3, splitAt: [Math.floor(size / 3), Math.floor((size * 2) / 3)] });
+    const session = await openReviewFile(file, { runner: inlineRunner, workers: 3, splitAt: [Math.floor(size / 3), Math.floor((size * 2) / 3)] });
     await session.summary;
     for (const offset of [0, 63, 64, 65, 1000, expected.rows.length - 5]) {
       const page = await session.rows(offset, 5);
