@@ -94,6 +94,10 @@ test('add three accounts of different providers, switch by click and shortcut, r
   await page.keyboard.press('Control+2');
   await page.getByRole('button', { name: 'Remove account' }).click();
   const dialog = page.getByRole('dialog', { name: 'Remove Corp network?' });
+  // Shortcuts wait while the dialog is open: confirming can only ever remove the account it names.
+  await page.keyboard.press('Control+1');
+  await expect(dialog).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Corp network', level: 1 })).toBeVisible();
   await expect(dialog).toContainText('deletes its credentials from your keychain');
   await dialog.getByRole('button', { name: 'Remove account' }).click();
   await expect(nav.getByRole('button', { name: /Corp network/ })).toHaveCount(0);

@@ -151,6 +151,12 @@ test('invoices: pages while scrolling, filters with totals per currency, detail,
   await grid.evaluate((el) => el.scrollTo(0, el.scrollHeight));
   await expect(count).toHaveText('60 invoices loaded');
   await expect(page.getByText('All 60 invoices are loaded.')).toBeVisible();
+  // A refresh that brings the same first page keeps the pages already loaded.
+  const refreshed = page.waitForResponse((r) => r.url().endsWith('/rpc/spatialflow.listInvoices'));
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  await refreshed;
+  await expect(page.getByRole('button', { name: 'Refresh' })).toBeEnabled();
+  await expect(count).toHaveText('60 invoices loaded');
   await grid.evaluate((el) => el.scrollTo(0, 0));
 
   // Filters and totals.
