@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { DroppedFiles } from './drops';
 import type { Envelope } from './errors';
 import type { EventName, Events } from './events';
 import { accountsArgs, type AccountsResults } from './channels/accounts';
@@ -45,12 +46,14 @@ export interface BillingApi {
   invoke<C extends Channel>(channel: C, args: ArgsIn<C>): Promise<Envelope<Result<C>>>;
   on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void;
   /**
-   * The local path of a file the user dropped on the window (Electron's `webUtils.getPathForFile`;
-   * the browser harness stores the dropped bytes in a temporary file and answers its path).
-   * Undefined when the file has no path (dragged from a web page, say).
+   * Hands the main process files the user dropped on the window (several at once, at most
+   * `maxDroppedFiles`) and answers an id for each that review channels accept. The page never
+   * sees or sends a path: in Electron the preload asks `webUtils.getPathForFile` itself (a `File`
+   * the page made has no path and is refused); the browser harness uploads the bytes instead.
    */
-  pathForFile(file: File): Promise<string | undefined>;
+  openDropped(files: readonly File[]): Promise<Envelope<DroppedFiles>>;
 }
 
 export type { Envelope, ErrorInfo, ErrorCode } from './errors';
+export type { DroppedFile, DroppedFiles } from './drops';
 export type { Events, EventName, EventMessage } from './events';

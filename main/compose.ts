@@ -16,6 +16,7 @@ import { createSnapshotHandlers } from './services/snapshots';
 import { createAgilicusHandlers } from './services/agilicus';
 import { createAppHandlers } from './services/app';
 import { createDownloadedExports, createSoracomHandlers } from './services/soracom';
+import { createDroppedFileStore, type DroppedFileStore } from './files/dropped';
 import { createLibraryIndex } from './files/library-index';
 import { createSettingsStore } from './files/settings';
 import { createTaskRegistry } from './files/tasks';
@@ -37,6 +38,8 @@ export interface MainServicesOptions {
 export interface MainServices {
   router: Router;
   accounts: AccountService;
+  /** Files dropped on the window: the preload's drop channel (and the harness's upload) hand them in here. */
+  dropped: DroppedFileStore;
   close(): Promise<void>;
 }
 
@@ -105,8 +108,11 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
     deleteSavedFiles: (id) => library.deleteForAccount(id),
     onSyncChanged: (accountId, sync) => events.emit('account.sync', { accountId, sync }),
   });
+  const dropped = createDroppedFileStore();
   const review = createReviewService({
     platform: opts.platform,
+    dropped,
+    libraryPath: async (id) => (await library.get(id)).path,
     events,
     listAccounts: () => accounts.list(),
     call: (channel, args) => router.handle(channel, args),
@@ -133,6 +139,7 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
   return {
     router,
     accounts,
+    dropped,
     close: async () => {
       review.close();
       await snapshots.flush();

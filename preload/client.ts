@@ -1,12 +1,16 @@
-import type { BillingApi, Channel, Envelope, EventMessage, EventName, Events, Result } from '../contract';
+import type { BillingApi, Channel, DroppedFiles, Envelope, EventMessage, EventName, Events, Result } from '../contract';
+import { maxDroppedFiles } from '../contract/drops';
 
 /** How calls and events travel: Electron IPC in the app, HTTP + server-sent events in the test harness. */
 export interface Transport {
   invoke(channel: string, args: unknown): Promise<unknown>;
   /** Starts delivering events; returns a function that stops. */
   subscribe(onMessage: (message: unknown) => void): () => void;
-  /** The local path of a dropped file; transports without one answer undefined. */
-  pathForFile?(file: File): Promise<string | undefined>;
+  /**
+   * Hands dropped files to the main process and answers its envelope of ids: Electron's preload
+   * sends the paths it gets from `webUtils.getPathForFile`, the harness uploads the bytes.
+   */
+  drop(files: File[]): Promise<unknown>;
 }
 
 function isEnvelope(value: unknown): value is Envelope<unknown> {
@@ -18,6 +22,9 @@ function isEnvelope(value: unknown): value is Envelope<unknown> {
 function isEventMessage(value: unknown): value is EventMessage {
   return typeof value === 'object' && value !== null && 'event' in value && typeof value.event === 'string' && 'payload' in value;
 }
+
+/** Every member of `window.billing`: the whole surface the page gets from the preload. */
+export const billingApiMembers = ['invoke', 'on', 'openDropped'] as const satisfies readonly (keyof BillingApi)[];
 
 /**
  * Builds the `window.billing` object from a transport. Transport failures become
@@ -56,11 +63,19 @@ export function createBillingClient(transport: Transport) {
         set.delete(wrapped);
       };
     },
-    async pathForFile(file: File): Promise<string | undefined> {
+    async openDropped(files: readonly File[]): Promise<Envelope<DroppedFiles>> {
+      const list = Array.from(files as ArrayLike<unknown>);
+      // Across the context bridge a File may not be an instance of this world's File: its shape is checked.
+      const fileLike = (f: unknown) => typeof f === 'object' && f !== null && typeof (f as { name?: unknown }).name === 'string' && typeof (f as { size?: unknown }).size === 'number';
+      if (list.length === 0 || list.length > maxDroppedFiles || !list.every(fileLike)) {
+        return { ok: false, error: { code: 'invalid_args', message: `Drop between 1 and ${maxDroppedFiles} files.` } };
+      }
       try {
-        return (await transport.pathForFile?.(file)) || undefined;
+        const reply = await transport.drop(list as File[]);
+        if (isEnvelope(reply)) return reply as Envelope<DroppedFiles>;
+        return { ok: false, error: { code: 'internal', message: 'The main process sent an answer Billfold could not read.' } };
       } catch {
-        return undefined;
+        return { ok: false, error: { code: 'internal', message: 'The main process could not be reached.' } };
       }
     },
   } satisfies BillingApi;

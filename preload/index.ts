@@ -1,6 +1,15 @@
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
 import { createBillingClient } from './client';
-import { eventChannel, invokeChannelPrefix } from './ipc-names';
+import { dropChannel, eventChannel, invokeChannelPrefix } from './ipc-names';
+
+/** The path Electron knows for a dropped file; '' for a File the page made (or anything that is not a File). */
+function pathOf(file: File): string {
+  try {
+    return webUtils.getPathForFile(file);
+  } catch {
+    return '';
+  }
+}
 
 const billing = createBillingClient({
   invoke: (channel, args) => ipcRenderer.invoke(invokeChannelPrefix + channel, args),
@@ -9,8 +18,9 @@ const billing = createBillingClient({
     ipcRenderer.on(eventChannel, listener);
     return () => ipcRenderer.off(eventChannel, listener);
   },
-  // A dropped file's path is only known here; the main process then opens it like a chosen file.
-  pathForFile: (file) => Promise.resolve(webUtils.getPathForFile(file)),
+  // A dropped file's path is only known here and goes straight to the main process, which answers
+  // an id per file: the page never sees or sends a path. A File the page made has no path ('').
+  drop: (files) => ipcRenderer.invoke(dropChannel, { files: files.map((file) => ({ name: String(file.name), path: pathOf(file) })) }),
 });
 
 contextBridge.exposeInMainWorld('billing', billing);

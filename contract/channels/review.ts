@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dropIdSchema } from '../drops';
 import type { ReviewMalformedPage, ReviewOpened, ReviewReconciliation, ReviewRowsPage, ReviewSummary } from '../models/review';
 
 const sessionId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'Not a review session id');
@@ -6,8 +7,10 @@ const sessionId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'Not a review sessio
 export const reviewArgs = {
   /** Asks for a CSV file with the OS dialog and opens it; null when the user cancels. */
   'review.choose': z.strictObject({}),
-  /** Opens a CSV file by path (a dropped file, a library entry). Only `.csv` files. */
-  'review.openPath': z.strictObject({ path: z.string().min(1).max(4096) }),
+  /** Opens a file the user dropped on the window, by the id `window.billing.openDropped` gave for it. */
+  'review.openDropped': z.strictObject({ dropId: dropIdSchema }),
+  /** Opens a bill CSV of the library, by its library id. */
+  'review.openLibrary': z.strictObject({ id: z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'Only letters, digits, _ and -') }),
   /** Waits for the whole file to be summarized. `top`: how many values per device/tag/group column. */
   'review.summary': z.strictObject({ sessionId, top: z.number().int().min(1).max(200).optional() }),
   /** A window of the row table, optionally filtered. */
@@ -32,7 +35,8 @@ export const reviewArgs = {
 
 export interface ReviewResults {
   'review.choose': ReviewOpened | null;
-  'review.openPath': ReviewOpened;
+  'review.openDropped': ReviewOpened;
+  'review.openLibrary': ReviewOpened;
   'review.summary': ReviewSummary;
   'review.rows': ReviewRowsPage;
   'review.malformed': ReviewMalformedPage;

@@ -2,7 +2,7 @@ import { app, BrowserWindow, ipcMain, protocol, screen, session } from 'electron
 import path from 'node:path';
 import { argSchemas } from '../../contract';
 import type { EventMessage } from '../../contract/events';
-import { eventChannel, invokeChannelPrefix } from '../../preload/ipc-names';
+import { dropChannel, eventChannel, invokeChannelPrefix } from '../../preload/ipc-names';
 import { createMainServices } from '../compose';
 import { appEntryUrl, appScheme, isTrustedSenderUrl } from '../security/app-origin';
 import { secureWebPreferences } from '../security/web-preferences';
@@ -51,14 +51,18 @@ async function start(): Promise<void> {
     log: (line) => console.error(line),
   });
 
+  const refused = { ok: false, error: { code: 'not_allowed', message: 'Calls are accepted only from Billfold’s own pages.' } };
   for (const channel of Object.keys(argSchemas)) {
     ipcMain.handle(invokeChannelPrefix + channel, (event, args: unknown) => {
-      if (!isTrustedSenderUrl(event.senderFrame?.url)) {
-        return { ok: false, error: { code: 'not_allowed', message: 'Calls are accepted only from Billfold’s own pages.' } };
-      }
+      if (!isTrustedSenderUrl(event.senderFrame?.url)) return refused;
       return services.router.handle(channel, args);
     });
   }
+  // The preload's own channel for dropped files: paths it got from webUtils, answered with ids.
+  ipcMain.handle(dropChannel, (event, message: unknown) => {
+    if (!isTrustedSenderUrl(event.senderFrame?.url)) return refused;
+    return services.dropped.receive(message);
+  });
 
   if (process.argv.includes('--demo')) {
     await services.accounts.startDemo().catch((error: unknown) => console.error('[demo] could not start the demo accounts:', error));

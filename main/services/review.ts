@@ -5,6 +5,7 @@ import type { AccountList } from '../../contract/models/app';
 import type { ReviewColumnTotals, ReviewOpened, ReviewReconciliation, ReviewSummary, ReviewTotal } from '../../contract/models/review';
 import type { SoracomMonthlyBill } from '../../contract/models/soracom';
 import { AppError } from '../http/errors';
+import type { DroppedFileStore } from '../files/dropped';
 import type { Platform } from '../platform';
 import { decimalToMinor, formatScaled } from '../review/decimal';
 import { ReviewFormatError, TooLargeError } from '../review/engine';
@@ -13,10 +14,14 @@ import { bundledWorkerScript, inlineRunner, threadRunner, type FileSummary, type
 import type { EventSink, HandlerTable } from '../router/types';
 import { snapshotKey, type SnapshotStore } from '../snapshots/store';
 
-type ReviewChannel = 'review.choose' | 'review.openPath' | 'review.summary' | 'review.rows' | 'review.malformed' | 'review.reconcile' | 'review.close';
+type ReviewChannel = 'review.choose' | 'review.openDropped' | 'review.openLibrary' | 'review.summary' | 'review.rows' | 'review.malformed' | 'review.reconcile' | 'review.close';
 
 export interface ReviewServiceDeps {
   platform: Pick<Platform, 'chooseFile'>;
+  /** The paths behind dropped-file ids (the page never sends a path). */
+  dropped: Pick<DroppedFileStore, 'pathOf'>;
+  /** The path of a library file, by its id (only files the library lists). */
+  libraryPath: (id: string) => Promise<string>;
   events: EventSink;
   /** The accounts, to find the Soracom ones for reconciliation. */
   listAccounts: () => Promise<AccountList>;
@@ -77,6 +82,22 @@ export function summaryModel(session: ReviewSession, s: FileSummary, top: number
   return out;
 }
 
+/**
+ * Why a file could not be opened, in one message whatever the cause: a missing file, a link, a
+ * folder, another extension and a CSV that is not a bill all read the same, and nothing of the
+ * file's contents is repeated, so a page cannot learn what is on the disk by trying names.
+ */
+export const cannotReviewMessage = 'Billfold cannot review this file: it is not a Soracom detailed billing CSV, or it could not be read.';
+
+function openFailure(error: unknown): never {
+  if (error instanceof TooLargeError) throw new AppError('too_large', error.message);
+  const errno = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (error instanceof ReviewPathError || error instanceof ReviewFormatError || (typeof errno === 'string' && /^E[A-Z]+$/.test(errno))) {
+    throw new AppError('validation', cannotReviewMessage, { cause: error });
+  }
+  throw error;
+}
+
 function asAppError(error: unknown): never {
   if (error instanceof AppError) throw error;
   if (error instanceof ReviewPathError) throw new AppError('not_allowed', error.message);
@@ -115,7 +136,7 @@ export function createReviewService(deps: ReviewServiceDeps) {
     try {
       session = await openReviewFile(file, options);
     } catch (error) {
-      asAppError(error);
+      openFailure(error);
     }
     sessions.add(session);
     session.summary.then(
@@ -212,7 +233,8 @@ export function createReviewService(deps: ReviewServiceDeps) {
       const file = await deps.platform.chooseFile({ title: 'Open a bill CSV', filters: [{ name: 'CSV files', extensions: ['csv'] }] });
       return file === undefined ? null : await open(file);
     },
-    'review.openPath': ({ path }) => open(path),
+    'review.openDropped': ({ dropId }) => open(deps.dropped.pathOf(dropId)),
+    'review.openLibrary': async ({ id }) => open(await deps.libraryPath(id)),
     'review.summary': async ({ sessionId, top }) => {
       const session = find(sessionId);
       const summary = await summaryOf(session);

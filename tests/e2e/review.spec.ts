@@ -128,5 +128,20 @@ test('says why a file cannot be reviewed', async ({ page, harness }) => {
   await harness.answerDialog('file', file);
   await page.getByRole('button', { name: 'Open…' }).click();
   await expect(page.getByRole('alert')).toContainText('not a Soracom detailed billing CSV');
+  // Nothing of the file is repeated (its header was `name,value`).
+  await expect(page.getByRole('alert')).not.toContainText('value');
+  // A file that is not there reads exactly the same: nothing tells a missing file from one that is not a bill.
+  await harness.answerDialog('file', path.join(dir, 'missing.csv'));
+  await page.getByRole('button', { name: 'Open…' }).click();
+  const refusals = async () =>
+    (await fs.readFile(harness.recordFile, 'utf8'))
+      .split('\n')
+      .filter((line) => line.includes('"code":"validation"'))
+      .map((line) => JSON.parse(line) as unknown);
+  await expect.poll(async () => (await refusals()).length).toBe(2);
+  const [notABill, missing] = await refusals();
+  expect(missing).toEqual(notABill);
+  // No channel takes a path from the page any more.
+  expect(await harness.rawCall('review.openPath', JSON.stringify({ path: file }))).toMatchObject({ ok: false, error: { code: 'unknown_channel' } });
   await fs.rm(dir, { recursive: true, force: true });
 });

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { appEntryUrl } from '../../main/security/app-origin';
 import { contentSecurityPolicy } from '../../main/security/csp';
+import { billingApiMembers } from '../../preload/client';
 import { findElectronTarget } from './electron-target';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -77,7 +78,17 @@ test('opens one window on app://billfold, isolated and sandboxed, under the CSP'
   // No Node.js in the page (no integration, isolated context); only window.billing crosses the bridge.
   const globals = await page.evaluate(() => ['require', 'process', 'module', 'Buffer', 'ipcRenderer'].map((name) => typeof (globalThis as Record<string, unknown>)[name]));
   expect(globals).toEqual(['undefined', 'undefined', 'undefined', 'undefined', 'undefined']);
-  expect(await page.evaluate(() => Object.keys((window as unknown as { billing: object }).billing).sort())).toEqual(['invoke', 'on']);
+  expect(await page.evaluate(() => Object.keys((window as unknown as { billing: object }).billing).sort())).toEqual([...billingApiMembers].sort());
+  // A File the page makes has no path on disk: the preload's drop channel refuses it, and no channel takes a path.
+  const made = await page.evaluate(async () => {
+    const billing = (window as unknown as { billing: { openDropped(f: File[]): Promise<unknown>; invoke(c: string, a: unknown): Promise<unknown> } }).billing;
+    return {
+      dropped: await billing.openDropped([new File(['date,amount\n'], 'passwd.csv')]),
+      byPath: await billing.invoke('review.openPath', { path: '/etc/passwd' }),
+    };
+  });
+  expect(made.dropped).toMatchObject({ ok: true, value: { files: [], refused: [{ fileName: 'passwd.csv' }] } });
+  expect(made.byPath).toMatchObject({ ok: false, error: { code: 'unknown_channel' } });
   expect(await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows().length)).toBe(1);
 
   // Permission checks and requests are denied by the session's handlers.

@@ -3,6 +3,7 @@
  * over HTTP and server-sent events. Playwright injects it before the page's scripts run;
  * in `npm run web` the harness adds it to the page and the token comes in the URL fragment.
  */
+import type { DroppedFiles, Envelope } from '../../contract';
 import { createBillingClient, type Transport } from '../../preload/client';
 
 declare global {
@@ -42,15 +43,24 @@ const transport: Transport = {
     return () => source.close();
   },
   // A browser has no path for a dropped file: the harness stores its bytes in a temporary folder
-  // and answers that path, so the page goes on exactly as in Electron.
-  async pathForFile(file) {
-    const res = await fetch(`/__harness/upload?name=${encodeURIComponent(file.name)}`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/octet-stream', 'X-Billfold-Token': token },
-      body: file,
-    });
-    if (!res.ok) return undefined;
-    return ((await res.json()) as { path: string }).path;
+  // and answers the same ids the Electron main process gives, so the page goes on exactly as there.
+  async drop(files) {
+    const out: DroppedFiles = { files: [], refused: [] };
+    for (const file of files) {
+      const res = await fetch(`/__harness/upload?name=${encodeURIComponent(file.name)}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/octet-stream', 'X-Billfold-Token': token },
+        body: file,
+      });
+      const reply = (res.ok ? await res.json() : undefined) as Envelope<DroppedFiles> | undefined;
+      if (!reply?.ok) {
+        out.refused.push({ fileName: file.name, message: reply?.error.message ?? `${file.name} could not be handed to Billfold.` });
+        continue;
+      }
+      out.files.push(...reply.value.files);
+      out.refused.push(...reply.value.refused);
+    }
+    return { ok: true, value: out };
   },
 };
 

@@ -203,8 +203,8 @@ async function main() {
         return send(res, 200, '{"ok":true}', 'application/json');
       }
 
-      // The browser stand-in for a dropped file's path (Electron's webUtils.getPathForFile): the bridge
-      // posts the dropped bytes, the harness keeps them in a temporary folder and answers the path.
+      // The browser stand-in for the preload's drop channel: the bridge posts a dropped file's bytes,
+      // the harness keeps them in a temporary folder and answers the same envelope of ids as Electron.
       if (url.pathname === '/__harness/upload' && req.method === 'POST') {
         if (!tokenMatches(token, req.headers['x-billfold-token'] as string | undefined)) return send(res, 403, 'Bad token', 'text/plain');
         const name = path.basename(url.searchParams.get('name') ?? 'dropped').replace(/[^\w.\- ]/g, '_').slice(0, 120) || 'dropped';
@@ -226,7 +226,9 @@ async function main() {
           await fs.rm(dir, { recursive: true, force: true });
           return send(res, 413, 'Too large', 'text/plain');
         }
-        return send(res, 200, JSON.stringify({ path: file }), 'application/json');
+        const payload = JSON.stringify(await services.dropped.receive({ files: [{ name, path: file }] }));
+        record(payload);
+        return send(res, 200, payload, 'application/json');
       }
 
       // Lets end-to-end tests inject faults into a demo sandbox: { provider, faults: Fault[] }.

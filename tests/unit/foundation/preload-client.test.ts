@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { createBillingClient, type Transport } from '../../../preload/client';
+import { billingApiMembers, createBillingClient, type Transport } from '../../../preload/client';
 
-function transport(reply: (channel: string, args: unknown) => unknown) {
+function transport(reply: (channel: string, args: unknown) => unknown, dropReply: (files: File[]) => unknown = () => undefined) {
   const calls: [string, unknown][] = [];
+  const drops: File[][] = [];
   let deliver: ((m: unknown) => void) | undefined;
   let subscriptions = 0;
   const t: Transport = {
@@ -15,8 +16,12 @@ function transport(reply: (channel: string, args: unknown) => unknown) {
       deliver = onMessage;
       return () => (deliver = undefined);
     },
+    drop: (files) => {
+      drops.push(files);
+      return Promise.resolve().then(() => dropReply(files));
+    },
   };
-  return { t, calls, push: (m: unknown) => deliver?.(m), subscriptions: () => subscriptions };
+  return { t, calls, drops, push: (m: unknown) => deliver?.(m), subscriptions: () => subscriptions };
 }
 
 describe('the preload client factory', () => {
@@ -49,5 +54,24 @@ describe('the preload client factory', () => {
     expect(notices).toEqual([{ level: 'info', message: 'hello' }]);
     expect(progress).toEqual([]);
     expect(subscriptions()).toBe(1);
+  });
+
+  it('hands only real File objects to the drop transport, several at once, and passes its envelope on', async () => {
+    const answer = { ok: true, value: { files: [{ dropId: 'd'.repeat(24), fileName: 'a.csv', size: 3 }], refused: [{ fileName: 'b.csv', message: 'b.csv has no file on this computer behind it.' }] } };
+    const { t, drops } = transport(() => undefined, () => answer);
+    const billing = createBillingClient(t);
+    const files = [new File(['a,b'], 'a.csv'), new File(['c'], 'b.csv')];
+    expect(await billing.openDropped(files)).toEqual(answer);
+    expect(drops).toEqual([files]);
+    for (const bad of [[], [{ name: 'x.csv', path: '/etc/passwd' }], ['/etc/passwd'], Array.from({ length: 51 }, () => new File([''], 'x.csv'))]) {
+      expect(await billing.openDropped(bad as unknown as File[]), JSON.stringify(bad).slice(0, 60)).toMatchObject({ ok: false, error: { code: 'invalid_args' } });
+    }
+    expect(drops).toHaveLength(1);
+    const broken = createBillingClient(transport(() => undefined, () => Promise.reject(new Error('gone'))).t);
+    expect(await broken.openDropped(files)).toMatchObject({ ok: false, error: { code: 'internal' } });
+  });
+
+  it('exposes exactly the members the Electron suite and SECURITY.md item 20 name', () => {
+    expect(Object.keys(createBillingClient(transport(() => undefined).t)).sort()).toEqual([...billingApiMembers].sort());
   });
 });

@@ -6,7 +6,7 @@ import type { Envelope } from '../../../contract/errors';
 import type { AccountList, AccountSummary } from '../../../contract/models/app';
 import { AppError } from '../../../main/http/errors';
 import type { EventSink } from '../../../main/router/types';
-import { createReviewService } from '../../../main/services/review';
+import { cannotReviewMessage, createReviewService } from '../../../main/services/review';
 import { checkReviewPath, ReviewPathError } from '../../../main/review/session';
 import { inlineRunner, threadRunner, type RunnerFactory } from '../../../main/review/summarize';
 import { generateDetailedCsv, summarizeMonth } from '../../../main/sandbox/soracom/csv';
@@ -29,6 +29,8 @@ function service(opts: { live?: Envelope<unknown>; snapshot?: Snapshot; chosen?:
   const list: AccountList = { accounts: [soracomAccount], keychain: { available: true }, notices: [] };
   const review = createReviewService({
     platform: { chooseFile: () => Promise.resolve(opts.chosen) },
+    dropped: { pathOf: (dropId) => droppedPaths.get(dropId) ?? '' },
+    libraryPath: () => Promise.reject(new AppError('not_found', 'That file is no longer in the library.')),
     events,
     listAccounts: () => Promise.resolve(list),
     call: (channel, args) => {
@@ -43,6 +45,14 @@ function service(opts: { live?: Envelope<unknown>; snapshot?: Snapshot; chosen?:
 }
 
 const ctx = { events: { emit: () => undefined } };
+
+/** Stands in for the drop store: the review service gets the path behind an id, as after a real drop. */
+const droppedPaths = new Map<string, string>();
+function openFile(h: ReturnType<typeof service>['h'], file: string) {
+  const dropId = `drop-${String(droppedPaths.size).padStart(12, '0')}`;
+  droppedPaths.set(dropId, file);
+  return h['review.openDropped']({ dropId }, ctx);
+}
 
 describe('review channels', () => {
   it('opens a chosen file with its first rows at once, then the summary, and reports progress', async () => {
@@ -68,20 +78,29 @@ describe('review channels', () => {
     expect(await service().h['review.choose']({}, ctx)).toBeNull();
   });
 
-  it('opens only .csv files that exist', async () => {
+  it('opens only .csv files that exist, and a missing file reads like one that is not a bill, without its contents', async () => {
     const { h } = service();
-    await expect(h['review.openPath']({ path: '/etc/passwd' }, ctx)).rejects.toMatchObject({ code: 'not_allowed' });
-    await expect(h['review.openPath']({ path: path.join(tmp, 'missing.csv') }, ctx)).rejects.toMatchObject({ code: 'not_allowed' });
-    await expect(h['review.openPath']({ path: 'relative.csv' }, ctx)).rejects.toBeInstanceOf(AppError);
     const notBilling = path.join(tmp, 'notes.csv');
-    fs.writeFileSync(notBilling, 'a,b\n1,2\n');
-    await expect(h['review.openPath']({ path: notBilling }, ctx)).rejects.toMatchObject({ code: 'validation' });
+    fs.writeFileSync(notBilling, 'secret-header-a,secret-header-b\n1,2\n');
+    const failures = await Promise.all(
+      ['/etc/passwd', path.join(tmp, 'missing.csv'), 'relative.csv', notBilling, tmp].map((file) =>
+        openFile(h, file).then(
+          () => undefined,
+          (error: unknown) => error,
+        ),
+      ),
+    );
+    for (const failure of failures) {
+      expect(failure).toBeInstanceOf(AppError);
+      expect((failure as AppError).toInfo()).toEqual({ code: 'validation', message: cannotReviewMessage });
+    }
+    expect(cannotReviewMessage).not.toMatch(/secret-header/);
   });
 
   it('reconciles the total with the live bill of the month', async () => {
     const bill = { yearMonth: '202404', amount: { minor: usage.totalMinor - 25, currency: 'USD' }, state: 'closed' };
     const { h, calls } = service({ live: { ok: true, value: bill } });
-    const opened = await h['review.openPath']({ path: csvFile }, ctx);
+    const opened = await openFile(h, csvFile);
     const rec = await h['review.reconcile']({ sessionId: opened.sessionId }, ctx);
     expect(calls).toEqual([['soracom.getBilling', { accountId: 'acc-1', yyyyMM: '202404' }]]);
     expect(rec.month).toBe('202404');
@@ -102,12 +121,12 @@ describe('review channels', () => {
   it('falls back to the offline snapshot of the bill, and says when there is none', async () => {
     const snapshot = { value: { yearMonth: '202404', amount: { minor: usage.totalMinor, currency: 'USD' } }, syncedAt: '2024-05-02T00:00:00.000Z' };
     const offline = service({ snapshot });
-    const opened = await offline.h['review.openPath']({ path: csvFile }, ctx);
+    const opened = await openFile(offline.h, csvFile);
     const rec = await offline.h['review.reconcile']({ sessionId: opened.sessionId }, ctx);
     expect(rec.matches[0]).toMatchObject({ source: 'offline', syncedAt: snapshot.syncedAt, difference: { minor: 0, currency: 'USD' } });
 
     const none = service();
-    const again = await none.h['review.openPath']({ path: csvFile }, ctx);
+    const again = await openFile(none.h, csvFile);
     const nothing = await none.h['review.reconcile']({ sessionId: again.sessionId }, ctx);
     expect(nothing.matches).toEqual([]);
     expect(nothing.unavailable).toEqual([{ accountId: 'acc-1', accountName: 'Fleet', message: 'Soracom cannot be reached.' }]);
@@ -115,7 +134,7 @@ describe('review channels', () => {
 
   it('pages the malformed records and forgets closed reviews', async () => {
     const { h } = service();
-    const opened = await h['review.openPath']({ path: path.resolve('tests/fixtures/review/quirks.csv') }, ctx);
+    const opened = await openFile(h, path.resolve('tests/fixtures/review/quirks.csv'));
     const page = await h['review.malformed']({ sessionId: opened.sessionId, offset: 2, limit: 3 }, ctx);
     expect(page.total).toBe(11);
     expect(page.listed).toBe(11);
@@ -127,17 +146,18 @@ describe('review channels', () => {
   });
 });
 
-describe('opening a path the renderer sent', () => {
+describe('opening a dropped file', () => {
   it('refuses links and network paths, even when they lead to a real CSV', async () => {
     const { h } = service();
     const link = path.join(tmp, 'link-to-bill.csv');
     fs.symlinkSync(csvFile, link);
-    await expect(h['review.openPath']({ path: link }, ctx)).rejects.toMatchObject({ code: 'not_allowed', message: expect.stringMatching(/is a link/) });
+    const refused = { code: 'validation', message: cannotReviewMessage };
+    await expect(openFile(h, link)).rejects.toMatchObject(refused);
     // To POSIX, `//tmp/…` is the same file as `/tmp/…`; to Windows it is a share on another host.
-    await expect(h['review.openPath']({ path: `/${csvFile}` }, ctx)).rejects.toMatchObject({ code: 'not_allowed', message: expect.stringMatching(/network share/) });
-    await expect(h['review.openPath']({ path: '\\\\fileserver\\bills\\202404.csv' }, ctx)).rejects.toMatchObject({ code: 'not_allowed', message: expect.stringMatching(/network share/) });
+    await expect(openFile(h, `/${csvFile}`)).rejects.toMatchObject(refused);
+    await expect(openFile(h, '\\\\fileserver\\bills\\202404.csv')).rejects.toMatchObject(refused);
     // The real file itself still opens.
-    const opened = await h['review.openPath']({ path: csvFile }, ctx);
+    const opened = await openFile(h, csvFile);
     expect(opened.fileName).toBe('billing-202404.csv');
     expect((await h['review.summary']({ sessionId: opened.sessionId }, ctx)).rows).toBe(usage.rows);
   });
@@ -158,7 +178,7 @@ describe('opening a path the renderer sent', () => {
     let opened;
     const calls: Record<string, number> = {};
     try {
-      opened = await h['review.openPath']({ path: csvFile }, ctx);
+      opened = await openFile(h, csvFile);
     } finally {
       names.forEach((name, i) => (calls[name] = spies[i]!.mock.calls.length));
       for (const spy of spies) spy.mockRestore();
@@ -175,7 +195,7 @@ describe('closing a review that is still being read', () => {
 
   it('answers the pending summary, rows and reconciliation calls with "cancelled"', async () => {
     const { h, progress } = service({ runner: threadRunner(silentWorker) });
-    const opened = await h['review.openPath']({ path: csvFile }, ctx);
+    const opened = await openFile(h, csvFile);
     const sessionId = opened.sessionId;
     const pending = [
       h['review.summary']({ sessionId }, ctx),
@@ -191,10 +211,10 @@ describe('closing a review that is still being read', () => {
 
   it('answers the pending calls of a review evicted by newer ones', async () => {
     const { h, close } = service({ runner: threadRunner(silentWorker) });
-    const first = await h['review.openPath']({ path: csvFile }, ctx);
+    const first = await openFile(h, csvFile);
     const summary = h['review.summary']({ sessionId: first.sessionId }, ctx);
     summary.catch(() => undefined);
-    for (let i = 0; i < 4; i++) await h['review.openPath']({ path: csvFile }, ctx);
+    for (let i = 0; i < 4; i++) await openFile(h, csvFile);
     await expect(summary).rejects.toMatchObject({ code: 'cancelled' });
     close();
   });

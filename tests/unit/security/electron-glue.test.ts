@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { argSchemas } from '../../../contract';
-import { invokeChannelPrefix } from '../../../preload/ipc-names';
+import { dropChannel, invokeChannelPrefix } from '../../../preload/ipc-names';
 import { appEntryUrl, appScheme } from '../../../main/security/app-origin';
 import { contentSecurityPolicy } from '../../../main/security/csp';
 import { secureWebPreferences } from '../../../main/security/web-preferences';
@@ -44,7 +44,7 @@ const fake = vi.hoisted(() => {
     permissionRequestHandler: undefined as undefined | Listener,
     permissionCheckHandler: undefined as undefined | Listener,
   };
-  const state = { userData: '', routerCalls: [] as unknown[][] };
+  const state = { userData: '', routerCalls: [] as unknown[][], dropCalls: [] as unknown[] };
 
   const defaultSession = lenient({
     setPermissionRequestHandler(handler: Listener) {
@@ -118,6 +118,12 @@ const fake = vi.hoisted(() => {
       handle: (...args: unknown[]) => {
         state.routerCalls.push(args);
         return Promise.resolve({ ok: true, value: 'routed' });
+      },
+    },
+    dropped: {
+      receive: (message: unknown) => {
+        state.dropCalls.push(message);
+        return Promise.resolve({ ok: true, value: 'dropped' });
       },
     },
     close: () => Promise.resolve(),
@@ -250,8 +256,8 @@ describe('IPC', () => {
     {},
   ];
 
-  it('registers one invoke handler per contract channel and no other IPC listener', () => {
-    expect([...fake.ipcHandlers.keys()].sort()).toEqual(Object.keys(argSchemas).map((c) => invokeChannelPrefix + c).sort());
+  it('registers one invoke handler per contract channel, the drop channel, and no other IPC listener', () => {
+    expect([...fake.ipcHandlers.keys()].sort()).toEqual([...Object.keys(argSchemas).map((c) => invokeChannelPrefix + c), dropChannel].sort());
     expect([...fake.ipcListeners.keys()]).toEqual([]);
   });
 
@@ -263,6 +269,14 @@ describe('IPC', () => {
       }
     }
     expect(fake.state.routerCalls).toEqual([]);
+    expect(fake.state.dropCalls).toEqual([]);
+  });
+
+  it('hands dropped files from app://billfold to the drop store, never to the router', async () => {
+    const message = { files: [{ name: 'bill.csv', path: '/home/me/bill.csv' }] };
+    expect(await fake.ipcHandlers.get(dropChannel)!({ senderFrame: { url: appEntryUrl } }, message)).toEqual({ ok: true, value: 'dropped' });
+    expect(fake.state.dropCalls).toEqual([message]);
+    fake.state.dropCalls.length = 0;
   });
 
   it('passes calls from app://billfold to the router, channel name without the prefix', async () => {

@@ -111,7 +111,7 @@ describe('IPC', () => {
       expect(/exposeInMainWorld\([^)]*ipcRenderer/.test(text), file).toBe(false);
       expect(/ipcRenderer\.(send|sendSync|sendTo|sendToHost|postMessage)\(/.test(text), `${file}: only invoke and events`).toBe(false);
       for (const { args } of calls([{ file, text }], /ipcRenderer\.(invoke|on|off)/)) {
-        expect(args, file).toMatch(/^\s*(invokeChannelPrefix \+|eventChannel\b)/);
+        expect(args, file).toMatch(/^\s*(invokeChannelPrefix \+|eventChannel\b|dropChannel\b)/);
       }
     }
   });
