@@ -9,6 +9,7 @@ import { build, defineConfig, type Plugin, type UserConfig } from 'vite';
  *   renderer        the Svelte UI        -> dist/renderer/
  *   main            Electron main        -> dist/main/index.cjs
  *   preload         contextBridge script -> dist/preload/index.cjs
+ *   cli             `npx billfold`       -> dist/cli/billfold.cjs (package.json `bin`)
  *   harness-server  test/dev web bridge  -> dist/harness/server.cjs
  *   harness-bridge  window.billing over HTTP, injected into the page -> dist/harness-bridge/bridge.js
  *   bench           the benchmarks npm run bench runs                -> dist/bench/run.cjs
@@ -60,6 +61,12 @@ export default defineConfig(({ mode }) => {
     case 'preload':
       // Sandboxed preloads cannot load other files: everything goes in one CommonJS file.
       return nodeBundle('preload/index.ts', 'dist/preload', 'index.cjs');
+    case 'cli': {
+      const config = withReviewWorker(nodeBundle('main/cli/node.ts', 'dist/cli', 'billfold.cjs'));
+      const output = config.build?.rollupOptions?.output;
+      if (output && !Array.isArray(output)) output.banner = '#!/usr/bin/env node';
+      return config;
+    }
     case 'bench':
       return withReviewWorker(nodeBundle('scripts/bench/run.ts', 'dist/bench', 'run.cjs'));
     case 'harness-server':

@@ -23,7 +23,7 @@ import { createTaskRegistry } from './files/tasks';
 import { createFilesHandlers } from './services/files';
 import { createLibraryHandlers } from './services/library';
 import { createSpatialFlowHandlers } from './services/spatialflow';
-import { createReviewService } from './services/review';
+import { createReviewService, type ReviewFiles } from './services/review';
 
 export interface MainServicesOptions {
   platform: Platform;
@@ -40,6 +40,8 @@ export interface MainServices {
   accounts: AccountService;
   /** Files dropped on the window: the preload's drop channel (and the harness's upload) hand them in here. */
   dropped: DroppedFileStore;
+  /** The review by file path, for the command line (the window goes through the review channels). */
+  review: ReviewFiles;
   close(): Promise<void>;
 }
 
@@ -140,6 +142,7 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
     router,
     accounts,
     dropped,
+    review: review.files,
     close: async () => {
       review.close();
       await snapshots.flush();

@@ -3,7 +3,7 @@
  * `shell`, `dialog` and `app`; the test harness implements it in plain Node.
  */
 export interface Platform {
-  shell: 'electron' | 'web';
+  shell: 'electron' | 'web' | 'cli';
   version: string;
   /** Per-user folder for the account registry, snapshots and the library index. */
   userDataDir: string;

@@ -10,7 +10,7 @@ export interface AppInfo {
   name: string;
   version: string;
   /** Which shell carries the channels: the Electron app, or the browser harness used in tests and `npm run web`. */
-  shell: 'electron' | 'web';
+  shell: 'electron' | 'web' | 'cli';
   platform: string;
 }
 

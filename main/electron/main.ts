@@ -10,6 +10,7 @@ import { fitToDisplays, loadWindowState, saveWindowState } from '../window-state
 import { registerAppProtocol } from './protocol';
 import { hardenSessions } from './hardening';
 import { electronPlatform } from './platform';
+import { cliArguments, runElectronCli } from './cli';
 
 protocol.registerSchemesAsPrivileged([
   { scheme: appScheme, privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true } },
@@ -81,7 +82,12 @@ async function start(): Promise<void> {
   mainWindow = await createWindow();
 }
 
-if (!app.requestSingleInstanceLock()) {
+const cliArgs = cliArguments(process.argv);
+if (cliArgs) {
+  // `Billfold --cli <command>`: no window, no single-instance lock; the command line's own
+  // user-data lock keeps it from writing the same folder as a running window.
+  void runElectronCli(cliArgs);
+} else if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
   app.on('second-instance', () => {

@@ -258,5 +258,20 @@ export function createReviewService(deps: ReviewServiceDeps) {
     'review.close': ({ sessionId }) => Promise.resolve({ closed: sessions.close(sessionId) }),
   };
 
-  return { handlers, close: () => sessions.closeAll() };
+  return {
+    handlers,
+    close: () => sessions.closeAll(),
+    /** The same review without the channels, for the command line: open a file by path, then its totals. */
+    files: {
+      open,
+      summary: async (sessionId: string, top = 20): Promise<ReviewSummary> => {
+        const session = find(sessionId);
+        return summaryModel(session, await summaryOf(session), top);
+      },
+      reconcile: (sessionId: string) => reconcile(find(sessionId)),
+      close: (sessionId: string) => sessions.close(sessionId),
+    },
+  };
 }
+
+export type ReviewFiles = ReturnType<typeof createReviewService>['files'];

@@ -1,0 +1,48 @@
+import { Command, CommanderError, Option } from 'commander';
+import { commands } from './commands';
+import { runSession, type CliHost } from './context';
+import { exitCodesHelp, type CommandKit } from './kit';
+import { exitCodes, type ExitCode } from './exit-codes';
+
+/** Builds the whole command line; `runCli` parses with it. */
+export function buildProgram(host: CliHost, onExit: (code: ExitCode) => void): Command {
+  const program = new Command('billfold')
+    .description('Billfold on the command line: the accounts, the same keychain and files as the window.')
+    .version(host.version, '-V, --version', 'print the version')
+    .addOption(new Option('--user-data <dir>', 'the user-data folder (accounts, settings, library index); the window’s by default'))
+    .helpOption('-h, --help', 'show help for a command')
+    .addHelpText('after', exitCodesHelp)
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      writeOut: (s) => host.stdout.write(s),
+      writeErr: (s) => host.stderr.write(s),
+    });
+  const kit: CommandKit = {
+    program,
+    run:
+      (work) =>
+      async (...args) => {
+        // Commander passes (...positionals, options, command): the command carries the options.
+        const command = args[args.length - 1] as Command;
+        onExit(await runSession(host, command, (session) => work(session, ...args)));
+      },
+  };
+  for (const add of commands) add(kit);
+  return program;
+}
+
+/** Runs one command line (without the program name); answers the exit code. */
+export async function runCli(argv: readonly string[], host: CliHost): Promise<ExitCode> {
+  let code: ExitCode = exitCodes.ok;
+  const program = buildProgram(host, (c) => (code = c));
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (error) {
+    if (!(error instanceof CommanderError)) throw error;
+    // Help and version asked for are a success; help shown because no command was given, an
+    // unknown command or option, a missing or malformed argument: a usage error.
+    return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? exitCodes.ok : exitCodes.usage;
+  }
+  return code;
+}

@@ -1,0 +1,30 @@
+import { app } from 'electron';
+import { runCli } from '../cli/program';
+
+/** The arguments after `--cli`, when the app was started as `Billfold --cli <command> …`. */
+export function cliArguments(argv: readonly string[]): string[] | undefined {
+  const at = argv.indexOf('--cli');
+  return at < 0 ? undefined : argv.slice(at + 1);
+}
+
+/**
+ * `Billfold --cli <command>`: the command line inside the installed app. Runs before any window
+ * exists, with the app's own user-data and documents folders and keychain, then quits with the
+ * command's exit code.
+ */
+export async function runElectronCli(args: string[]): Promise<never> {
+  const code = await runCli(args, {
+    shell: 'electron',
+    version: app.getVersion(),
+    defaultUserDataDir: app.getPath('userData'),
+    documentsDir: app.getPath('documents'),
+    stdout: process.stdout,
+    stderr: process.stderr,
+  }).catch((error: unknown) => {
+    process.stderr.write(`billfold: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return 1;
+  });
+  // Quit once stdout and stderr have drained (a pipe to a script may still hold output).
+  process.stdout.write('', () => process.stderr.write('', () => app.exit(code)));
+  return new Promise<never>(() => undefined);
+}

@@ -1,0 +1,183 @@
+import net from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AccountList, AccountSummary } from '../../../contract/models/app';
+import type { NewAccount } from '../../../contract/channels/accounts';
+import { createMainServices } from '../../../main/compose';
+import { startAgilicusSandbox } from '../../../main/sandbox/agilicus';
+import { startSpatialFlowSandbox } from '../../../main/sandbox/spatialflow';
+import type { ReviewedFile } from '../../../main/cli/commands/review';
+import type { SyncOutcome } from '../../../main/cli/commands/sync';
+import { cliFolders, ensureBuiltCli, parseJson, repoRoot, runBillfold } from './helpers';
+
+// The built command against the built-in sandboxes, with the real Secret Service that
+// scripts/with-keychain.sh starts for `npm test` (it refuses to write the developer's own keychain).
+const inKeychainSession = process.env['BILLFOLD_IN_KEYCHAIN_SESSION'] === '1';
+
+/** Adds an account to a user-data folder the way the window does (credentials into the keychain). */
+async function addAccount(userData: string, account: NewAccount): Promise<AccountSummary> {
+  const services = createMainServices({
+    platform: {
+      shell: 'web',
+      version: '0',
+      userDataDir: userData,
+      documentsDir: path.join(userData, 'Documents'),
+      openExternal: () => Promise.resolve(),
+      openPath: () => Promise.resolve(),
+      showItemInFolder: () => Promise.resolve(),
+      chooseFile: () => Promise.resolve(undefined),
+      chooseFolder: () => Promise.resolve(undefined),
+    },
+    emit: () => undefined,
+    log: () => undefined,
+  });
+  try {
+    return await services.accounts.add(account);
+  } finally {
+    await services.close();
+  }
+}
+
+/** A loopback port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+beforeAll(() => ensureBuiltCli(), 120_000);
+
+describe('billfold command line: usage', () => {
+  const folders = cliFolders();
+  afterAll(async () => (await folders).cleanup());
+
+  it('shows help for the program and for each command, and exits 0', async () => {
+    const { home } = await folders;
+    const help = await runBillfold(['--help'], { home });
+    expect(help.code).toBe(0);
+    for (const command of ['accounts', 'sync', 'review', 'demo']) expect(help.stdout).toContain(command);
+    expect(help.stdout).toMatch(/Exit codes:[\s\S]*3 {2}the OS keychain is not available/);
+    const sync = await runBillfold(['sync', '--help'], { home });
+    expect(sync.code).toBe(0);
+    expect(sync.stdout).toContain('--account <id>');
+    expect(sync.stdout).toContain('--json');
+  });
+
+  it.each([
+    ['no command', []],
+    ['an unknown command', ['frobnicate']],
+    ['an unknown option', ['accounts', 'list', '--colour']],
+    ['a missing argument', ['review']],
+    ['an option without its value', ['sync', '--account']],
+  ])('exits 2 on %s, saying what is wrong on stderr', async (_what, args) => {
+    const { home, userData } = await folders;
+    const run = await runBillfold(['--user-data', userData, ...args], { home });
+    expect(run.code).toBe(2);
+    expect(run.stderr).not.toBe('');
+  });
+});
+
+describe.runIf(inKeychainSession)('billfold command line against the sandboxes, real keychain', () => {
+  const folders = cliFolders();
+  const sandboxes: { close(): Promise<void> }[] = [];
+  afterAll(async () => {
+    await Promise.all(sandboxes.map((s) => s.close()));
+    await (await folders).cleanup();
+  });
+
+  it('demo adds the demo accounts; accounts list and sync see them, as JSON, with no credential in the output', async () => {
+    const { home, userData } = await folders;
+    const demo = await runBillfold(['--user-data', userData, 'demo', '--json'], { home });
+    expect(demo.code, demo.stderr).toBe(0);
+    const added = parseJson<{ accounts: AccountSummary[] }>(demo).accounts;
+    expect(added.map((a) => a.provider).sort()).toEqual(['agilicus', 'soracom', 'spatialflow']);
+
+    const list = await runBillfold(['accounts', 'list', '--json', '--user-data', userData], { home });
+    expect(list.code).toBe(0);
+    const accounts = parseJson<AccountList>(list);
+    expect(accounts.keychain).toEqual({ available: true });
+    expect(accounts.accounts.map((a) => a.id).sort()).toEqual(added.map((a) => a.id).sort());
+    expect(list.stdout).not.toMatch(/"(password|accessToken|refreshToken|authKeySecret)"\s*:/);
+
+    const text = await runBillfold(['accounts', 'list', '--user-data', userData], { home });
+    expect(text.stdout).toMatch(/ID +PROVIDER +NAME/);
+    expect(text.stdout).toContain('Soracom (demo)');
+
+    const sync = await runBillfold(['sync', '--json', '--user-data', userData], { home });
+    expect(sync.code, sync.stderr).toBe(0);
+    const outcomes = parseJson<{ accounts: SyncOutcome[] }>(sync).accounts;
+    expect(outcomes).toHaveLength(3);
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+    // The sync is recorded in the account list, as the sidebar shows it.
+    const after = parseJson<AccountList>(await runBillfold(['accounts', 'list', '--json', '--user-data', userData], { home }));
+    expect(after.accounts.every((a) => a.sync.lastSuccessAt !== undefined)).toBe(true);
+
+    const unknown = await runBillfold(['sync', '--account', 'acc_nope', '--json', '--user-data', userData], { home });
+    expect(unknown.code).toBe(2);
+    expect(parseJson<{ error: { code: string } }>(unknown).error.code).toBe('invalid_args');
+  });
+
+  it('a wrong password exits 1 with the provider’s refusal (auth_failed)', async () => {
+    const { home, userData } = await folders;
+    const sandbox = await startSpatialFlowSandbox();
+    sandboxes.push(sandbox);
+    const account = await addAccount(userData, {
+      provider: 'spatialflow',
+      name: 'Wrong password',
+      baseUrl: sandbox.apiUrl,
+      credentials: { kind: 'password', email: sandbox.credentials.email, password: `${sandbox.credentials.password}-wrong` },
+    });
+    const run = await runBillfold(['--user-data', userData, 'sync', '--account', account.id, '--json'], { home });
+    expect(run.code).toBe(1);
+    const [outcome] = parseJson<{ accounts: SyncOutcome[] }>(run).accounts;
+    expect(outcome).toMatchObject({ accountId: account.id, ok: false, error: { code: 'auth_failed' } });
+    expect(run.stdout).not.toContain(sandbox.credentials.password);
+  });
+
+  it('an unreachable provider exits 4 (network)', async () => {
+    const { home, userData } = await folders;
+    const sandbox = await startAgilicusSandbox();
+    sandboxes.push(sandbox);
+    const account = await addAccount(userData, {
+      provider: 'agilicus',
+      name: 'Nobody home',
+      baseUrl: `http://127.0.0.1:${await closedPort()}`,
+      credentials: sandbox.credentials,
+    });
+    const run = await runBillfold(['--user-data', userData, 'sync', '--account', account.id, '--json'], { home });
+    expect(run.code).toBe(4);
+    expect(parseJson<{ accounts: SyncOutcome[] }>(run).accounts[0]).toMatchObject({ ok: false, error: { code: 'network' } });
+  });
+
+  it('exits 3 when the keychain is not available, and still lists the accounts', async () => {
+    const { home, userData } = await folders;
+    const env = { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus' };
+    const demo = await runBillfold(['--user-data', userData, 'demo', '--json'], { home, env });
+    expect(demo.code).toBe(3);
+    expect(parseJson<{ error: { code: string; message: string } }>(demo).error).toMatchObject({ code: 'keychain_unavailable' });
+    expect(demo.stderr).toMatch(/keychain/i);
+    const sync = await runBillfold(['--user-data', userData, 'sync'], { home, env });
+    expect(sync.code).toBe(3);
+    const list = await runBillfold(['--user-data', userData, 'accounts', 'list', '--json'], { home, env });
+    expect(list.code).toBe(0);
+    expect(parseJson<AccountList>(list).keychain.available).toBe(false);
+  });
+
+  it('review summarizes CSV files as JSON; a missing file makes it exit 1', async () => {
+    const { home, userData } = await folders;
+    const fixture = path.join(repoRoot, 'tests', 'fixtures', 'review', 'quirks.csv');
+    const run = await runBillfold(['--user-data', userData, 'review', fixture, '--json'], { home });
+    expect(run.code, run.stderr).toBe(0);
+    const [file] = parseJson<{ files: ReviewedFile[] }>(run).files;
+    expect(file).toMatchObject({ ok: true, fileName: 'quirks.csv' });
+    expect(file?.summary?.rows).toBeGreaterThan(0);
+    expect(file?.summary?.byItem.length).toBeGreaterThan(0);
+
+    const missing = await runBillfold(['--user-data', userData, 'review', fixture, path.join(home, 'nope.csv'), '--json'], { home });
+    expect(missing.code).toBe(1);
+    const files = parseJson<{ files: ReviewedFile[] }>(missing).files;
+    expect(files.map((f) => f.ok)).toEqual([true, false]);
+  });
+});
