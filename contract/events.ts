@@ -3,7 +3,15 @@ import type { SyncState } from './models/app';
 /** Events pushed from the main process to the renderer. */
 export interface Events {
   /** Progress of a long task (download, export, sync); `total` is unknown for streams without a length. */
-  'task.progress': { taskId: string; label: string; done: number; total?: number; state: 'running' | 'done' | 'failed' | 'cancelled' };
+  'task.progress': {
+    taskId: string;
+    label: string;
+    done: number;
+    total?: number;
+    state: 'running' | 'done' | 'failed' | 'cancelled';
+    /** Bytes transferred so far, when `done` counts something else (documents of a download run). */
+    bytes?: number;
+  };
   /** An account's sync state changed (after a provider call succeeded or failed). */
   'account.sync': { accountId: string; sync: SyncState };
   /** Something the user should know that is not the answer to a call. */

@@ -12,6 +12,7 @@ import { agilicusArgs, type AgilicusResults } from './channels/agilicus';
 import { soracomArgs, type SoracomResults } from './channels/soracom';
 import { spatialflowArgs, type SpatialFlowResults } from './channels/spatialflow';
 import { reviewArgs, type ReviewResults } from './channels/review';
+import { downloadArgs, type DownloadResults } from './channels/download';
 
 /** Run-time argument schemas for every channel; the main process validates every call with these. */
 export const argSchemas = {
@@ -25,10 +26,11 @@ export const argSchemas = {
   ...agilicusArgs,
   ...soracomArgs,
   ...reviewArgs,
+  ...downloadArgs,
 };
 
 /** What each channel answers with. */
-export interface Results extends AppResults, AccountsResults, SnapshotsResults, FilesResults, LibraryResults, SettingsResults, SpatialFlowResults, AgilicusResults, SoracomResults, ReviewResults {}
+export interface Results extends AppResults, AccountsResults, SnapshotsResults, FilesResults, LibraryResults, SettingsResults, SpatialFlowResults, AgilicusResults, SoracomResults, ReviewResults, DownloadResults {}
 
 export type Channel = keyof typeof argSchemas & keyof Results;
 export type ArgsIn<C extends Channel> = z.input<(typeof argSchemas)[C]>;

@@ -24,6 +24,8 @@ import { createFilesHandlers } from './services/files';
 import { createLibraryHandlers } from './services/library';
 import { createSpatialFlowHandlers } from './services/spatialflow';
 import { createReviewService, type ReviewFiles } from './services/review';
+import { createDownloadService } from './services/download';
+import { createDownloadJournal } from './files/download-journal';
 
 export interface MainServicesOptions {
   platform: Platform;
@@ -121,6 +123,7 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
     snapshots,
     log: opts.log,
   });
+  const downloads = createDownloadService({ accounts, library, settings, tasks, journal: createDownloadJournal(opts.platform.userDataDir) });
   const handlers: HandlerMap = {
     ...createAppHandlers(opts.platform),
     ...createAccountHandlers(accounts),
@@ -131,6 +134,7 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
     ...createFilesHandlers({ platform: opts.platform, accounts, library, settings, soracomExports, tasks }),
     ...createLibraryHandlers({ platform: opts.platform, accounts, library, settings }),
     ...review.handlers,
+    ...downloads.handlers,
   };
   const router = createRouter(handlers, { events }, {
     onInternalError: (channel, error) => {

@@ -23,6 +23,13 @@ export interface SavedFile {
   path: string;
   size: number;
   savedAt: string;
+  /** SHA-256 of the file's bytes (hex), for files saved since it was recorded. */
+  sha256?: string;
+  /**
+   * The provider document it was made from (`key`, e.g. `spatialflow:invoice:in_…`) and a hash of
+   * what the provider sent (`hash`): a download finds a document already saved by these.
+   */
+  source?: { key: string; hash: string };
 }
 
 export interface LibraryList {

@@ -34,13 +34,24 @@ const savedFileSchema = z.object({
   path: z.string(),
   size: z.number(),
   savedAt: z.string(),
+  sha256: z.string().optional(),
+  source: z.object({ key: z.string(), hash: z.string() }).optional(),
 });
 const indexSchema = z.object({ version: z.literal(indexVersion), files: z.array(savedFileSchema) });
 const manifestSchema = z.object({
   version: z.literal(manifestVersion),
   accountId: z.string().optional(),
   accountName: z.string().optional(),
-  files: z.record(z.string(), z.object({ kind: kindSchema, period: z.string().optional(), savedAt: z.string() })),
+  files: z.record(
+    z.string(),
+    z.object({
+      kind: kindSchema,
+      period: z.string().optional(),
+      savedAt: z.string(),
+      sha256: z.string().optional(),
+      source: z.object({ key: z.string(), hash: z.string() }).optional(),
+    }),
+  ),
 });
 type Manifest = z.infer<typeof manifestSchema>;
 
@@ -76,6 +87,8 @@ export interface LibraryIndex {
   /** Every indexed file that is still on disk, newest first. */
   all(): Promise<SavedFile[]>;
   get(id: string): Promise<SavedFile>;
+  /** A file of this account made from this provider document with this content hash, still on disk. */
+  findSource(accountId: string, source: { key: string; hash: string }): Promise<SavedFile | undefined>;
   add(entry: Omit<SavedFile, 'id'>): Promise<SavedFile>;
   /** Deletes the file from disk (if still there) and from the library. */
   delete(id: string): Promise<SavedFile>;
@@ -160,6 +173,8 @@ export function createLibraryIndex(
         if (!stat?.isFile()) continue;
         const entry: SavedFile = { id: fileIdOf(file), kind: meta.kind, fileName, path: file, size: stat.size, savedAt: meta.savedAt };
         if (meta.period !== undefined) entry.period = meta.period;
+        if (meta.sha256 !== undefined) entry.sha256 = meta.sha256;
+        if (meta.source !== undefined) entry.source = { key: meta.source.key, hash: meta.source.hash };
         if (manifest.accountId !== undefined) entry.accountId = manifest.accountId;
         if (name !== sharedFolderName || manifest.accountId !== undefined) entry.accountName = manifest.accountName ?? name;
         found.push(entry);
@@ -210,11 +225,21 @@ export function createLibraryIndex(
       return found;
     },
 
+    async findSource(accountId, source) {
+      for (const f of await current()) {
+        if (f.accountId !== accountId || f.source?.key !== source.key || f.source.hash !== source.hash) continue;
+        if ((await fs.lstat(f.path).catch(() => undefined))?.isFile()) return f;
+      }
+      return undefined;
+    },
+
     add(entry) {
       return serial(async () => {
         const saved: SavedFile = { id: fileIdOf(entry.path), ...entry };
         const manifestEntry: Manifest['files'][string] = { kind: saved.kind, savedAt: saved.savedAt };
         if (saved.period !== undefined) manifestEntry.period = saved.period;
+        if (saved.sha256 !== undefined) manifestEntry.sha256 = saved.sha256;
+        if (saved.source !== undefined) manifestEntry.source = saved.source;
         await updateManifest(path.dirname(saved.path), (m) => {
           m.files[saved.fileName] = manifestEntry;
         });

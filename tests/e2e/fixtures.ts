@@ -1,4 +1,4 @@
-import { test as base, expect } from '@playwright/test';
+import { test as base, expect, type Page } from '@playwright/test';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -34,13 +34,20 @@ export interface Harness {
 
 const distDir = path.resolve('dist');
 
-/** A fresh harness process per test, with its own user-data folder, so tests never share state. */
-async function startHarness(extraArgs: string[], env: Record<string, string>): Promise<{ harness: Harness; stop: () => Promise<void> }> {
+/**
+ * A fresh harness process per test, with its own user-data folder, so tests never share state.
+ * `userDataDir` reuses a folder (a restart); `crash` kills the process without letting it finish.
+ */
+export async function startHarness(
+  extraArgs: string[],
+  env: Record<string, string>,
+  opts: { userDataDir?: string } = {},
+): Promise<{ harness: Harness; stop: () => Promise<void>; crash: () => Promise<void> }> {
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'billfold-e2e-'));
   const recordFile = path.join(tmp, 'payloads.jsonl');
   const child = spawn(
     process.execPath,
-    [path.join(distDir, 'harness/server.cjs'), '--dist', distDir, '--user-data', path.join(tmp, 'user-data'), '--record', recordFile, ...extraArgs],
+    [path.join(distDir, 'harness/server.cjs'), '--dist', distDir, '--user-data', opts.userDataDir ?? path.join(tmp, 'user-data'), '--record', recordFile, ...extraArgs],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
   );
   const logs: string[] = [];
@@ -78,15 +85,21 @@ async function startHarness(extraArgs: string[], env: Record<string, string>): P
       if (!res.ok) throw new Error(`The harness refused the faults: ${res.status}`);
     },
   };
-  return {
-    harness,
-    stop: async () => {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-      await fs.rm(tmp, { recursive: true, force: true });
-    },
+  const end = async (signal: NodeJS.Signals) => {
+    const exited = child.exitCode === null && child.signalCode === null ? new Promise((resolve) => child.once('exit', resolve)) : undefined;
+    child.kill(signal);
+    await exited;
+    await fs.rm(tmp, { recursive: true, force: true });
   };
+  return { harness, stop: () => end('SIGTERM'), crash: () => end('SIGKILL') };
+}
+
+/** Makes `page` talk to `harness` through the bridge, as the `page` fixture does. */
+export async function bridgePage(page: Page, harness: Harness): Promise<void> {
+  await page.addInitScript((token) => {
+    (window as unknown as { __billfoldHarness: { token: string } }).__billfoldHarness = { token };
+  }, harness.token);
+  await page.addInitScript({ path: path.join(distDir, 'harness-bridge/bridge.js') });
 }
 
 export const test = base.extend<{ harness: Harness; harnessArgs: string[]; harnessEnv: Record<string, string>; cspViolations: string[] }>({
@@ -116,10 +129,7 @@ export const test = base.extend<{ harness: Harness; harnessArgs: string[]; harne
     { auto: true },
   ],
   page: async ({ page, harness }, use) => {
-    await page.addInitScript((token) => {
-      (window as unknown as { __billfoldHarness: { token: string } }).__billfoldHarness = { token };
-    }, harness.token);
-    await page.addInitScript({ path: path.join(distDir, 'harness-bridge/bridge.js') });
+    await bridgePage(page, harness);
     await use(page);
   },
 });

@@ -1,6 +1,7 @@
 import type { CliCommand } from '../kit';
 import { accountsCommand } from './accounts';
 import { demoCommand } from './demo';
+import { downloadCommand } from './download';
 import { reviewCommand } from './review';
 import { syncCommand } from './sync';
 
@@ -8,4 +9,4 @@ import { syncCommand } from './sync';
  * Every command of `billfold`, in the order `--help` lists them. A new command is a module in
  * this folder that exports a `CliCommand`, and one line here.
  */
-export const commands: CliCommand[] = [accountsCommand, syncCommand, reviewCommand, demoCommand];
+export const commands: CliCommand[] = [accountsCommand, syncCommand, downloadCommand, reviewCommand, demoCommand];

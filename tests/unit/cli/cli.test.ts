@@ -1,3 +1,4 @@
+import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +7,7 @@ import type { NewAccount } from '../../../contract/channels/accounts';
 import { createMainServices } from '../../../main/compose';
 import { startAgilicusSandbox } from '../../../main/sandbox/agilicus';
 import { startSpatialFlowSandbox } from '../../../main/sandbox/spatialflow';
+import type { DownloadSummary } from '../../../contract/models/download';
 import type { ReviewedFile } from '../../../main/cli/commands/review';
 import type { SyncOutcome } from '../../../main/cli/commands/sync';
 import { cliFolders, ensureBuiltCli, parseJson, repoRoot, runBillfold } from './helpers';
@@ -38,6 +40,12 @@ async function addAccount(userData: string, account: NewAccount): Promise<Accoun
   }
 }
 
+/** Every file below `dir` (hidden ones, such as folder manifests, left out). */
+async function readdirDeep(dir: string): Promise<string[]> {
+  const entries = await fs.readdir(dir, { withFileTypes: true, recursive: true });
+  return entries.filter((e) => e.isFile() && !e.name.startsWith('.')).map((e) => e.name);
+}
+
 /** A loopback port nothing listens on. */
 async function closedPort(): Promise<number> {
   const server = net.createServer();
@@ -57,7 +65,7 @@ describe('billfold command line: usage', () => {
     const { home } = await folders;
     const help = await runBillfold(['--help'], { home });
     expect(help.code).toBe(0);
-    for (const command of ['accounts', 'sync', 'review', 'demo']) expect(help.stdout).toContain(command);
+    for (const command of ['accounts', 'sync', 'download', 'review', 'demo']) expect(help.stdout).toContain(command);
     expect(help.stdout).toMatch(/Exit codes:[\s\S]*3 {2}the OS keychain is not available/);
     const sync = await runBillfold(['sync', '--help'], { home });
     expect(sync.code).toBe(0);
@@ -71,6 +79,9 @@ describe('billfold command line: usage', () => {
     ['an unknown option', ['accounts', 'list', '--colour']],
     ['a missing argument', ['review']],
     ['an option without its value', ['sync', '--account']],
+    ['download without a period', ['download']],
+    ['a month that is not YYYY-MM', ['download', '--from', '2026-13', '--to', '2026-12']],
+    ['a period that ends before it starts', ['download', '--from', '2026-05', '--to', '2026-01']],
   ])('exits 2 on %s, saying what is wrong on stderr', async (_what, args) => {
     const { home, userData } = await folders;
     const run = await runBillfold(['--user-data', userData, ...args], { home });
@@ -119,6 +130,26 @@ describe.runIf(inKeychainSession)('billfold command line against the sandboxes, 
     expect(parseJson<{ error: { code: string } }>(unknown).error.code).toBe('invalid_args');
   });
 
+  it('download saves a period’s documents once: a second run skips them all', async () => {
+    const { home, userData } = await folders;
+    const now = new Date();
+    const month = `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}`;
+    const args = ['--user-data', userData, 'download', '--from', month, '--to', month, '--json'];
+    const first = await runBillfold(args, { home });
+    expect(first.code, first.stderr).toBe(0);
+    const summary = parseJson<DownloadSummary>(first);
+    expect(summary).toMatchObject({ from: month, to: month, failed: 0, skipped: 0, cancelled: false });
+    expect(summary.fetched).toBeGreaterThan(0);
+    expect(new Set(summary.items.map((i) => i.provider))).toEqual(new Set(['spatialflow', 'agilicus', 'soracom']));
+    // Not a terminal: no progress on stderr.
+    expect(first.stderr).not.toMatch(/Downloading/);
+
+    const second = parseJson<DownloadSummary>(await runBillfold(args, { home }));
+    expect(second).toMatchObject({ fetched: 0, failed: 0, skipped: summary.fetched });
+    const saved = await readdirDeep(path.join(home, 'Documents', 'Billfold'));
+    expect(saved).toHaveLength(summary.fetched);
+  });
+
   it('a wrong password exits 1 with the provider’s refusal (auth_failed)', async () => {
     const { home, userData } = await folders;
     const sandbox = await startSpatialFlowSandbox();
@@ -149,6 +180,9 @@ describe.runIf(inKeychainSession)('billfold command line against the sandboxes, 
     const run = await runBillfold(['--user-data', userData, 'sync', '--account', account.id, '--json'], { home });
     expect(run.code).toBe(4);
     expect(parseJson<{ accounts: SyncOutcome[] }>(run).accounts[0]).toMatchObject({ ok: false, error: { code: 'network' } });
+    const download = await runBillfold(['--user-data', userData, 'download', '--from', '2026-01', '--to', '2026-02', '--account', account.id, '--json'], { home });
+    expect(download.code).toBe(4);
+    expect(parseJson<DownloadSummary>(download).items).toEqual([expect.objectContaining({ kind: 'listing', state: 'failed', reason: expect.objectContaining({ code: 'network' }) })]);
   });
 
   it('exits 3 when the keychain is not available, and still lists the accounts', async () => {

@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import type { ErrorCode } from '../../../contract/errors';
+import type { DownloadSummary } from '../../../contract/models/download';
+import { AppError } from '../../http/errors';
+import { CliPartialFailure } from '../context';
+import { exitCodeForAll, exitCodes } from '../exit-codes';
+import { monthArgument, withJson, type CliCommand } from '../kit';
+import { formatBytes, table } from '../text';
+import { chosenAccounts } from './sync';
+
+function describe(s: DownloadSummary): string {
+  const lines = [
+    `${s.resumed ? 'Resumed: ' : ''}${s.fetched} fetched, ${s.skipped} already saved, ${s.failed} failed (${formatBytes(s.bytes)} from the providers)${s.cancelled ? '; cancelled, run the same command again to resume' : ''}`,
+  ];
+  const failed = s.items.filter((i) => i.state === 'failed');
+  if (failed.length > 0) {
+    lines.push('', 'Failed:', table(['ACCOUNT', 'DOCUMENT', 'REASON'], failed.map((i) => [i.accountName, i.label, `${i.reason?.code ?? '?'}: ${i.reason?.message ?? ''}`])));
+  }
+  const fetched = s.items.filter((i) => i.state === 'fetched');
+  if (fetched.length > 0) lines.push('', 'Saved:', table(['ACCOUNT', 'DOCUMENT', 'FILE'], fetched.map((i) => [i.accountName, i.label, i.fileName ?? ''])));
+  return lines.join('\n');
+}
+
+/** `billfold download --from YYYY-MM --to YYYY-MM [--account ID]`: every document of the period into the library. */
+export const downloadCommand: CliCommand = ({ program, run }) => {
+  withJson(
+    program
+      .command('download')
+      .description('download every document of a period into the library: SpatialFlow invoice PDFs, Soracom detailed CSVs and statements, Agilicus usage statements')
+      .requiredOption('--from <YYYY-MM>', 'first month', monthArgument)
+      .requiredOption('--to <YYYY-MM>', 'last month (included)', monthArgument)
+      .option('--account <id>', 'only this account (see `billfold accounts list`)')
+      .addHelpText(
+        'after',
+        '\nDocuments already in the library (same provider document, same content) are skipped. An interrupted run (Ctrl+C, a crash) goes on where it stopped when the same command is run again.',
+      ),
+  ).action(
+    run(async (session, opts: { from: string; to: string; account?: string }) => {
+      if (opts.from > opts.to) session.usage(`--to ${opts.to} is before --from ${opts.from}.`);
+      // Checks the keychain, and that the account exists (else a usage error).
+      await chosenAccounts(session, opts.account);
+      const taskId = `download-${randomUUID()}`;
+      // Ctrl+C stops the run cleanly: what was saved stays, and the next run resumes.
+      const onSignal = () => {
+        session.warn('Stopping; run the same command again to resume.');
+        void session.services.router.handle('files.cancel', { taskId });
+      };
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      let answer;
+      try {
+        answer = await session.services.router.handle('download.everything', { from: opts.from, to: opts.to, taskId, ...(opts.account === undefined ? {} : { accountId: opts.account }) });
+      } finally {
+        process.removeListener('SIGINT', onSignal);
+        process.removeListener('SIGTERM', onSignal);
+      }
+      if (!answer.ok) throw new AppError(answer.error.code, answer.error.message);
+      const summary = answer.value as DownloadSummary;
+      session.result(summary, () => describe(summary));
+      if (summary.cancelled) throw new CliPartialFailure(exitCodes.failed);
+      const failed = summary.items.flatMap((i) => (i.state === 'failed' && i.reason ? [i.reason.code as ErrorCode] : []));
+      if (failed.length > 0) throw new CliPartialFailure(exitCodeForAll(failed));
+    }),
+  );
+};

@@ -1,0 +1,393 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
+import type { DownloadResults } from '../../contract/channels/download';
+import type { AccountSummary, ProviderId } from '../../contract/models/app';
+import type { AgilicusBillingAccount, AgilicusUsageRecord } from '../../contract/models/agilicus';
+import type { ArchiveDocumentKind, DownloadItem, DownloadRequest, DownloadSummary } from '../../contract/models/download';
+import type { SavedFile, SavedFileKind } from '../../contract/models/files';
+import type { AccountService } from '../accounts/service';
+import type { DownloadJournal } from '../files/download-journal';
+import type { LibraryIndex } from '../files/library-index';
+import { createProviderGate, type ProviderGate } from '../files/provider-gate';
+import { safeFileName } from '../files/safe-name';
+import type { SettingsStore } from '../files/settings';
+import { expectContent } from '../files/sniff';
+import type { TaskRegistry } from '../files/tasks';
+import { writeNewFile } from '../files/write';
+import { AppError } from '../http/errors';
+import { mapBillingAccount, mapBillingAccountList, mapUsageRecordList } from '../providers/agilicus/map';
+import { mapBillingHistory, mapDailyBills, mapMonthlyBill } from '../providers/soracom/map';
+import { mapInvoice } from '../providers/spatialflow/map';
+import type { HandlerTable, ServiceContext } from '../router/types';
+
+/**
+ * "Download everything": every document of a period from one account or all of them, into the
+ * library. Each document has a stable key (its provider document) and a hash of what the
+ * provider sent; one already in the library with both is skipped, so a run never duplicates a
+ * file. A journal in the user-data folder lets an interrupted run go on where it stopped.
+ */
+
+export interface DownloadServiceDeps {
+  accounts: Pick<AccountService, 'client' | 'list'>;
+  library: LibraryIndex;
+  settings: SettingsStore;
+  tasks: TaskRegistry;
+  journal: DownloadJournal;
+  /** Requests at once per provider (across its accounts). */
+  limits?: Partial<Record<ProviderId, number>>;
+  /** Soracom export polling, shortened in tests. */
+  exportPoll?: { pollIntervalMs?: number; maxPollIntervalMs?: number; timeoutMs?: number };
+  now?: () => Date;
+}
+
+const defaultLimits: Record<ProviderId, number> = { spatialflow: 3, agilicus: 2, soracom: 3 };
+/** Soracom prepares an export in a few seconds: polled sooner than a single export in the window is. */
+const defaultExportPoll = { pollIntervalMs: 1_000, maxPollIntervalMs: 5_000 };
+const progressEveryMs = 100;
+const usageRecordLimit = 10_000;
+
+/** What fetching a document gave: its hash, then its bytes (made only if it is not already saved). */
+interface Fetched {
+  hash: string;
+  received: number;
+  fileName: string;
+  kind: SavedFileKind;
+  bytes: () => Promise<Uint8Array>;
+}
+
+interface Planned {
+  item: Omit<DownloadItem, 'state'>;
+  /** The provider document's key, the same for every account (the account is kept beside it). */
+  source: string;
+  fetch: (signal: AbortSignal, onBytes: (received: number) => void) => Promise<Fetched>;
+}
+
+const sha256 = (data: Uint8Array | string) => createHash('sha256').update(data).digest('hex');
+const toMonth = (yyyyMM: string) => `${yyyyMM.slice(0, 4)}-${yyyyMM.slice(4, 6)}`;
+const inPeriod = (month: string, r: DownloadRequest) => month >= r.from && month <= r.to;
+
+/** JSON with sorted keys: the same provider data always hashes the same. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+function reasonOf(error: unknown): { code: string; message: string } {
+  if (error instanceof AppError) return { code: error.code, message: error.message };
+  return { code: 'internal', message: error instanceof Error ? error.message : String(error) };
+}
+
+export function createDownloadService(deps: DownloadServiceDeps) {
+  const now = deps.now ?? (() => new Date());
+  const limits = { ...defaultLimits, ...deps.limits };
+  let running: string | undefined;
+
+  function itemBase(account: AccountSummary, source: string, kind: ArchiveDocumentKind, period: string, label: string): Omit<DownloadItem, 'state'> {
+    return { key: `${account.id}/${source}`, accountId: account.id, accountName: account.name, provider: account.provider, kind, period, label };
+  }
+
+  async function planSpatialFlow(account: AccountSummary, request: DownloadRequest, signal: AbortSignal): Promise<Planned[]> {
+    const client = await deps.accounts.client('spatialflow', account.id);
+    const planned: Planned[] = [];
+    for await (const page of client.iterateInvoices({ signal })) {
+      for (const raw of page) {
+        const invoice = mapInvoice(raw);
+        const month = invoice.periodStart.slice(0, 7);
+        if (!invoice.hasPdf || !inPeriod(month, request)) continue;
+        const source = `spatialflow:invoice:${invoice.id}`;
+        planned.push({
+          item: itemBase(account, source, 'spatialflow-invoice-pdf', month, `Invoice ${invoice.number || invoice.id}`),
+          source,
+          fetch: async (sig, onBytes) => {
+            const pdf = await client.fetchInvoicePdf(invoice.id, { signal: sig, onProgress: (p) => onBytes(p.receivedBytes) });
+            expectContent(pdf.bytes, 'pdf', 'The invoice file from SpatialFlow');
+            return {
+              hash: sha256(pdf.bytes),
+              received: pdf.bytes.byteLength,
+              fileName: safeFileName(pdf.suggestedName ?? `Invoice ${invoice.number || invoice.id}`, '.pdf', `Invoice ${invoice.id}`),
+              kind: 'invoice-pdf',
+              bytes: () => Promise.resolve(pdf.bytes),
+            };
+          },
+        });
+      }
+    }
+    return planned;
+  }
+
+  async function planSoracom(account: AccountSummary, request: DownloadRequest, signal: AbortSignal): Promise<Planned[]> {
+    const client = await deps.accounts.client('soracom', account.id);
+    const history = mapBillingHistory(await client.getBillingHistory({ signal }), client.defaultCurrency);
+    const planned: Planned[] = [];
+    for (const bill of [...history.bills].sort((a, b) => a.yearMonth.localeCompare(b.yearMonth))) {
+      const yyyyMM = bill.yearMonth;
+      const month = toMonth(yyyyMM);
+      if (!inPeriod(month, request)) continue;
+      const csvSource = `soracom:bill-csv:${yyyyMM}`;
+      planned.push({
+        item: itemBase(account, csvSource, 'soracom-bill-csv', month, `Soracom billing CSV ${month}`),
+        source: csvSource,
+        fetch: async (sig, onBytes) => {
+          const started = await client.exportBilling(yyyyMM, { mode: 'async', signal: sig });
+          let url = started.url;
+          if (started.exportedFileId !== undefined) ({ url } = await client.waitForExport(started.exportedFileId, { ...defaultExportPoll, ...deps.exportPoll, signal: sig }));
+          if (url === undefined) throw new AppError('invalid_response', 'Soracom started the export but sent neither an id nor a URL.');
+          const file = await client.downloadExport(url, { signal: sig, onProgress: (p) => onBytes(p.receivedBytes) });
+          expectContent(file.bytes, 'csv', 'The export Soracom sent');
+          return {
+            hash: sha256(file.bytes),
+            received: file.bytes.byteLength,
+            fileName: safeFileName(file.suggestedName ?? `Soracom billing ${month}`, '.csv', `Soracom billing ${month}`),
+            kind: 'bill-csv',
+            bytes: () => Promise.resolve(file.bytes),
+          };
+        },
+      });
+      const statementSource = `soracom:statement:${yyyyMM}`;
+      planned.push({
+        item: itemBase(account, statementSource, 'soracom-statement-pdf', month, `Soracom statement ${month}`),
+        source: statementSource,
+        fetch: async (sig) => {
+          const [rawBill, rawDaily] = await Promise.all([client.getBilling(yyyyMM, { signal: sig }), client.getBillingPerDay(yyyyMM, { signal: sig })]);
+          const monthly = mapMonthlyBill(rawBill, client.defaultCurrency);
+          const daily = mapDailyBills(yyyyMM, rawDaily, client.defaultCurrency);
+          const data = canonical({ bill: monthly, daily });
+          return {
+            // A statement is made by Billfold: its hash is the hash of the provider data it shows.
+            hash: sha256(data),
+            received: Buffer.byteLength(data),
+            fileName: safeFileName(`Soracom statement ${month}`, '.pdf'),
+            kind: 'statement-pdf',
+            bytes: async () => {
+              const [{ soracomStatement }, { renderPdf }] = await Promise.all([import('../files/statements'), import('../files/pdf')]);
+              const pdf = await renderPdf(soracomStatement({ accountName: account.name, yyyyMM, bill: monthly, daily, generatedAt: now() }));
+              expectContent(pdf, 'pdf', 'The generated statement');
+              return pdf;
+            },
+          };
+        },
+      });
+    }
+    return planned;
+  }
+
+  async function planAgilicus(account: AccountSummary, request: DownloadRequest, signal: AbortSignal, gate: ProviderGate): Promise<Planned[]> {
+    const client = await deps.accounts.client('agilicus', account.id);
+    const list = mapBillingAccountList(await client.listBillingAccounts({}, { signal }));
+    const planned: Planned[] = [];
+    for (const listed of list.accounts) {
+      const usage = mapUsageRecordList(await gate.run(() => client.getUsageRecords(listed.id, { limit: usageRecordLimit }, { signal }), signal));
+      const byMonth = new Map<string, AgilicusUsageRecord[]>();
+      for (const record of usage.records) {
+        const month = record.date?.slice(0, 7);
+        if (month === undefined || !inPeriod(month, request)) continue;
+        byMonth.set(month, [...(byMonth.get(month) ?? []), record]);
+      }
+      let details: Promise<AgilicusBillingAccount> | undefined;
+      for (const [month, records] of [...byMonth].sort(([a], [b]) => a.localeCompare(b))) {
+        const source = `agilicus:usage-statement:${listed.id}:${month}`;
+        planned.push({
+          item: itemBase(account, source, 'agilicus-usage-statement-pdf', month, `Agilicus usage statement ${listed.id} ${month}`),
+          source,
+          fetch: async (sig) => {
+            details ??= client
+              .getBillingAccount(listed.id, { getCustomerData: true, getSubscriptionData: true }, { signal: sig })
+              .then(mapBillingAccount)
+              .catch((error: unknown) => {
+                details = undefined;
+                throw error;
+              });
+            const billingAccount = await details;
+            const monthUsage = { limit: usage.limit, mayBeTruncated: usage.mayBeTruncated, records, totalQuantity: records.reduce((sum, r) => sum + (r.quantity ?? 0), 0) };
+            // The usage is what the statement is about: the billing account's own timestamps
+            // (created, updated) do not make it a new document.
+            const data = canonical({ billingAccount: listed.id, customer: billingAccount.customer?.name ?? billingAccount.customerId, records });
+            const who = billingAccount.customer?.name ?? billingAccount.customerId ?? listed.id;
+            return {
+              hash: sha256(data),
+              received: Buffer.byteLength(data),
+              fileName: safeFileName(`Agilicus usage statement ${who} ${month}`, '.pdf', 'Agilicus usage statement'),
+              kind: 'statement-pdf',
+              bytes: async () => {
+                const [{ agilicusUsageStatement }, { renderPdf }] = await Promise.all([import('../files/statements'), import('../files/pdf')]);
+                const pdf = await renderPdf(agilicusUsageStatement({ accountName: account.name, billingAccount, usage: monthUsage, generatedAt: now() }));
+                expectContent(pdf, 'pdf', 'The generated statement');
+                return pdf;
+              },
+            };
+          },
+        });
+      }
+    }
+    return planned;
+  }
+
+  function plan(account: AccountSummary, request: DownloadRequest, signal: AbortSignal, gate: ProviderGate): Promise<Planned[]> {
+    switch (account.provider) {
+      case 'spatialflow':
+        return gate.run(() => planSpatialFlow(account, request, signal), signal);
+      case 'soracom':
+        return gate.run(() => planSoracom(account, request, signal), signal);
+      case 'agilicus':
+        return planAgilicus(account, request, signal, gate);
+    }
+  }
+
+  async function store(account: AccountSummary, fetched: Fetched, bytes: Uint8Array, source: string, period: string | undefined, signal: AbortSignal): Promise<SavedFile> {
+    const { downloadsFolder } = await deps.settings.get();
+    const dir = await deps.library.folderFor(downloadsFolder, { id: account.id, name: account.name });
+    const written = await writeNewFile(dir, fetched.fileName, bytes, { signal });
+    const entry: Omit<SavedFile, 'id'> = {
+      kind: fetched.kind,
+      accountId: account.id,
+      accountName: account.name,
+      fileName: written.fileName,
+      path: written.path,
+      size: written.size,
+      savedAt: now().toISOString(),
+      sha256: sha256(bytes),
+      source: { key: source, hash: fetched.hash },
+    };
+    if (period !== undefined) entry.period = period;
+    return deps.library.add(entry);
+  }
+
+  async function everything(request: { from: string; to: string; accountId?: string | undefined; taskId?: string | undefined }, ctx: ServiceContext): Promise<DownloadSummary> {
+    if (running !== undefined) throw new AppError('conflict', 'A download of everything is already running. Wait for it, or cancel it first.');
+    const taskId = request.taskId ?? `download-${randomUUID()}`;
+    running = taskId;
+    try {
+      return await run(request, taskId, ctx);
+    } finally {
+      running = undefined;
+    }
+  }
+
+  async function run(request: { from: string; to: string; accountId?: string | undefined }, taskId: string, ctx: ServiceContext): Promise<DownloadSummary> {
+    const wanted: DownloadRequest = { from: request.from, to: request.to, ...(request.accountId === undefined ? {} : { accountId: request.accountId }) };
+    const all = (await deps.accounts.list()).accounts;
+    const accounts = wanted.accountId === undefined ? all : all.filter((a) => a.id === wanted.accountId);
+    if (wanted.accountId !== undefined && accounts.length === 0) throw new AppError('not_found', 'That account no longer exists. It may have been removed.');
+
+    const controller = deps.tasks.start(taskId);
+    // Every waiting document listens for a cancel on the same signal.
+    setMaxListeners(0, controller.signal);
+    const { signal } = controller;
+    const items: DownloadItem[] = [];
+    const inFlight = new Map<string, number>();
+    let bytesDone = 0;
+    let total = 0;
+    let lastEmit = 0;
+    const counts = () => ({
+      fetched: items.filter((i) => i.state === 'fetched').length,
+      skipped: items.filter((i) => i.state === 'skipped').length,
+      failed: items.filter((i) => i.state === 'failed').length,
+    });
+    const bytesNow = () => bytesDone + [...inFlight.values()].reduce((a, b) => a + b, 0);
+    const emit = (state: 'running' | 'done' | 'failed' | 'cancelled', force = false) => {
+      const t = Date.now();
+      if (!force && t - lastEmit < progressEveryMs) return;
+      lastEmit = t;
+      const c = counts();
+      const done = c.fetched + c.skipped + c.failed;
+      const mb = (bytesNow() / (1024 * 1024)).toFixed(1);
+      const label =
+        state === 'running'
+          ? `Downloading everything: ${done} of ${total || '…'} documents, ${mb} MB`
+          : `Download ${state === 'done' ? 'finished' : state}: ${c.fetched} fetched, ${c.skipped} already saved, ${c.failed} failed`;
+      ctx.events.emit('task.progress', { taskId, label, done, total, bytes: bytesNow(), state });
+    };
+
+    try {
+      const begun = await deps.journal.begin(wanted, now());
+      emit('running', true);
+      const gates = new Map<ProviderId, ProviderGate>();
+      const gateFor = (p: ProviderId) => {
+        let gate = gates.get(p);
+        if (!gate) gates.set(p, (gate = createProviderGate({ limit: limits[p] })));
+        return gate;
+      };
+
+      const planned: Planned[] = [];
+      await Promise.all(
+        accounts.map(async (account) => {
+          try {
+            planned.push(...(await plan(account, wanted, signal, gateFor(account.provider))));
+          } catch (error) {
+            if (signal.aborted) return;
+            items.push({ key: `${account.id}/listing`, accountId: account.id, accountName: account.name, provider: account.provider, kind: 'listing', label: `The documents of ${account.name}`, state: 'failed', reason: reasonOf(error) });
+          }
+        }),
+      );
+      total = planned.length + items.length;
+      await deps.journal.setPlanned(planned.length);
+      emit('running', true);
+
+      await Promise.all(
+        planned.map(async (p) => {
+          const account = accounts.find((a) => a.id === p.item.accountId) as AccountSummary;
+          const earlier = begun.done.get(p.item.key);
+          if (earlier) {
+            // Saved before the interruption: counted as already there, not fetched again.
+            items.push({ ...earlier, state: 'skipped', reason: { code: 'already_saved', message: `Saved before the download was interrupted${earlier.fileName ? `, as ${earlier.fileName}` : ''}.` } });
+            emit('running');
+            return;
+          }
+          if (signal.aborted) {
+            items.push({ ...p.item, state: 'cancelled' });
+            return;
+          }
+          let result: DownloadItem;
+          try {
+            result = await gateFor(p.item.provider).run(async () => {
+              const fetched = await p.fetch(signal, (received) => {
+                inFlight.set(p.item.key, received);
+                emit('running');
+              });
+              inFlight.delete(p.item.key);
+              bytesDone += fetched.received;
+              const there = await deps.library.findSource(account.id, { key: p.source, hash: fetched.hash });
+              if (there) {
+                return { ...p.item, state: 'skipped', fileId: there.id, fileName: there.fileName, bytes: fetched.received, reason: { code: 'already_saved', message: `Already in the library as ${there.fileName}.` } };
+              }
+              const saved = await store(account, fetched, await fetched.bytes(), p.source, p.item.period, signal);
+              return { ...p.item, state: 'fetched', fileId: saved.id, fileName: saved.fileName, bytes: fetched.received };
+            }, signal);
+          } catch (error) {
+            inFlight.delete(p.item.key);
+            result = signal.aborted ? { ...p.item, state: 'cancelled' } : { ...p.item, state: 'failed', reason: reasonOf(error) };
+          }
+          items.push(result);
+          if (result.state !== 'cancelled') await deps.journal.record(result);
+          emit('running');
+        }),
+      );
+
+      const c = counts();
+      const cancelled = signal.aborted;
+      // A run with failures stays resumable: resuming tries only what failed.
+      if (!cancelled && c.failed === 0) await deps.journal.finish();
+      emit(cancelled ? 'cancelled' : c.failed > 0 ? 'failed' : 'done', true);
+      const order = new Map(planned.map((p, i) => [p.item.key, i]));
+      items.sort((a, b) => (order.get(a.key) ?? -1) - (order.get(b.key) ?? -1));
+      return { ...wanted, taskId, resumed: begun.resumed, cancelled, ...c, bytes: bytesNow(), items };
+    } catch (error) {
+      emit(signal.aborted ? 'cancelled' : 'failed', true);
+      throw error;
+    } finally {
+      deps.tasks.finish(taskId, controller);
+    }
+  }
+
+  const handlers: HandlerTable<keyof DownloadResults> = {
+    'download.everything': (args, ctx) => everything(args, ctx),
+    'download.unfinished': () => deps.journal.unfinished(),
+  };
+  return { handlers };
+}

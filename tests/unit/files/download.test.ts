@@ -1,0 +1,174 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { EventMessage } from '../../../contract/events';
+import type { DownloadSummary, UnfinishedDownload } from '../../../contract/models/download';
+import type { LibraryList } from '../../../contract/models/files';
+import { memorySecretStore } from '../../../main/accounts/keychain';
+import { createMainServices, type MainServices } from '../../../main/compose';
+import { createDemoSandboxes } from '../../../main/demo';
+import { createProviderGate } from '../../../main/files/provider-gate';
+import { AppError } from '../../../main/http/errors';
+
+const opened: { services: MainServices; dir: string }[] = [];
+afterEach(async () => {
+  for (const { services, dir } of opened.splice(0)) {
+    await services.close();
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+});
+
+async function setup() {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'billfold-download-'));
+  const demo = createDemoSandboxes();
+  const events: EventMessage[] = [];
+  let onEvent: (m: EventMessage) => void = () => undefined;
+  const services = createMainServices({
+    platform: {
+      shell: 'web',
+      version: '0',
+      userDataDir: path.join(dir, 'user-data'),
+      documentsDir: path.join(dir, 'Documents'),
+      openExternal: () => Promise.resolve(),
+      openPath: () => Promise.resolve(),
+      showItemInFolder: () => Promise.resolve(),
+      chooseFile: () => Promise.resolve(undefined),
+      chooseFolder: () => Promise.resolve(undefined),
+    },
+    emit: (m) => {
+      events.push(m);
+      onEvent(m);
+    },
+    log: () => undefined,
+    secrets: memorySecretStore(),
+    demo,
+  });
+  opened.push({ services, dir });
+  const accounts = await services.accounts.startDemo();
+  const id = (provider: string) => accounts.find((a) => a.provider === provider)!.id;
+  const call = async <T>(channel: string, args: unknown): Promise<T> => {
+    const reply = await services.router.handle(channel, args);
+    if (!reply.ok) throw new Error(`${channel}: ${reply.error.code} ${reply.error.message}`);
+    return reply.value as T;
+  };
+  return { dir, demo, services, events, id, call, listen: (f: (m: EventMessage) => void) => (onEvent = f) };
+}
+
+const thisMonth = () => new Date().toISOString().slice(0, 7);
+
+describe('provider gate', () => {
+  it('runs at most `limit` pieces of work at once', async () => {
+    const gate = createProviderGate({ limit: 2 });
+    let active = 0;
+    let most = 0;
+    const releases: (() => void)[] = [];
+    const runs = Array.from({ length: 5 }, (_, i) =>
+      gate.run(async () => {
+        active++;
+        most = Math.max(most, active);
+        await new Promise<void>((resolve) => releases.push(resolve));
+        active--;
+        return i;
+      }),
+    );
+    const tick = () => new Promise((resolve) => setImmediate(resolve));
+    await tick();
+    expect(releases).toHaveLength(2);
+    while (releases.length > 0) {
+      releases.shift()?.();
+      await tick();
+      await tick();
+      expect(active).toBeLessThanOrEqual(2);
+    }
+    expect(await Promise.all(runs)).toEqual([0, 1, 2, 3, 4]);
+    expect(most).toBe(2);
+  });
+
+  it('waits out a 429 (its Retry-After) and tries again; a Retry-After longer than allowed fails the work', async () => {
+    const gate = createProviderGate({ limit: 1, maxPauseMs: 1_000 });
+    let calls = 0;
+    const result = await gate.run(() => {
+      calls++;
+      if (calls < 3) return Promise.reject(new AppError('rate_limited', 'Slow down.', { retryAfterMs: 5 }));
+      return Promise.resolve('done');
+    });
+    expect(result).toBe('done');
+    expect(calls).toBe(3);
+    const tooLong = gate.run(() => Promise.reject(new AppError('rate_limited', 'Come back tomorrow.', { retryAfterMs: 86_400_000 })));
+    await expect(tooLong).rejects.toMatchObject({ code: 'rate_limited' });
+  });
+});
+
+describe('download everything', () => {
+  it('fetches every document of the month from every demo account once, through 429s with Retry-After', async () => {
+    const { demo, id, call, events } = await setup();
+    const servers = await demo.servers();
+    // More 429s than the HTTP client retries by itself: the run pauses SpatialFlow and goes on.
+    servers.spatialflow.setFaults([{ kind: 'status', status: 429, retryAfterSeconds: 0, times: 6, path: '/api/v1/billing/invoices/' }]);
+    const month = thisMonth();
+    const summary = await call<DownloadSummary>('download.everything', { from: month, to: month, taskId: 'everything-1' });
+    expect(summary).toMatchObject({ failed: 0, skipped: 0, cancelled: false, resumed: false });
+    expect(summary.fetched).toBe(summary.items.length);
+    expect(new Set(summary.items.map((i) => i.kind))).toEqual(
+      new Set(['spatialflow-invoice-pdf', 'soracom-bill-csv', 'soracom-statement-pdf', 'agilicus-usage-statement-pdf']),
+    );
+    expect(servers.spatialflow.exchanges.filter((e) => e.status === 429).length).toBe(6);
+    expect(summary.bytes).toBeGreaterThan(0);
+
+    const library = await call<LibraryList>('library.list', {});
+    expect(library.total).toBe(summary.fetched);
+    expect(library.files.every((f) => f.source !== undefined && f.sha256 !== undefined)).toBe(true);
+    // Progress by count and bytes, under the task id, ending "done".
+    const progress = events.filter((e) => e.event === 'task.progress').map((e) => e.payload as { taskId: string; done: number; total?: number; bytes?: number; state: string });
+    expect(progress.every((p) => p.taskId === 'everything-1')).toBe(true);
+    expect(progress.at(-1)).toMatchObject({ state: 'done', done: summary.items.length, total: summary.items.length, bytes: summary.bytes });
+    expect(await call('download.unfinished', {})).toBeNull();
+
+    // Again: nothing new, nothing duplicated.
+    const again = await call<DownloadSummary>('download.everything', { from: month, to: month, accountId: id('soracom') });
+    expect(again.fetched).toBe(0);
+    expect(again.items.every((i) => i.state === 'skipped' && i.reason?.code === 'already_saved')).toBe(true);
+    expect((await call<LibraryList>('library.list', {})).total).toBe(library.total);
+  });
+
+  it('a cancelled run keeps what it saved and resumes where it stopped', async () => {
+    const { call, listen } = await setup();
+    const month = thisMonth();
+    let cancelled = false;
+    listen((m) => {
+      const p = m.payload as { taskId?: string; done?: number; state?: string };
+      if (m.event === 'task.progress' && p.taskId === 'everything-2' && (p.done ?? 0) >= 2 && !cancelled) {
+        cancelled = true;
+        void call('files.cancel', { taskId: 'everything-2' });
+      }
+    });
+    const first = await call<DownloadSummary>('download.everything', { from: month, to: month, taskId: 'everything-2' });
+    expect(first.cancelled).toBe(true);
+    expect(first.items.some((i) => i.state === 'cancelled')).toBe(true);
+    const savedFirst = first.fetched;
+    expect(savedFirst).toBeGreaterThanOrEqual(2);
+    const unfinished = await call<UnfinishedDownload>('download.unfinished', {});
+    expect(unfinished).toMatchObject({ from: month, to: month, done: savedFirst });
+
+    const second = await call<DownloadSummary>('download.everything', { from: month, to: month });
+    expect(second).toMatchObject({ resumed: true, cancelled: false, failed: 0 });
+    expect(second.skipped).toBe(savedFirst);
+    const library = await call<LibraryList>('library.list', {});
+    expect(library.total).toBe(second.fetched + second.skipped);
+    const keys = library.files.map((f) => f.source?.key);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(await call('download.unfinished', {})).toBeNull();
+  });
+
+  it('refuses a period that ends before it starts, and a second run while one is going', async () => {
+    const { services, call } = await setup();
+    const reply = await services.router.handle('download.everything', { from: '2026-05', to: '2026-01' });
+    expect(reply).toMatchObject({ ok: false, error: { code: 'invalid_args' } });
+    const month = thisMonth();
+    const running = call<DownloadSummary>('download.everything', { from: month, to: month });
+    const second = await services.router.handle('download.everything', { from: month, to: month });
+    expect(second).toMatchObject({ ok: false, error: { code: 'conflict' } });
+    await running;
+  });
+});
