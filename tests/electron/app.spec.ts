@@ -2,6 +2,7 @@
 // switching accounts and saving a PDF. Runs wherever an Electron binary exists (see
 // electron-target.ts); elsewhere every test is skipped with the reason. `npm run test:electron`.
 import { _electron as electron, expect, test, type ElectronApplication, type Page, type TestInfo } from '@playwright/test';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -143,4 +144,34 @@ test('starts with the demo accounts when launched with --demo', async ({}, testI
   await expect(accounts(page)).not.toHaveCount(0, { timeout: 20_000 });
   await expect(page.getByRole('button', { name: 'Try with demo accounts' })).toHaveCount(0);
   await expect(accounts(page).first()).toContainText('demo');
+});
+
+/** Runs the app as `Billfold --cli …` and collects what it prints and its exit code. */
+function runCli(home: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) if (value !== undefined && name !== 'ELECTRON_RUN_AS_NODE') env[name] = value;
+  Object.assign(env, { HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_DOCUMENTS_DIR: path.join(home, 'Documents') });
+  const argv = target.kind === 'packaged' ? ['--cli', ...args] : [root, '--cli', ...args];
+  const executable = target.kind === 'missing' ? '' : target.executablePath;
+  return new Promise((resolve, reject) => {
+    const child = spawn(executable, argv, { env, cwd: home, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+// eslint-disable-next-line no-empty-pattern -- Playwright reads fixtures from the first parameter; these tests use none
+test('Billfold --cli runs a command without a window and exits with its code', async ({}, testInfo) => {
+  const home = testInfo.outputPath('cli-home');
+  await fs.mkdir(path.join(home, 'Documents'), { recursive: true });
+  const list = await runCli(home, ['accounts', 'list', '--json']);
+  expect(list.code, list.stderr).toBe(0);
+  expect(JSON.parse(list.stdout)).toMatchObject({ accounts: [] });
+  const usage = await runCli(home, ['frobnicate']);
+  expect(usage.code).toBe(2);
+  expect(usage.stderr).toContain("unknown command 'frobnicate'");
 });
