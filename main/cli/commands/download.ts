@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { ErrorCode } from '../../../contract/errors';
-import type { DownloadSummary } from '../../../contract/models/download';
+import type { DownloadSummary, UnfinishedDownload } from '../../../contract/models/download';
 import { AppError } from '../../http/errors';
-import { CliPartialFailure } from '../context';
+import { CliPartialFailure, CliUsageError } from '../context';
 import { exitCodeForAll, exitCodes } from '../exit-codes';
 import { monthArgument, withJson, type CliCommand } from '../kit';
 import { formatBytes, table } from '../text';
@@ -10,7 +10,7 @@ import { chosenAccounts } from './sync';
 
 function describe(s: DownloadSummary): string {
   const lines = [
-    `${s.resumed ? 'Resumed: ' : ''}${s.fetched} fetched, ${s.skipped} already saved, ${s.failed} failed (${formatBytes(s.bytes)} from the providers)${s.cancelled ? '; cancelled, run the same command again to resume' : ''}`,
+    `${s.resumed ? 'Resumed: ' : ''}${s.fetched} fetched, ${s.skipped} already saved, ${s.failed} failed (${formatBytes(s.bytes)} from the providers)${s.cancelled ? '; cancelled: `billfold download --resume` goes on where it stopped' : ''}`,
   ];
   const failed = s.items.filter((i) => i.state === 'failed');
   if (failed.length > 0) {
@@ -27,29 +27,42 @@ export const downloadCommand: CliCommand = ({ program, run }) => {
     program
       .command('download')
       .description('download every document of a period into the library: SpatialFlow invoice PDFs, Soracom detailed CSVs and statements, Agilicus usage statements')
-      .requiredOption('--from <YYYY-MM>', 'first month', monthArgument)
-      .requiredOption('--to <YYYY-MM>', 'last month (included)', monthArgument)
+      .option('--from <YYYY-MM>', 'first month', monthArgument)
+      .option('--to <YYYY-MM>', 'last month (included)', monthArgument)
       .option('--account <id>', 'only this account (see `billfold accounts list`)')
+      .option('--resume', 'go on with the download that did not finish (its period and account), instead of --from and --to')
       .addHelpText(
         'after',
-        '\nDocuments already in the library (same provider document, same content) are skipped. An interrupted run (Ctrl+C, a crash) goes on where it stopped when the same command is run again.',
+        '\nDocuments already in the library (same provider document, same content) are skipped. An interrupted run (Ctrl+C, a crash, a quit of the window) goes on where it stopped with --resume, or when the same command is run again.',
       ),
   ).action(
-    run(async (session, opts: { from: string; to: string; account?: string }) => {
-      if (opts.from > opts.to) session.usage(`--to ${opts.to} is before --from ${opts.from}.`);
+    run(async (session, opts: { from?: string; to?: string; account?: string; resume?: boolean }) => {
+      let request: { from: string; to: string; accountId?: string };
+      if (opts.resume) {
+        if (opts.from !== undefined || opts.to !== undefined || opts.account !== undefined) session.usage('--resume takes the period and account of the unfinished download: give it alone.');
+        const unfinished = await session.services.router.handle('download.unfinished', {});
+        if (!unfinished.ok) throw new AppError(unfinished.error.code, unfinished.error.message);
+        const previous = unfinished.value as UnfinishedDownload | null;
+        if (!previous) throw new CliUsageError('There is no unfinished download to resume.');
+        request = { from: previous.from, to: previous.to, ...(previous.accountId === undefined ? {} : { accountId: previous.accountId }) };
+      } else {
+        if (opts.from === undefined || opts.to === undefined) throw new CliUsageError('Give the period with --from YYYY-MM and --to YYYY-MM (or --resume).');
+        if (opts.from > opts.to) session.usage(`--to ${opts.to} is before --from ${opts.from}.`);
+        request = { from: opts.from, to: opts.to, ...(opts.account === undefined ? {} : { accountId: opts.account }) };
+      }
       // Checks the keychain, and that the account exists (else a usage error).
-      await chosenAccounts(session, opts.account);
+      await chosenAccounts(session, request.accountId);
       const taskId = `download-${randomUUID()}`;
       // Ctrl+C stops the run cleanly: what was saved stays, and the next run resumes.
       const onSignal = () => {
-        session.warn('Stopping; run the same command again to resume.');
+        session.warn('Stopping: what was saved stays; `billfold download --resume` goes on later.');
         void session.services.router.handle('files.cancel', { taskId });
       };
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       let answer;
       try {
-        answer = await session.services.router.handle('download.everything', { from: opts.from, to: opts.to, taskId, ...(opts.account === undefined ? {} : { accountId: opts.account }) });
+        answer = await session.services.router.handle('download.everything', { ...request, taskId });
       } finally {
         process.removeListener('SIGINT', onSignal);
         process.removeListener('SIGTERM', onSignal);

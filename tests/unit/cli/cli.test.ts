@@ -150,6 +150,49 @@ describe.runIf(inKeychainSession)('billfold command line against the sandboxes, 
     expect(saved).toHaveLength(summary.fetched);
   });
 
+  it('Ctrl+C stops a download with what it saved, exit 1; download --resume goes on and saves each document once', async () => {
+    const { home, userData } = await folders;
+    const journal = path.join(userData, 'downloads-journal.json');
+    const args = ['--user-data', userData, 'download', '--from', '2020-01', '--to', '2030-12', '--json'];
+    const stopped = await runBillfold(args, {
+      home,
+      started: (kill) => {
+        // Once the journal records a document, the user presses Ctrl+C.
+        const poll = setInterval(() => {
+          void fs.readFile(journal, 'utf8').then(
+            (text) => {
+              const state = JSON.parse(text) as { finished: boolean; done: Record<string, unknown> };
+              if (!state.finished && Object.keys(state.done).length >= 3) {
+                clearInterval(poll);
+                kill('SIGINT');
+              }
+            },
+            () => undefined,
+          );
+        }, 50);
+      },
+    });
+    expect(stopped.code, stopped.stderr).toBe(1);
+    const cancelled = parseJson<DownloadSummary>(stopped);
+    expect(cancelled.cancelled).toBe(true);
+    expect(cancelled.items.some((i) => i.state === 'cancelled')).toBe(true);
+    expect(stopped.stderr).toContain('download --resume');
+
+    const resumed = await runBillfold(['--user-data', userData, 'download', '--resume', '--json'], { home });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const summary = parseJson<DownloadSummary>(resumed);
+    expect(summary).toMatchObject({ resumed: true, cancelled: false, failed: 0, from: '2020-01', to: '2030-12' });
+    const keys = summary.items.map((i) => i.key);
+    expect(new Set(keys).size).toBe(keys.length);
+    const saved = await readdirDeep(path.join(home, 'Documents', 'Billfold'));
+    expect(new Set(saved).size).toBe(saved.length);
+    expect(saved).toHaveLength(summary.items.length);
+
+    const nothingLeft = await runBillfold(['--user-data', userData, 'download', '--resume'], { home });
+    expect(nothingLeft.code).toBe(2);
+    expect(nothingLeft.stderr).toContain('no unfinished download');
+  }, 240_000);
+
   it('a wrong password exits 1 with the provider’s refusal (auth_failed)', async () => {
     const { home, userData } = await folders;
     const sandbox = await startSpatialFlowSandbox();

@@ -32,7 +32,10 @@ export async function cliFolders(): Promise<{ home: string; userData: string; cl
 }
 
 /** Runs the built `billfold` as a child process, as a script or cron would, and collects its output. */
-export function runBillfold(args: string[], opts: { home: string; env?: Record<string, string> }): Promise<CliRun> {
+export function runBillfold(
+  args: string[],
+  opts: { home: string; env?: Record<string, string>; /** Called once the process runs, with a way to signal it. */ started?: (kill: (signal: NodeJS.Signals) => void) => void },
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cliScript, ...args], {
       cwd: repoRoot,
@@ -45,6 +48,7 @@ export function runBillfold(args: string[], opts: { home: string; env?: Record<s
     child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
+    opts.started?.((signal) => child.kill(signal));
   });
 }
 
