@@ -13,6 +13,7 @@ import { soracomArgs, type SoracomResults } from './channels/soracom';
 import { spatialflowArgs, type SpatialFlowResults } from './channels/spatialflow';
 import { reviewArgs, type ReviewResults } from './channels/review';
 import { downloadArgs, type DownloadResults } from './channels/download';
+import { archiveArgs, type ArchiveResults } from './channels/archive';
 
 /** Run-time argument schemas for every channel; the main process validates every call with these. */
 export const argSchemas = {
@@ -27,10 +28,11 @@ export const argSchemas = {
   ...soracomArgs,
   ...reviewArgs,
   ...downloadArgs,
+  ...archiveArgs,
 };
 
 /** What each channel answers with. */
-export interface Results extends AppResults, AccountsResults, SnapshotsResults, FilesResults, LibraryResults, SettingsResults, SpatialFlowResults, AgilicusResults, SoracomResults, ReviewResults, DownloadResults {}
+export interface Results extends AppResults, AccountsResults, SnapshotsResults, FilesResults, LibraryResults, SettingsResults, SpatialFlowResults, AgilicusResults, SoracomResults, ReviewResults, DownloadResults, ArchiveResults {}
 
 export type Channel = keyof typeof argSchemas & keyof Results;
 export type ArgsIn<C extends Channel> = z.input<(typeof argSchemas)[C]>;

@@ -26,6 +26,7 @@ import { createSpatialFlowHandlers } from './services/spatialflow';
 import { createReviewService, type ReviewFiles } from './services/review';
 import { createDownloadService } from './services/download';
 import { createDownloadJournal } from './files/download-journal';
+import { createArchiveService, type ArchiveService } from './services/archive';
 
 export interface MainServicesOptions {
   platform: Platform;
@@ -44,6 +45,8 @@ export interface MainServices {
   dropped: DroppedFileStore;
   /** The review by file path, for the command line (the window goes through the review channels). */
   review: ReviewFiles;
+  /** Period packs and FOCUS exports, for front doors that name their own files (the command line). */
+  archive: ArchiveService;
   close(): Promise<void>;
 }
 
@@ -124,6 +127,7 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
     log: opts.log,
   });
   const downloads = createDownloadService({ accounts, library, settings, tasks, journal: createDownloadJournal(opts.platform.userDataDir) });
+  const archive = createArchiveService({ platform: opts.platform, accounts, library, settings, snapshots, tasks });
   const handlers: HandlerMap = {
     ...createAppHandlers(opts.platform),
     ...createAccountHandlers(accounts),
@@ -135,6 +139,7 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
     ...createLibraryHandlers({ platform: opts.platform, accounts, library, settings }),
     ...review.handlers,
     ...downloads.handlers,
+    ...archive.handlers,
   };
   const router = createRouter(handlers, { events }, {
     onInternalError: (channel, error) => {
@@ -147,6 +152,7 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
     accounts,
     dropped,
     review: review.files,
+    archive,
     close: async () => {
       review.close();
       await snapshots.flush();

@@ -15,6 +15,8 @@ export interface Snapshot {
 export interface SnapshotStore {
   get(accountId: string, key: string): Promise<Snapshot | undefined>;
   put(accountId: string, key: string, value: unknown): Promise<void>;
+  /** Every kept answer of one channel for an account, with the arguments it was called with. */
+  list(accountId: string, channel: string): Promise<{ args: Record<string, unknown>; snapshot: Snapshot }[]>;
   forget(accountId: string): Promise<void>;
   /** Waits for pending writes (tests, shutdown). */
   flush(): Promise<void>;
@@ -95,6 +97,18 @@ export function createSnapshotStore(userDataDir: string, opts: { onDiscarded?: (
     async put(accountId, key, value) {
       (await entriesOf(accountId)).set(key, { value, syncedAt: now().toISOString() });
       await scheduleWrite(accountId);
+    },
+    async list(accountId, channel) {
+      const out: { args: Record<string, unknown>; snapshot: Snapshot }[] = [];
+      for (const [key, snapshot] of await entriesOf(accountId)) {
+        if (!key.startsWith(`${channel} `)) continue;
+        try {
+          out.push({ args: Object.fromEntries(JSON.parse(key.slice(channel.length + 1)) as [string, unknown][]), snapshot });
+        } catch {
+          // A key from another version: not an answer this reader understands.
+        }
+      }
+      return out;
     },
     async forget(accountId) {
       await writes.get(accountId);

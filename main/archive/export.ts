@@ -1,0 +1,174 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { FocusExportResult } from '../../contract/models/archive';
+import { minorDigits } from '../../contract/money';
+import { writeFileAtomic } from '../fs/atomic-write';
+import { AppError } from '../http/errors';
+import { defaultCurrencyFor } from '../providers/soracom/client';
+import { describeIoError } from '../files/write';
+import { fromScaledFixed, minorToScaled, toScaled } from './decimal';
+import { finalInvoiceStatuses, focusColumns, soracomMonthRows, spatialflowInvoiceRows, type FocusRow } from './focus';
+import { dashed, monthRange, type Period } from './period';
+import { readSoracomCsv } from './soracom-csv';
+import { agilicusUsage, invoiceMonth, soracomBills, spatialflowInvoices, type ArchiveSourceDeps } from './sources';
+import { tableBytes, type Cell, type TableColumn, type TableFormat } from './table-write';
+
+/** The separate usage file: Agilicus usage records carry no price and no currency, so they are never costs. */
+export const usageColumns: TableColumn[] = [
+  { name: 'ProviderName', type: 'string', nullable: false },
+  { name: 'BillingAccountId', type: 'string', nullable: false },
+  { name: 'BillingAccountName', type: 'string', nullable: true },
+  { name: 'UsageTimestamp', type: 'timestamp', nullable: false },
+  { name: 'Quantity', type: 'decimal', nullable: true },
+  { name: 'Products', type: 'string', nullable: true },
+  { name: 'x_BillfoldAccountId', type: 'string', nullable: false },
+  { name: 'x_BillfoldAccountName', type: 'string', nullable: false },
+];
+
+export interface FocusData {
+  period: Period;
+  rows: FocusRow[];
+  usage: Record<string, Cell>[];
+  invoices: FocusExportResult['invoices'];
+  missing: string[];
+  notes: string[];
+}
+
+const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+
+/** Every cost row and usage record of the months, from the Library and the synced snapshots. */
+export async function collectFocus(deps: ArchiveSourceDeps, period: Period, onProgress?: (what: string) => void): Promise<FocusData> {
+  const accounts = [...(await deps.listAccounts())].sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+  const files = await deps.libraryFiles();
+  const rows: FocusRow[] = [];
+  const usage: Record<string, Cell>[] = [];
+  const invoices: FocusExportResult['invoices'] = [];
+  const missing: string[] = [];
+  const notes: string[] = [];
+  for (const account of accounts) {
+    onProgress?.(account.name);
+    if (account.provider === 'soracom') {
+      const bills = await soracomBills(deps, account);
+      for (const yyyyMM of period.months) {
+        const label = dashed(yyyyMM);
+        // The newest saved export of the month (a later save of the same month is the fuller one).
+        const csvFile = files
+          .filter((f) => f.accountId === account.id && f.kind === 'bill-csv' && f.period === label)
+          .sort((a, b) => b.savedAt.localeCompare(a.savedAt) || a.fileName.localeCompare(b.fileName))[0];
+        const bill = bills.get(yyyyMM);
+        if (!csvFile) {
+          if (bill) missing.push(`${account.name}: the ${label} detailed billing CSV is not in the Library, so the month’s ${bill.amount.currency} bill has no cost rows.`);
+          continue;
+        }
+        let csv;
+        try {
+          csv = await readSoracomCsv(csvFile.path);
+        } catch (error) {
+          missing.push(`${account.name}: ${csvFile.fileName} could not be read (${describeIoError(error)}).`);
+          continue;
+        }
+        if (csv.malformed.length > 0) notes.push(`${account.name}: ${csvFile.fileName} has ${csv.malformed.length} unreadable row(s) (line ${csv.malformed.slice(0, 5).join(', ')}${csv.malformed.length > 5 ? ', …' : ''}), left out.`);
+        const { rows: monthRows, balance } = soracomMonthRows({
+          account: { id: account.id, name: account.name },
+          yyyyMM,
+          bill,
+          fallbackCurrency: defaultCurrencyFor(account.baseUrl),
+          sourceDocument: csvFile.fileName,
+          csv,
+        });
+        rows.push(...monthRows);
+        if (balance.note) notes.push(`${account.name}: ${balance.note}`);
+        for (const added of balance.added) notes.push(`${account.name}: ${label} ${added.ChargeCategory} row of ${added.BilledCost} ${added.BillingCurrency} added so the rows add up to the bill.`);
+        const currency = monthRows[0]?.BillingCurrency ?? bill?.amount.currency ?? defaultCurrencyFor(account.baseUrl);
+        const entry: FocusExportResult['invoices'][number] = {
+          provider: 'Soracom',
+          accountName: account.name,
+          invoiceId: yyyyMM,
+          currency,
+          billed: fromScaledFixed(monthRows.reduce((s, r) => s + toScaled(r.BilledCost), 0n), minorDigits(currency)),
+        };
+        if (bill) entry.total = fromScaledFixed(minorToScaled(bill.amount.minor, minorDigits(bill.amount.currency)), minorDigits(bill.amount.currency));
+        invoices.push(entry);
+      }
+    } else if (account.provider === 'spatialflow') {
+      const all = await spatialflowInvoices(deps, account);
+      if (all.length === 0) missing.push(`${account.name}: no invoices have been synced.`);
+      for (const inv of all.filter((i) => period.months.includes(invoiceMonth(i)))) {
+        if (!finalInvoiceStatuses.has(inv.status)) {
+          notes.push(`${account.name}: invoice ${inv.number || inv.id} is ${inv.status}, not a cost, and is left out.`);
+          continue;
+        }
+        const { rows: invRows, adjustment } = spatialflowInvoiceRows({ id: account.id, name: account.name }, inv);
+        rows.push(...invRows);
+        if (adjustment) notes.push(`${account.name}: invoice ${inv.number || inv.id} has an Adjustment row of ${adjustment.BilledCost} ${adjustment.BillingCurrency}: its line items do not add up to its total.`);
+        const currency = inv.amountDue.currency;
+        const digits = minorDigits(currency);
+        invoices.push({
+          provider: 'SpatialFlow',
+          accountName: account.name,
+          invoiceId: inv.number || inv.id,
+          currency,
+          billed: fromScaledFixed(invRows.reduce((s, r) => s + toScaled(r.BilledCost), 0n), digits),
+          total: fromScaledFixed(minorToScaled(inv.amountDue.minor, digits), digits),
+        });
+      }
+    } else {
+      const sources = await agilicusUsage(deps, account);
+      if (sources.length === 0) missing.push(`${account.name}: no usage records have been synced.`);
+      for (const s of sources) {
+        if (s.usage.mayBeTruncated) notes.push(`${account.name}: the usage of billing account ${s.billingAccountId} may hold more records than were synced (${s.usage.limit}).`);
+        for (const r of s.usage.records) {
+          if (r.timestamp === null) continue;
+          const at = Date.parse(r.timestamp);
+          if (!(at >= Date.parse(period.start) && at < Date.parse(period.end))) continue;
+          usage.push({
+            ProviderName: 'Agilicus',
+            BillingAccountId: s.billingAccountId,
+            BillingAccountName: s.customerName,
+            UsageTimestamp: iso(at),
+            Quantity: r.quantity === null ? null : String(r.quantity),
+            Products: s.products.length > 0 ? s.products.join(', ') : null,
+            x_BillfoldAccountId: account.id,
+            x_BillfoldAccountName: account.name,
+          });
+        }
+      }
+    }
+  }
+  usage.sort((a, b) => String(a['x_BillfoldAccountId']).localeCompare(String(b['x_BillfoldAccountId'])) || String(a['BillingAccountId']).localeCompare(String(b['BillingAccountId'])) || String(a['UsageTimestamp']).localeCompare(String(b['UsageTimestamp'])));
+  return { period, rows, usage, invoices, missing, notes };
+}
+
+/** `costs.parquet` -> `costs.usage.parquet`. */
+export function usageFileFor(file: string): string {
+  const ext = path.extname(file);
+  return `${file.slice(0, file.length - ext.length)}.usage${ext}`;
+}
+
+export interface FocusWriteOutcome {
+  data: FocusData;
+  costFile: string;
+  usageFile?: string;
+}
+
+/** Writes the cost file at `file` (atomically) and, when there are usage records, the usage file beside it. */
+export async function writeFocus(deps: ArchiveSourceDeps, from: string, to: string, format: TableFormat, file: string, onProgress?: (what: string) => void): Promise<FocusWriteOutcome> {
+  const period = monthRange(from, to);
+  const data = await collectFocus(deps, period, onProgress);
+  onProgress?.('writing');
+  const metadata = { 'focus.version': '1.2', 'billfold.period': period.label };
+  const costRows = data.rows as unknown as Record<string, Cell>[];
+  try {
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    await writeFileAtomic(file, tableBytes(format, focusColumns as TableColumn[], costRows, metadata));
+    const outcome: FocusWriteOutcome = { data, costFile: file };
+    if (data.usage.length > 0) {
+      outcome.usageFile = usageFileFor(file);
+      await writeFileAtomic(outcome.usageFile, tableBytes(format, usageColumns, data.usage, { 'billfold.period': period.label }));
+    }
+    return outcome;
+  } catch (error) {
+    throw new AppError('io_error', `Billfold could not write ${path.basename(file)}: ${describeIoError(error)}`, { cause: error });
+  }
+}
+

@@ -1,0 +1,316 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import yazl from 'yazl';
+import type { ArchiveCheck } from '../../contract/models/archive';
+import type { AccountSummary } from '../../contract/models/app';
+import { providerNames } from '../../contract/models/app';
+import { savedFileKindLabels, type SavedFile } from '../../contract/models/files';
+import { minorDigits } from '../../contract/money';
+import type { SoracomMonthlyBill } from '../../contract/models/soracom';
+import type { SpatialFlowInvoice } from '../../contract/models/spatialflow';
+import { AppError } from '../http/errors';
+import { defaultCurrencyFor } from '../providers/soracom/client';
+import { safeFolderName } from '../files/safe-name';
+import { describeIoError } from '../files/write';
+import { fromScaledFixed, minorToScaled } from './decimal';
+import { finalInvoiceStatuses } from './focus';
+import { dashed, parsePeriod, type Period } from './period';
+import { readSoracomCsv } from './soracom-csv';
+import { invoiceMonth, soracomBills, spatialflowInvoices, type ArchiveSourceDeps } from './sources';
+import { tableCsv, type TableColumn } from './table-write';
+
+/**
+ * A period pack: every document of a month or a quarter from every account, copied (hard-linked
+ * where the file system allows) from the Library into `Packs/<period>/`, with an index, a
+ * reconciliation summary and a SHA256SUMS file, written into a temporary folder and renamed into
+ * place, so there is never half a pack. Built only from what Billfold holds: the same Library
+ * gives the same index.csv, byte for byte.
+ */
+
+export interface PackDocument {
+  provider: string;
+  account: AccountSummary;
+  file: SavedFile;
+  kind: string;
+  providerId: string;
+  period: string;
+  amount?: string;
+  currency?: string;
+  /** Path inside the pack, with forward slashes. */
+  packPath: string;
+  sha256?: string;
+}
+
+export interface PackOutcome {
+  period: Period;
+  dir: string;
+  documents: PackDocument[];
+  bytes: number;
+  checks: ArchiveCheck[];
+  missing: string[];
+  indexSha256: string;
+  zip?: { file: string; bytes: number };
+}
+
+export interface PackDeps extends ArchiveSourceDeps {
+  /** Billfold's downloads folder; packs go to `<it>/Packs/`. */
+  root: () => Promise<string>;
+  onProgress?: (done: number, total: number, what: string) => void;
+  signal?: AbortSignal;
+}
+
+const packsFolder = (root: string) => path.join(root, 'Packs');
+
+const indexColumns: TableColumn[] = ['provider', 'account', 'document kind', 'provider id', 'period', 'amount', 'currency', 'file', 'sha256'].map((name) => ({
+  name,
+  type: 'string',
+  nullable: true,
+}));
+const checkColumns: TableColumn[] = ['provider', 'account', 'check', 'status', 'expected', 'actual', 'currency', 'note'].map((name) => ({ name, type: 'string', nullable: true }));
+
+async function sha256Of(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(file), hash);
+  return hash.digest('hex');
+}
+
+const money = (minor: number, currency: string) => fromScaledFixed(minorToScaled(minor, minorDigits(currency)), minorDigits(currency));
+
+/** Does a `YYYY-MM-DD to YYYY-MM-DD` (or a single month) period overlap the pack's months? */
+function overlaps(filePeriod: string | undefined, period: Period): boolean {
+  if (filePeriod === undefined) return false;
+  const month = /^(\d{4})-(\d{2})$/.exec(filePeriod);
+  if (month) return period.months.includes(`${month[1]}${month[2]}`);
+  const range = /^(\d{4}-\d{2}-\d{2}) to (\d{4}-\d{2}-\d{2})$/.exec(filePeriod);
+  if (range) return (range[1] as string) < period.end.slice(0, 10) && (range[2] as string) >= period.start.slice(0, 10);
+  return false;
+}
+
+/** Every document of the period, what it is, and what the period lacks; nothing is written. */
+export async function planPack(deps: ArchiveSourceDeps, period: Period): Promise<{ documents: PackDocument[]; checks: ArchiveCheck[]; missing: string[] }> {
+  const accounts = [...(await deps.listAccounts())].sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+  const files = (await deps.libraryFiles()).filter((f) => f.accountId !== undefined);
+  const documents: PackDocument[] = [];
+  const checks: ArchiveCheck[] = [];
+  const missing: string[] = [];
+  // Folder names in the pack: the account's name, made unique if two accounts share one.
+  const folderNames = new Map<string, string>();
+  const used = new Map<string, number>();
+  for (const a of accounts) {
+    const base = safeFolderName(a.name);
+    const n = (used.get(base.toLowerCase()) ?? 0) + 1;
+    used.set(base.toLowerCase(), n);
+    folderNames.set(a.id, n === 1 ? base : `${base} (${n})`);
+  }
+  const docOf = (account: AccountSummary, file: SavedFile, extra: Omit<PackDocument, 'provider' | 'account' | 'file' | 'packPath' | 'kind'>): PackDocument => ({
+    provider: providerNames[account.provider],
+    account,
+    file,
+    kind: savedFileKindLabels[file.kind],
+    packPath: ['documents', providerNames[account.provider], folderNames.get(account.id) as string, file.fileName].join('/'),
+    ...extra,
+  });
+
+  for (const account of accounts) {
+    const mine = files.filter((f) => f.accountId === account.id).sort((a, b) => a.fileName.localeCompare(b.fileName));
+    if (account.provider === 'soracom') {
+      const bills = await soracomBills(deps, account);
+      for (const yyyyMM of period.months) {
+        const label = dashed(yyyyMM);
+        const bill: SoracomMonthlyBill | undefined = bills.get(yyyyMM);
+        const currency = bill?.amount.currency ?? defaultCurrencyFor(account.baseUrl);
+        const csvs = mine.filter((f) => f.kind === 'bill-csv' && f.period === label);
+        for (const f of mine.filter((x) => x.kind === 'statement-pdf' && x.period === label)) {
+          documents.push(docOf(account, f, { providerId: `bill ${yyyyMM}`, period: label, ...(bill ? { amount: money(bill.amount.minor, currency), currency } : {}) }));
+        }
+        for (const f of csvs) {
+          let total: string | undefined;
+          try {
+            const csv = await readSoracomCsv(f.path);
+            total = fromScaledFixed(csv.total, minorDigits(currency));
+          } catch {
+            total = undefined;
+          }
+          documents.push(docOf(account, f, { providerId: `bill ${yyyyMM}`, period: label, ...(total !== undefined ? { amount: total, currency } : {}) }));
+          const check: ArchiveCheck = { provider: 'Soracom', accountName: account.name, subject: `${label} detailed CSV ${f.fileName} against the bill`, status: 'missing', currency };
+          if (total !== undefined) check.actual = total;
+          if (bill) check.expected = money(bill.amount.minor, currency);
+          if (!bill) check.note = 'No bill for this month has been synced.';
+          else if (total === undefined) check.note = 'The CSV could not be read.';
+          else {
+            check.status = check.expected === total ? 'match' : 'differs';
+            if (check.status === 'differs') check.note = bill.state === 'closed' ? 'The bill includes charges the CSV does not list (tax, coupons).' : `The bill is not final yet (${bill.state ?? 'state unknown'}).`;
+          }
+          checks.push(check);
+        }
+        if (csvs.length === 0 && bill) {
+          checks.push({ provider: 'Soracom', accountName: account.name, subject: `${label} detailed CSV against the bill`, status: 'missing', expected: money(bill.amount.minor, currency), currency, note: 'No detailed CSV of this month is in the Library.' });
+          missing.push(`${account.name}: the ${label} detailed billing CSV is not in the Library.`);
+        }
+        if (csvs.length === 0 && !bill) missing.push(`${account.name}: neither the ${label} bill nor its detailed CSV is in Billfold (sync the account and save the month’s export).`);
+      }
+    } else if (account.provider === 'spatialflow') {
+      const invoices = await spatialflowInvoices(deps, account);
+      if (invoices.length === 0) missing.push(`${account.name}: no invoices have been synced.`);
+      const inPeriod = invoices.filter((i) => period.months.includes(invoiceMonth(i)));
+      const pdfFor = (inv: SpatialFlowInvoice) => mine.filter((f) => f.kind === 'invoice-pdf' && (f.period === inv.number || f.period === inv.id || f.fileName.includes(inv.number || inv.id)));
+      for (const inv of inPeriod) {
+        const currency = inv.amountDue.currency;
+        const label = dashed(invoiceMonth(inv));
+        const pdfs = pdfFor(inv);
+        for (const f of pdfs) documents.push(docOf(account, f, { providerId: inv.number || inv.id, period: label, amount: money(inv.amountDue.minor, currency), currency }));
+        if (!finalInvoiceStatuses.has(inv.status)) continue;
+        const lines = inv.lines.reduce((s, l) => s + l.amount.minor, 0);
+        const check: ArchiveCheck = {
+          provider: 'SpatialFlow',
+          accountName: account.name,
+          subject: `invoice ${inv.number || inv.id} against its line items`,
+          status: lines === inv.amountDue.minor ? 'match' : 'differs',
+          expected: money(inv.amountDue.minor, currency),
+          actual: money(lines, currency),
+          currency,
+        };
+        if (pdfs.length === 0) {
+          check.note = 'Its PDF is not in the Library.';
+          missing.push(`${account.name}: the PDF of invoice ${inv.number || inv.id} is not in the Library.`);
+        }
+        checks.push(check);
+      }
+      // Invoice PDFs whose invoice has not been synced cannot be placed in a period.
+      const known = new Set(invoices.flatMap((i) => pdfFor(i).map((f) => f.id)));
+      const unplaced = mine.filter((f) => f.kind === 'invoice-pdf' && !known.has(f.id));
+      if (unplaced.length > 0) missing.push(`${account.name}: ${unplaced.length} saved invoice PDF(s) belong to invoices that have not been synced, so their period is unknown.`);
+    } else {
+      for (const f of mine.filter((x) => x.kind === 'statement-pdf' && overlaps(x.period, period))) {
+        documents.push(docOf(account, f, { providerId: f.period ?? '', period: f.period ?? '' }));
+      }
+    }
+  }
+  documents.sort((a, b) => a.packPath.localeCompare(b.packPath));
+  // Two Library files with one name (saved from two accounts of one name) never collide in the pack.
+  const seen = new Set<string>();
+  for (const d of documents) {
+    let candidate = d.packPath;
+    for (let n = 2; seen.has(candidate.toLowerCase()); n++) candidate = d.packPath.replace(/(\.[^./]+)?$/, (ext) => ` (${n})${ext}`);
+    d.packPath = candidate;
+    seen.add(candidate.toLowerCase());
+  }
+  return { documents, checks, missing };
+}
+
+async function linkOrCopy(from: string, to: string): Promise<void> {
+  await fs.mkdir(path.dirname(to), { recursive: true });
+  try {
+    await fs.link(from, to);
+  } catch {
+    await fs.copyFile(from, to, fs.constants.COPYFILE_EXCL);
+  }
+}
+
+/** Replaces `target` by `fresh` (both folders or both files): never a moment with half of one. */
+async function swapInto(fresh: string, target: string): Promise<void> {
+  const old = `${path.join(path.dirname(target), `.${path.basename(target)}`)}.old-${randomBytes(4).toString('hex')}`;
+  const hadOld = await fs.rename(target, old).then(
+    () => true,
+    (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return false;
+      throw error;
+    },
+  );
+  try {
+    await fs.rename(fresh, target);
+  } catch (error) {
+    if (hadOld) await fs.rename(old, target).catch(() => undefined);
+    throw error;
+  }
+  if (hadOld) await fs.rm(old, { recursive: true, force: true });
+}
+
+function writeZip(dir: string, label: string, relFiles: string[], file: string, mtime: Date): Promise<void> {
+  const zip = new yazl.ZipFile();
+  for (const rel of relFiles) zip.addFile(path.join(dir, ...rel.split('/')), `${label}/${rel}`, { mtime, mode: 0o100644 });
+  zip.end();
+  return pipeline(zip.outputStream, createWriteStream(file, { flags: 'wx' }));
+}
+
+export async function buildPack(deps: PackDeps, periodText: string, opts: { zip?: boolean } = {}): Promise<PackOutcome> {
+  const period = parsePeriod(periodText);
+  const root = await deps.root();
+  const packs = packsFolder(root);
+  const { documents, checks, missing } = await planPack(deps, period);
+  const temp = path.join(packs, `.${period.label}.tmp-${randomBytes(4).toString('hex')}`);
+  const tempZip = `${temp}.zip`;
+  try {
+    await fs.mkdir(temp, { recursive: true });
+    let bytes = 0;
+    const total = documents.length;
+    for (const [i, d] of documents.entries()) {
+      if (deps.signal?.aborted) throw new AppError('cancelled', 'The pack was cancelled; nothing was written.');
+      deps.onProgress?.(i, total, d.file.fileName);
+      const to = path.join(temp, ...d.packPath.split('/'));
+      try {
+        await linkOrCopy(d.file.path, to);
+      } catch (error) {
+        throw new AppError('io_error', `Billfold could not put ${d.file.fileName} into the pack: ${describeIoError(error)}`, { cause: error });
+      }
+      d.sha256 = await sha256Of(to);
+      bytes += (await fs.stat(to)).size;
+    }
+    deps.onProgress?.(total, total, 'index');
+    const index = tableCsv(
+      indexColumns,
+      documents.map((d) => ({
+        provider: d.provider,
+        account: d.account.name,
+        'document kind': d.kind,
+        'provider id': d.providerId,
+        period: d.period,
+        amount: d.amount ?? null,
+        currency: d.currency ?? null,
+        file: d.packPath,
+        sha256: d.sha256 ?? null,
+      })),
+    );
+    const reconciliation = tableCsv(
+      checkColumns,
+      checks.map((c) => ({ provider: c.provider, account: c.accountName, check: c.subject, status: c.status, expected: c.expected ?? null, actual: c.actual ?? null, currency: c.currency ?? null, note: c.note ?? null })),
+    );
+    const missingText = new TextEncoder().encode(missing.length === 0 ? 'Nothing is missing.\n' : `${missing.join('\n')}\n`);
+    const written: [string, Uint8Array][] = [
+      ['index.csv', index],
+      ['reconciliation.csv', reconciliation],
+      ['missing.txt', missingText],
+    ];
+    for (const [name, data] of written) await fs.writeFile(path.join(temp, name), data, { flag: 'wx' });
+    const sums = [...documents.map((d) => [d.sha256 as string, d.packPath] as const), ...written.map(([name, data]) => [createHash('sha256').update(data).digest('hex'), name] as const)]
+      .sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0))
+      .map(([hash, rel]) => `${hash}  ${rel}\n`)
+      .join('');
+    await fs.writeFile(path.join(temp, 'SHA256SUMS'), sums, { flag: 'wx' });
+    const outcome: PackOutcome = {
+      period,
+      dir: path.join(packs, period.label),
+      documents,
+      bytes,
+      checks,
+      missing,
+      indexSha256: createHash('sha256').update(index).digest('hex'),
+    };
+    if (opts.zip) {
+      const rel = [...documents.map((d) => d.packPath), ...written.map(([n]) => n), 'SHA256SUMS'].sort();
+      await writeZip(temp, period.label, rel, tempZip, new Date(period.start));
+      outcome.zip = { file: path.join(packs, `${period.label}.zip`), bytes: (await fs.stat(tempZip)).size };
+    }
+    await swapInto(temp, outcome.dir);
+    if (outcome.zip) await swapInto(tempZip, outcome.zip.file);
+    return outcome;
+  } catch (error) {
+    await fs.rm(temp, { recursive: true, force: true });
+    await fs.rm(tempZip, { force: true });
+    if (error instanceof AppError) throw error;
+    throw new AppError('io_error', `Billfold could not write the ${period.label} pack: ${describeIoError(error)}`, { cause: error });
+  }
+}

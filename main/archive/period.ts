@@ -1,0 +1,76 @@
+import { AppError } from '../http/errors';
+
+/**
+ * A period of whole calendar months in UTC: `2026-10` (one month) or `2026-Q3` (three), or a
+ * range of months for the FOCUS export. Periods are half-open: [start, end).
+ */
+export interface Period {
+  /** `2026-10`, `2026-Q3`, or `2026-01 to 2026-03`. */
+  label: string;
+  /** yyyyMM of every month in it, oldest first. */
+  months: string[];
+  /** ISO 8601 UTC, inclusive. */
+  start: string;
+  /** ISO 8601 UTC, exclusive: the first instant after the period. */
+  end: string;
+}
+
+export const periodPattern = /^(\d{4})-(0[1-9]|1[0-2]|Q[1-4])$/;
+export const monthPattern = /^(\d{4})-(0[1-9]|1[0-2])$/;
+
+const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+
+/** Milliseconds at 00:00 UTC on the first day of month `m` (1-based; may overflow into the next year). */
+export const monthStartMs = (year: number, m: number) => Date.UTC(year, m - 1, 1);
+
+function monthsFrom(year: number, first: number, count: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const d = new Date(monthStartMs(year, first + i));
+    out.push(`${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, '0')}`);
+  }
+  return out;
+}
+
+function fromMonths(label: string, months: string[]): Period {
+  const first = months[0] as string;
+  const last = months[months.length - 1] as string;
+  return {
+    label,
+    months,
+    start: iso(monthStartMs(Number(first.slice(0, 4)), Number(first.slice(4)))),
+    end: iso(monthStartMs(Number(last.slice(0, 4)), Number(last.slice(4)) + 1)),
+  };
+}
+
+/** `2026-10` or `2026-Q3`; anything else is an `invalid_args` error that says what is expected. */
+export function parsePeriod(text: string): Period {
+  const m = periodPattern.exec(text.trim());
+  if (!m) throw new AppError('invalid_args', `“${text}” is not a period: use a month such as 2026-10 or a quarter such as 2026-Q3.`);
+  const year = Number(m[1]);
+  const part = m[2] as string;
+  if (part.startsWith('Q')) {
+    const q = Number(part.slice(1));
+    return fromMonths(`${year}-Q${q}`, monthsFrom(year, (q - 1) * 3 + 1, 3));
+  }
+  return fromMonths(`${year}-${part}`, monthsFrom(year, Number(part), 1));
+}
+
+/** Every month from `from` to `to` (both YYYY-MM, inclusive); at most 120 months. */
+export function monthRange(from: string, to: string): Period {
+  const a = monthPattern.exec(from.trim());
+  const b = monthPattern.exec(to.trim());
+  if (!a || !b) throw new AppError('invalid_args', 'Months are written YYYY-MM, for example 2026-10.');
+  const startIndex = Number(a[1]) * 12 + Number(a[2]) - 1;
+  const endIndex = Number(b[1]) * 12 + Number(b[2]) - 1;
+  if (endIndex < startIndex) throw new AppError('invalid_args', `The period ends (${to}) before it starts (${from}).`);
+  if (endIndex - startIndex >= 120) throw new AppError('invalid_args', 'Export at most 120 months at a time.');
+  const months = monthsFrom(Number(a[1]), Number(a[2]), endIndex - startIndex + 1);
+  return fromMonths(from === to ? from : `${from} to ${to}`, months);
+}
+
+/** `202610` -> `2026-10`. */
+export const dashed = (yyyyMM: string) => `${yyyyMM.slice(0, 4)}-${yyyyMM.slice(4, 6)}`;
+
+/** The yyyyMM an ISO instant falls in (UTC). */
+export const monthOf = (isoTime: string) => isoTime.slice(0, 7).replace('-', '');
