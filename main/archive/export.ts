@@ -148,10 +148,10 @@ export function usageFileFor(file: string): string {
 export interface FocusWriteOutcome {
   data: FocusData;
   costFile: string;
-  usageFile?: string;
+  usageFile: string;
 }
 
-/** Writes the cost file at `file` (atomically) and, when there are usage records, the usage file beside it. */
+/** Writes the cost file at `file` and the usage file beside it, each atomically. */
 export async function writeFocus(deps: ArchiveSourceDeps, from: string, to: string, format: TableFormat, file: string, onProgress?: (what: string) => void): Promise<FocusWriteOutcome> {
   const period = monthRange(from, to);
   const data = await collectFocus(deps, period, onProgress);
@@ -161,11 +161,9 @@ export async function writeFocus(deps: ArchiveSourceDeps, from: string, to: stri
   try {
     await fs.mkdir(path.dirname(file), { recursive: true });
     await writeFileAtomic(file, tableBytes(format, focusColumns as TableColumn[], costRows, metadata));
-    const outcome: FocusWriteOutcome = { data, costFile: file };
-    if (data.usage.length > 0) {
-      outcome.usageFile = usageFileFor(file);
-      await writeFileAtomic(outcome.usageFile, tableBytes(format, usageColumns, data.usage, { 'billfold.period': period.label }));
-    }
+    // Written even when empty, so a usage file beside the costs is always the one of this export.
+    const outcome: FocusWriteOutcome = { data, costFile: file, usageFile: usageFileFor(file) };
+    await writeFileAtomic(outcome.usageFile, tableBytes(format, usageColumns, data.usage, { 'billfold.period': period.label }));
     return outcome;
   } catch (error) {
     throw new AppError('io_error', `Billfold could not write ${path.basename(file)}: ${describeIoError(error)}`, { cause: error });

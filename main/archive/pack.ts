@@ -236,10 +236,21 @@ function writeZip(dir: string, label: string, relFiles: string[], file: string, 
   return pipeline(zip.outputStream, createWriteStream(file, { flags: 'wx' }));
 }
 
+/** Temporary folders of packs that a quit or a crash interrupted (older than an hour: never a pack being written). */
+async function removeStaleTemps(packs: string, now = Date.now()): Promise<void> {
+  for (const name of await fs.readdir(packs).catch(() => [] as string[])) {
+    if (!/^\..+\.(tmp|old)-[0-9a-f]{8}(\.zip)?$/.test(name)) continue;
+    const full = path.join(packs, name);
+    const stat = await fs.lstat(full).catch(() => undefined);
+    if (stat && now - stat.mtimeMs > 3_600_000) await fs.rm(full, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
 export async function buildPack(deps: PackDeps, periodText: string, opts: { zip?: boolean } = {}): Promise<PackOutcome> {
   const period = parsePeriod(periodText);
   const root = await deps.root();
   const packs = packsFolder(root);
+  await removeStaleTemps(packs);
   const { documents, checks, missing } = await planPack(deps, period);
   const temp = path.join(packs, `.${period.label}.tmp-${randomBytes(4).toString('hex')}`);
   const tempZip = `${temp}.zip`;

@@ -69,7 +69,7 @@ function exportResult(o: FocusWriteOutcome, format: TableFormat): FocusExportRes
     missing: o.data.missing,
     notes: o.data.notes,
   };
-  if (o.usageFile) out.usage = { location: shown(o.usageFile), rows: o.data.usage.length };
+  out.usage = { location: shown(o.usageFile), rows: o.data.usage.length };
   return out;
 }
 

@@ -1,0 +1,35 @@
+import { Option } from 'commander';
+import type { FocusExportResult } from '../../../contract/models/archive';
+import { monthArgument, withJson, type CliCommand } from '../kit';
+import { table } from '../text';
+
+function describe(r: FocusExportResult): string {
+  const lines = [`FOCUS ${r.period} (${r.format}): ${r.costRows} cost row${r.costRows === 1 ? '' : 's'}`, `  ${r.location}`];
+  if (r.usage) lines.push(`Agilicus usage: ${r.usage.rows} record${r.usage.rows === 1 ? '' : 's'}`, `  ${r.usage.location}`);
+  if (r.invoices.length > 0) {
+    lines.push('', table(['PROVIDER', 'ACCOUNT', 'INVOICE', 'BILLED', 'TOTAL', 'CURRENCY'], r.invoices.map((i) => [i.provider, i.accountName, i.invoiceId, i.billed, i.total ?? '?', i.currency])));
+  }
+  if (r.missing.length > 0) lines.push('', 'Missing (not in the export):', ...r.missing.map((m) => `  ${m}`));
+  if (r.notes.length > 0) lines.push('', 'Notes:', ...r.notes.map((n) => `  ${n}`));
+  return lines.join('\n');
+}
+
+/** `billfold export focus --from --to --format --out`: a FOCUS 1.2 cost file of all accounts. */
+export const exportCommand: CliCommand = ({ program, run }) => {
+  const exportGroup = program.command('export').description('export data in formats other tools read');
+  withJson(
+    exportGroup
+      .command('focus')
+      .description('write the costs of all accounts as FinOps FOCUS 1.2 (CSV or Parquet); Agilicus usage goes to FILE’s .usage twin')
+      .requiredOption('--from <YYYY-MM>', 'first month', monthArgument)
+      .requiredOption('--to <YYYY-MM>', 'last month (inclusive)', monthArgument)
+      .addOption(new Option('--format <format>', 'csv or parquet').choices(['csv', 'parquet']).makeOptionMandatory())
+      .requiredOption('--out <file>', 'the file to write (replaced if it exists)'),
+  ).action(
+    run(async (session, opts: { from: string; to: string; format: 'csv' | 'parquet'; out: string }) => {
+      if (opts.to < opts.from) session.usage(`--to (${opts.to}) is before --from (${opts.from}).`);
+      const result = await session.services.archive.exportFocusTo(opts.out, { from: opts.from, to: opts.to, format: opts.format, onProgress: (p) => session.progress(p.label) });
+      session.result(result, () => describe(result));
+    }),
+  );
+};

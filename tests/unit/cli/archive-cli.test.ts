@@ -1,0 +1,118 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ArchivePackResult, FocusExportResult } from '../../../contract/models/archive';
+import type { AccountSummary } from '../../../contract/models/app';
+import type { SoracomBillingHistory, SoracomExportResult } from '../../../contract/models/soracom';
+import type { SpatialFlowInvoicePage } from '../../../contract/models/spatialflow';
+import { toDecimalString } from '../../../contract/money';
+import { createMainServices } from '../../../main/compose';
+import { cliFolders, ensureBuiltCli, parseJson, runBillfold } from './helpers';
+
+const run = promisify(execFile);
+
+/** Saves a closed month's documents into the user-data folder's Library, as the window does. */
+async function saveMonth(userData: string, home: string, accounts: AccountSummary[]) {
+  const services = createMainServices({
+    platform: {
+      shell: 'web',
+      version: '0',
+      userDataDir: userData,
+      documentsDir: path.join(home, 'Documents'),
+      openExternal: () => Promise.resolve(),
+      openPath: () => Promise.resolve(),
+      showItemInFolder: () => Promise.resolve(),
+      chooseFile: () => Promise.resolve(undefined),
+      chooseFolder: () => Promise.resolve(undefined),
+    },
+    emit: () => undefined,
+    log: () => undefined,
+  });
+  const call = async <T>(channel: string, args: unknown): Promise<T> => {
+    const reply = await services.router.handle(channel, args);
+    if (!reply.ok) throw new Error(`${channel}: ${reply.error.message}`);
+    return reply.value as T;
+  };
+  const id = (p: string) => accounts.find((a) => a.provider === p)!.id;
+  try {
+    const history = await call<SoracomBillingHistory>('soracom.getBillingHistory', { accountId: id('soracom') });
+    const bill = history.bills.filter((b) => b.state === 'closed')[1]!;
+    const exported = await call<SoracomExportResult>('soracom.exportBilling', { accountId: id('soracom'), yyyyMM: bill.yearMonth });
+    await call('files.saveSoracomExport', { accountId: id('soracom'), exportedFileId: exported.exportedFileId });
+    const label = `${bill.yearMonth.slice(0, 4)}-${bill.yearMonth.slice(4)}`;
+    const page = await call<SpatialFlowInvoicePage>('spatialflow.listInvoices', { accountId: id('spatialflow'), limit: 24 });
+    const invoices = page.invoices.filter((i) => i.periodStart.slice(0, 7) === label && i.hasPdf);
+    for (const inv of invoices) await call('files.saveInvoicePdf', { accountId: id('spatialflow'), invoiceId: inv.id });
+    return { bill, label, invoices };
+  } finally {
+    await services.close();
+  }
+}
+
+beforeAll(() => ensureBuiltCli(), 120_000);
+
+describe('billfold pack and billfold export focus', () => {
+  const folders = cliFolders();
+  let saved: Awaited<ReturnType<typeof saveMonth>>;
+  beforeAll(async () => {
+    const { home, userData } = await folders;
+    const demo = await runBillfold(['--user-data', userData, 'demo', '--json'], { home });
+    expect(demo.code, demo.stderr).toBe(0);
+    saved = await saveMonth(userData, home, parseJson<{ accounts: AccountSummary[] }>(demo).accounts);
+  }, 120_000);
+  afterAll(async () => (await folders).cleanup());
+
+  it('pack writes the period pack as JSON; sha256sum -c accepts it and its checks match the bills', async () => {
+    const { home, userData } = await folders;
+    const pack = await runBillfold(['--user-data', userData, 'pack', saved.label, '--zip', '--json'], { home });
+    expect(pack.code, pack.stderr).toBe(0);
+    const result = parseJson<ArchivePackResult>(pack);
+    expect(result).toMatchObject({ period: saved.label, documents: 1 + saved.invoices.length, missing: [] });
+    expect(result.location).toBe(path.join(home, 'Documents', 'Billfold', 'Packs', saved.label));
+    expect(result.checks.map((c) => c.status)).toEqual(result.checks.map(() => 'match'));
+    expect(result.checks.find((c) => c.provider === 'Soracom')?.expected).toBe(toDecimalString(saved.bill.amount));
+    expect(result.zip?.location).toBe(`${result.location}.zip`);
+    const { stdout } = await run('sha256sum', ['-c', 'SHA256SUMS'], { cwd: result.location });
+    expect(stdout.trim().split('\n').every((l) => l.endsWith(': OK'))).toBe(true);
+    // Without --json: a readable summary on stdout.
+    const text = await runBillfold(['--user-data', userData, 'pack', saved.label], { home });
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain(`Pack ${saved.label}: ${1 + saved.invoices.length} documents`);
+    // Built again from the same Library: the same index, byte for byte.
+    expect(createHash('sha256').update(await fs.readFile(path.join(result.location, 'index.csv'))).digest('hex')).toBe(result.indexSha256);
+  }, 60_000);
+
+  it('export focus writes Parquet that DuckDB reads, each bill and invoice adding up to its total', async () => {
+    const { home, userData } = await folders;
+    const out = path.join(home, 'exports', 'focus.parquet');
+    const exported = await runBillfold(['--user-data', userData, 'export', 'focus', '--from', saved.label, '--to', saved.label, '--format', 'parquet', '--out', out, '--json'], { home });
+    expect(exported.code, exported.stderr).toBe(0);
+    const result = parseJson<FocusExportResult>(exported);
+    expect(result).toMatchObject({ format: 'parquet', location: out, usage: { location: path.join(home, 'exports', 'focus.usage.parquet') } });
+    expect(result.invoices).toHaveLength(1 + saved.invoices.length);
+    expect(result.invoices.every((i) => i.billed === i.total)).toBe(true);
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    try {
+      const rows = (await connection.runAndReadAll(`SELECT COUNT(*) AS n, typeof(BilledCost) AS t FROM read_parquet('${out}') GROUP BY t`)).getRowObjectsJson();
+      expect(rows).toEqual([{ n: String(result.costRows), t: 'DECIMAL(38,12)' }]);
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
+  }, 60_000);
+
+  it('a wrong period, format or range is a usage error (exit 2)', async () => {
+    const { home, userData } = await folders;
+    expect((await runBillfold(['--user-data', userData, 'pack', '2026-13', '--json'], { home })).code).toBe(2);
+    expect((await runBillfold(['--user-data', userData, 'export', 'focus', '--from', '2026-10', '--to', '2026-10', '--format', 'xlsx', '--out', path.join(home, 'x')], { home })).code).toBe(2);
+    expect((await runBillfold(['--user-data', userData, 'export', 'focus', '--from', '2026-10', '--to', '2026-09', '--format', 'csv', '--out', path.join(home, 'x'), '--json'], { home })).code).toBe(2);
+    const help = await runBillfold(['export', 'focus', '--help'], { home });
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('--format <format>');
+  }, 60_000);
+});
