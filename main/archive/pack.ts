@@ -156,7 +156,12 @@ export async function planPack(deps: ArchiveSourceDeps, period: Period): Promise
       const invoices = await spatialflowInvoices(deps, account);
       if (invoices.length === 0) missing.push(`${account.name}: no invoices have been synced.`);
       const inPeriod = invoices.filter((i) => period.months.includes(invoiceMonth(i)));
-      const pdfFor = (inv: SpatialFlowInvoice) => mine.filter((f) => f.kind === 'invoice-pdf' && (f.period === inv.number || f.period === inv.id || f.fileName.includes(inv.number || inv.id)));
+      const pdfFor = (inv: SpatialFlowInvoice) =>
+        mine.filter(
+          (f) =>
+            f.kind === 'invoice-pdf' &&
+            (f.source?.key === `spatialflow:invoice:${inv.id}` || f.period === inv.number || f.period === inv.id || f.fileName.includes(inv.number || inv.id)),
+        );
       for (const inv of inPeriod) {
         const currency = inv.amountDue.currency;
         const label = dashed(invoiceMonth(inv));
@@ -182,7 +187,13 @@ export async function planPack(deps: ArchiveSourceDeps, period: Period): Promise
       // Invoice PDFs whose invoice has not been synced cannot be placed in a period.
       const known = new Set(invoices.flatMap((i) => pdfFor(i).map((f) => f.id)));
       const unplaced = mine.filter((f) => f.kind === 'invoice-pdf' && !known.has(f.id));
-      if (unplaced.length > 0) missing.push(`${account.name}: ${unplaced.length} saved invoice PDF(s) belong to invoices that have not been synced, so their period is unknown.`);
+      // Downloaded in bulk, a PDF knows its month and its invoice even when the invoice was never synced.
+      for (const f of unplaced.filter((x) => x.period !== undefined && /^\d{4}-\d{2}$/.test(x.period) && overlaps(x.period, period))) {
+        const invoiceId = f.source?.key.startsWith('spatialflow:invoice:') ? f.source.key.slice('spatialflow:invoice:'.length) : f.fileName;
+        documents.push(docOf(account, f, { providerId: invoiceId, period: f.period as string }));
+      }
+      const unknown = unplaced.filter((x) => x.period === undefined || !/^\d{4}-\d{2}$/.test(x.period));
+      if (unknown.length > 0) missing.push(`${account.name}: ${unknown.length} saved invoice PDF(s) belong to invoices that have not been synced, so their period is unknown.`);
     } else {
       for (const f of mine.filter((x) => x.kind === 'statement-pdf' && overlaps(x.period, period))) {
         documents.push(docOf(account, f, { providerId: f.period ?? '', period: f.period ?? '' }));
