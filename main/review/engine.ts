@@ -322,7 +322,9 @@ export function rawText(s: string, from: number, to: number): { raw: string; tru
   const truncated = to - from > rawLimit;
   let raw = s.slice(from, truncated ? from + rawLimit : to);
   raw = raw.replace(/\r?\n$/, '');
-  return { raw: detach(utf8(raw)), truncated };
+  // Decoded text is not latin1 any more: copying it as latin1 would keep one byte of each character.
+  const text = utf8(raw);
+  return { raw: text === raw ? detach(raw) : text, truncated };
 }
 
 /**
