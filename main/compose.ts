@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Channel } from '../contract';
 import type { EventMessage } from '../contract/events';
 import { providerConnectors } from './accounts/connectors';
@@ -125,6 +126,7 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
     call: (channel, args) => router.handle(channel, args),
     snapshots,
     log: opts.log,
+    cacheDir: path.join(opts.platform.userDataDir, 'review-cache'),
   });
   const downloads = createDownloadService({ accounts, library, settings, tasks, journal: createDownloadJournal(opts.platform.userDataDir) });
   const archive = createArchiveService({ platform: opts.platform, accounts, library, settings, snapshots, tasks });

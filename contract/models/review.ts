@@ -1,7 +1,7 @@
 import type { Money } from '../money';
 
 /** Why a record of a reviewed CSV is not counted. */
-export type ReviewMalformedReason = 'unterminated-quote' | 'invalid-quotes' | 'field-count' | 'date' | 'amount';
+export type ReviewMalformedReason = 'unterminated-quote' | 'invalid-quotes' | 'field-count' | 'date' | 'amount' | 'too-long';
 
 /** One well-formed data row of a reviewed CSV. */
 export interface ReviewRow {

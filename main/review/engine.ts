@@ -3,12 +3,19 @@
  * Pure Node (fs + Buffer), synchronous, so the same code runs in a worker thread (see
  * worker.ts), inline in tests, and in the main process for small reads (the first page, a
  * window of rows).
+ *
+ * Summaries never decode a field to a string: dates and amounts are parsed from the bytes,
+ * and the keys of the totals (items, devices, tags) are interned byte slices (keys.ts). Amounts
+ * are summed as integers at the finest decimal scale seen, exact while every partial sum fits
+ * in a double's 53-bit integer range (the engine checks that bound and says so when a file
+ * exceeds it).
  */
 import fs from 'node:fs';
-import { formatScaled, parseAmount, parsed, pow10 } from './decimal';
-import { END, MORE, RECORD, Scanner, UNTERMINATED, utf8 } from './scanner';
+import { formatScaled, pow10 } from './decimal';
+import { Dense, KeyTable, otherKey, Sums, viewOf, type PackedKeys, type PackedSums } from './keys';
+import { END, fieldText, Fields, maxRecordBytes, MORE, RECORD, RecordReader, scanRecord, TOO_LONG, UNTERMINATED, type ScanState } from './scanner';
 
-export type MalformedReason = 'unterminated-quote' | 'invalid-quotes' | 'field-count' | 'date' | 'amount';
+export type MalformedReason = 'unterminated-quote' | 'invalid-quotes' | 'field-count' | 'date' | 'amount' | 'too-long';
 
 export interface Layout {
   /** Header names as written (UTF-8). */
@@ -28,11 +35,20 @@ export interface Layout {
 }
 
 export class ReviewFormatError extends Error {}
+export class TooLargeError extends Error {}
 
 const deviceColumns = ['imsi', 'simid', 'sim_id', 'iccid', 'deviceid', 'device_id', 'subscriberid', 'msisdn'];
 const groupColumn = /^(tag:.+|group|groupname|group name|group_name|groupid|group_id|group:.+)$/i;
-const BOM = '\u00ef\u00bb\u00bf';
 const headerProbeBytes = 1024 * 1024;
+
+/** At most this many columns are read. */
+const maxColumns = 4096;
+
+/** Caps on the distinct keys of each total; past a cap, rows count under `otherKey`. */
+export const caps = { items: 10_000, days: 10_000, months: 1_200, devices: 200_000, groupValues: 200_000, pairs: 1_000_000 };
+
+/** Pair keys are `key * monthWidth + month index`. */
+const monthWidth = 2048;
 
 /** Reads the header record and finds the columns by name. Throws ReviewFormatError when it cannot. */
 export function readLayout(fd: number, size: number): Layout {
@@ -50,17 +66,18 @@ export async function readLayoutAsync(handle: fs.promises.FileHandle, size: numb
 
 /** The layout from the first `got` bytes of a file of `size` bytes. */
 function layoutFromHead(buf: Buffer, got: number, size: number): Layout {
-  let text = buf.toString('latin1', 0, got);
-  const bom = text.startsWith(BOM) ? 3 : 0;
-  if (bom) text = text.slice(3);
-  const scanner = new Scanner();
-  scanner.feed(text, got >= size);
-  const fields: string[] = [];
-  const status = scanner.next(fields, allFields);
-  if (status !== RECORD || scanner.n < 2) {
-    throw new ReviewFormatError(got === 0 ? 'The file is empty.' : 'The first line of the file is not a CSV header.');
+  const bom = got >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
+  const f = new Fields(maxColumns);
+  const st: ScanState = { end: 0, newlines: 0, badQuotes: false, blank: false };
+  const status = scanRecord(buf, bom, got, got >= size, f, st);
+  if (status !== RECORD || f.n < 2) {
+    if (got === 0) throw new ReviewFormatError('The file is empty.');
+    if (status === MORE) throw new ReviewFormatError(`The first line of the file is longer than ${headerProbeBytes / 1024 / 1024} MiB: it is not a CSV header.`);
+    throw new ReviewFormatError('The first line of the file is not a CSV header.');
   }
-  const columns = fields.slice(0, scanner.n).map((f) => utf8(f).trim());
+  if (f.n > maxColumns) throw new ReviewFormatError(`The header has ${f.n} columns; Billfold reads at most ${maxColumns}.`);
+  const columns: string[] = [];
+  for (let i = 0; i < f.n; i++) columns.push(fieldText(buf, f, i).trim());
   const lower = columns.map((c) => c.toLowerCase());
   const find = (name: string) => lower.indexOf(name);
   const date = find('date');
@@ -79,49 +96,79 @@ function layoutFromHead(buf: Buffer, got: number, size: number): Layout {
   lower.forEach((c, i) => {
     if (groupColumn.test(c)) groups.push(i);
   });
-  return { columns, fieldCount: columns.length, date, item, amount, device, groups, dataStart: bom + scanner.end, headerNewlines: scanner.newlines };
+  return { columns, fieldCount: columns.length, date, item, amount, device, groups, dataStart: st.end, headerNewlines: st.newlines };
 }
 
-/** Every field, for reading whole rows. */
-const allFields = new Uint8Array(4096).fill(1);
-
-/** Which fields the totals need. */
-export function summaryFields(layout: Layout): Uint8Array {
-  const want = new Uint8Array(layout.fieldCount);
-  for (const i of [layout.date, layout.item, layout.amount, layout.device, ...layout.groups]) if (i >= 0) want[i] = 1;
-  return want;
+/** yyyyMMdd or yyyyMM of a date text, as that number; 0 when it is not a valid date. */
+export function dateNumber(buf: Uint8Array, s: number, e: number): number {
+  const len = e - s;
+  if (len !== 6 && len !== 8) return 0;
+  let v = 0;
+  for (let i = s; i < e; i++) {
+    const d = (buf[i] as number) - 48;
+    if (d < 0 || d > 9) return 0;
+    v = v * 10 + d;
+  }
+  const ym = len === 8 ? Math.floor(v / 100) : v;
+  const month = ym % 100;
+  if (month < 1 || month > 12) return 0;
+  if (len === 6) return v;
+  const day = v % 100;
+  if (day < 1) return 0;
+  if (day <= 28) return v;
+  const year = Math.floor(ym / 100);
+  const last = month === 2 ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+  return day <= last ? v : 0;
 }
 
 /** 0 = not a date, 6 = yyyyMM (a monthly row), 8 = yyyyMMdd. */
 export function dateKind(d: string): 0 | 6 | 8 {
-  const len = d.length;
-  if (len !== 6 && len !== 8) return 0;
-  for (let i = 0; i < len; i++) {
-    const c = d.charCodeAt(i);
-    if (c < 48 || c > 57) return 0;
-  }
-  const month = (d.charCodeAt(4) - 48) * 10 + d.charCodeAt(5) - 48;
-  if (month < 1 || month > 12) return 0;
-  if (len === 6) return 6;
-  const day = (d.charCodeAt(6) - 48) * 10 + d.charCodeAt(7) - 48;
-  if (day < 1 || day > 31) return 0;
-  if (day <= 28) return 8;
-  const year = (d.charCodeAt(0) - 48) * 1000 + (d.charCodeAt(1) - 48) * 100 + (d.charCodeAt(2) - 48) * 10 + d.charCodeAt(3) - 48;
-  const last = month === 2 ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
-  return day >= 1 && day <= last ? 8 : 0;
+  const b = Buffer.from(d, 'latin1');
+  const v = dateNumber(b, 0, b.length);
+  return v === 0 ? 0 : v >= 10_000_000 ? 8 : 6;
 }
 
-/**
- * Why a scanned record is malformed, or undefined when it is a well-formed data row.
- * On success the amount is left in `parsed` (decimal.ts).
- */
-export function classify(status: number, scanner: Scanner, fields: string[], layout: Layout): MalformedReason | undefined {
-  if (status === UNTERMINATED) return 'unterminated-quote';
-  if (scanner.badQuotes) return 'invalid-quotes';
-  if (scanner.n !== layout.fieldCount) return 'field-count';
-  if (dateKind(fields[layout.date] ?? '') === 0) return 'date';
-  if (!parseAmount(fields[layout.amount] ?? '')) return 'amount';
-  return undefined;
+/** Amounts hold at most this many digits after the point. */
+const maxScale = 9;
+
+/** The result of the last successful `parseAmountBytes`, kept outside to avoid an object per row. */
+export const amount = { value: 0, scale: 0 };
+
+/** Parses `-123.45`, `+7`, `0.0002` from bytes; false for anything else. */
+export function parseAmountBytes(buf: Uint8Array, s: number, e: number): boolean {
+  let i = s;
+  let negative = false;
+  if (i < e) {
+    const first = buf[i];
+    if (first === 45) {
+      negative = true;
+      i++;
+    } else if (first === 43) i++;
+  }
+  let value = 0;
+  const intFrom = i;
+  for (; i < e; i++) {
+    const d = (buf[i] as number) - 48;
+    if (d < 0 || d > 9) break;
+    value = value * 10 + d;
+  }
+  if (i === intFrom) return false;
+  let scale = 0;
+  if (i < e) {
+    if (buf[i] !== 46) return false;
+    i++;
+    for (; i < e; i++) {
+      const d = (buf[i] as number) - 48;
+      if (d < 0 || d > 9) return false;
+      value = value * 10 + d;
+      scale++;
+    }
+    if (scale === 0) return false;
+  }
+  if (scale > maxScale || value > Number.MAX_SAFE_INTEGER) return false;
+  amount.value = negative && value !== 0 ? -value : value;
+  amount.scale = scale;
+  return true;
 }
 
 export function describe(reason: MalformedReason, fieldsSeen: number, layout: Layout): string {
@@ -136,71 +183,201 @@ export function describe(reason: MalformedReason, fieldsSeen: number, layout: La
       return `The ${layout.columns[layout.date] ?? 'date'} is not yyyyMMdd or yyyyMM.`;
     case 'amount':
       return `The ${layout.columns[layout.amount] ?? 'amount'} is not a decimal number.`;
+    case 'too-long':
+      return `The record is longer than ${maxRecordBytes / 1024 / 1024} MiB; reading went on after its end.`;
   }
 }
 
-/** Reads records from a byte offset, a piece at a time, feeding the scanner. */
-export class RecordStream {
-  readonly scanner = new Scanner();
-  /** Byte offset of `scanner.s[0]` in the file. */
-  base: number;
-  private filePos: number;
-  private readonly buf: Buffer;
+/**
+ * Why the record just read is malformed, or undefined when it is a well-formed data row
+ * (its date is then in `lastDate` and its amount in `amount`).
+ */
+export function classify(status: number, reader: RecordReader, layout: Layout): MalformedReason | undefined {
+  if (status === UNTERMINATED) return 'unterminated-quote';
+  if (status === TOO_LONG) return 'too-long';
+  if (reader.st.badQuotes) return 'invalid-quotes';
+  const f = reader.fields;
+  if (f.n !== layout.fieldCount) return 'field-count';
+  const buf = reader.buf;
+  const d = layout.date;
+  const dk = f.kind[d] as number;
+  lastDate = dk < 2 ? dateNumber(buf, f.start[d] as number, f.end[d] as number) : 0;
+  if (lastDate === 0) return 'date';
+  const a = layout.amount;
+  if ((f.kind[a] as number) >= 2 || !parseAmountBytes(buf, f.start[a] as number, f.end[a] as number)) return 'amount';
+  return undefined;
+}
 
-  constructor(
-    private readonly fd: number,
-    from: number,
-    private readonly size: number,
-    chunkBytes = 1024 * 1024,
-    /** Called with the bytes read so far after each piece. */
-    private readonly onRead?: (bytes: number) => void,
-  ) {
-    this.base = from;
-    this.filePos = from;
-    this.buf = Buffer.allocUnsafe(Math.max(1024, Math.min(chunkBytes, size - from + 1)));
-    this.scanner.feed('', from >= size);
+let lastDate = 0;
+
+// ---------------------------------------------------------------------------------------------
+// Totals
+
+/** [key, amount at the result's scale, rows] */
+export type TotalEntry = [string, number, number];
+
+/** The totals of one or more ranges, packed for posting between threads. */
+export interface PackedTables {
+  scale: number;
+  total: number;
+  /** Sum of absolute amounts (bounds every partial sum). */
+  absSum: number;
+  items: PackedKeys;
+  devices: PackedKeys;
+  /** Tag and group columns by header name. */
+  groupNames: string[];
+  groupKeys: PackedKeys[];
+  /** yyyyMM by month index. */
+  months: string[];
+  itemMonth: PackedSums;
+  deviceMonth: PackedSums;
+  groupMonth: PackedSums[];
+  /** Rows dated yyyyMMdd by that number. */
+  day: PackedSums;
+  /** Rows dated yyyyMM by that number. */
+  monthRow: PackedSums;
+}
+
+/** Totals being summed: keys interned as bytes, sums in typed arrays. */
+export class Tables {
+  scale = 0;
+  total = 0;
+  absSum = 0;
+  readonly items = new KeyTable(caps.items, 64, true);
+  readonly devices = new KeyTable(caps.devices, 1024);
+  readonly groupNames: string[] = [];
+  readonly groupKeys: KeyTable[] = [];
+  readonly monthIndex = new Map<string, number>();
+  readonly months: string[] = [];
+  readonly itemMonth = new Sums(256, caps.pairs);
+  readonly deviceMonth = new Sums(4096, caps.pairs);
+  readonly groupMonth: Sums[] = [];
+  readonly day = new Sums(64);
+  readonly monthRow = new Sums(16);
+  private readonly all: Sums[] = [this.itemMonth, this.deviceMonth, this.day, this.monthRow];
+  /** This month's sums by item, device and tag value, moved into the pair sums by `flush`. */
+  readonly itemDense = new Dense();
+  readonly deviceDense = new Dense();
+  readonly groupDense: Dense[] = [];
+  /** The month the dense sums are for (-1: none). */
+  denseMonth = -1;
+
+  /** Moves the dense sums into the pair sums. */
+  flush(): void {
+    const m = this.denseMonth;
+    if (m < 0) return;
+    this.itemDense.flush(this.itemMonth, monthWidth, m);
+    this.deviceDense.flush(this.deviceMonth, monthWidth, m);
+    for (let g = 0; g < this.groupDense.length; g++) (this.groupDense[g] as Dense).flush(this.groupMonth[g] as Sums, monthWidth, m);
   }
 
-  /** Offset of the next record. */
-  position(): number {
-    return this.base + this.scanner.p;
-  }
-
-  /** Offset where the last record started. */
-  recordStart(): number {
-    return this.base + this.scanner.start;
-  }
-
-  next(fields: string[], want: Uint8Array): number {
-    for (;;) {
-      const status = this.scanner.next(fields, want);
-      if (status !== MORE) return status;
-      this.fill(fs.readSync(this.fd, this.buf, 0, this.buf.length, this.filePos));
+  /** The slot of a tag or group column, by its header name. */
+  groupSlot(name: string): number {
+    let g = this.groupNames.indexOf(name);
+    if (g < 0) {
+      g = this.groupNames.length;
+      this.groupNames.push(name);
+      this.groupKeys.push(new KeyTable(caps.groupValues, 1024));
+      const sums = new Sums(4096, caps.pairs);
+      this.groupMonth.push(sums);
+      this.groupDense.push(new Dense());
+      this.all.push(sums);
     }
+    return g;
   }
 
-  /** `next` with asynchronous reads, for the main thread. */
-  async nextAsync(fields: string[], want: Uint8Array): Promise<number> {
-    for (;;) {
-      const status = this.scanner.next(fields, want);
-      if (status !== MORE) return status;
-      this.fill(await readAsync(this.fd, this.buf, 0, this.buf.length, this.filePos));
+  /** The index of a month (yyyyMM); past the cap, the "other" month. */
+  month(yyyyMM: string): number {
+    let m = this.monthIndex.get(yyyyMM);
+    if (m === undefined) {
+      if (this.months.length >= caps.months) {
+        m = this.monthIndex.get(otherKey);
+        if (m === undefined) {
+          m = this.months.length;
+          this.months.push(otherKey);
+          this.monthIndex.set(otherKey, m);
+        }
+        return m;
+      }
+      m = this.months.length;
+      this.months.push(yyyyMM);
+      this.monthIndex.set(yyyyMM, m);
     }
+    return m;
   }
 
-  /** Feeds the scanner the `got` bytes just read into the buffer. */
-  private fill(got: number): void {
-    const rest = this.scanner.rest();
-    const text = this.buf.toString('latin1', 0, got);
-    this.base = this.filePos - rest.length;
-    this.filePos += got;
-    this.scanner.feed(rest === '' ? text : rest + text, got === 0 || this.filePos >= this.size);
-    this.onRead?.(got);
+  /** Moves every sum to a finer scale. */
+  setScale(scale: number): void {
+    this.flush();
+    const factor = pow10[scale - this.scale] ?? 1;
+    for (const s of this.all) s.rescale(factor);
+    this.total *= factor;
+    this.absSum *= factor;
+    this.scale = scale;
+    if (this.absSum > Number.MAX_SAFE_INTEGER) throw tooLarge();
+  }
+
+  pack(): PackedTables {
+    this.flush();
+    return {
+      scale: this.scale,
+      total: this.total,
+      absSum: this.absSum,
+      items: this.items.pack(),
+      devices: this.devices.pack(),
+      groupNames: [...this.groupNames],
+      groupKeys: this.groupKeys.map((k) => k.pack()),
+      months: [...this.months],
+      itemMonth: this.itemMonth.pack(),
+      deviceMonth: this.deviceMonth.pack(),
+      groupMonth: this.groupMonth.map((s) => s.pack()),
+      day: this.day.pack(),
+      monthRow: this.monthRow.pack(),
+    };
+  }
+
+  /** Adds packed totals (of another range or thread) to these. */
+  absorb(p: PackedTables): void {
+    this.flush();
+    if (p.scale > this.scale) this.setScale(p.scale);
+    const f = pow10[this.scale - p.scale] ?? 1;
+    const itemIds = this.items.idsOf(p.items);
+    const deviceIds = this.devices.idsOf(p.devices);
+    const monthIds = p.months.map((m) => this.month(m));
+    const pair = (s: PackedSums, ids: Int32Array, into: Sums) => {
+      for (let i = 0; i < s.keys.length; i++) {
+        const key = s.keys[i] as number;
+        if (key < 0) {
+          into.addSum(-1, (s.amounts[i] as number) * f, s.rows[i] as number);
+          continue;
+        }
+        const k = Math.floor(key / monthWidth);
+        const m = key - k * monthWidth;
+        into.addSum((ids[k] as number) * monthWidth + (monthIds[m] as number), (s.amounts[i] as number) * f, s.rows[i] as number);
+      }
+    };
+    pair(p.itemMonth, itemIds, this.itemMonth);
+    pair(p.deviceMonth, deviceIds, this.deviceMonth);
+    p.groupNames.forEach((name, g) => {
+      const slot = this.groupSlot(name);
+      const table = this.groupKeys[slot] as KeyTable;
+      pair(p.groupMonth[g] as PackedSums, table.idsOf(p.groupKeys[g] as PackedKeys), this.groupMonth[slot] as Sums);
+    });
+    for (const [from, into] of [
+      [p.day, this.day],
+      [p.monthRow, this.monthRow],
+    ] as const) {
+      for (let i = 0; i < from.keys.length; i++) into.addSum(from.keys[i] as number, (from.amounts[i] as number) * f, from.rows[i] as number);
+    }
+    this.total += p.total * f;
+    this.absSum += p.absSum * f;
+    if (this.absSum > Number.MAX_SAFE_INTEGER) throw tooLarge();
   }
 }
 
-const readAsync = (fd: number, buf: Buffer, offset: number, length: number, position: number) =>
-  new Promise<number>((resolve, reject) => fs.read(fd, buf, offset, length, position, (error, got) => (error ? reject(error) : resolve(got))));
+const tooLarge = () => new TooLargeError('The amounts in this file are too large to sum exactly.');
+
+export { monthWidth };
 
 // ---------------------------------------------------------------------------------------------
 // Summaries of byte ranges
@@ -217,10 +394,9 @@ export interface RangeJob {
   /** An index entry every this many well-formed rows. */
   indexEvery: number;
   chunkBytes?: number;
+  /** The most bytes one record may span (default `maxRecordBytes`; smaller in tests). */
+  recordCap?: number;
 }
-
-/** [key, amount at the result's scale, rows] */
-export type TotalEntry = [string, number, number];
 
 export interface MalformedEntry {
   /** Line breaks before the record, counted from the range's start. */
@@ -231,7 +407,8 @@ export interface MalformedEntry {
   truncated: boolean;
 }
 
-export interface RangeResult {
+/** What one range was, beside its totals. */
+export interface RangeStats {
   start: number;
   /** Where the first record at or after `end` starts (the file size at the end). */
   stoppedAt: number;
@@ -239,237 +416,197 @@ export interface RangeResult {
   malformedCount: number;
   blankLines: number;
   newlines: number;
-  /** Amounts are integers in units of 10^-scale. */
-  scale: number;
-  total: number;
-  byItem: TotalEntry[];
-  byDay: TotalEntry[];
-  /** Rows dated yyyyMM, by month. */
-  byMonthRow: TotalEntry[];
-  byDevice: TotalEntry[];
-  byGroup: TotalEntry[][];
-  /** Every yyyyMM seen in the dates. */
-  months: string[];
   malformed: MalformedEntry[];
+  /** yyyyMM of the rows' dates. */
+  months: string[];
   /** Row (in range), byte offset, line (in range) of every `indexEvery`-th well-formed row. */
   index: { rows: number[]; offsets: number[]; lines: number[] };
 }
 
-interface Acc {
-  amount: number;
-  rows: number;
+export interface RangeResult extends RangeStats {
+  tables: PackedTables;
 }
 
-/** What the last row of a device added to: its total, and its tag/group values and totals. */
-interface DeviceEntry {
-  acc: Acc;
-  values: string[];
-  accs: Acc[];
-}
-
-/** A few keys compared by value before the map is asked: bill items are few and alternate. */
-class SmallKeys {
-  private keys: string[] = [];
-  private accs: Acc[] = [];
-  constructor(private readonly totals: Totals) {}
-  acc(key: string): Acc {
-    const keys = this.keys;
-    for (let i = 0; i < keys.length; i++) if (keys[i] === key) return this.accs[i] as Acc;
-    const acc = this.totals.acc(key);
-    if (keys.length < 12) {
-      keys.push(key);
-      this.accs.push(acc);
-    }
-    return acc;
-  }
-}
-
-class Totals {
-  readonly map = new Map<string, Acc>();
-  private lastKey = '\u0000';
-  private lastAcc: Acc = { amount: 0, rows: 0 };
-  /** The accumulator of `key` (created at zero). */
-  acc(key: string): Acc {
-    // Rows come in runs (one day after the other): the last key is the likely one.
-    if (key === this.lastKey) return this.lastAcc;
-    let acc = this.map.get(key);
-    if (acc === undefined) {
-      acc = { amount: 0, rows: 0 };
-      this.map.set(detach(key), acc);
-    }
-    this.lastKey = key;
-    this.lastAcc = acc;
-    return acc;
-  }
-  add(key: string, value: number): void {
-    const acc = this.acc(key);
-    acc.amount += value;
-    acc.rows++;
-  }
-  rescale(factor: number): void {
-    for (const acc of this.map.values()) acc.amount *= factor;
-  }
-  entries(): TotalEntry[] {
-    return [...this.map].map(([k, a]) => [utf8(k), a.amount, a.rows]);
-  }
-}
-
-export class TooLargeError extends Error {}
-
-const rawLimit = 500;
-
-export function rawText(s: string, from: number, to: number): { raw: string; truncated: boolean } {
-  const truncated = to - from > rawLimit;
-  let raw = s.slice(from, truncated ? from + rawLimit : to);
-  raw = raw.replace(/\r?\n$/, '');
-  // Decoded text is not latin1 any more: copying it as latin1 would keep one byte of each character.
-  const text = utf8(raw);
-  return { raw: text === raw ? detach(raw) : text, truncated };
-}
-
-/**
- * A copy of `s` that does not keep the text it was sliced from alive (a slice of a piece of
- * the file would otherwise hold the whole piece in memory for as long as it is kept).
- */
-export function detach(s: string): string {
-  return s.length < 13 ? s : Buffer.from(s, 'latin1').toString('latin1');
-}
-
-/** Sums the records of one byte range. */
-export function summarizeRange(job: RangeJob, onProgress?: (bytes: number) => void): RangeResult {
+/** Sums the records of one byte range into `t`. */
+export function summarizeInto(job: RangeJob, t: Tables, onProgress?: (bytes: number) => void, cancelled?: () => boolean): RangeStats {
   const { layout } = job;
   const fd = fs.openSync(job.path, 'r');
   try {
     const size = fs.fstatSync(fd).size;
-    const stream = new RecordStream(fd, job.start, size, job.chunkBytes, onProgress);
-    const want = summaryFields(layout);
-    const fields: string[] = new Array<string>(layout.fieldCount).fill('');
-    const byItem = new Totals();
-    const byDay = new Totals();
-    const byMonthRow = new Totals();
-    const byDevice = new Totals();
-    const byGroup = layout.groups.map(() => new Totals());
-    const all = [byItem, byDay, byMonthRow, byDevice, ...byGroup];
-    const months = new Set<string>();
-    const items = new SmallKeys(byItem);
-    const devices = new Map<string, DeviceEntry>();
+    const reader = new RecordReader(
+      fd,
+      job.start,
+      size,
+      layout.fieldCount + 1,
+      job.chunkBytes,
+      (bytes) => {
+        onProgress?.(bytes);
+        if (cancelled?.()) throw new CancelledError();
+      },
+      job.recordCap,
+    );
+    const f = reader.fields;
+    const st = reader.st;
+    const fStart = f.start;
+    const fEnd = f.end;
+    const fKind = f.kind;
     const malformed: MalformedEntry[] = [];
     const index = { rows: [] as number[], offsets: [] as number[], lines: [] as number[] };
-    const { date: dateAt, item: itemAt, device: deviceAt, groups } = layout;
-    const groupCount = groups.length;
+    const { item: itemAt, device: deviceAt } = layout;
+    const groupAt = Int32Array.from(layout.groups);
+    const groupCount = groupAt.length;
+    const groupSlots = layout.groups.map((g) => t.groupSlot(layout.columns[g] ?? ''));
+    const groupKeys = groupSlots.map((s) => t.groupKeys[s] as KeyTable);
+    const groupDense = groupSlots.map((s) => t.groupDense[s] as Dense);
+    const { items, devices, itemDense, deviceDense, day, monthRow } = t;
+    const noDevice = deviceAt < 0 ? devices.idOf('') : -1;
     const indexEvery = job.indexEvery;
+    let scratch: Buffer | undefined;
+    let scratchView: DataView | undefined;
+    const view = viewOf(reader.buf);
+    /** The key number of field `i`, doubled quotes undone. */
+    const keyOf = (table: KeyTable, i: number): number => {
+      const s = fStart[i] as number;
+      const e = fEnd[i] as number;
+      if (fKind[i] !== 2) return table.id(view, s, e);
+      const buf = reader.buf;
+      scratch ??= Buffer.allocUnsafe(maxRecordBytes);
+      scratchView ??= viewOf(scratch);
+      let n = 0;
+      for (let p = s; p < e; p++) {
+        const c = buf[p] as number;
+        scratch[n++] = c;
+        if (c === 34) p++;
+      }
+      return table.id(scratchView, 0, n);
+    };
     let rows = 0;
     let malformedCount = 0;
     let blankLines = 0;
     let newlines = 0;
-    let scale = 0;
+    let scale = t.scale;
     let total = 0;
     let absSum = 0;
-    let lastDate = '';
+    let lastMonthNumber = -1;
+    t.flush();
+    /** Per device number, the tag values of its last row. */
+    let hints = new Int32Array(1024 * Math.max(1, groupCount)).fill(-1);
+    let hintAt = 0;
+    let lastDevice = -1;
+    let absBound = Number.MAX_SAFE_INTEGER - t.absSum;
+    const monthsSeen = new Set<number>();
     for (;;) {
-      if (stream.position() >= job.end) break;
-      const status = stream.next(fields, want);
+      if (reader.position() >= job.end) break;
+      const status = reader.next();
       if (status === END) break;
-      const sc = stream.scanner;
-      if (status === RECORD && sc.blank) {
+      if (status === RECORD && st.blank) {
         blankLines++;
-        newlines += sc.newlines;
+        newlines += st.newlines;
         continue;
       }
-      const reason = classify(status, sc, fields, layout);
+      const reason = classify(status, reader, layout);
       if (reason !== undefined) {
         malformedCount++;
         if (malformed.length < job.keepMalformed) {
-          malformed.push({ lineInRange: newlines, reason, detail: describe(reason, sc.n, layout), ...rawText(sc.s, sc.start, sc.end) });
+          malformed.push({ lineInRange: newlines, reason, detail: describe(reason, f.n, layout), ...reader.rawText() });
         }
-        newlines += sc.newlines;
+        newlines += st.newlines;
         continue;
       }
       if (rows % indexEvery === 0) {
         index.rows.push(rows);
-        index.offsets.push(stream.recordStart());
+        index.offsets.push(reader.recordStart);
         index.lines.push(newlines);
       }
-      newlines += sc.newlines;
+      newlines += st.newlines;
       rows++;
-      let value = parsed.value;
-      if (parsed.scale !== scale) {
-        if (parsed.scale > scale) {
-          const factor = pow10[parsed.scale - scale] ?? 1;
-          for (const t of all) t.rescale(factor);
-          total *= factor;
-          absSum *= factor;
-          scale = parsed.scale;
+      let value = amount.value;
+      if (amount.scale !== scale) {
+        if (amount.scale > scale) {
+          t.total += total;
+          t.absSum += absSum;
+          total = 0;
+          absSum = 0;
+          t.setScale(amount.scale);
+          scale = t.scale;
+          absBound = Number.MAX_SAFE_INTEGER - t.absSum;
         } else {
-          value *= pow10[scale - parsed.scale] ?? 1;
+          value *= pow10[scale - amount.scale] as number;
         }
       }
       total += value;
       absSum += value < 0 ? -value : value;
-      if (absSum > Number.MAX_SAFE_INTEGER) throw new TooLargeError('The amounts in this file are too large to sum exactly.');
-      const date = fields[dateAt] as string;
-      const itemAcc = items.acc(fields[itemAt] as string);
-      itemAcc.amount += value;
-      itemAcc.rows++;
-      if (date.length === 8) {
-        byDay.add(date, value);
-        if (date !== lastDate) {
-          months.add(detach(date.slice(0, 6)));
-          lastDate = date;
-        }
-      } else {
-        byMonthRow.add(date, value);
-        months.add(detach(date));
+      if (absSum > absBound) throw tooLarge();
+      const date = lastDate;
+      const monthNumber = date >= 10_000_000 ? Math.floor(date / 100) : date;
+      if (monthNumber !== lastMonthNumber) {
+        t.flush();
+        t.denseMonth = t.month(String(monthNumber));
+        lastMonthNumber = monthNumber;
+        if (monthsSeen.size < caps.months) monthsSeen.add(monthNumber);
       }
-      if (deviceAt >= 0) {
-        // A device's tags and group rarely change within a file: one lookup per row, then compares.
-        const device = fields[deviceAt] as string;
-        let entry = devices.get(device);
-        if (entry === undefined) {
-          entry = { acc: byDevice.acc(device), values: [], accs: [] };
-          for (let g = 0; g < groupCount; g++) {
-            const v = fields[groups[g] as number] as string;
-            entry.values.push(detach(v));
-            entry.accs.push((byGroup[g] as Totals).acc(v));
+      if (date >= 10_000_000) day.add(day.count < caps.days || day.has(date) ? date : -1, value);
+      else monthRow.add(date, value);
+      itemDense.add(keyOf(items, itemAt), value);
+      const d = deviceAt >= 0 ? keyOf(devices, deviceAt) : noDevice;
+      deviceDense.add(d, value);
+      if (groupCount > 0) {
+        // A device's tags rarely change: the values its last row had are tried first.
+        if (d !== lastDevice) {
+          lastDevice = d;
+          hintAt = d * groupCount;
+          if (hintAt + groupCount > hints.length) {
+            const grown = new Int32Array(Math.max(hints.length * 2, hintAt + groupCount)).fill(-1);
+            grown.set(hints);
+            hints = grown;
           }
-          devices.set(detach(device), entry);
         }
-        entry.acc.amount += value;
-        entry.acc.rows++;
         for (let g = 0; g < groupCount; g++) {
-          const v = fields[groups[g] as number] as string;
-          if (v !== entry.values[g]) {
-            entry.values[g] = detach(v);
-            entry.accs[g] = (byGroup[g] as Totals).acc(v);
-          }
-          const acc = entry.accs[g] as Acc;
-          acc.amount += value;
-          acc.rows++;
+          const i = groupAt[g] as number;
+          const table = groupKeys[g] as KeyTable;
+          const k = fKind[i] === 2 ? keyOf(table, i) : table.idHinted(view, fStart[i] as number, fEnd[i] as number, hints[hintAt + g] as number);
+          hints[hintAt + g] = k;
+          (groupDense[g] as Dense).add(k, value);
         }
-      } else {
-        for (let g = 0; g < groupCount; g++) (byGroup[g] as Totals).add(fields[groups[g] as number] as string, value);
       }
     }
+    t.total += total;
+    t.absSum += absSum;
+    t.flush();
+    t.denseMonth = -1;
     return {
       start: job.start,
-      stoppedAt: Math.min(stream.position(), size),
+      stoppedAt: Math.min(reader.position(), size),
       rows,
       malformedCount,
       blankLines,
       newlines,
-      scale,
-      total,
-      byItem: byItem.entries(),
-      byDay: byDay.entries(),
-      byMonthRow: byMonthRow.entries(),
-      byDevice: byDevice.entries(),
-      byGroup: byGroup.map((t) => t.entries()),
-      months: [...months],
       malformed,
+      months: [...monthsSeen].map(String),
       index,
     };
   } finally {
     fs.closeSync(fd);
+  }
+}
+
+/** Sums one byte range on its own. */
+export function summarizeRange(job: RangeJob, onProgress?: (bytes: number) => void, cancelled?: () => boolean): RangeResult {
+  const t = new Tables();
+  const stats = summarizeInto(job, t, onProgress, cancelled);
+  return { ...stats, tables: t.pack() };
+}
+
+/** Sums several ranges (whole files, usually) into one set of totals, with each range's own figures. */
+export function summarizeRanges(jobs: RangeJob[], onProgress?: (bytes: number) => void, cancelled?: () => boolean): { parts: RangeStats[]; tables: PackedTables } {
+  const t = new Tables();
+  const parts = jobs.map((job) => summarizeInto(job, t, onProgress, cancelled));
+  return { parts, tables: t.pack() };
+}
+
+export class CancelledError extends Error {
+  constructor() {
+    super('The review was closed before it finished.');
   }
 }
 
@@ -496,52 +633,39 @@ export interface FilterJob {
   filter: RowFilter;
 }
 
-export function rowMatcher(layout: Layout, filter: RowFilter): { want: Uint8Array; test: (fields: string[]) => boolean } {
+export function rowMatcher(layout: Layout, filter: RowFilter): (cell: (i: number) => string) => boolean {
   const column = filter.column === undefined ? -1 : layout.columns.indexOf(filter.column);
   if (filter.column !== undefined && column < 0) throw new ReviewFormatError(`The file has no column named ${filter.column}.`);
-  const want = new Uint8Array(layout.fieldCount);
-  if (column >= 0) want[column] = 1;
-  else want.fill(1);
-  if (filter.exact) {
-    const needle = Buffer.from(filter.text, 'utf8').toString('latin1');
-    if (column >= 0) return { want, test: (f) => f[column] === needle };
-    return { want, test: (f) => f.includes(needle) };
-  }
-  const needle = filter.text.toLowerCase();
-  const asciiNeedle = /^[\x20-\x7e]*$/.test(needle);
-  const cellMatches = (cell: string) => (asciiNeedle && !/[\x80-\xff]/.test(cell) ? cell.toLowerCase().includes(needle) : utf8(cell).toLowerCase().includes(needle));
-  if (column >= 0) return { want, test: (f) => cellMatches(f[column] as string) };
   const n = layout.fieldCount;
-  return {
-    want,
-    test: (f) => {
-      for (let i = 0; i < n; i++) if (cellMatches(f[i] as string)) return true;
-      return false;
-    },
+  const needle = filter.exact ? filter.text : filter.text.toLowerCase();
+  const matches = filter.exact ? (cell: string) => cell === needle : (cell: string) => cell.toLowerCase().includes(needle);
+  if (column >= 0) return (cell) => matches(cell(column));
+  return (cell) => {
+    for (let i = 0; i < n; i++) if (matches(cell(i))) return true;
+    return false;
   };
 }
 
 /** Global numbers of the well-formed rows of a range that match the filter. */
-export function filterRange(job: FilterJob): Uint32Array {
+export function filterRange(job: FilterJob, cancelled?: () => boolean): Uint32Array {
   const fd = fs.openSync(job.path, 'r');
   try {
     const size = fs.fstatSync(fd).size;
-    const stream = new RecordStream(fd, job.start, size);
-    const { want, test } = rowMatcher(job.layout, job.filter);
-    // Validity needs the date and amount too.
-    want[job.layout.date] = 1;
-    want[job.layout.amount] = 1;
-    const fields: string[] = new Array<string>(job.layout.fieldCount).fill('');
+    const reader = new RecordReader(fd, job.start, size, job.layout.fieldCount + 1, undefined, () => {
+      if (cancelled?.()) throw new CancelledError();
+    });
+    const test = rowMatcher(job.layout, job.filter);
+    const cell = (i: number) => fieldText(reader.buf, reader.fields, i);
     let out = new Uint32Array(1024);
     let count = 0;
     let row = job.rowBase;
     for (;;) {
-      if (stream.position() >= job.end) break;
-      const status = stream.next(fields, want);
+      if (reader.position() >= job.end) break;
+      const status = reader.next();
       if (status === END) break;
-      if (status === RECORD && stream.scanner.blank) continue;
-      if (classify(status, stream.scanner, fields, job.layout) !== undefined) continue;
-      if (test(fields)) {
+      if (status === RECORD && reader.st.blank) continue;
+      if (classify(status, reader, job.layout) !== undefined) continue;
+      if (test(cell)) {
         if (count === out.length) {
           const grown = new Uint32Array(out.length * 2);
           grown.set(out);
@@ -575,38 +699,40 @@ export interface ReadRow {
   cells: string[];
 }
 
-/** Reads the given data rows (by number) through the row index: the first page, a window of rows. */
-export async function readRows(path: string, layout: Layout, index: RowIndex, targets: ArrayLike<number>, lineBase: number): Promise<ReadRow[]> {
+/**
+ * Reads the given data rows (by number) through the row index: the first page, a window of rows.
+ * `budget` bounds the bytes read from each index entry (the first page of a hostile file).
+ */
+export async function readRows(path: string, layout: Layout, index: RowIndex, targets: ArrayLike<number>, lineBase: number, budget = Infinity): Promise<ReadRow[]> {
   const out: ReadRow[] = [];
   if (targets.length === 0 || index.count === 0) return out;
   const handle = await fs.promises.open(path, 'r');
   const fd = handle.fd;
   try {
     const size = (await handle.stat()).size;
-    const fields: string[] = new Array<string>(layout.fieldCount).fill('');
-    const want = new Uint8Array(Math.max(layout.fieldCount, 1)).fill(1);
-    let stream: RecordStream | undefined;
+    let reader: RecordReader | undefined;
     let row = -1;
     let line = 0;
     for (let t = 0; t < targets.length; t++) {
       const target = targets[t] as number;
       const entry = findEntry(index, target);
       const entryRow = index.rows[entry] as number;
-      if (stream === undefined || target < row || (target - row > 256 && entryRow > row)) {
-        stream = new RecordStream(fd, index.offsets[entry] as number, size, 256 * 1024);
+      if (reader === undefined || target < row || (target - row > 256 && entryRow > row)) {
+        reader = new RecordReader(fd, index.offsets[entry] as number, size, layout.fieldCount + 1, 256 * 1024);
         row = entryRow;
         line = index.lines[entry] as number;
       }
       for (;;) {
-        const status = await stream.nextAsync(fields, want);
+        const status = await reader.nextAsync(budget);
         if (status === END) return out;
-        const sc = stream.scanner;
         const startLine = line;
-        line += sc.newlines;
-        if (status === RECORD && sc.blank) continue;
-        if (classify(status, sc, fields, layout) !== undefined) continue;
+        line += reader.st.newlines;
+        if (status === RECORD && reader.st.blank) continue;
+        if (classify(status, reader, layout) !== undefined) continue;
         if (row === target) {
-          out.push({ n: row, line: lineBase + startLine + 1, cells: fields.slice(0, layout.fieldCount).map(utf8) });
+          const cells: string[] = [];
+          for (let i = 0; i < layout.fieldCount; i++) cells.push(fieldText(reader.buf, reader.fields, i));
+          out.push({ n: row, line: lineBase + startLine + 1, cells });
           row++;
           break;
         }
@@ -630,4 +756,4 @@ function findEntry(index: RowIndex, row: number): number {
   return lo;
 }
 
-export { formatScaled };
+export { formatScaled, otherKey };

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { contentKey, type SummaryCache } from './cache';
 import { readLayoutAsync, readRows, type Layout, type ReadRow, type RowFilter, type RowIndex } from './engine';
 import { closedError, filterFile, summarizeFile, type FileSummary, type JobRunner, type RunnerFactory } from './summarize';
 
@@ -16,13 +17,22 @@ export interface SessionOptions {
   splitAt?: number[];
   onProgress?: (session: ReviewSession, bytes: number) => void;
   now?: () => number;
+  /** Summaries of files already read (kept in the user-data folder). */
+  cache?: SummaryCache;
 }
+
+/** The first page reads at most this far into the file, whatever the file holds. */
+const firstPageBytes = 8 * 1024 * 1024;
 
 export class ReviewSession {
   readonly id = randomBytes(12).toString('base64url');
   summary: Promise<FileSummary>;
   result: FileSummary | undefined;
   summaryMs: number | undefined;
+  /** The summary came from the cache. */
+  cached = false;
+  /** Settles when the summary has been written to the cache (or could not be). */
+  cacheWrite: Promise<void> = Promise.resolve();
   private filterCache: { key: string; rows: Promise<Uint32Array> } | undefined;
   private readonly runners = new Set<JobRunner>();
   private closed = false;
@@ -35,18 +45,25 @@ export class ReviewSession {
     readonly firstRowsMs: number,
     private readonly opts: SessionOptions,
     startedAt: number,
+    cached?: FileSummary,
+    cacheKey?: string,
   ) {
     const now = opts.now ?? (() => performance.now());
-    this.summary = summarizeFile(path, layout, size, {
-      runner: opts.runner,
-      workers: opts.workers,
-      ...(opts.splitAt ? { splitAt: opts.splitAt } : {}),
-      onProgress: (bytes) => opts.onProgress?.(this, bytes),
-      track: (runner) => this.track(runner),
-    }).then((result) => {
+    this.cached = cached !== undefined;
+    const summary = cached
+      ? Promise.resolve(cached)
+      : summarizeFile(path, layout, size, {
+          runner: opts.runner,
+          workers: opts.workers,
+          ...(opts.splitAt ? { splitAt: opts.splitAt } : {}),
+          onProgress: (bytes) => opts.onProgress?.(this, bytes),
+          track: (runner) => this.track(runner),
+        });
+    this.summary = summary.then((result) => {
       if (this.closed) throw closedError();
       this.result = result;
       this.summaryMs = now() - startedAt;
+      if (!cached && cacheKey !== undefined && opts.cache) this.cacheWrite = opts.cache.put(path, cacheKey, result).catch(() => undefined);
       return result;
     });
     // Callers await it; this keeps an early failure from being reported as unhandled.
@@ -146,17 +163,23 @@ export async function openReviewFile(file: string, opts: SessionOptions): Promis
   }
   let layout: Layout;
   let size: number;
+  let cacheKey: string | undefined;
+  let cached: FileSummary | undefined;
   try {
     const stat = await handle.stat();
     // The path was swapped between the check and the open.
     if (!stat.isFile() || stat.ino !== link.ino || stat.dev !== link.dev) throw new ReviewPathError(`${path.basename(file)} changed while it was being opened. Try again.`);
     size = stat.size;
     layout = await readLayoutAsync(handle, size);
+    if (opts.cache) {
+      cacheKey = await contentKey(handle, stat);
+      cached = await opts.cache.get(file, cacheKey);
+    }
   } finally {
     await handle.close();
   }
-  const firstRows = await readRows(file, layout, firstIndexOf(layout), firstTargets(opts), layout.headerNewlines);
-  return new ReviewSession(file, size, layout, firstRows, now() - startedAt, opts, startedAt);
+  const firstRows = await readRows(file, layout, firstIndexOf(layout), firstTargets(opts), layout.headerNewlines, firstPageBytes);
+  return new ReviewSession(file, size, layout, firstRows, now() - startedAt, opts, startedAt, cached, cacheKey);
 }
 
 const firstIndexOf = (layout: Layout): RowIndex => ({ rows: Float64Array.of(0), offsets: Float64Array.of(layout.dataStart), lines: Float64Array.of(0), count: 1 });

@@ -1,51 +1,67 @@
 /**
- * Summarizes a whole file with several worker threads. The data is cut into byte ranges at
- * guessed record starts (the line start after each split point); every range is parsed at the
- * same time. A guess is only right when the range before it, parsed from a known record start,
- * ends exactly there: quotes can hold line breaks, so a line start may sit inside a quoted field.
- * When a guess is wrong the range is parsed again from where the range before it really ended,
- * so the result is always the same as one parse from the start.
+ * Summarizes whole files with worker threads.
+ *
+ * One file is cut into byte ranges at guessed record starts (the line start after each split
+ * point); every range is parsed at the same time. A guess is only right when the range before
+ * it, parsed from a known record start, ends exactly there: quotes can hold line breaks, so a
+ * line start may sit inside a quoted field. When a guess is wrong the range is parsed again
+ * from where the range before it really ended, so the result is always the same as one parse
+ * from the start.
+ *
+ * Several files are shared out whole between the threads (each file starts at a known record
+ * start, so nothing is guessed); each thread sums its files into one set of totals, and the
+ * threads' totals are added up at the end.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import {
+  CancelledError,
   filterRange,
-  summarizeRange,
+  monthWidth,
+  otherKey,
+  summarizeRanges,
+  Tables,
   TooLargeError,
   type FilterJob,
   type Layout,
   type MalformedEntry,
+  type PackedTables,
   type RangeJob,
-  type RangeResult,
+  type RangeStats,
   type RowIndex,
-  type TotalEntry,
 } from './engine';
-import { pow10 } from './decimal';
+import type { PackedSums } from './keys';
+import { maxRecordBytes } from './scanner';
 import { AppError } from '../http/errors';
 
 /** What pending work of a stopped runner (a closed or evicted review) is rejected with. */
 export const closedError = () => new AppError('cancelled', 'This review was closed before it finished. Open the file again.');
 
-export type WorkerJob = { kind: 'summarize'; job: RangeJob } | { kind: 'filter'; job: FilterJob };
+export type WorkerJob = { kind: 'summarize'; jobs: RangeJob[] } | { kind: 'filter'; job: FilterJob };
+
+export interface RangesResult {
+  parts: RangeStats[];
+  tables: PackedTables;
+}
 
 export type WorkerReply =
   | { type: 'progress'; bytes: number }
-  | { type: 'summary'; result: RangeResult }
+  | { type: 'summary'; result: RangesResult }
   | { type: 'filter'; rows: Uint32Array }
   | { type: 'error'; message: string; tooLarge: boolean };
 
 /** One job at a time, in a worker thread or inline. */
 export interface JobRunner {
-  run(job: WorkerJob, onProgress?: (bytes: number) => void): Promise<RangeResult | Uint32Array>;
+  run(job: WorkerJob, onProgress?: (bytes: number) => void): Promise<RangesResult | Uint32Array>;
   terminate(): void;
 }
 
 export type RunnerFactory = () => JobRunner;
 
 /** Runs a job in this thread (tests, and the fallback when the worker script is missing). */
-export function runJob(job: WorkerJob, onProgress?: (bytes: number) => void): RangeResult | Uint32Array {
-  return job.kind === 'summarize' ? summarizeRange(job.job, onProgress) : filterRange(job.job);
+export function runJob(job: WorkerJob, onProgress?: (bytes: number) => void, cancelled?: () => boolean): RangesResult | Uint32Array {
+  return job.kind === 'summarize' ? summarizeRanges(job.jobs, onProgress, cancelled) : filterRange(job.job, cancelled);
 }
 
 export const inlineRunner: RunnerFactory = () => {
@@ -60,9 +76,9 @@ export const inlineRunner: RunnerFactory = () => {
         setImmediate(() => {
           if (!pending.delete(reject)) return;
           try {
-            resolve(runJob(job, onProgress));
+            resolve(runJob(job, onProgress, () => stopped));
           } catch (error) {
-            reject(error instanceof Error ? error : new Error(String(error)));
+            reject(error instanceof CancelledError ? closedError() : error instanceof Error ? error : new Error(String(error)));
           }
         });
       }),
@@ -78,9 +94,9 @@ export const inlineRunner: RunnerFactory = () => {
 export function threadRunner(script: string): RunnerFactory {
   return () => {
     // Inside a packaged app the script sits in app.asar, which only Electron's fs can read.
-    // A small young generation: the parse makes short-lived strings by the million, and a
-    // large nursery only raises the peak memory without making the parse faster.
-    const resourceLimits = { maxYoungGenerationSizeMb: 6 };
+    // A small young generation: the parse allocates little, and a large nursery only raises
+    // the peak memory.
+    const resourceLimits = { maxYoungGenerationSizeMb: 8 };
     const worker = script.includes(`.asar${path.sep}`)
       ? new Worker(fs.readFileSync(script, 'utf8'), { eval: true, resourceLimits })
       : new Worker(script, { resourceLimits });
@@ -136,7 +152,8 @@ export interface Total {
   rows: number;
 }
 
-export interface FileSummary {
+/** The totals every summary has, of one file or of several. */
+export interface Totals {
   rows: number;
   malformedCount: number;
   blankLines: number;
@@ -146,8 +163,18 @@ export interface FileSummary {
   byDay: Total[];
   byMonthRow: Total[];
   byDevice: Total[];
-  byGroup: Total[][];
+  /** Per month × bill item; key = yyyyMM (from the row's date) + item name. See `splitMonthKey`. */
+  byMonthItem: Total[];
+  /** Per device × month; key = yyyyMM + device id. */
+  byDeviceMonth: Total[];
+  /** Every yyyyMM in the dates, oldest first. */
   months: string[];
+}
+
+export interface FileSummary extends Totals {
+  byGroup: Total[][];
+  /** Per tag/group column (as `byGroup`), per value × month; key = yyyyMM + value. */
+  byGroupMonth: Total[][];
   /** With 1-based line numbers. */
   malformed: (Omit<MalformedEntry, 'lineInRange'> & { line: number })[];
   index: RowIndex;
@@ -155,6 +182,24 @@ export interface FileSummary {
   ranges: { start: number; end: number; rowBase: number }[];
   /** How many ranges had to be parsed again because their guessed start was inside a record. */
   reparsed: number;
+}
+
+/** Several files summed as one. */
+export interface MultiSummary extends Totals {
+  /** Tag and group columns by header name, across the files. */
+  groupColumns: string[];
+  /** As `groupColumns`. */
+  byGroup: Total[][];
+  byGroupMonth: Total[][];
+  files: {
+    path: string;
+    rows: number;
+    malformedCount: number;
+    blankLines: number;
+    /** The months of this file's dates. */
+    months: string[];
+    malformed: FileSummary['malformed'];
+  }[];
 }
 
 export interface SummarizeOptions {
@@ -171,21 +216,33 @@ export interface SummarizeOptions {
   track?: (runner: JobRunner) => () => void;
 }
 
-/** The start of the line after `offset` (a guess at a record start), or undefined. */
+/** The start of the line after `offset` (a guess at a record start), or undefined; looks at most a record's length ahead. */
 async function nextLineStart(handle: fs.promises.FileHandle, offset: number, size: number): Promise<number | undefined> {
   const buf = Buffer.allocUnsafe(64 * 1024);
   let pos = offset;
-  while (pos < size) {
+  while (pos < size && pos - offset <= maxRecordBytes) {
     const { bytesRead: got } = await handle.read(buf, 0, buf.length, pos);
     if (got === 0) return undefined;
-    const i = buf.indexOf(10);
-    if (i >= 0 && i < got) return pos + i + 1 < size ? pos + i + 1 : undefined;
+    const i = buf.subarray(0, got).indexOf(10);
+    if (i >= 0) return pos + i + 1 < size ? pos + i + 1 : undefined;
     pos += got;
   }
   return undefined;
 }
 
-export async function summarizeFile(file: string, layout: Layout, size: number, opts: SummarizeOptions): Promise<FileSummary> {
+async function run(opts: Pick<SummarizeOptions, 'runner' | 'track'>, job: WorkerJob, onProgress?: (bytes: number) => void): Promise<RangesResult | Uint32Array> {
+  const runner = opts.runner();
+  const untrack = opts.track?.(runner);
+  try {
+    return await runner.run(job, onProgress);
+  } finally {
+    untrack?.();
+    runner.terminate();
+  }
+}
+
+/** One file's ranges parsed in parallel, checked, and their totals added up. */
+async function summarizeFileTables(file: string, layout: Layout, size: number, opts: SummarizeOptions): Promise<{ parts: RangeStats[]; tables: Tables; reparsed: number }> {
   const keepMalformed = opts.keepMalformed ?? 1000;
   const indexEvery = opts.indexEvery ?? 64;
   const starts = [layout.dataStart];
@@ -210,62 +267,133 @@ export async function summarizeFile(file: string, layout: Layout, size: number, 
     progress[i] = (progress[i] ?? 0) + bytes;
     opts.onProgress?.(Math.min(size, progress.reduce((a, b) => a + b, 0)));
   };
-  const run = async (i: number, start: number): Promise<RangeResult> => {
-    const runner = opts.runner();
-    const untrack = opts.track?.(runner);
-    try {
-      const job: RangeJob = { path: file, start, end: ends[i] as number, layout, keepMalformed, indexEvery };
-      return (await runner.run({ kind: 'summarize', job }, (bytes) => report(i, bytes))) as RangeResult;
-    } finally {
-      untrack?.();
-      runner.terminate();
-    }
+  const runRange = async (i: number, start: number): Promise<RangesResult> => {
+    const job: RangeJob = { path: file, start, end: ends[i] as number, layout, keepMalformed, indexEvery };
+    return (await run(opts, { kind: 'summarize', jobs: [job] }, (bytes) => report(i, bytes))) as RangesResult;
   };
-  const results = await Promise.all(starts.map((s, i) => run(i, s)));
+  const results = await Promise.all(starts.map((s, i) => runRange(i, s)));
   let reparsed = 0;
   for (let i = 1; i < results.length; i++) {
-    const before = (results[i - 1] as RangeResult).stoppedAt;
-    if ((results[i] as RangeResult).start !== before) {
+    const before = (results[i - 1] as RangesResult).parts[0] as RangeStats;
+    if (((results[i] as RangesResult).parts[0] as RangeStats).start !== before.stoppedAt) {
       reparsed++;
-      results[i] = await run(i, before);
+      results[i] = await runRange(i, before.stoppedAt);
     }
   }
-  return merge(results, layout, keepMalformed, reparsed);
+  const tables = new Tables();
+  for (const r of results) tables.absorb(r.tables);
+  return { parts: results.map((r) => r.parts[0] as RangeStats), tables, reparsed };
 }
 
-function mergeTotals(lists: TotalEntry[][], factors: number[]): Total[] {
-  const map = new Map<string, Total>();
-  lists.forEach((list, r) => {
-    const f = factors[r] as number;
-    for (const [key, amount, rows] of list) {
-      const t = map.get(key);
-      if (t === undefined) map.set(key, { key, amount: amount * f, rows });
-      else {
-        t.amount += amount * f;
-        t.rows += rows;
-      }
+export async function summarizeFile(file: string, layout: Layout, size: number, opts: SummarizeOptions): Promise<FileSummary> {
+  const keepMalformed = opts.keepMalformed ?? 1000;
+  const { parts, tables, reparsed } = await summarizeFileTables(file, layout, size, opts);
+  const stats = mergeStats(parts, layout, keepMalformed);
+  const totals = totalsOf(tables, stats);
+  const names = layout.groups.map((g) => layout.columns[g] ?? '');
+  if (layout.device < 0) {
+    totals.byDevice = [];
+    totals.byDeviceMonth = [];
+  }
+  return {
+    ...totals,
+    ...groupTotals(tables, names),
+    malformed: stats.malformed,
+    index: stats.index,
+    ranges: stats.ranges,
+    reparsed,
+  };
+}
+
+/** The files to sum, with their layouts (from `readLayout`). */
+export interface FileToSum {
+  path: string;
+  layout: Layout;
+  size: number;
+}
+
+/**
+ * Several files summed into one result (months × items, devices × months, tags × months),
+ * with each file's own counts. Files are shared out whole between the workers, largest first.
+ */
+export async function summarizeFiles(files: FileToSum[], opts: SummarizeOptions): Promise<MultiSummary> {
+  const keepMalformed = opts.keepMalformed ?? 1000;
+  const indexEvery = opts.indexEvery ?? 1 << 30;
+  const workers = Math.max(1, opts.workers);
+  const tables = new Tables();
+  const perFile: { stats: RangeStats[]; layout: Layout }[] = files.map((f) => ({ stats: [], layout: f.layout }));
+  const total = files.reduce((n, f) => n + f.size, 0);
+  let done = 0;
+  const onProgress = (bytes: number) => {
+    done += bytes;
+    opts.onProgress?.(Math.min(done, total));
+  };
+  if (files.length < workers && files.length > 0) {
+    // Too few files to keep every thread busy: each file is split between them instead.
+    for (const [i, f] of files.entries()) {
+      const before = done;
+      const r = await summarizeFileTables(f.path, f.layout, f.size, { ...opts, onProgress: (bytes) => opts.onProgress?.(Math.min(before + bytes, total)) });
+      done = before + f.size;
+      tables.absorb(packOf(r.tables));
+      (perFile[i] as (typeof perFile)[number]).stats = r.parts;
     }
-  });
-  const out = [...map.values()];
-  for (const t of out) if (!Number.isSafeInteger(t.amount)) throw new TooLargeError('The amounts in this file are too large to sum exactly.');
-  return out;
+  } else {
+    const order = files.map((f, i) => ({ f, i })).sort((a, b) => b.f.size - a.f.size);
+    const shares: { bytes: number; items: { f: FileToSum; i: number }[] }[] = Array.from({ length: Math.min(workers, files.length) }, () => ({ bytes: 0, items: [] }));
+    for (const item of order) {
+      const share = shares.reduce((a, b) => (b.bytes < a.bytes ? b : a));
+      share.items.push(item);
+      share.bytes += item.f.size;
+    }
+    const results = await Promise.all(
+      shares.map(async (share) => {
+        const jobs: RangeJob[] = share.items.map(({ f }) => ({ path: f.path, start: f.layout.dataStart, end: f.size, layout: f.layout, keepMalformed, indexEvery }));
+        const result = (await run(opts, { kind: 'summarize', jobs }, onProgress)) as RangesResult;
+        share.items.forEach(({ i }, k) => ((perFile[i] as (typeof perFile)[number]).stats = [result.parts[k] as RangeStats]));
+        return result;
+      }),
+    );
+    for (const r of results) tables.absorb(r.tables);
+  }
+  const fileStats = perFile.map((p) => mergeStats(p.stats, p.layout, keepMalformed));
+  const all = {
+    rows: fileStats.reduce((n, s) => n + s.rows, 0),
+    malformedCount: fileStats.reduce((n, s) => n + s.malformedCount, 0),
+    blankLines: fileStats.reduce((n, s) => n + s.blankLines, 0),
+  };
+  const groupColumns = [...tables.groupNames];
+  return {
+    ...totalsOf(tables, all),
+    groupColumns,
+    ...groupTotals(tables, groupColumns),
+    files: files.map((f, i) => {
+      const s = fileStats[i] as ReturnType<typeof mergeStats>;
+      return { path: f.path, rows: s.rows, malformedCount: s.malformedCount, blankLines: s.blankLines, months: s.months, malformed: s.malformed };
+    }),
+  };
 }
 
-function merge(results: RangeResult[], layout: Layout, keepMalformed: number, reparsed: number): FileSummary {
-  const scale = Math.max(...results.map((r) => r.scale));
-  const factors = results.map((r) => pow10[scale - r.scale] ?? 1);
+function packOf(t: Tables): PackedTables {
+  return t.pack();
+}
+
+/** A per-month key (`yyyyMM` + rest) as its month and the rest. */
+export function splitMonthKey(key: string): { month: string; rest: string } {
+  return { month: key.slice(0, 6), rest: key.slice(6) };
+}
+
+function mergeStats(parts: RangeStats[], layout: Layout, keepMalformed: number) {
   let rows = 0;
   let newlines = 0;
   let malformedCount = 0;
   let blankLines = 0;
-  let total = 0;
   const malformed: FileSummary['malformed'] = [];
   const indexRows: number[] = [];
   const indexOffsets: number[] = [];
   const indexLines: number[] = [];
   const ranges: FileSummary['ranges'] = [];
   const months = new Set<string>();
-  results.forEach((r, i) => {
+  for (const r of parts) {
     ranges.push({ start: r.start, end: r.stoppedAt, rowBase: rows });
     for (const m of r.malformed) {
       if (malformed.length >= keepMalformed) break;
@@ -282,41 +410,99 @@ function merge(results: RangeResult[], layout: Layout, keepMalformed: number, re
     newlines += r.newlines;
     malformedCount += r.malformedCount;
     blankLines += r.blankLines;
-    total += r.total * (factors[i] as number);
-  });
-  if (!Number.isSafeInteger(total)) throw new TooLargeError('The amounts in this file are too large to sum exactly.');
+  }
   return {
     rows,
     malformedCount,
     blankLines,
-    scale,
-    total,
-    byItem: mergeTotals(results.map((r) => r.byItem), factors),
-    byDay: mergeTotals(results.map((r) => r.byDay), factors),
-    byMonthRow: mergeTotals(results.map((r) => r.byMonthRow), factors),
-    byDevice: mergeTotals(results.map((r) => r.byDevice), factors),
-    byGroup: layout.groups.map((_, g) => mergeTotals(results.map((r) => r.byGroup[g] ?? []), factors)),
-    months: [...months].sort(),
     malformed,
-    index: { rows: Float64Array.from(indexRows), offsets: Float64Array.from(indexOffsets), lines: Float64Array.from(indexLines), count: indexRows.length },
+    months: [...months].sort(),
     ranges,
-    reparsed,
+    index: { rows: Float64Array.from(indexRows), offsets: Float64Array.from(indexOffsets), lines: Float64Array.from(indexLines), count: indexRows.length },
   };
 }
 
+function safe(t: Total): Total {
+  if (!Number.isSafeInteger(t.amount)) throw new TooLargeError('The amounts in this file are too large to sum exactly.');
+  return t;
+}
+
+/** Pair sums (`key * monthWidth + month`) as per-month totals and totals over all months. */
+function pairTotals(sums: Sums | PackedSums, keys: string[], months: string[]): { byKey: Total[]; byMonthKey: Total[] } {
+  const n = 'count' in sums ? sums.count : sums.keys.length;
+  const byId = new Map<number, Total>();
+  const byMonthKey: Total[] = [];
+  for (let i = 0; i < n; i++) {
+    const key = sums.keys[i] as number;
+    const amount = sums.amounts[i] as number;
+    const rows = sums.rows[i] as number;
+    const k = key < 0 ? -1 : Math.floor(key / monthWidth);
+    const text = k < 0 ? otherKey : (keys[k] ?? otherKey);
+    byMonthKey.push(safe({ key: k < 0 ? otherKey : (months[key - k * monthWidth] ?? otherKey) + text, amount, rows }));
+    const t = byId.get(k);
+    if (t === undefined) byId.set(k, { key: text, amount, rows });
+    else {
+      t.amount += amount;
+      t.rows += rows;
+    }
+  }
+  return { byKey: [...byId.values()].map(safe), byMonthKey };
+}
+
+type Sums = Tables['day'];
+
+function plainTotals(sums: Sums): Total[] {
+  const out: Total[] = [];
+  for (let i = 0; i < sums.count; i++) {
+    const key = sums.keys[i] as number;
+    out.push(safe({ key: key < 0 ? otherKey : String(key), amount: sums.amounts[i] as number, rows: sums.rows[i] as number }));
+  }
+  return out;
+}
+
+function totalsOf(t: Tables, counts: { rows: number; malformedCount: number; blankLines: number }): Totals {
+  const items = t.items.texts();
+  const devices = t.devices.texts();
+  const item = pairTotals(t.itemMonth, items, t.months);
+  const device = pairTotals(t.deviceMonth, devices, t.months);
+  if (!Number.isSafeInteger(t.total)) throw new TooLargeError('The amounts in this file are too large to sum exactly.');
+  return {
+    rows: counts.rows,
+    malformedCount: counts.malformedCount,
+    blankLines: counts.blankLines,
+    scale: t.scale,
+    total: t.total,
+    byItem: item.byKey,
+    byDay: plainTotals(t.day),
+    byMonthRow: plainTotals(t.monthRow),
+    byDevice: t.devices.count === 0 ? [] : device.byKey,
+    byMonthItem: item.byMonthKey,
+    byDeviceMonth: device.byMonthKey,
+    months: [...t.months].sort(),
+  };
+}
+
+function groupTotals(t: Tables, names: string[]): { byGroup: Total[][]; byGroupMonth: Total[][] } {
+  const byGroup: Total[][] = [];
+  const byGroupMonth: Total[][] = [];
+  for (const name of names) {
+    const g = t.groupNames.indexOf(name);
+    if (g < 0) {
+      byGroup.push([]);
+      byGroupMonth.push([]);
+      continue;
+    }
+    const r = pairTotals(t.groupMonth[g] as Sums, (t.groupKeys[g] as Tables['items']).texts(), t.months);
+    byGroup.push(r.byKey);
+    byGroupMonth.push(r.byMonthKey);
+  }
+  return { byGroup, byGroupMonth };
+}
+
 /** Global numbers of the rows matching a filter, with one runner per range. */
-export async function filterFile(file: string, layout: Layout, summary: FileSummary, filter: FilterJob['filter'], opts: Pick<SummarizeOptions, 'runner' | 'track'>): Promise<Uint32Array> {
+export async function filterFile(file: string, layout: Layout, summary: Pick<FileSummary, 'ranges'>, filter: FilterJob['filter'], opts: Pick<SummarizeOptions, 'runner' | 'track'>): Promise<Uint32Array> {
   const parts = await Promise.all(
-    summary.ranges.map(async (r) => {
-      const runner = opts.runner();
-      const untrack = opts.track?.(runner);
-      try {
-        return (await runner.run({ kind: 'filter', job: { path: file, start: r.start, end: r.end, rowBase: r.rowBase, layout, filter } })) as Uint32Array;
-      } finally {
-        untrack?.();
-        runner.terminate();
-      }
-    }),
+    summary.ranges.map(async (r) => (await run(opts, { kind: 'filter', job: { path: file, start: r.start, end: r.end, rowBase: r.rowBase, layout, filter } })) as Uint32Array),
   );
   const out = new Uint32Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;

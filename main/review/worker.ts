@@ -1,6 +1,7 @@
 /**
  * The review worker thread: runs one summary or filter job (engine.ts) off the main thread and
  * posts the result back. Bundled on its own as review-worker.cjs next to the main bundle.
+ * Closing a review terminates the thread, which stops the job wherever it is.
  */
 import { parentPort } from 'node:worker_threads';
 import { TooLargeError } from './engine';
@@ -21,6 +22,7 @@ if (port) {
           pending = 0;
         }
       });
+      if (pending > 0) port.postMessage({ type: 'progress', bytes: pending } satisfies WorkerReply);
       if (result instanceof Uint32Array) port.postMessage({ type: 'filter', rows: result } satisfies WorkerReply, [result.buffer as ArrayBuffer]);
       else port.postMessage({ type: 'summary', result } satisfies WorkerReply);
     } catch (error) {

@@ -7,6 +7,7 @@ import type { SoracomMonthlyBill } from '../../contract/models/soracom';
 import { AppError } from '../http/errors';
 import type { DroppedFileStore } from '../files/dropped';
 import type { Platform } from '../platform';
+import { SummaryCache } from '../review/cache';
 import { decimalToMinor, formatScaled } from '../review/decimal';
 import { ReviewFormatError, TooLargeError } from '../review/engine';
 import { openReviewFile, ReviewPathError, ReviewSessions, type ReviewSession, type SessionOptions } from '../review/session';
@@ -32,6 +33,8 @@ export interface ReviewServiceDeps {
   runner?: RunnerFactory;
   workers?: number;
   log?: (line: string) => void;
+  /** Where summaries of files already read are kept (in the user-data folder); none when absent. */
+  cacheDir?: string;
 }
 
 export const defaultCurrency = { code: 'JPY', source: 'default' as const, note: 'The file does not say its currency: amounts are shown in yen (JPY), the currency of Soracom Japan, until a bill for the month says otherwise.' };
@@ -125,6 +128,7 @@ export function createReviewService(deps: ReviewServiceDeps) {
   const options: SessionOptions = {
     runner,
     workers,
+    ...(deps.cacheDir ? { cache: new SummaryCache(deps.cacheDir) } : {}),
     onProgress: (session, bytes) =>
       deps.events.emit('task.progress', { taskId: taskIdOf(session), label: `Reading ${session.fileName}`, done: bytes, total: session.size, state: 'running' }),
   };

@@ -1,13 +1,21 @@
 /**
  * CSV review benchmark.
  *
- *   npm run bench                 generates (once) a deterministic 1,000,000-row detailed CSV in
- *                                 .bench/, then reports: a single-threaded papaparse stream over
- *                                 it, the review engine's time to a full summary and its ratio to
- *                                 papaparse, the engine's peak memory, and the time to the first
- *                                 page of rows.
- *   npm run bench -- --csv FILE   summarizes FILE with the engine the app uses and prints one JSON
- *                                 line: {"rows","malformedRows","totalsByItem","ms","peakRssMB"}.
+ *   npm run bench                 generates (once) six deterministic monthly detailed CSVs of
+ *                                 1,000,000 rows each in .bench/, then reports, each measured in
+ *                                 a child process of its own and the worst of several runs: the
+ *                                 engine and DuckDB (2 threads, amounts as DECIMAL(18,9)) on one
+ *                                 file and on the six, checking that both find the same totals;
+ *                                 the engine's peak memory; the time to the first rows and to the
+ *                                 totals of a file already summarized (cache); and hostile files
+ *                                 (no line break for 2 GB, a quote that never closes over 88 MB,
+ *                                 one 50 MB line), generated on the fly and deleted afterwards.
+ *   npm run bench -- --csv FILE [FILE...] [--cache DIR]
+ *                                 summarizes the files with the engine the app uses and prints
+ *                                 one JSON line: rows, malformedRows, totalsByItem, totalsByMonth
+ *                                 (yyyyMM -> amount), devices, topDevices ([imsi, amount], the 20
+ *                                 largest), files, ms, peakRssMB (one file: also firstRowsMs and
+ *                                 whether the totals came from the cache in DIR).
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -16,51 +24,156 @@ import path from 'node:path';
 import { once } from 'node:events';
 import { detailedCsvChunks, type DetailedCsvOptions } from '../../main/sandbox/soracom/csv';
 import { formatScaled } from '../../main/review/decimal';
+import { readLayout } from '../../main/review/engine';
+import { SummaryCache } from '../../main/review/cache';
 import { openReviewFile } from '../../main/review/session';
-import { bundledWorkerScript, inlineRunner, threadRunner } from '../../main/review/summarize';
+import { bundledWorkerScript, inlineRunner, summarizeFiles, threadRunner, type Totals } from '../../main/review/summarize';
 import { report } from './report';
 
 const benchDir = path.resolve('.bench');
-const benchFile = path.join(benchDir, 'soracom-detailed-1m.csv');
-const benchOptions: DetailedCsvOptions = { seed: 20240501, yyyyMM: '202405', currency: 'JPY', minRows: 1_000_000 };
+const months = ['202401', '202402', '202403', '202404', '202405', '202406'];
+const monthOptions = (yyyyMM: string): DetailedCsvOptions => ({ seed: 20240501, yyyyMM, currency: 'JPY', minRows: 1_000_000 });
+const monthFile = (yyyyMM: string) => path.join(benchDir, `soracom-detailed-${yyyyMM}-1m.csv`);
+/** Runs of each measurement; the worst is reported. */
+const runs = Number(process.env.BENCH_RUNS ?? 3);
+const threads = 2;
 
 function engineOptions() {
   const script = bundledWorkerScript();
   return {
     runner: script ? threadRunner(script) : inlineRunner,
-    workers: Math.max(1, Math.min(4, os.availableParallelism())),
+    workers: Math.max(1, Math.min(threads, os.availableParallelism())),
   };
 }
 
-/** The engine on one file: what the app does when the file is opened, to the full summary. */
-async function summarizeCsv(file: string): Promise<void> {
-  const started = performance.now();
-  const session = await openReviewFile(path.resolve(file), engineOptions());
-  const summary = await session.summary;
-  const ms = Math.round(performance.now() - started);
-  const totalsByItem: Record<string, number> = {};
-  for (const t of summary.byItem) totalsByItem[t.key] = Number(formatScaled(t.amount, summary.scale));
-  const peakRssMB = Math.round(process.resourceUsage().maxRSS / 1024);
-  process.stdout.write(`${JSON.stringify({ rows: summary.rows, malformedRows: summary.malformedCount, totalsByItem, ms, peakRssMB })}\n`);
+/** Exact decimals as JSON numbers (their text is exact, whatever a reader does with it). */
+const dec = (text: string) => ({ __dec: text });
+function exactJson(value: unknown): string {
+  return JSON.stringify(value).replace(/\{"__dec":"(-?\d+(?:\.\d+)?)"\}/g, '$1');
 }
 
-/** Writes the benchmark file unless it is already there (its size is recorded beside it). */
-async function ensureBenchFile(): Promise<number> {
-  const sidecar = `${benchFile}.json`;
-  const wanted = JSON.stringify(benchOptions);
+export interface CsvFigures {
+  rows: number;
+  malformedRows: number;
+  totalsByItem: Record<string, string>;
+  totalsByMonth: Record<string, string>;
+  devices: number;
+  topDevices: [string, string][];
+  files: number;
+  ms: number;
+  /** CPU time of every thread of the process. */
+  cpuMs?: number;
+  peakRssMB: number;
+  firstRowsMs?: number;
+  cached?: boolean;
+  deviceMonths?: number;
+  error?: string;
+}
+
+function figuresOf(s: Totals): Omit<CsvFigures, 'files' | 'ms' | 'peakRssMB'> {
+  const f = (amount: number) => formatScaled(amount, s.scale);
+  const totalsByItem: Record<string, string> = {};
+  for (const t of [...s.byItem].sort((a, b) => a.key.localeCompare(b.key))) totalsByItem[t.key] = f(t.amount);
+  const byMonth = new Map<string, number>();
+  for (const t of s.byMonthItem) byMonth.set(t.key.slice(0, 6), (byMonth.get(t.key.slice(0, 6)) ?? 0) + t.amount);
+  const totalsByMonth: Record<string, string> = {};
+  for (const m of [...byMonth.keys()].sort()) totalsByMonth[m] = f(byMonth.get(m) as number);
+  const devices = s.byDevice.filter((t) => t.key !== '');
+  const topDevices = [...devices]
+    .sort((a, b) => b.amount - a.amount || (a.key < b.key ? -1 : 1))
+    .slice(0, 20)
+    .map((t): [string, string] => [t.key, f(t.amount)]);
+  return {
+    rows: s.rows,
+    malformedRows: s.malformedCount,
+    totalsByItem,
+    totalsByMonth,
+    devices: devices.length,
+    topDevices,
+    deviceMonths: s.byDeviceMonth.filter((t) => t.key.length > 6).length,
+  };
+}
+
+const peakRssMB = () => Math.round(process.resourceUsage().maxRSS / 1024);
+/** CPU time of the whole process, every thread. */
+const cpuMs = () => {
+  const u = process.resourceUsage();
+  return Math.round((u.userCPUTime + u.systemCPUTime) / 1000);
+};
+
+/** The engine on the files: what the app does when they are opened, to the full totals. */
+async function summarizeCsv(files: string[], cacheDir: string | undefined, asStrings: boolean): Promise<void> {
+  const started = performance.now();
+  let out: CsvFigures;
+  try {
+    if (files.length === 1) {
+      const cache = cacheDir ? new SummaryCache(cacheDir) : undefined;
+      const session = await openReviewFile(path.resolve(files[0] as string), { ...engineOptions(), ...(cache ? { cache } : {}) });
+      const summary = await session.summary;
+      const ms = Math.round(performance.now() - started);
+      out = { ...figuresOf(summary), files: 1, ms, cpuMs: cpuMs(), peakRssMB: peakRssMB(), firstRowsMs: Math.round(session.firstRowsMs * 10) / 10, cached: session.cached };
+      await session.cacheWrite;
+      session.close();
+    } else {
+      const list = files.map((file) => {
+        const p = path.resolve(file);
+        const fd = fs.openSync(p, 'r');
+        try {
+          const size = fs.fstatSync(fd).size;
+          return { path: p, layout: readLayout(fd, size), size };
+        } finally {
+          fs.closeSync(fd);
+        }
+      });
+      const summary = await summarizeFiles(list, engineOptions());
+      const ms = Math.round(performance.now() - started);
+      out = { ...figuresOf(summary), files: files.length, ms, cpuMs: cpuMs(), peakRssMB: peakRssMB() };
+    }
+  } catch (error) {
+    out = {
+      rows: 0,
+      malformedRows: 0,
+      totalsByItem: {},
+      totalsByMonth: {},
+      devices: 0,
+      topDevices: [],
+      files: files.length,
+      ms: Math.round(performance.now() - started),
+      peakRssMB: peakRssMB(),
+      error: error instanceof Error ? error.message : String(error),
+    };
+  }
+  if (asStrings) {
+    process.stdout.write(`${JSON.stringify(out)}\n`);
+    return;
+  }
+  const printable = {
+    ...out,
+    totalsByItem: Object.fromEntries(Object.entries(out.totalsByItem).map(([k, v]) => [k, dec(v)])),
+    totalsByMonth: Object.fromEntries(Object.entries(out.totalsByMonth).map(([k, v]) => [k, dec(v)])),
+    topDevices: out.topDevices.map(([k, v]) => [k, dec(v)]),
+  };
+  process.stdout.write(`${exactJson(printable)}\n`);
+}
+
+/** Writes one month's file unless it is already there (its options and size are recorded beside it). */
+async function ensureMonthFile(yyyyMM: string): Promise<number> {
+  const file = monthFile(yyyyMM);
+  const sidecar = `${file}.json`;
+  const wanted = JSON.stringify(monthOptions(yyyyMM));
   try {
     const meta = JSON.parse(fs.readFileSync(sidecar, 'utf8')) as { options: string; size: number };
-    if (meta.options === wanted && fs.statSync(benchFile).size === meta.size) return meta.size;
+    if (meta.options === wanted && fs.statSync(file).size === meta.size) return meta.size;
   } catch {
     // Missing or different: generate it.
   }
   fs.mkdirSync(benchDir, { recursive: true });
   const started = performance.now();
-  const tmp = `${benchFile}.tmp`;
+  const tmp = `${file}.tmp`;
   const out = fs.createWriteStream(tmp);
   let pending: string[] = [];
   let pendingLength = 0;
-  for (const chunk of detailedCsvChunks(benchOptions, 5000)) {
+  for (const chunk of detailedCsvChunks(monthOptions(yyyyMM), 5000)) {
     pending.push(chunk);
     pendingLength += chunk.length;
     if (pendingLength > 4 * 1024 * 1024) {
@@ -71,85 +184,196 @@ async function ensureBenchFile(): Promise<number> {
   }
   out.end(pending.join(''));
   await once(out, 'finish');
-  fs.renameSync(tmp, benchFile);
-  const size = fs.statSync(benchFile).size;
+  fs.renameSync(tmp, file);
+  const size = fs.statSync(file).size;
   fs.writeFileSync(sidecar, JSON.stringify({ options: wanted, size }));
-  console.log(`generated ${path.relative(process.cwd(), benchFile)}: ${(size / 1e6).toFixed(1)} MB in ${Math.round(performance.now() - started)} ms`);
+  console.log(`generated ${path.relative(process.cwd(), file)}: ${(size / 1e6).toFixed(1)} MB in ${Math.round(performance.now() - started)} ms`);
   return size;
 }
 
-/** The baseline: one papaparse stream over the file, summing amounts by bill item. */
-async function papaparseBaseline(file: string): Promise<{ ms: number; rows: number }> {
-  const Papa = (await import('papaparse')).default;
+/** Runs a child process and returns its last JSON line. */
+function child<T>(command: string, args: string[], timeoutMs = 120_000): T {
+  const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: timeoutMs });
+  const line = (result.stdout ?? '')
+    .trim()
+    .split('\n')
+    .reverse()
+    .find((l) => l.startsWith('{'));
+  if (result.status !== 0 || !line) throw new Error(`${path.basename(args[0] ?? command)} failed (${result.status ?? result.signal}): ${result.stderr}`);
+  return JSON.parse(line) as T;
+}
+
+// Amounts come back as strings (--strings), so they compare as exact decimal text.
+const engineRun = (files: string[], extra: string[] = [], timeoutMs?: number) =>
+  child<CsvFigures>(process.execPath, [process.argv[1] ?? 'dist/bench/run.cjs', '--csv', ...files, '--strings', ...extra], timeoutMs);
+const duckdbRun = (files: string[]) => child<CsvFigures>(process.execPath, [path.resolve('scripts/bench-duckdb.mjs'), '--strings', '--threads', String(threads), ...files]);
+
+/** The same figures, amounts compared as numbers of the same decimal text. */
+function sameTotals(a: CsvFigures, b: CsvFigures): string[] {
+  const diffs: string[] = [];
+  const norm = (v: string | undefined) => v;
+  if (a.rows !== b.rows) diffs.push(`rows ${a.rows} vs ${b.rows}`);
+  if (a.devices !== b.devices) diffs.push(`devices ${a.devices} vs ${b.devices}`);
+  for (const field of ['totalsByItem', 'totalsByMonth'] as const) {
+    const keys = new Set([...Object.keys(a[field]), ...Object.keys(b[field])]);
+    for (const k of keys) if (norm(a[field][k]) !== norm(b[field][k])) diffs.push(`${field}[${k}] ${a[field][k]} vs ${b[field][k]}`);
+  }
+  if (JSON.stringify(a.topDevices.map(([k, v]) => [k, norm(v)])) !== JSON.stringify(b.topDevices.map(([k, v]) => [k, norm(v)]))) diffs.push('topDevices differ');
+  if (a.deviceMonths !== undefined && b.deviceMonths !== undefined && a.deviceMonths !== b.deviceMonths) diffs.push(`SIM-months ${a.deviceMonths} vs ${b.deviceMonths}`);
+  return diffs;
+}
+
+function worstOf<T extends { ms: number; peakRssMB: number }>(measure: () => T): { worst: T; best: T; maxRss: number; all: number[] } {
+  const results: T[] = [];
+  for (let i = 0; i < runs; i++) results.push(measure());
+  const sorted = [...results].sort((a, b) => a.ms - b.ms);
+  return { worst: sorted.at(-1) as T, best: sorted[0] as T, maxRss: Math.max(...results.map((r) => r.peakRssMB)), all: results.map((r) => r.ms) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hostile files
+
+const header = 'imsi,date,billItemName,unitPrice,quantity,amount,tag:name,tag:location,group\r\n';
+const goodRow = (i: number) => `4401030000${String(i).padStart(5, '0')},20240501,Basic fee (plan-D),10,1,10,Meter ${i},Tokyo,Cold chain\r\n`;
+
+/** Writes `bytes` of `unit` repeated (cut to fit) through a 1 MiB block. */
+function writeRepeated(fd: number, unit: string, bytes: number): void {
+  const block = Buffer.from(unit.repeat(Math.ceil((1024 * 1024) / unit.length))).subarray(0, 1024 * 1024);
+  let left = bytes;
+  while (left > 0) {
+    const n = Math.min(left, block.length);
+    fs.writeSync(fd, block, 0, n);
+    left -= n;
+  }
+}
+
+interface Hostile {
+  name: string;
+  write: (fd: number) => void;
+}
+
+const hostileFiles: Hostile[] = [
+  {
+    name: '2 GB with no line break',
+    write: (fd) => {
+      fs.writeSync(fd, header + goodRow(1) + goodRow(2));
+      fs.writeSync(fd, '440103000000003,20240501,Basic fee');
+      writeRepeated(fd, 'no line break here, ever ', 2 * 1024 * 1024 * 1024);
+    },
+  },
+  {
+    name: 'a quote that never closes, 88 MB',
+    write: (fd) => {
+      fs.writeSync(fd, header + goodRow(1) + goodRow(2));
+      fs.writeSync(fd, '440103000000003,20240501,"Basic fee');
+      writeRepeated(fd, goodRow(4), 88 * 1000 * 1000);
+    },
+  },
+  {
+    name: 'one 50 MB line',
+    write: (fd) => {
+      fs.writeSync(fd, header + goodRow(1) + goodRow(2));
+      fs.writeSync(fd, '440103000000003,20240501,Basic fee,10,1,10,');
+      writeRepeated(fd, 'a very long tag, ', 50 * 1000 * 1000);
+      fs.writeSync(fd, '\r\n' + goodRow(4) + goodRow(5));
+    },
+  },
+];
+
+/** Time to read a file once in 4 MiB pieces (what any reader of it must spend). */
+function plainReadMs(file: string): number {
   const started = performance.now();
-  let rows = 0;
-  let item = -1;
-  let amount = -1;
-  const totals = new Map<string, number>();
-  await new Promise<void>((resolve, reject) => {
-    Papa.parse<string[]>(fs.createReadStream(file, { encoding: 'utf8', highWaterMark: 1024 * 1024 }) as unknown as File, {
-      skipEmptyLines: true,
-      chunk: (results) => {
-        for (const row of results.data) {
-          if (item < 0) {
-            const header = row.map((c) => c.replace(/^\uFEFF/, ''));
-            item = header.indexOf('billItemName');
-            amount = header.indexOf('amount');
-            continue;
-          }
-          rows++;
-          const key = row[item] ?? '';
-          totals.set(key, (totals.get(key) ?? 0) + Number(row[amount]));
-        }
-      },
-      complete: () => resolve(),
-      error: (error: Error) => reject(error),
-    });
-  });
-  return { ms: Math.round(performance.now() - started), rows };
+  const fd = fs.openSync(file, 'r');
+  const buf = Buffer.allocUnsafe(4 * 1024 * 1024);
+  try {
+    while (fs.readSync(fd, buf, 0, buf.length, null) > 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return Math.round(performance.now() - started);
+}
+
+async function hostileBench(): Promise<void> {
+  for (const h of hostileFiles) {
+    const file = path.join(benchDir, `hostile-${h.name.replace(/\W+/g, '-')}.csv`);
+    const fd = fs.openSync(file, 'w');
+    try {
+      h.write(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    try {
+      const size = fs.statSync(file).size;
+      const readMs = plainReadMs(file);
+      const r = worstOf(() => engineRun([file], [], 60_000));
+      const e = r.worst;
+      const what = e.error ? `error: ${e.error}` : `${e.rows} rows, ${e.malformedRows} malformed`;
+      console.log(`  hostile, ${h.name} (${(size / 1e6).toFixed(0)} MB): ${what}`);
+      report(`hostile ${h.name}: answer after reading it (engine ${e.ms} ms - plain read ${readMs} ms)`, Math.max(0, e.ms - readMs), 'ms', 2000);
+      report(`hostile ${h.name}: peak memory (RSS)`, r.maxRss, 'MB', 250);
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
+  }
 }
 
 export default async function csvReviewBench(args: string[]): Promise<void> {
   const csvAt = args.indexOf('--csv');
   if (csvAt >= 0) {
-    const file = args[csvAt + 1];
-    if (!file) {
-      console.error('usage: npm run bench -- --csv <file>');
+    const cacheAt = args.indexOf('--cache');
+    const cacheDir = cacheAt >= 0 ? args[cacheAt + 1] : undefined;
+    const files = args.slice(csvAt + 1).filter((a, i, all) => !a.startsWith('--') && all[i - 1] !== '--cache');
+    if (files.length === 0) {
+      console.error('usage: npm run bench -- --csv FILE [FILE...] [--cache DIR]');
       process.exit(2);
     }
-    await summarizeCsv(file);
+    await summarizeCsv(files, cacheDir, args.includes('--strings'));
     // --csv prints its one JSON line and nothing else.
     process.exit(0);
   }
+  if (args.includes('--hostile')) {
+    fs.mkdirSync(benchDir, { recursive: true });
+    await hostileBench();
+    return;
+  }
 
-  const size = await ensureBenchFile();
-  console.log(`CSV review: ${path.relative(process.cwd(), benchFile)} (${(size / 1e6).toFixed(1)} MB), ${os.availableParallelism()} cores`);
+  const sizes: number[] = [];
+  for (const m of months) sizes.push(await ensureMonthFile(m));
+  const files = months.map(monthFile);
+  const one = files[4] as string;
+  const total = sizes.reduce((a, b) => a + b, 0);
+  console.log(`CSV review: six months of 1,000,000 rows (${(total / 1e6).toFixed(0)} MB in all), ${os.availableParallelism()} cores, ${threads} threads each, worst of ${runs} runs`);
 
-  // Warm the page cache so both parsers read from memory.
-  void fs.readFileSync(benchFile);
+  // Warm the page cache so every reader reads from memory.
+  for (const f of files) plainReadMs(f);
 
-  // The engine runs in a child process of its own, so its peak memory is its own.
-  const child = spawnSync(process.execPath, [process.argv[1] ?? 'dist/bench/run.cjs', '--csv', benchFile], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  const line = child.stdout
-    .trim()
-    .split('\n')
-    .reverse()
-    .find((l) => l.startsWith('{"rows"'));
-  if (child.status !== 0 || !line) throw new Error(`The engine run failed: ${child.stderr}`);
-  const engine = JSON.parse(line) as { rows: number; malformedRows: number; ms: number; peakRssMB: number };
+  const e1 = worstOf(() => engineRun([one]));
+  const d1 = worstOf(() => duckdbRun([one]));
+  const diff1 = sameTotals(e1.worst, d1.worst);
+  console.log(`  one file: engine ${e1.all.join('/')} ms, DuckDB ${d1.all.join('/')} ms${diff1.length ? `; DIFFERENT TOTALS: ${diff1.join('; ')}` : '; same totals'}`);
+  report('DuckDB: 1,000,000-row summary (worst)', d1.worst.ms, 'ms');
+  report('CSV review: 1,000,000-row summary (worst)', e1.worst.ms, 'ms', d1.worst.ms);
+  report('CSV review: peak memory, one file', e1.maxRss, 'MB', 250);
 
-  const baseline = await papaparseBaseline(benchFile);
-  report('papaparse single-stream baseline', baseline.ms, 'ms');
-  report('CSV review: full summary', engine.ms, 'ms', Math.round(baseline.ms * 0.75));
-  report('CSV review: time / papaparse time', Math.round((engine.ms / baseline.ms) * 100) / 100, 'ratio', 0.75);
-  report('CSV review: peak memory (RSS)', engine.peakRssMB, 'MB', 250);
-  if (engine.rows !== baseline.rows) console.log(`  note: the engine counted ${engine.rows} rows, papaparse ${baseline.rows}`);
+  const e6 = worstOf(() => engineRun(files));
+  const d6 = worstOf(() => duckdbRun(files));
+  const diff6 = sameTotals(e6.worst, d6.worst);
+  console.log(`  six files: engine ${e6.all.join('/')} ms, DuckDB ${d6.all.join('/')} ms${diff6.length ? `; DIFFERENT TOTALS: ${diff6.join('; ')}` : '; same totals'}`);
+  report('DuckDB: six files into the per-SIM-per-month table (worst)', d6.worst.ms, 'ms');
+  report('CSV review: six files into the per-SIM-per-month table (worst)', e6.worst.ms, 'ms', d6.worst.ms);
+  report('CSV review: peak memory, six files', e6.maxRss, 'MB', 250);
 
-  // First rows: opening parses only the header and the first page; the summary goes on in workers.
-  const started = performance.now();
-  const session = await openReviewFile(benchFile, engineOptions());
-  const firstRowsMs = Math.round((performance.now() - started) * 10) / 10;
-  report('CSV review: first rows visible', firstRowsMs, 'ms', 300);
-  await session.summary;
-  session.close();
+  // A file already summarized: its totals come from the cache.
+  const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'billfold-bench-cache-'));
+  try {
+    engineRun([one], ['--cache', cacheDir]);
+    const again = worstOf(() => engineRun([one], ['--cache', cacheDir]));
+    if (!again.worst.cached) console.log('  note: the second open did not use the cache');
+    report('CSV review: totals of a file already summarized (worst)', again.worst.ms, 'ms', 100);
+    report('CSV review: first rows visible (worst)', Math.max(...[e1.worst, again.worst].map((r) => r.firstRowsMs ?? 0)), 'ms', 300);
+  } finally {
+    fs.rmSync(cacheDir, { recursive: true, force: true });
+  }
+
+  await hostileBench();
 }

@@ -1,0 +1,395 @@
+/**
+ * Tables for the totals, without a string or an object per row: distinct values are interned
+ * as byte slices (hashed straight from the file's buffer) and numbered; sums live in typed
+ * arrays indexed by those numbers. Every table has a cap on its distinct keys: past it, rows
+ * are counted under one "other" key, so a hostile file cannot grow memory without bound.
+ */
+
+/** The key the rows past a table's cap are counted under. */
+export const otherKey = '(other)';
+
+const EMPTY = 0;
+
+/** A DataView over exactly the bytes of `b`. */
+export function viewOf(b: Uint8Array): DataView {
+  return new DataView(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** Interned byte strings, numbered from 0 in order of first appearance. */
+export class KeyTable {
+  private arena: Buffer;
+  private arenaView: DataView;
+  private used = 0;
+  private offs: Int32Array;
+  private lens: Int32Array;
+  private hashes: Int32Array;
+  /** Open addressing: key number + 1, or 0. */
+  private slots: Int32Array;
+  private mask: number;
+  count = 0;
+  /** The number rows past the cap get (created on first use). */
+  other = -1;
+  private lastId = -1;
+  /** The few keys seen last (bill items alternate within a SIM's day). */
+  private readonly recent = new Int32Array(4).fill(-1);
+  private recentAt = 0;
+
+  constructor(
+    readonly cap: number,
+    initial = 64,
+    /** Look among the few keys seen last before hashing (for keys that alternate, like bill items). */
+    private readonly alternating = false,
+  ) {
+    const size = 1 << Math.ceil(Math.log2(Math.max(16, initial * 2)));
+    this.slots = new Int32Array(size);
+    this.mask = size - 1;
+    this.offs = new Int32Array(initial);
+    this.lens = new Int32Array(initial);
+    this.hashes = new Int32Array(initial);
+    this.arena = Buffer.allocUnsafe(initial * 16);
+    this.arenaView = viewOf(this.arena);
+  }
+
+  /** Whether `dv[s..e)` equals key `k` (four bytes at a time). */
+  private same(dv: DataView, s: number, e: number, k: number): boolean {
+    if (this.lens[k] !== e - s) return false;
+    const a = this.arenaView;
+    let o = this.offs[k] as number;
+    let i = s;
+    while (i + 4 <= e) {
+      if (dv.getInt32(i, true) !== a.getInt32(o, true)) return false;
+      i += 4;
+      o += 4;
+    }
+    while (i < e) {
+      if (dv.getUint8(i) !== a.getUint8(o)) return false;
+      i++;
+      o++;
+    }
+    return true;
+  }
+
+  /** `id`, trying `hint` first (the value this column had the last time a row's device was seen). */
+  idHinted(dv: DataView, s: number, e: number, hint: number): number {
+    if (hint >= 0 && hint !== this.lastId && this.same(dv, s, e, hint)) {
+      this.lastId = hint;
+      return hint;
+    }
+    return this.id(dv, s, e);
+  }
+
+  /** The number of the key `dv[s..e)` (a view of the buffer the key was read into). */
+  id(dv: DataView, s: number, e: number): number {
+    // Rows come in runs: the last key is the likely one; bill items alternate among a few.
+    const last = this.lastId;
+    if (last >= 0 && this.same(dv, s, e, last)) return last;
+    if (this.alternating) {
+      const recent = this.recent;
+      for (let r = 0; r < 4; r++) {
+        const k = recent[r] as number;
+        if (k >= 0 && k !== last && this.same(dv, s, e, k)) {
+          this.lastId = k;
+          return k;
+        }
+      }
+    }
+    let h = 0x811c9dc5 ^ (e - s);
+    let i = s;
+    for (; i + 4 <= e; i += 4) h = Math.imul((h << 5) ^ (h >>> 27) ^ dv.getInt32(i, true), 0x01000193);
+    for (; i < e; i++) h = Math.imul(h ^ dv.getUint8(i), 0x01000193);
+    h ^= h >>> 15;
+    const mask = this.mask;
+    let slot = h & mask;
+    for (;;) {
+      const v = this.slots[slot] as number;
+      if (v === EMPTY) break;
+      const k = v - 1;
+      if (this.hashes[k] === h && this.same(dv, s, e, k)) {
+        this.lastId = k;
+        this.remember(k);
+        return k;
+      }
+      slot = (slot + 1) & mask;
+    }
+    if (this.count >= this.cap) return this.otherId();
+    const k = this.add(dv, s, e, h, slot);
+    this.lastId = k;
+    this.remember(k);
+    return k;
+  }
+
+  private remember(k: number): void {
+    this.recent[this.recentAt] = k;
+    this.recentAt = (this.recentAt + 1) & 3;
+  }
+
+  /** The number rows past the cap are counted under. */
+  otherId(): number {
+    if (this.other < 0) this.other = this.add(viewOf(Buffer.from(otherKey)), 0, otherKey.length, -1, -1);
+    return this.other;
+  }
+
+  /** The keys as bytes, for posting between threads. */
+  pack(): PackedKeys {
+    return { bytes: this.arena.subarray(0, this.used).slice(), offs: this.offs.slice(0, this.count), lens: this.lens.slice(0, this.count), other: this.other };
+  }
+
+  /** The numbers in this table of packed keys (from another table). */
+  idsOf(p: PackedKeys): Int32Array {
+    const view = viewOf(p.bytes);
+    const ids = new Int32Array(p.offs.length);
+    for (let k = 0; k < ids.length; k++) {
+      const o = p.offs[k] as number;
+      ids[k] = k === p.other ? this.otherId() : this.id(view, o, o + (p.lens[k] as number));
+    }
+    return ids;
+  }
+
+  /** The number of a key given as text. */
+  idOf(text: string): number {
+    const b = Buffer.from(text, 'utf8');
+    return this.id(viewOf(b), 0, b.length);
+  }
+
+  private add(dv: DataView, s: number, e: number, h: number, slot: number): number {
+    const len = e - s;
+    const k = this.count++;
+    if (k >= this.offs.length) {
+      const grow = (a: Int32Array) => {
+        const b = new Int32Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.offs = grow(this.offs);
+      this.lens = grow(this.lens);
+      this.hashes = grow(this.hashes);
+    }
+    if (this.used + len > this.arena.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.arena.length * 2, this.used + len));
+      this.arena.copy(bigger, 0, 0, this.used);
+      this.arena = bigger;
+      this.arenaView = viewOf(bigger);
+    }
+    this.arena.set(new Uint8Array(dv.buffer, dv.byteOffset + s, len), this.used);
+    this.offs[k] = this.used;
+    this.lens[k] = len;
+    this.hashes[k] = h;
+    this.used += len;
+    if (slot >= 0) {
+      this.slots[slot] = k + 1;
+      if (this.count * 2 > this.slots.length) this.rehash();
+    }
+    return k;
+  }
+
+  private rehash(): void {
+    const size = this.slots.length * 2;
+    const slots = new Int32Array(size);
+    const mask = size - 1;
+    for (let k = 0; k < this.count; k++) {
+      if (k === this.other) continue;
+      let slot = (this.hashes[k] as number) & mask;
+      while (slots[slot] !== EMPTY) slot = (slot + 1) & mask;
+      slots[slot] = k + 1;
+    }
+    this.slots = slots;
+    this.mask = mask;
+  }
+
+  /** The text of key `k` (UTF-8). */
+  text(k: number): string {
+    const o = this.offs[k] as number;
+    return this.arena.toString('utf8', o, o + (this.lens[k] as number));
+  }
+
+  /** Every key's text, by number. */
+  texts(): string[] {
+    const out = new Array<string>(this.count);
+    for (let k = 0; k < this.count; k++) out[k] = this.text(k);
+    return out;
+  }
+}
+
+/** Spreads an integer key over all 32 bits (pair keys are multiples of a power of two plus a little). */
+function mix(key: number): number {
+  let h = (key | 0) ^ ((key / 4294967296) | 0);
+  h = Math.imul(h ^ (h >>> 16), 0x45d9f3b);
+  h = Math.imul(h ^ (h >>> 16), 0x45d9f3b);
+  return h ^ (h >>> 16);
+}
+
+/**
+ * Exact sums of scaled integer amounts by a small integer key (a key number, or a pair of them
+ * as `a * width + b`), in an open-addressing table over typed arrays.
+ */
+export class Sums {
+  keys: Float64Array;
+  amounts: Float64Array;
+  rows: Float64Array;
+  private slots: Int32Array;
+  private mask: number;
+  count = 0;
+  private lastKey = -1;
+  private lastIndex = -1;
+
+  constructor(
+    initial = 64,
+    /** Past this many keys, new keys are summed under -1. */
+    private readonly cap = Infinity,
+  ) {
+    const size = 1 << Math.ceil(Math.log2(Math.max(16, initial * 2)));
+    this.slots = new Int32Array(size);
+    this.mask = size - 1;
+    this.keys = new Float64Array(initial);
+    this.amounts = new Float64Array(initial);
+    this.rows = new Float64Array(initial);
+  }
+
+  add(key: number, amount: number): void {
+    let i: number;
+    if (key === this.lastKey) i = this.lastIndex;
+    else {
+      i = this.indexOf(key);
+      this.lastKey = key;
+      this.lastIndex = i;
+    }
+    this.amounts[i] = (this.amounts[i] as number) + amount;
+    this.rows[i] = (this.rows[i] as number) + 1;
+  }
+
+  /** Whether `key` has a sum. */
+  has(key: number): boolean {
+    const mask = this.mask;
+    let slot = mix(key) & mask;
+    for (;;) {
+      const v = this.slots[slot] as number;
+      if (v === EMPTY) return false;
+      if (this.keys[v - 1] === key) return true;
+      slot = (slot + 1) & mask;
+    }
+  }
+
+  /** Adds a whole sum (merging). */
+  addSum(key: number, amount: number, rows: number): void {
+    const i = this.indexOf(key);
+    this.amounts[i] = (this.amounts[i] as number) + amount;
+    this.rows[i] = (this.rows[i] as number) + rows;
+  }
+
+  private indexOf(key: number): number {
+    const mask = this.mask;
+    let slot = mix(key) & mask;
+    for (;;) {
+      const v = this.slots[slot] as number;
+      if (v === EMPTY) break;
+      if (this.keys[v - 1] === key) return v - 1;
+      slot = (slot + 1) & mask;
+    }
+    if (this.count >= this.cap && key !== -1) return this.indexOf(-1);
+    const i = this.count++;
+    if (i >= this.keys.length) {
+      const grow = (a: Float64Array) => {
+        const b = new Float64Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.keys = grow(this.keys);
+      this.amounts = grow(this.amounts);
+      this.rows = grow(this.rows);
+    }
+    this.keys[i] = key;
+    this.amounts[i] = 0;
+    this.rows[i] = 0;
+    this.slots[slot] = i + 1;
+    if (this.count * 2 > this.slots.length) this.rehash();
+    return i;
+  }
+
+  private rehash(): void {
+    const size = this.slots.length * 2;
+    const slots = new Int32Array(size);
+    const mask = size - 1;
+    for (let i = 0; i < this.count; i++) {
+      const key = this.keys[i] as number;
+      let slot = mix(key) & mask;
+      while (slots[slot] !== EMPTY) slot = (slot + 1) & mask;
+      slots[slot] = i + 1;
+    }
+    this.slots = slots;
+    this.mask = mask;
+    this.lastKey = -1;
+  }
+
+  /** Multiplies every sum by `factor` (a finer decimal scale was seen). */
+  rescale(factor: number): void {
+    for (let i = 0; i < this.count; i++) this.amounts[i] = (this.amounts[i] as number) * factor;
+  }
+
+  /** Compact copy for posting between threads. */
+  pack(): PackedSums {
+    return { keys: this.keys.slice(0, this.count), amounts: this.amounts.slice(0, this.count), rows: this.rows.slice(0, this.count) };
+  }
+}
+
+/**
+ * Sums by key number for the current month, in plain arrays (no hashing per row); `flush`
+ * moves them into the month's pair sums when the month changes and at the end.
+ */
+export class Dense {
+  amounts = new Float64Array(64);
+  rows = new Float64Array(64);
+  private touched = new Int32Array(64);
+  private touchedCount = 0;
+
+  add(k: number, amount: number): void {
+    if (k >= this.rows.length) this.grow(k);
+    const rows = this.rows;
+    const r = rows[k] as number;
+    if (r === 0) {
+      if (this.touchedCount === this.touched.length) {
+        const t = new Int32Array(this.touched.length * 2);
+        t.set(this.touched);
+        this.touched = t;
+      }
+      this.touched[this.touchedCount++] = k;
+    }
+    rows[k] = r + 1;
+    this.amounts[k] = (this.amounts[k] as number) + amount;
+  }
+
+  private grow(k: number): void {
+    let size = this.rows.length;
+    while (size <= k) size *= 2;
+    const a = new Float64Array(size);
+    a.set(this.amounts);
+    this.amounts = a;
+    const r = new Float64Array(size);
+    r.set(this.rows);
+    this.rows = r;
+  }
+
+  /** Adds every sum to `into` under `k * width + month`, and starts again from zero. */
+  flush(into: Sums, width: number, month: number): void {
+    for (let i = 0; i < this.touchedCount; i++) {
+      const k = this.touched[i] as number;
+      into.addSum(k * width + month, this.amounts[k] as number, this.rows[k] as number);
+      this.amounts[k] = 0;
+      this.rows[k] = 0;
+    }
+    this.touchedCount = 0;
+  }
+}
+
+export interface PackedKeys {
+  bytes: Uint8Array;
+  offs: Int32Array;
+  lens: Int32Array;
+  /** The number of the "other" key, or -1. */
+  other: number;
+}
+
+export interface PackedSums {
+  keys: Float64Array;
+  amounts: Float64Array;
+  rows: Float64Array;
+}

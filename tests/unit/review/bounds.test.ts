@@ -1,0 +1,145 @@
+/**
+ * Hostile input: records that never end, quotes that never close, and more distinct values than
+ * the totals keep. Every case gives the same answer however the file is cut into pieces.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { formatScaled } from '../../../main/review/decimal';
+import { caps, CancelledError, otherKey, readLayout, summarizeRanges, type RangeJob } from '../../../main/review/engine';
+import { openReviewFile } from '../../../main/review/session';
+import { inlineRunner, summarizeFile } from '../../../main/review/summarize';
+import { generateDetailedCsv } from '../../../main/sandbox/soracom/csv';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'billfold-review-bounds-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+let n = 0;
+function write(text: string | Buffer): string {
+  const file = path.join(tmp, `f${n++}.csv`);
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+function layoutOf(file: string) {
+  const fd = fs.openSync(file, 'r');
+  try {
+    return readLayout(fd, fs.fstatSync(fd).size);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Rows, total and malformed records (line, reason) of a file read in pieces of `chunkBytes`. */
+function read(file: string, chunkBytes: number, recordCap?: number) {
+  const layout = layoutOf(file);
+  const job: RangeJob = { path: file, start: layout.dataStart, end: fs.statSync(file).size, layout, keepMalformed: 100, indexEvery: 1, chunkBytes, ...(recordCap ? { recordCap } : {}) };
+  const { parts, tables } = summarizeRanges([job]);
+  const part = parts[0];
+  if (!part) throw new Error('no part');
+  return {
+    rows: part.rows,
+    total: formatScaled(tables.total, tables.scale),
+    malformed: part.malformed.map((m) => [layout.headerNewlines + m.lineInRange + 1, m.reason]),
+    // Where each row starts: proves no row was skipped or cut.
+    offsets: part.index.offsets,
+  };
+}
+
+const header = 'imsi,date,billItemName,amount,tag:name\r\n';
+const row = (i: number, amount = 1) => `44010300000000${i},20240501,Basic fee,${amount},Meter ${i}\r\n`;
+
+describe('records longer than the cap', () => {
+  it('a long unquoted line is one malformed record and reading goes on after it, whatever the pieces', () => {
+    const file = write(header + row(1) + `2,20240501,Basic fee,5,${'x'.repeat(300)}\r\n` + row(3, 2) + 'bad,date,Basic fee,1,x\r\n' + row(4, 4));
+    const whole = read(file, 1 << 20, 64);
+    expect(whole).toMatchObject({ rows: 3, total: '7', malformed: [[3, 'too-long'], [5, 'date']] });
+    for (let chunk = 1; chunk <= 70; chunk++) expect(read(file, chunk, 64)).toEqual(whole);
+  });
+
+  it('a quoted field over the cap with line breaks inside is skipped to its end; line numbers stay right', () => {
+    const file = write(header + row(1) + `2,20240501,"Basic fee${'\n,""x""'.repeat(40)}",5,x\r\n` + 'bad,date,Basic fee,1,x\r\n' + row(3, 2));
+    const whole = read(file, 1 << 20, 64);
+    expect(whole).toMatchObject({ rows: 2, total: '3', malformed: [[3, 'too-long'], [44, 'date']] });
+    for (let chunk = 1; chunk <= 70; chunk++) expect(read(file, chunk, 64)).toEqual(whole);
+  });
+
+  it('a quote that never closes makes the rest of the file one malformed record, under the cap or over it', () => {
+    for (const lines of [3, 400]) {
+      const file = write(header + row(1) + '2,20240501,"Basic fee' + `\r\n${row(9)}`.repeat(lines));
+      const whole = read(file, 1 << 20, 64);
+      expect(whole).toMatchObject({ rows: 1, total: '1', malformed: [[3, 'unterminated-quote']] });
+      for (const chunk of [1, 2, 3, 7, 64, 65, 1000]) expect(read(file, chunk, 64)).toEqual(whole);
+    }
+  });
+
+  it('with the real 1 MiB cap: a 3 MiB line is reported with a short text, and the rows after it are counted and shown', async () => {
+    const long = `3,20240501,Basic fee,5,${'東京 '.repeat(500_000)}\r\n`;
+    expect(Buffer.byteLength(long)).toBeGreaterThan(3 * 1024 * 1024);
+    const file = write(header + row(1) + long + row(2, 2) + row(3, 3));
+    const session = await openReviewFile(file, { runner: inlineRunner, workers: 1 });
+    expect(session.firstRows.map((r) => [r.line, r.cells[0]])).toEqual([
+      [2, '440103000000001'],
+      [4, '440103000000002'],
+      [5, '440103000000003'],
+    ]);
+    const summary = await session.summary;
+    expect(formatScaled(summary.total, summary.scale)).toBe('6');
+    expect(summary.malformed).toHaveLength(1);
+    const m = summary.malformed[0];
+    expect(m).toMatchObject({ line: 3, reason: 'too-long', truncated: true });
+    expect(m?.raw.startsWith('3,20240501,Basic fee,5,東京 東京')).toBe(true);
+    expect(Buffer.byteLength(m?.raw ?? '')).toBeLessThanOrEqual(500);
+    expect(m?.raw).not.toContain('\uFFFD'); // not cut inside a character
+    session.close();
+  });
+
+  it('a file whose first line never ends is refused with a clear message', () => {
+    const file = write('imsi,date,billItemName,amount,' + 'x'.repeat(1024 * 1024 + 10));
+    expect(() => layoutOf(file)).toThrow(/first line of the file is longer than 1 MiB/);
+  });
+});
+
+describe('distinct keys past the caps count under one key', () => {
+  it('items, devices, tags and days past their cap are summed under "(other)", and nothing is lost', async () => {
+    const saved = { ...caps };
+    Object.assign(caps, { items: 3, devices: 4, groupValues: 2, days: 5 });
+    try {
+      let text = header;
+      for (let i = 0; i < 10; i++) text += `44010300000000${i},202405${String(i + 1).padStart(2, '0')},Item ${i},${i}.5,Tag ${i}\r\n`;
+      const file = write(text);
+      const summary = await summarizeFile(file, layoutOf(file), fs.statSync(file).size, { runner: inlineRunner, workers: 1 });
+      const keys = (list: { key: string }[]) => list.map((t) => t.key);
+      expect(keys(summary.byItem)).toEqual(['Item 0', 'Item 1', 'Item 2', otherKey]);
+      expect(keys(summary.byDevice)).toHaveLength(5);
+      expect(keys(summary.byGroup[0] ?? [])).toEqual(['Tag 0', 'Tag 1', otherKey]);
+      expect(keys(summary.byDay)).toEqual(['20240501', '20240502', '20240503', '20240504', '20240505', otherKey]);
+      for (const list of [summary.byItem, summary.byDevice, summary.byGroup[0] ?? [], summary.byDay, summary.byMonthItem, summary.byDeviceMonth]) {
+        expect(list.reduce((a, t) => a + t.amount, 0)).toBe(summary.total);
+        expect(list.reduce((a, t) => a + t.rows, 0)).toBe(10);
+      }
+      expect(formatScaled(summary.byItem.find((t) => t.key === otherKey)?.amount ?? 0, summary.scale)).toBe('45.5'); // 3.5 + … + 9.5
+    } finally {
+      Object.assign(caps, saved);
+    }
+  });
+});
+
+describe('opening can be cancelled', () => {
+  it('a summary in progress stops at the next piece when its review is closed', () => {
+    const file = write(generateDetailedCsv({ yyyyMM: '202405', seed: 5, sims: 40 }));
+    const layout = layoutOf(file);
+    let pieces = 0;
+    const job: RangeJob = { path: file, start: layout.dataStart, end: fs.statSync(file).size, layout, keepMalformed: 10, indexEvery: 64, chunkBytes: 4096 };
+    expect(() => summarizeRanges([job], undefined, () => ++pieces > 2)).toThrow(CancelledError);
+    expect(pieces).toBe(3);
+  });
+
+  it('closing a review rejects its pending summary as cancelled', async () => {
+    const file = write(generateDetailedCsv({ yyyyMM: '202405', seed: 5, sims: 40 }));
+    const session = await openReviewFile(file, { runner: inlineRunner, workers: 1 });
+    session.close();
+    await expect(session.summary).rejects.toMatchObject({ code: 'cancelled' });
+  });
+});

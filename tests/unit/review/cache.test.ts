@@ -1,0 +1,76 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SummaryCache } from '../../../main/review/cache';
+import { formatScaled } from '../../../main/review/decimal';
+import { openReviewFile } from '../../../main/review/session';
+import { inlineRunner } from '../../../main/review/summarize';
+import { generateDetailedCsv } from '../../../main/sandbox/soracom/csv';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'billfold-review-cache-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+async function open(file: string, cache: SummaryCache) {
+  const session = await openReviewFile(file, { runner: inlineRunner, workers: 1, cache });
+  const summary = await session.summary;
+  await session.cacheWrite;
+  session.close();
+  return { cached: session.cached, summary, total: formatScaled(summary.total, summary.scale) };
+}
+
+describe('the summary cache', () => {
+  it('a file already summarized opens its totals from the cache, and rows read back through its index', async () => {
+    const file = path.join(tmp, 'month.csv');
+    fs.writeFileSync(file, generateDetailedCsv({ yyyyMM: '202405', seed: 9, sims: 25 }));
+    const cache = new SummaryCache(path.join(tmp, 'cache-a'));
+    const first = await open(file, cache);
+    expect(first.cached).toBe(false);
+    expect(cache.has(file)).toBe(true);
+    const again = await open(file, cache);
+    expect(again.cached).toBe(true);
+    expect(again.summary).toEqual(first.summary);
+    const session = await openReviewFile(file, { runner: inlineRunner, workers: 1, cache });
+    await session.summary;
+    const page = await session.rows(500, 3);
+    const fresh = await openReviewFile(file, { runner: inlineRunner, workers: 1 });
+    await fresh.summary;
+    expect(page).toEqual(await fresh.rows(500, 3));
+    session.close();
+    fresh.close();
+  });
+
+  it('is dropped when the file changes: a new row, or different bytes of the same size and time', async () => {
+    const file = path.join(tmp, 'changing.csv');
+    const text = 'imsi,date,billItemName,amount\r\n1,20240501,Basic fee,10\r\n2,20240501,Basic fee,20\r\n';
+    fs.writeFileSync(file, text);
+    const cache = new SummaryCache(path.join(tmp, 'cache-b'));
+    expect((await open(file, cache)).total).toBe('30');
+
+    fs.appendFileSync(file, '3,20240502,Basic fee,5\r\n');
+    const appended = await open(file, cache);
+    expect(appended).toMatchObject({ cached: false, total: '35' });
+    expect((await open(file, cache)).cached).toBe(true);
+
+    // Same size, same modification time, one digit changed.
+    const stat = fs.statSync(file);
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('Basic fee,10', 'Basic fee,90'));
+    fs.utimesSync(file, stat.atime, stat.mtime);
+    expect(fs.statSync(file).size).toBe(stat.size);
+    const edited = await open(file, cache);
+    expect(edited).toMatchObject({ cached: false, total: '115' });
+  });
+
+  it('keeps at most its number of entries, dropping the least recently used', async () => {
+    const dir = path.join(tmp, 'cache-c');
+    const cache = new SummaryCache(dir, 2);
+    const files = [0, 1, 2].map((i) => {
+      const file = path.join(tmp, `small-${i}.csv`);
+      fs.writeFileSync(file, `imsi,date,billItemName,amount\r\n1,20240501,Basic fee,${i}\r\n`);
+      return file;
+    });
+    for (const file of files) await open(file, cache);
+    expect(fs.readdirSync(dir).filter((n) => n.endsWith('.summary'))).toHaveLength(2);
+    expect(cache.has(files[2] as string)).toBe(true);
+  });
+});
