@@ -9,10 +9,72 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import v8 from 'node:v8';
-import type { FileSummary } from './summarize';
+import type { FileSummary, Total } from './summarize';
 
 const probeBytes = 64 * 1024;
-const version = 1;
+const version = 2;
+
+/** A list of totals as columns: one string of keys and two arrays (fast to write and read back). */
+interface PackedTotals {
+  keys: string;
+  amounts: Float64Array;
+  rows: Float64Array;
+}
+
+const SEP = '\u0000';
+
+function packTotals(list: Total[]): PackedTotals {
+  const amounts = new Float64Array(list.length);
+  const rows = new Float64Array(list.length);
+  list.forEach((t, i) => {
+    amounts[i] = t.amount;
+    rows[i] = t.rows;
+  });
+  return { keys: list.map((t) => t.key).join(SEP), amounts, rows };
+}
+
+function unpackTotals(p: PackedTotals): Total[] {
+  const n = p.amounts.length;
+  if (n === 0) return [];
+  const keys = p.keys.split(SEP);
+  const out = new Array<Total>(n);
+  for (let i = 0; i < n; i++) out[i] = { key: keys[i] as string, amount: p.amounts[i] as number, rows: p.rows[i] as number };
+  return out;
+}
+
+const listFields = ['byItem', 'byDay', 'byMonthRow', 'byDevice', 'byMonthItem', 'byDeviceMonth'] as const;
+
+type PackedSummary = Omit<FileSummary, (typeof listFields)[number] | 'byGroup' | 'byGroupMonth'> & {
+  lists: Record<(typeof listFields)[number], PackedTotals>;
+  byGroup: PackedTotals[];
+  byGroupMonth: PackedTotals[];
+};
+
+function packSummary(s: FileSummary): PackedSummary {
+  const { byItem, byDay, byMonthRow, byDevice, byMonthItem, byDeviceMonth, byGroup, byGroupMonth, ...rest } = s;
+  const lists = { byItem, byDay, byMonthRow, byDevice, byMonthItem, byDeviceMonth };
+  return {
+    ...rest,
+    lists: Object.fromEntries(listFields.map((f) => [f, packTotals(lists[f])])) as PackedSummary['lists'],
+    byGroup: byGroup.map(packTotals),
+    byGroupMonth: byGroupMonth.map(packTotals),
+  };
+}
+
+function unpackSummary(p: PackedSummary): FileSummary {
+  const { lists, byGroup, byGroupMonth, ...rest } = p;
+  return {
+    ...rest,
+    byItem: unpackTotals(lists.byItem),
+    byDay: unpackTotals(lists.byDay),
+    byMonthRow: unpackTotals(lists.byMonthRow),
+    byDevice: unpackTotals(lists.byDevice),
+    byMonthItem: unpackTotals(lists.byMonthItem),
+    byDeviceMonth: unpackTotals(lists.byDeviceMonth),
+    byGroup: byGroup.map(unpackTotals),
+    byGroupMonth: byGroupMonth.map(unpackTotals),
+  };
+}
 
 /** The identity of a file's content as far as the cache is concerned. */
 export async function contentKey(handle: fs.promises.FileHandle, stat: { size: number; mtimeMs: number }): Promise<string> {
@@ -32,7 +94,7 @@ export async function contentKey(handle: fs.promises.FileHandle, stat: { size: n
 interface Entry {
   version: number;
   key: string;
-  summary: FileSummary;
+  summary: PackedSummary;
 }
 
 export class SummaryCache {
@@ -60,7 +122,7 @@ export class SummaryCache {
         // Most recently used last when the oldest are removed.
         const now = new Date();
         await fs.promises.utimes(file, now, now).catch(() => undefined);
-        return entry.summary;
+        return unpackSummary(entry.summary);
       }
     } catch {
       // Unreadable: dropped below like a stale one.
@@ -74,7 +136,7 @@ export class SummaryCache {
     await fs.promises.mkdir(this.dir, { recursive: true });
     const file = this.fileOf(filePath);
     const tmp = `${file}.${process.pid}.tmp`;
-    await fs.promises.writeFile(tmp, v8.serialize({ version, key, summary } satisfies Entry));
+    await fs.promises.writeFile(tmp, v8.serialize({ version, key, summary: packSummary(summary) } satisfies Entry));
     await fs.promises.rename(tmp, file);
     await this.trim(path.basename(file));
   }

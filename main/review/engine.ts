@@ -69,7 +69,7 @@ function layoutFromHead(buf: Buffer, got: number, size: number): Layout {
   const bom = got >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
   const f = new Fields(maxColumns);
   const st: ScanState = { end: 0, newlines: 0, badQuotes: false, blank: false };
-  const status = scanRecord(buf, bom, got, got >= size, f, st);
+  const status = scanRecord(buf, viewOf(buf), bom, got, got >= size, f, st);
   if (status !== RECORD || f.n < 2) {
     if (got === 0) throw new ReviewFormatError('The file is empty.');
     if (status === MORE) throw new ReviewFormatError(`The first line of the file is longer than ${headerProbeBytes / 1024 / 1024} MiB: it is not a CSV header.`);
@@ -463,22 +463,42 @@ export function summarizeInto(job: RangeJob, t: Tables, onProgress?: (bytes: num
     const indexEvery = job.indexEvery;
     let scratch: Buffer | undefined;
     let scratchView: DataView | undefined;
-    const view = viewOf(reader.buf);
+    const view = reader.view;
+    /** Per table, the keys as written with doubled quotes, and the key each one stands for. */
+    const escaped = new Map<KeyTable, { raw: KeyTable; to: Int32Array }>();
     /** The key number of field `i`, doubled quotes undone. */
     const keyOf = (table: KeyTable, i: number): number => {
       const s = fStart[i] as number;
       const e = fEnd[i] as number;
       if (fKind[i] !== 2) return table.id(view, s, e);
-      const buf = reader.buf;
-      scratch ??= Buffer.allocUnsafe(maxRecordBytes);
-      scratchView ??= viewOf(scratch);
-      let n = 0;
-      for (let p = s; p < e; p++) {
-        const c = buf[p] as number;
-        scratch[n++] = c;
-        if (c === 34) p++;
+      // A value with doubled quotes is undone once; later rows find it by its written bytes.
+      let alias = escaped.get(table);
+      if (alias === undefined) {
+        alias = { raw: new KeyTable(table.cap, 64), to: new Int32Array(64).fill(-1) };
+        escaped.set(table, alias);
       }
-      return table.id(scratchView, 0, n);
+      const a = alias.raw.id(view, s, e);
+      if (a >= alias.to.length) {
+        const grown = new Int32Array(Math.max(alias.to.length * 2, a + 1)).fill(-1);
+        grown.set(alias.to);
+        alias.to = grown;
+      }
+      // Past the alias table's cap its "other" key stands for many values: undo those every time.
+      let k = a === alias.raw.other ? -1 : (alias.to[a] as number);
+      if (k < 0) {
+        const buf = reader.buf;
+        scratch ??= Buffer.allocUnsafe(maxRecordBytes);
+        scratchView ??= viewOf(scratch);
+        let n = 0;
+        for (let p = s; p < e; p++) {
+          const c = buf[p] as number;
+          scratch[n++] = c;
+          if (c === 34) p++;
+        }
+        k = table.id(scratchView, 0, n);
+        if (a !== alias.raw.other) alias.to[a] = k;
+      }
+      return k;
     };
     let rows = 0;
     let malformedCount = 0;

@@ -23,6 +23,8 @@ export class KeyTable {
   private offs: Int32Array;
   private lens: Int32Array;
   private hashes: Int32Array;
+  /** The key that came after each key the last time it changed (-1: none yet). */
+  private succ: Int32Array;
   /** Open addressing: key number + 1, or 0. */
   private slots: Int32Array;
   private mask: number;
@@ -46,6 +48,7 @@ export class KeyTable {
     this.offs = new Int32Array(initial);
     this.lens = new Int32Array(initial);
     this.hashes = new Int32Array(initial);
+    this.succ = new Int32Array(initial).fill(-1);
     this.arena = Buffer.allocUnsafe(initial * 16);
     this.arenaView = viewOf(this.arena);
   }
@@ -72,7 +75,7 @@ export class KeyTable {
   /** `id`, trying `hint` first (the value this column had the last time a row's device was seen). */
   idHinted(dv: DataView, s: number, e: number, hint: number): number {
     if (hint >= 0 && hint !== this.lastId && this.same(dv, s, e, hint)) {
-      this.lastId = hint;
+      this.follow(this.lastId, hint);
       return hint;
     }
     return this.id(dv, s, e);
@@ -82,13 +85,22 @@ export class KeyTable {
   id(dv: DataView, s: number, e: number): number {
     // Rows come in runs: the last key is the likely one; bill items alternate among a few.
     const last = this.lastId;
-    if (last >= 0 && this.same(dv, s, e, last)) return last;
+    if (last >= 0) {
+      if (this.same(dv, s, e, last)) return last;
+      // Files repeat their order (day after day, the same SIMs in the same order): the key
+      // that followed this one last time is the likely next one.
+      const next = this.succ[last] as number;
+      if (next >= 0 && this.same(dv, s, e, next)) {
+        this.lastId = next;
+        return next;
+      }
+    }
     if (this.alternating) {
       const recent = this.recent;
       for (let r = 0; r < 4; r++) {
         const k = recent[r] as number;
         if (k >= 0 && k !== last && this.same(dv, s, e, k)) {
-          this.lastId = k;
+          this.follow(last, k);
           return k;
         }
       }
@@ -105,7 +117,7 @@ export class KeyTable {
       if (v === EMPTY) break;
       const k = v - 1;
       if (this.hashes[k] === h && this.same(dv, s, e, k)) {
-        this.lastId = k;
+        this.follow(last, k);
         this.remember(k);
         return k;
       }
@@ -113,9 +125,15 @@ export class KeyTable {
     }
     if (this.count >= this.cap) return this.otherId();
     const k = this.add(dv, s, e, h, slot);
-    this.lastId = k;
+    this.follow(last, k);
     this.remember(k);
     return k;
+  }
+
+  /** `k` came after `last`. */
+  private follow(last: number, k: number): void {
+    if (last >= 0) this.succ[last] = k;
+    this.lastId = k;
   }
 
   private remember(k: number): void {
@@ -131,7 +149,7 @@ export class KeyTable {
 
   /** The keys as bytes, for posting between threads. */
   pack(): PackedKeys {
-    return { bytes: this.arena.subarray(0, this.used).slice(), offs: this.offs.slice(0, this.count), lens: this.lens.slice(0, this.count), other: this.other };
+    return { bytes: new Uint8Array(this.arena.subarray(0, this.used)), offs: this.offs.slice(0, this.count), lens: this.lens.slice(0, this.count), other: this.other };
   }
 
   /** The numbers in this table of packed keys (from another table). */
@@ -163,6 +181,9 @@ export class KeyTable {
       this.offs = grow(this.offs);
       this.lens = grow(this.lens);
       this.hashes = grow(this.hashes);
+      const succ = new Int32Array(this.succ.length * 2).fill(-1);
+      succ.set(this.succ);
+      this.succ = succ;
     }
     if (this.used + len > this.arena.length) {
       const bigger = Buffer.allocUnsafe(Math.max(this.arena.length * 2, this.used + len));

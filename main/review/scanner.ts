@@ -30,7 +30,6 @@ const QUOTE = 34;
 const COMMA = 44;
 const CR = 13;
 const LF = 10;
-const commaQuote = Buffer.from(',"');
 
 /** The fields of the last record: byte ranges in the reader's buffer, valid until the next read. */
 export class Fields {
@@ -61,7 +60,7 @@ export interface ScanState {
  * Scans one record starting at `p` in `buf[0..len)`. Returns RECORD, UNTERMINATED (only when
  * `final`), MORE (the record goes on past `len`) or END (nothing left and `final`).
  */
-export function scanRecord(buf: Buffer, p: number, len: number, final: boolean, f: Fields, st: ScanState): number {
+export function scanRecord(buf: Buffer, view: DataView, p: number, len: number, final: boolean, f: Fields, st: ScanState): number {
   if (p >= len) return final ? END : MORE;
   const stored = f.stored;
   const fStart = f.start;
@@ -77,6 +76,14 @@ export function scanRecord(buf: Buffer, p: number, len: number, final: boolean, 
       let q = p + 1;
       let escaped = false;
       for (;;) {
+        // Four bytes at a time while none is a quote or a line feed.
+        while (q + 4 <= len) {
+          const w = view.getInt32(q, true);
+          const a = w ^ 0x22222222;
+          const b = w ^ 0x0a0a0a0a;
+          if ((((a - 0x01010101) & ~a) | ((b - 0x01010101) & ~b)) & 0x80808080) break;
+          q += 4;
+        }
         while (q < len) {
           const c = buf[q];
           if (c === QUOTE) break;
@@ -151,6 +158,14 @@ export function scanRecord(buf: Buffer, p: number, len: number, final: boolean, 
     }
     const fieldStart = p;
     let c = 0;
+    // Four bytes at a time while none is a comma or a line feed.
+    while (p + 4 <= len) {
+      const w = view.getInt32(p, true);
+      const a = w ^ 0x2c2c2c2c;
+      const b = w ^ 0x0a0a0a0a;
+      if ((((a - 0x01010101) & ~a) | ((b - 0x01010101) & ~b)) & 0x80808080) break;
+      p += 4;
+    }
     while (p < len) {
       c = buf[p] as number;
       if (c === COMMA || c === LF) break;
@@ -213,13 +228,14 @@ export class Skipper {
   /** The position after the line break that ends the record in `buf[p..len)`, or -1 (read on). */
   run(buf: Buffer, p: number, len: number): number {
     let nl = -2;
-    let cq = -2;
+    /** The next quote at or after `p` (-2: not looked for yet, -1: none). */
+    let qt = -2;
     while (p < len) {
       const state = this.state;
       if (state === S_QUOTED) {
         let q = buf.indexOf(QUOTE, p);
         if (q === -1 || q >= len) q = len;
-        for (let i = p; i < q; i++) if (buf[i] === LF) this.newlines++;
+        this.newlines += countLineFeeds(buf, p, q);
         if (q >= len) return -1;
         if (q + 1 >= len) {
           this.state = S_QUOTE_PENDING;
@@ -248,19 +264,31 @@ export class Skipper {
         continue;
       }
       this.state = S_UNQUOTED;
-      // Unquoted: a quote opens a field only right after a comma.
+      // Unquoted: a quote opens a field only right after a comma (memchr for both bytes).
       if (nl < p && nl !== -1) {
         nl = buf.indexOf(LF, p);
         if (nl >= len) nl = -1;
       }
-      if (cq < p && cq !== -1) {
-        cq = buf.indexOf(commaQuote, p);
-        if (cq >= len - 1) cq = -1;
-      }
       const limit = nl === -1 ? len : nl;
-      if (cq !== -1 && cq < limit) {
+      let opened = false;
+      while (qt !== -1) {
+        if (qt < p) {
+          qt = buf.indexOf(QUOTE, p);
+          if (qt >= len) qt = -1;
+          continue;
+        }
+        if (qt >= limit) break;
+        if (qt > p && buf[qt - 1] === COMMA) {
+          opened = true;
+          break;
+        }
+        // A quote inside unquoted text is text.
+        qt = buf.indexOf(QUOTE, qt + 1);
+        if (qt >= len) qt = -1;
+      }
+      if (opened) {
         this.state = S_QUOTED;
-        p = cq + 2;
+        p = qt + 1;
         continue;
       }
       if (nl !== -1) {
@@ -273,6 +301,25 @@ export class Skipper {
     }
     return -1;
   }
+}
+
+/** Line feeds in `buf[from..to)`, four bytes at a time where there are none. */
+export function countLineFeeds(buf: Buffer, from: number, to: number): number {
+  let count = 0;
+  let i = from;
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  while (i < to) {
+    if (i + 4 <= to) {
+      const b = view.getInt32(i, true) ^ 0x0a0a0a0a;
+      if (((b - 0x01010101) & ~b & 0x80808080) === 0) {
+        i += 4;
+        continue;
+      }
+    }
+    if (buf[i] === LF) count++;
+    i++;
+  }
+  return count;
 }
 
 /** The text of field `i` of the last record, as written (UTF-8, doubled quotes undone). */
@@ -297,7 +344,9 @@ export function fieldText(buf: Buffer, f: Fields, i: number): string {
 export class RecordReader {
   readonly fields: Fields;
   readonly st: ScanState = { end: 0, newlines: 0, badQuotes: false, blank: false };
-  buf: Buffer;
+  readonly buf: Buffer;
+  /** The same bytes as a DataView (for reading four bytes at a time). */
+  readonly view: DataView;
   /** File offset of `buf[0]`. */
   private base: number;
   /** Where reading started. */
@@ -334,6 +383,7 @@ export class RecordReader {
     this.filePos = from;
     const room = Math.max(4096, Math.min(chunkBytes + 2 * cap, size - from + 1));
     this.buf = Buffer.allocUnsafe(room);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
     if (from >= size) this.eof = true;
   }
 
@@ -355,7 +405,7 @@ export class RecordReader {
         if (this.eof) return this.finishSkip(this.len, this.skipper.newlines);
         return MORE;
       }
-      const status = scanRecord(this.buf, this.p, this.len, this.eof, this.fields, this.st);
+      const status = scanRecord(this.buf, this.view, this.p, this.len, this.eof, this.fields, this.st);
       if (status === MORE) {
         if (this.len - this.p > this.cap) {
           this.startSkip();

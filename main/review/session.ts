@@ -171,15 +171,17 @@ export async function openReviewFile(file: string, opts: SessionOptions): Promis
     if (!stat.isFile() || stat.ino !== link.ino || stat.dev !== link.dev) throw new ReviewPathError(`${path.basename(file)} changed while it was being opened. Try again.`);
     size = stat.size;
     layout = await readLayoutAsync(handle, size);
-    if (opts.cache) {
-      cacheKey = await contentKey(handle, stat);
-      cached = await opts.cache.get(file, cacheKey);
-    }
+    if (opts.cache) cacheKey = await contentKey(handle, stat);
   } finally {
     await handle.close();
   }
+  // The cache is read while the first rows are: the rows do not wait for it.
+  const fromCache = opts.cache && cacheKey !== undefined ? opts.cache.get(file, cacheKey) : undefined;
+  fromCache?.catch(() => undefined);
   const firstRows = await readRows(file, layout, firstIndexOf(layout), firstTargets(opts), layout.headerNewlines, firstPageBytes);
-  return new ReviewSession(file, size, layout, firstRows, now() - startedAt, opts, startedAt, cached, cacheKey);
+  const firstRowsMs = now() - startedAt;
+  if (fromCache) cached = await fromCache;
+  return new ReviewSession(file, size, layout, firstRows, firstRowsMs, opts, startedAt, cached, cacheKey);
 }
 
 const firstIndexOf = (layout: Layout): RowIndex => ({ rows: Float64Array.of(0), offsets: Float64Array.of(layout.dataStart), lines: Float64Array.of(0), count: 1 });

@@ -271,7 +271,16 @@ async function summarizeFileTables(file: string, layout: Layout, size: number, o
     const job: RangeJob = { path: file, start, end: ends[i] as number, layout, keepMalformed, indexEvery };
     return (await run(opts, { kind: 'summarize', jobs: [job] }, (bytes) => report(i, bytes))) as RangesResult;
   };
-  const results = await Promise.all(starts.map((s, i) => runRange(i, s)));
+  // The first range starts at a known record start: its totals are added as soon as they come,
+  // while the other ranges are still being read. The others wait until their start is checked.
+  const tables = new Tables();
+  const results = await Promise.all(
+    starts.map(async (s, i) => {
+      const r = await runRange(i, s);
+      if (i === 0) tables.absorb(r.tables);
+      return r;
+    }),
+  );
   let reparsed = 0;
   for (let i = 1; i < results.length; i++) {
     const before = (results[i - 1] as RangesResult).parts[0] as RangeStats;
@@ -280,8 +289,7 @@ async function summarizeFileTables(file: string, layout: Layout, size: number, o
       results[i] = await runRange(i, before.stoppedAt);
     }
   }
-  const tables = new Tables();
-  for (const r of results) tables.absorb(r.tables);
+  for (const r of results.slice(1)) tables.absorb(r.tables);
   return { parts: results.map((r) => r.parts[0] as RangeStats), tables, reparsed };
 }
 

@@ -24,7 +24,13 @@ if (port) {
       });
       if (pending > 0) port.postMessage({ type: 'progress', bytes: pending } satisfies WorkerReply);
       if (result instanceof Uint32Array) port.postMessage({ type: 'filter', rows: result } satisfies WorkerReply, [result.buffer as ArrayBuffer]);
-      else port.postMessage({ type: 'summary', result } satisfies WorkerReply);
+      else {
+        // The totals are typed arrays: moved to the main thread, not copied.
+        const t = result.tables;
+        const moved = [t.items, t.devices, ...t.groupKeys].flatMap((k) => [k.bytes.buffer, k.offs.buffer, k.lens.buffer]);
+        for (const sums of [t.itemMonth, t.deviceMonth, t.day, t.monthRow, ...t.groupMonth]) moved.push(sums.keys.buffer, sums.amounts.buffer, sums.rows.buffer);
+        port.postMessage({ type: 'summary', result } satisfies WorkerReply, moved as ArrayBuffer[]);
+      }
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       port.postMessage({ type: 'error', message, tooLarge: error instanceof TooLargeError } satisfies WorkerReply);

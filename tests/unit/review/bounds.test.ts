@@ -95,6 +95,17 @@ describe('records longer than the cap', () => {
     session.close();
   });
 
+  it('the first page reads at most 8 MiB, so opening answers at once whatever one record holds', async () => {
+    const file = write(header + row(1) + '2,20240501,"Basic fee' + 'x'.repeat(12 * 1024 * 1024) + '",1,x\r\n' + row(3));
+    let read = 0;
+    const session = await openReviewFile(file, { runner: inlineRunner, workers: 1, onProgress: (_, bytes) => (read = bytes) });
+    expect(session.firstRows.map((r) => r.cells[0])).toEqual(['440103000000001']);
+    expect(read).toBe(0); // the summary had not started: only the first page was read
+    const summary = await session.summary;
+    expect(summary.malformed.map((m) => [m.line, m.reason])).toEqual([[3, 'too-long']]);
+    expect(summary.rows).toBe(2); // the row after the long record was not on the first page, but it is counted
+  });
+
   it('a file whose first line never ends is refused with a clear message', () => {
     const file = write('imsi,date,billItemName,amount,' + 'x'.repeat(1024 * 1024 + 10));
     expect(() => layoutOf(file)).toThrow(/first line of the file is longer than 1 MiB/);
@@ -107,13 +118,15 @@ describe('distinct keys past the caps count under one key', () => {
     Object.assign(caps, { items: 3, devices: 4, groupValues: 2, days: 5 });
     try {
       let text = header;
-      for (let i = 0; i < 10; i++) text += `44010300000000${i},202405${String(i + 1).padStart(2, '0')},Item ${i},${i}.5,Tag ${i}\r\n`;
+      // Tags with doubled quotes, some of them twice.
+      for (let i = 0; i < 10; i++) text += `44010300000000${i},202405${String(i + 1).padStart(2, '0')},Item ${i},${i}.5,"Tag ""${i % 7}"""\r\n`;
       const file = write(text);
       const summary = await summarizeFile(file, layoutOf(file), fs.statSync(file).size, { runner: inlineRunner, workers: 1 });
       const keys = (list: { key: string }[]) => list.map((t) => t.key);
       expect(keys(summary.byItem)).toEqual(['Item 0', 'Item 1', 'Item 2', otherKey]);
       expect(keys(summary.byDevice)).toHaveLength(5);
-      expect(keys(summary.byGroup[0] ?? [])).toEqual(['Tag 0', 'Tag 1', otherKey]);
+      expect(keys(summary.byGroup[0] ?? [])).toEqual(['Tag "0"', 'Tag "1"', otherKey]);
+      expect(summary.byGroup[0]?.map((t) => t.rows)).toEqual([2, 2, 6]);
       expect(keys(summary.byDay)).toEqual(['20240501', '20240502', '20240503', '20240504', '20240505', otherKey]);
       for (const list of [summary.byItem, summary.byDevice, summary.byGroup[0] ?? [], summary.byDay, summary.byMonthItem, summary.byDeviceMonth]) {
         expect(list.reduce((a, t) => a + t.amount, 0)).toBe(summary.total);
