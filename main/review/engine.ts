@@ -676,6 +676,17 @@ export function filterRange(job: FilterJob, cancelled?: () => boolean): Uint32Ar
     });
     const test = rowMatcher(job.layout, job.filter);
     const cell = (i: number) => fieldText(reader.buf, reader.fields, i);
+    // Across all columns, a row whose whole text does not hold the words cannot match: that is
+    // checked first, with one decoded string per row instead of one per cell. (Not for text
+    // with a quote, which the file writes doubled.)
+    const { text, exact, column } = job.filter;
+    const whole = column === undefined && !text.includes('"') ? (exact ? text : text.toLowerCase()) : undefined;
+    const rowHolds = (): boolean => {
+      if (whole === undefined) return true;
+      const from = reader.recStart;
+      const row = reader.buf.toString('utf8', from, from + (reader.recordEnd - reader.recordStart));
+      return (exact ? row : row.toLowerCase()).includes(whole);
+    };
     let out = new Uint32Array(1024);
     let count = 0;
     let row = job.rowBase;
@@ -685,7 +696,7 @@ export function filterRange(job: FilterJob, cancelled?: () => boolean): Uint32Ar
       if (status === END) break;
       if (status === RECORD && reader.st.blank) continue;
       if (classify(status, reader, job.layout) !== undefined) continue;
-      if (test(cell)) {
+      if (rowHolds() && test(cell)) {
         if (count === out.length) {
           const grown = new Uint32Array(out.length * 2);
           grown.set(out);

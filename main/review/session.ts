@@ -47,9 +47,12 @@ export class ReviewSession {
     startedAt: number,
     cached?: FileSummary,
     cacheKey?: string,
+    started: JobRunner[] = [],
   ) {
     const now = opts.now ?? (() => performance.now());
     this.cached = cached !== undefined;
+    for (const runner of started) this.track(runner);
+    if (cached) for (const runner of started.splice(0)) runner.terminate();
     const summary = cached
       ? Promise.resolve(cached)
       : summarizeFile(path, layout, size, {
@@ -58,6 +61,7 @@ export class ReviewSession {
           ...(opts.splitAt ? { splitAt: opts.splitAt } : {}),
           onProgress: (bytes) => opts.onProgress?.(this, bytes),
           track: (runner) => this.track(runner),
+          started,
         });
     this.summary = summary.then((result) => {
       if (this.closed) throw closedError();
@@ -68,6 +72,13 @@ export class ReviewSession {
     });
     // Callers await it; this keeps an early failure from being reported as unhandled.
     this.summary.catch(() => undefined);
+    // Threads started ahead that the summary did not need (a small file is one range).
+    void this.summary.catch(() => undefined).finally(() => {
+      for (const runner of started.splice(0)) {
+        runner.terminate();
+        this.runners.delete(runner);
+      }
+    });
   }
 
   get fileName(): string {
@@ -150,6 +161,18 @@ export async function openReviewFile(file: string, opts: SessionOptions): Promis
   const now = opts.now ?? (() => performance.now());
   const startedAt = now();
   checkReviewPath(file);
+  // The summary's threads start now, while the file is checked and its first rows read.
+  const started = Array.from({ length: Math.max(1, opts.workers) }, () => opts.runner());
+  try {
+    return await openChecked(file, opts, startedAt, started);
+  } catch (error) {
+    for (const runner of started) runner.terminate();
+    throw error;
+  }
+}
+
+async function openChecked(file: string, opts: SessionOptions, startedAt: number, started: JobRunner[]): Promise<ReviewSession> {
+  const now = opts.now ?? (() => performance.now());
   const link = await fs.promises.lstat(file).catch(() => undefined);
   if (!link) throw notFound(file);
   if (link.isSymbolicLink()) throw new ReviewPathError(`${path.basename(file)} is a link; open the file it points to instead.`);
@@ -181,7 +204,7 @@ export async function openReviewFile(file: string, opts: SessionOptions): Promis
   const firstRows = await readRows(file, layout, firstIndexOf(layout), firstTargets(opts), layout.headerNewlines, firstPageBytes);
   const firstRowsMs = now() - startedAt;
   if (fromCache) cached = await fromCache;
-  return new ReviewSession(file, size, layout, firstRows, firstRowsMs, opts, startedAt, cached, cacheKey);
+  return new ReviewSession(file, size, layout, firstRows, firstRowsMs, opts, startedAt, cached, cacheKey, started);
 }
 
 const firstIndexOf = (layout: Layout): RowIndex => ({ rows: Float64Array.of(0), offsets: Float64Array.of(layout.dataStart), lines: Float64Array.of(0), count: 1 });

@@ -214,6 +214,8 @@ export interface SummarizeOptions {
   minSplitBytes?: number;
   /** Called with each runner so the caller can stop it (closing a review). */
   track?: (runner: JobRunner) => () => void;
+  /** Runners started ahead (while the file was being opened), used before new ones. */
+  started?: JobRunner[];
 }
 
 /** The start of the line after `offset` (a guess at a record start), or undefined; looks at most a record's length ahead. */
@@ -230,8 +232,8 @@ async function nextLineStart(handle: fs.promises.FileHandle, offset: number, siz
   return undefined;
 }
 
-async function run(opts: Pick<SummarizeOptions, 'runner' | 'track'>, job: WorkerJob, onProgress?: (bytes: number) => void): Promise<RangesResult | Uint32Array> {
-  const runner = opts.runner();
+async function run(opts: Pick<SummarizeOptions, 'runner' | 'track' | 'started'>, job: WorkerJob, onProgress?: (bytes: number) => void): Promise<RangesResult | Uint32Array> {
+  const runner = opts.started?.pop() ?? opts.runner();
   const untrack = opts.track?.(runner);
   try {
     return await runner.run(job, onProgress);

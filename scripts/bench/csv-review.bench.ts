@@ -10,6 +10,7 @@
  *                                 totals of a file already summarized (cache); and hostile files
  *                                 (no line break for 2 GB, a quote that never closes over 88 MB,
  *                                 one 50 MB line), generated on the fly and deleted afterwards.
+ *   npm run bench -- --hostile    only the hostile files.
  *   npm run bench -- --csv FILE [FILE...] [--cache DIR]
  *                                 summarizes the files with the engine the app uses and prints
  *                                 one JSON line: rows, malformedRows, totalsByItem, totalsByMonth
