@@ -79,6 +79,23 @@ async function readManifest(dir: string): Promise<Manifest | undefined> {
   }
 }
 
+/**
+ * Whether an index entry names one of Billfold's own files: a plain file (not a link) whose
+ * folder (not a link either) holds a Billfold manifest that lists it under the same name. The
+ * index lives in the user-data folder and is only a cache; an entry that points anywhere else
+ * (an edited or damaged index) must never be opened, revealed or deleted.
+ */
+export async function isBillfoldFile(entry: Pick<SavedFile, 'path' | 'fileName'>): Promise<boolean> {
+  const file = entry.path;
+  if (!path.isAbsolute(file) || file.includes('\0') || path.basename(file) !== entry.fileName || entry.fileName.startsWith('.')) return false;
+  if (!inferFromName(entry.fileName)) return false;
+  const dir = path.dirname(file);
+  const [dirStat, fileStat] = await Promise.all([fs.lstat(dir).catch(() => undefined), fs.lstat(file).catch(() => undefined)]);
+  if (!dirStat?.isDirectory() || !fileStat?.isFile()) return false;
+  const manifest = await readManifest(dir);
+  return manifest !== undefined && Object.hasOwn(manifest.files, entry.fileName);
+}
+
 async function isDirectory(dir: string): Promise<boolean> {
   return (await fs.stat(dir).catch(() => undefined))?.isDirectory() ?? false;
 }
@@ -121,16 +138,49 @@ export function createLibraryIndex(
       text = undefined;
     }
     if (text !== undefined) {
+      let listed: SavedFile[] | undefined;
       try {
-        return indexSchema.parse(JSON.parse(text)).files.map((f) => strip(f) as SavedFile);
+        listed = indexSchema.parse(JSON.parse(text)).files.map((f) => strip(f) as SavedFile);
       } catch {
         opts.onNotice?.('The library index could not be read; it was rebuilt from your download folders.');
       }
+      if (listed) return dropForeign(listed);
     }
     // Lost or unreadable: rebuilt from the folders.
     const rebuilt = await scan(await opts.downloadsRoot(), []);
     await save(rebuilt.files);
     return rebuilt.files;
+  }
+
+  /**
+   * Entries whose file exists but is not one of Billfold's own are dropped, with a notice (missing
+   * files are dropped quietly later, as always).
+   */
+  async function dropForeign(listed: SavedFile[]): Promise<SavedFile[]> {
+    const kept: SavedFile[] = [];
+    let foreign = 0;
+    for (const f of listed) {
+      if (await isBillfoldFile(f)) kept.push(f);
+      else if (await fs.lstat(f.path).then(() => true, () => false)) foreign += 1;
+      else kept.push(f);
+    }
+    if (foreign === 0) return listed;
+    await writeFileAtomic(indexFile, JSON.stringify({ version: indexVersion, files: kept }));
+    opts.onNotice?.(
+      `${foreign === 1 ? 'One library entry pointed' : `${foreign} library entries pointed`} to a file outside Billfold’s folders and ${foreign === 1 ? 'was' : 'were'} removed from the library. The file${foreign === 1 ? ' itself was' : 's themselves were'} not touched.`,
+    );
+    return kept;
+  }
+
+  /** The entry, if it still names one of Billfold's own files; otherwise it leaves the index and `not_found` is thrown. */
+  async function own(id: string): Promise<SavedFile> {
+    const found = (await current()).find((f) => f.id === id);
+    if (!found) throw new AppError('not_found', 'That file is no longer in the library.');
+    if (!(await isBillfoldFile(found))) {
+      await serial(async () => save((await current()).filter((f) => f.id !== id)));
+      throw new AppError('not_found', `${found.fileName} is no longer in its folder; it was removed from the library.`);
+    }
+    return found;
   }
 
   const current = () => (files ??= load().catch((error: unknown) => {
@@ -183,7 +233,7 @@ export function createLibraryIndex(
     const seen = new Set(found.map((f) => f.id));
     for (const f of previous) {
       if (seen.has(f.id) || path.resolve(path.dirname(path.dirname(f.path))) === path.resolve(root)) continue;
-      if ((await fs.lstat(f.path).catch(() => undefined))?.isFile()) found.push(f);
+      if (await isBillfoldFile(f)) found.push(f);
     }
     return { files: found, removedPartial };
   }
@@ -215,15 +265,7 @@ export function createLibraryIndex(
   return {
     all: existing,
 
-    async get(id) {
-      const found = (await current()).find((f) => f.id === id);
-      if (!found) throw new AppError('not_found', 'That file is no longer in the library.');
-      if (!(await fs.lstat(found.path).catch(() => undefined))?.isFile()) {
-        await serial(async () => save((await current()).filter((f) => f.id !== id)));
-        throw new AppError('not_found', `${found.fileName} is no longer in its folder; it was removed from the library.`);
-      }
-      return found;
-    },
+    get: own,
 
     async findSource(accountId, source) {
       for (const f of await current()) {
@@ -250,8 +292,7 @@ export function createLibraryIndex(
     },
 
     async delete(id) {
-      const target = (await current()).find((f) => f.id === id);
-      if (!target) throw new AppError('not_found', 'That file is no longer in the library.');
+      const target = await own(id);
       return serial(async () => {
         await removeOne(target);
         await save((await current()).filter((f) => f.id !== id));
@@ -263,7 +304,8 @@ export function createLibraryIndex(
       return serial(async () => {
         const list = await current();
         const mine = list.filter((f) => f.accountId === accountId);
-        for (const f of mine) await removeOne(f);
+        // Only Billfold's own files are deleted; an entry pointing elsewhere just leaves the index.
+        for (const f of mine) if (await isBillfoldFile(f)) await removeOne(f);
         await save(list.filter((f) => f.accountId !== accountId));
         return mine.length;
       });

@@ -418,6 +418,10 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
       let renewed = false;
       for (let hop = 0; ; hop++) {
         assertSafeUrl(url);
+        // Plain http is for the sandboxes on this computer: only an account whose own API is on loopback downloads over it.
+        if (url.protocol === 'http:' && !isLoopbackHost(base.hostname)) {
+          throw new AppError('validation', `Refusing to download over plain http from ${url.host}: only an account whose API address is on this computer may.`);
+        }
         if (url.origin !== base.origin) leftOrigin = true;
         const auth = leftOrigin ? undefined : opts.auth;
         const a: AttemptOptions = { method: 'GET', headers: {}, signal, maxBytes, stallTimeoutMs: opts.downloadStallTimeoutMs ?? DEFAULT_DOWNLOAD_STALL_TIMEOUT_MS };

@@ -10,7 +10,8 @@ export function isTrustedSenderUrl(url: string | undefined): boolean {
   if (!url) return false;
   try {
     const parsed = new URL(url);
-    return parsed.protocol === `${appScheme}:` && parsed.host === appHost;
+    // No userinfo or port: `app://user@billfold/` and `app://billfold:1/` are not Billfold's page.
+    return parsed.protocol === `${appScheme}:` && parsed.hostname === appHost && parsed.host === appHost && parsed.username === '' && parsed.password === '' && parsed.port === '';
   } catch {
     return false;
   }

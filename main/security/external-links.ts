@@ -13,12 +13,26 @@ const allowedHosts = new Set([
   'docs.agilicus.com',
 ]);
 
-export function isAllowedExternalUrl(raw: string): boolean {
+/**
+ * The URL to open for a link the page asked for: its normalized `href` when it is https, without
+ * credentials or port, to a provider's site; undefined otherwise. Strings with whitespace, control
+ * characters or backslashes are refused before parsing: browsers and the OS read those in ways
+ * the URL parser does not, so the checked URL and the opened one could differ. Only the `href`
+ * returned here is ever opened, never the raw string.
+ */
+export function externalUrlToOpen(raw: string): string | undefined {
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u0020\u007f-\u00a0\\]/.test(raw) || /[\u1680\u2000-\u200f\u2028\u2029\u202f\u205f\u3000\ufeff]/.test(raw)) return undefined;
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    return false;
+    return undefined;
   }
-  return url.protocol === 'https:' && url.username === '' && url.password === '' && url.port === '' && allowedHosts.has(url.hostname);
+  if (url.protocol !== 'https:' || url.username !== '' || url.password !== '' || url.port !== '' || !allowedHosts.has(url.hostname)) return undefined;
+  return url.href;
+}
+
+export function isAllowedExternalUrl(raw: string): boolean {
+  return externalUrlToOpen(raw) !== undefined;
 }
