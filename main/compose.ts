@@ -9,6 +9,7 @@ import { createDemoSandboxes } from './demo';
 import { AppError } from './http/errors';
 import type { Platform } from './platform';
 import { createRouter, type HandlerMap, type Router } from './router/router';
+import { scrubErrorInfo, scrubText, secretValuesOf } from './security/scrub';
 import type { EventSink, Handler, HandlerTable } from './router/types';
 import { isReadChannel } from '../contract/channels/snapshots';
 import { createSnapshotStore, snapshotKey, type SnapshotStore } from './snapshots/store';
@@ -76,7 +77,8 @@ function recordingOutcomes<C extends Channel>(
         result = await (handler as (a: unknown, c: unknown) => Promise<unknown>)(args, ctx);
       } catch (error) {
         if (error instanceof AppError && accountLevelFailures.has(error.code)) {
-          await keep('sync state', () => accounts.recordOutcome(args.accountId, { code: error.code, message: error.message }));
+          const message = scrubText(error.message, await accounts.secretValues(args.accountId));
+          await keep('sync state', () => accounts.recordOutcome(args.accountId, { code: error.code, message }));
         }
         throw error;
       }
@@ -89,6 +91,16 @@ function recordingOutcomes<C extends Channel>(
     };
   }
   return wrapped as HandlerTable<C>;
+}
+
+/** The secrets an error of a call may hold: the named account's, those typed into the call, or (neither) every account's. */
+async function callSecrets(accounts: AccountService, rawArgs: unknown): Promise<Set<string>> {
+  const args = typeof rawArgs === 'object' && rawArgs !== null ? (rawArgs as Record<string, unknown>) : {};
+  const named = [args['accountId'], args['id']].filter((v): v is string => typeof v === 'string' && v.length <= 64);
+  const out = named.length > 0 ? new Set<string>() : await accounts.secretValues();
+  for (const id of named) for (const v of await accounts.secretValues(id)) out.add(v);
+  if (args['credentials'] !== undefined) secretValuesOf(args['credentials'], out);
+  return out;
 }
 
 /** Builds every service and the router once; the Electron glue and the test harness both call this. */
@@ -117,6 +129,7 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
     onSyncChanged: (accountId, sync) => events.emit('account.sync', { accountId, sync }),
   });
   const dropped = createDroppedFileStore();
+  const secretsFor = (rawArgs: unknown) => callSecrets(accounts, rawArgs);
   const review = createReviewService({
     platform: opts.platform,
     dropped,
@@ -143,12 +156,21 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
     ...downloads.handlers,
     ...archive.handlers,
   };
-  const router = createRouter(handlers, { events }, {
+  const inner = createRouter(handlers, { events }, {
     onInternalError: (channel, error) => {
       const detail = error instanceof Error ? `${error.name}: ${error.message}\n${error.stack ?? ''}` : typeof error;
       opts.log(`[router] unexpected error on ${channel}: ${detail}`);
     },
   });
+  // No error crosses to the window with a credential or session value of an account in it: a
+  // provider that echoes the token in its 401 text would otherwise put it on screen.
+  const router: Router = {
+    async handle(channel, rawArgs) {
+      const reply = await inner.handle(channel, rawArgs);
+      if (reply.ok) return reply;
+      return { ok: false, error: scrubErrorInfo(reply.error, await secretsFor(rawArgs)) };
+    },
+  };
   return {
     router,
     accounts,

@@ -66,8 +66,6 @@ export interface SoracomLatestBill {
  */
 export interface SoracomExportResult {
   exportedFileId: string;
-  /** The signed download URL, which expires; shown for reference only. */
-  url: string;
   byteLength: number;
   /** Data rows in the CSV (header excluded). */
   rows?: number;

@@ -115,6 +115,10 @@ export interface SpatialFlowPlanChangePreview {
 }
 
 export interface SpatialFlowSetupIntent {
-  /** Confirmed client-side with Stripe; the resulting `pm_…` id goes to `addPaymentMethod`. */
-  clientSecret: string;
+  /**
+   * The intent's id (`seti_…`), to show. Its client secret stays in the main process: the window
+   * has no use for it (the card is confirmed with Stripe outside Billfold and only the resulting
+   * `pm_…` id comes back, to `addPaymentMethod`).
+   */
+  intentId: string;
 }

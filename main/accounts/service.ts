@@ -6,6 +6,7 @@ import type { SessionStore } from '../providers/session-store';
 import { describeConnection, type Connectors, type ProviderClients, type ProviderCredentials } from './connectors';
 import type { SecretStore } from './keychain';
 import type { Registry } from './registry';
+import { secretValuesOf } from '../security/scrub';
 
 const credentialSchemas = { spatialflow: spatialflowCredentials, agilicus: agilicusCredentials, soracom: soracomCredentials };
 
@@ -200,6 +201,27 @@ export function createAccountService(deps: AccountServiceDeps) {
       });
       clients.delete(id);
       await Promise.all([secrets.delete(credentialsKey(id)), secrets.delete(sessionKey(id)), deps.forgetCachedData?.(id)]);
+    },
+
+    /**
+     * The credential and session values of an account (of every account when `id` is undefined),
+     * so errors can be cleaned of them before they reach the window. Nothing when the keychain
+     * cannot be read.
+     */
+    async secretValues(id?: string): Promise<Set<string>> {
+      const out = new Set<string>();
+      try {
+        const ids = id === undefined ? (await registry.read()).accounts.map((a) => a.id) : [id];
+        for (const one of ids) {
+          for (const key of [credentialsKey(one), sessionKey(one)]) {
+            const raw = await secrets.get(key);
+            if (raw !== undefined) secretValuesOf(raw, out);
+          }
+        }
+      } catch {
+        // The keychain is unavailable: then no call could have used a secret either.
+      }
+      return out;
     },
 
     async exists(id: string): Promise<boolean> {

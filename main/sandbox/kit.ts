@@ -39,6 +39,11 @@ export interface Fault {
   /** Applies when the request path starts with this; default all. */
   path?: string;
   method?: string;
+  /**
+   * With 'status': the fault body repeats what the request carried (its credential headers and
+   * body) in every text field, like a provider that echoes the token in its 401 text.
+   */
+  echoCredentials?: boolean;
 }
 
 export interface Exchange {
@@ -248,7 +253,13 @@ export async function startSandbox(opts: SandboxOptions): Promise<SandboxServer>
           const headers: Record<string, string> = {};
           if (f.retryAfterSeconds !== undefined) headers['Retry-After'] = String(f.retryAfterSeconds);
           exchange.status = status;
-          exchange.responseBody = send(res, { status, json: faultBody(status), headers });
+          let json = faultBody(status);
+          if (f.echoCredentials) {
+            const h = req.headers;
+            const carried = [h['authorization'], h['x-soracom-api-key'], h['x-soracom-token'], h['x-api-key'], h['cookie'], text].filter((v) => typeof v === 'string' && v !== '').join(' ');
+            json = Object.fromEntries(Object.entries(json as Record<string, unknown>).map(([k, v]) => [k, typeof v === 'string' ? `${v} (received ${carried})` : v]));
+          }
+          exchange.responseBody = send(res, { status, json, headers });
           return;
         }
         case 'malformed_json':

@@ -131,7 +131,8 @@ async function runExport(
     if (file.suggestedName !== undefined) parked.suggestedName = file.suggestedName;
     exports.put(parked);
     ctx.events.emit('task.progress', { taskId, label: `${label}: downloaded`, done: byteLength, total: byteLength, state: 'done' });
-    return { exportedFileId, url, byteLength, rows: countCsvRows(file.bytes) };
+    // The pre-signed download URL stays in the main process; the window has no use for it.
+    return { exportedFileId, byteLength, rows: countCsvRows(file.bytes) };
   } catch (e) {
     const cancelled = signal.aborted || (e instanceof AppError && e.code === 'cancelled');
     ctx.events.emit('task.progress', {

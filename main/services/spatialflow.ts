@@ -62,7 +62,8 @@ export function createSpatialFlowHandlers(
 
     'spatialflow.createSetupIntent': async ({ accountId }) => {
       const r = await (await resolveClient(accountId)).createSetupIntent();
-      return { clientSecret: r.client_secret };
+      // Only the id part: the client secret never leaves the main process.
+      return { intentId: r.client_secret.split('_secret_')[0] || 'seti' };
     },
 
     'spatialflow.previewPlanChange': async ({ accountId, newPlanId }) =>

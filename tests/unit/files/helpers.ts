@@ -39,7 +39,8 @@ export async function mainServices() {
     chooseFolder: () => Promise.resolve(folderAnswers.shift()),
   };
   const demo = createDemoSandboxes();
-  const services = createMainServices({ platform, emit: (m) => events.push(m), log: () => undefined, secrets: memorySecretStore(), demo });
+  const secrets = memorySecretStore();
+  const services = createMainServices({ platform, emit: (m) => events.push(m), log: () => undefined, secrets, demo });
   const accounts = await services.accounts.startDemo();
   const id = (provider: string) => accounts.find((a) => a.provider === provider)!.id;
   /** Calls a channel as the renderer does and unwraps the envelope (throws the error info). */
@@ -52,6 +53,7 @@ export async function mainServices() {
     dir,
     platform,
     services,
+    secrets,
     demo,
     shell,
     folderAnswers,
