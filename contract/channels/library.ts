@@ -14,8 +14,11 @@ export const libraryArgs = {
     accountId: z.string().min(1).max(64).optional(),
     kind: z.enum(['invoice-pdf', 'bill-csv', 'table-csv', 'statement-pdf']).optional(),
   }),
-  /** Opens a saved file with the OS's default application. */
-  'library.open': z.strictObject({ id: fileId }),
+  /**
+   * Opens a saved file with the OS's default application. A CSV marked `formulas` opens only with
+   * `formulasConfirmed: true`: the renderer warns first that a spreadsheet may run them.
+   */
+  'library.open': z.strictObject({ id: fileId, formulasConfirmed: z.literal(true).optional() }),
   /** Shows a saved file in the OS file manager. */
   'library.showInFolder': z.strictObject({ id: fileId }),
   /** Deletes a saved file from disk and from the library (the renderer asks first). */

@@ -30,6 +30,11 @@ export interface SavedFile {
    * what the provider sent (`hash`): a download finds a document already saved by these.
    */
   source?: { key: string; hash: string };
+  /**
+   * A provider's CSV with cells a spreadsheet would run as formulas (`=…`, `+…`, `@…`). It is kept
+   * byte for byte (it is the provider's record); the library marks it and asks before opening it.
+   */
+  formulas?: true;
 }
 
 export interface LibraryList {

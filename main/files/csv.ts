@@ -5,7 +5,7 @@ export type CsvCell = string | number | boolean | null;
  * Cells a spreadsheet would run as a formula get a leading apostrophe ("=cmd|…" → "'=cmd|…").
  * Plain signed numbers ("-12.50", "+81") are left alone, so amounts stay amounts.
  */
-const formulaLike = /^[=@\t\r]|^[+-](?![\d.,]*$)/;
+export const formulaLike = /^[=@\t\r]|^[+-](?![\d.,]*$)/;
 
 /** UTF-8 with a byte-order mark (so Excel reads it as UTF-8), CRLF line ends, RFC 4180 quoting. */
 export async function tableToCsv(columns: string[], rows: CsvCell[][]): Promise<Uint8Array> {
@@ -15,4 +15,21 @@ export async function tableToCsv(columns: string[], rows: CsvCell[][]): Promise<
     { newline: '\r\n', escapeFormulae: formulaLike, quotes: false },
   );
   return new TextEncoder().encode(`\uFEFF${text}\r\n`);
+}
+
+/** Whether a CSV has a cell a spreadsheet would run as a formula (see `formulaLike`). */
+export async function csvHasFormulas(bytes: Uint8Array): Promise<boolean> {
+  const { default: Papa } = await import('papaparse');
+  const text = new TextDecoder().decode(bytes).replace(/^\uFEFF/, '');
+  let found = false;
+  Papa.parse<string[]>(text, {
+    skipEmptyLines: true,
+    step: (row, parser) => {
+      if (row.data.some((cell) => typeof cell === 'string' && formulaLike.test(cell))) {
+        found = true;
+        parser.abort();
+      }
+    },
+  });
+  return found;
 }

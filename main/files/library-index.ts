@@ -36,6 +36,7 @@ const savedFileSchema = z.object({
   savedAt: z.string(),
   sha256: z.string().optional(),
   source: z.object({ key: z.string(), hash: z.string() }).optional(),
+  formulas: z.literal(true).optional(),
 });
 const indexSchema = z.object({ version: z.literal(indexVersion), files: z.array(savedFileSchema) });
 const manifestSchema = z.object({
@@ -50,6 +51,7 @@ const manifestSchema = z.object({
       savedAt: z.string(),
       sha256: z.string().optional(),
       source: z.object({ key: z.string(), hash: z.string() }).optional(),
+      formulas: z.literal(true).optional(),
     }),
   ),
 });
@@ -225,6 +227,7 @@ export function createLibraryIndex(
         if (meta.period !== undefined) entry.period = meta.period;
         if (meta.sha256 !== undefined) entry.sha256 = meta.sha256;
         if (meta.source !== undefined) entry.source = { key: meta.source.key, hash: meta.source.hash };
+        if (meta.formulas) entry.formulas = true;
         if (manifest.accountId !== undefined) entry.accountId = manifest.accountId;
         if (name !== sharedFolderName || manifest.accountId !== undefined) entry.accountName = manifest.accountName ?? name;
         found.push(entry);
@@ -282,6 +285,7 @@ export function createLibraryIndex(
         if (saved.period !== undefined) manifestEntry.period = saved.period;
         if (saved.sha256 !== undefined) manifestEntry.sha256 = saved.sha256;
         if (saved.source !== undefined) manifestEntry.source = saved.source;
+        if (saved.formulas) manifestEntry.formulas = true;
         await updateManifest(path.dirname(saved.path), (m) => {
           m.files[saved.fileName] = manifestEntry;
         });
@@ -332,8 +336,8 @@ export function createLibraryIndex(
               // A folder without a manifest (made by hand, or by another program) is never adopted:
               // writing a manifest into it would make the user's own files part of the library.
               // Only a folder this call creates gets one (mkdir fails if anything has the name).
-              await fs.mkdir(root, { recursive: true });
-              const created = await fs.mkdir(dir).then(
+              await fs.mkdir(root, { recursive: true, mode: 0o700 });
+              const created = await fs.mkdir(dir, { mode: 0o700 }).then(
                 () => true,
                 (error: unknown) => {
                   if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
@@ -342,6 +346,8 @@ export function createLibraryIndex(
               );
               if (!created) continue;
             }
+            // A folder of Billfold's from before files were kept private becomes private too.
+            if (manifest !== undefined && process.platform !== 'win32') await fs.chmod(dir, 0o700).catch(() => undefined);
             await updateManifest(dir, (m) => {
               if (account) {
                 m.accountId = account.id;

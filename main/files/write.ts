@@ -30,11 +30,12 @@ export async function writeNewFile(
   data: Uint8Array | AsyncIterable<Uint8Array>,
   opts: { signal?: AbortSignal } = {},
 ): Promise<WrittenFile> {
-  await fs.mkdir(dir, { recursive: true });
+  // Private to the user (POSIX): folders Billfold creates are 0700, the files it saves 0600.
+  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
   // The writer's pid is in the name, so a later cleanup can tell an abandoned file from one being written.
   const temp = path.join(dir, `${tempPrefix}${process.pid}-${randomBytes(8).toString('hex')}${tempSuffix}`);
   let size = 0;
-  const handle = await fs.open(temp, 'wx', 0o644);
+  const handle = await fs.open(temp, 'wx', 0o600);
   try {
     try {
       if (data instanceof Uint8Array) {

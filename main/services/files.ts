@@ -93,7 +93,7 @@ export function createFilesHandlers(deps: FilesServiceDeps): HandlerTable<keyof 
     account: AccountSummary | undefined,
     fileName: string,
     bytes: Uint8Array,
-    meta: { kind: SavedFileKind; period?: string },
+    meta: { kind: SavedFileKind; period?: string; formulas?: boolean },
     signal?: AbortSignal,
   ): Promise<SavedFile> {
     const { downloadsFolder } = await settings.get();
@@ -105,6 +105,7 @@ export function createFilesHandlers(deps: FilesServiceDeps): HandlerTable<keyof 
       entry.accountName = account.name;
     }
     if (meta.period !== undefined) entry.period = meta.period;
+    if (meta.formulas) entry.formulas = true;
     return library.add(entry);
   }
 
@@ -141,7 +142,9 @@ export function createFilesHandlers(deps: FilesServiceDeps): HandlerTable<keyof 
       return task(ctx, undefined, `Soracom billing CSV (${period})`, async (signal) => {
         expectContent(held.bytes, 'csv', 'The export Soracom sent');
         const fileName = safeFileName(held.suggestedName ?? `Soracom billing ${period}`, '.csv', `Soracom billing ${period}`);
-        return store(account, fileName, held.bytes, { kind: 'bill-csv', period }, signal);
+        // Saved byte for byte, formulas and all (it is Soracom's record), but marked so Open asks first.
+        const { csvHasFormulas } = await import('../files/csv');
+        return store(account, fileName, held.bytes, { kind: 'bill-csv', period, formulas: await csvHasFormulas(held.bytes) }, signal);
       });
     },
 

@@ -4,6 +4,7 @@ import type { AccountService } from '../accounts/service';
 import type { LibraryIndex } from '../files/library-index';
 import type { SettingsStore } from '../files/settings';
 import type { Platform } from '../platform';
+import { AppError } from '../http/errors';
 import type { HandlerTable } from '../router/types';
 
 export interface LibraryServiceDeps {
@@ -41,8 +42,12 @@ export function createLibraryHandlers(deps: LibraryServiceDeps): HandlerTable<ke
       const files = all.filter((f) => (accountId === undefined || f.accountId === accountId) && (kind === undefined || f.kind === kind) && matches(f, words));
       return { files, total: all.length, downloadsFolder: (await deps.settings.get()).downloadsFolder };
     },
-    'library.open': async ({ id }) => {
-      await deps.platform.openPath((await library.get(id)).path);
+    'library.open': async ({ id, formulasConfirmed }) => {
+      const file = await library.get(id);
+      if (file.formulas && formulasConfirmed !== true) {
+        throw new AppError('not_allowed', `${file.fileName} holds spreadsheet formulas from the provider. Confirm before opening it in a spreadsheet program.`);
+      }
+      await deps.platform.openPath(file.path);
       return { opened: true };
     },
     'library.showInFolder': async ({ id }) => {
