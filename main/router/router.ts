@@ -15,6 +15,12 @@ export interface RouterOptions {
   onInternalError?: (channel: string, error: unknown) => void;
 }
 
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
 function isChannel(name: unknown): name is Channel {
   return typeof name === 'string' && Object.hasOwn(argSchemas, name);
 }
@@ -24,6 +30,10 @@ export function createRouter(handlers: HandlerMap, ctx: ServiceContext, opts: Ro
     async handle(channel, rawArgs) {
       if (!isChannel(channel)) {
         return fail(new AppError('unknown_channel', `There is no channel named ${JSON.stringify(String(channel).slice(0, 80))}.`));
+      }
+      // Arguments are a plain object (JSON-like), never a Date, Map, typed array or class instance that a schema might read as one.
+      if (rawArgs !== undefined && !isPlainObject(rawArgs)) {
+        return fail(new AppError('invalid_args', `Invalid arguments for ${channel}: expected an object of named arguments.`, { issues: [{ path: '(arguments)', message: 'Expected an object.' }] }));
       }
       const parsed = argSchemas[channel].safeParse(rawArgs === undefined ? {} : rawArgs);
       if (!parsed.success) {

@@ -47,7 +47,7 @@ export async function startHarness(
   const recordFile = path.join(tmp, 'payloads.jsonl');
   const child = spawn(
     process.execPath,
-    [path.join(distDir, 'harness/server.cjs'), '--dist', distDir, '--user-data', opts.userDataDir ?? path.join(tmp, 'user-data'), '--record', recordFile, ...extraArgs],
+    [path.join(distDir, 'harness/server.cjs'), '--test', '--dist', distDir, '--user-data', opts.userDataDir ?? path.join(tmp, 'user-data'), '--record', recordFile, ...extraArgs],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
   );
   const logs: string[] = [];

@@ -19,6 +19,8 @@ import { mimeTypeFor } from '../../main/security/app-origin';
 
 interface HarnessOptions {
   web: boolean;
+  /** Started by the end-to-end tests: the /__harness/ endpoints that steer the run exist only then. */
+  test: boolean;
   demo: boolean;
   /** Appends every reply and event sent to the page to this file, one JSON line each (leak tests read it). */
   record: string | undefined;
@@ -41,6 +43,7 @@ function parseOptions(argv: string[]): HarnessOptions {
   const userDataDir = path.resolve(value('--user-data') ?? path.join(os.tmpdir(), `billfold-harness-${process.pid}`));
   return {
     web: argv.includes('--web'),
+    test: argv.includes('--test'),
     demo: argv.includes('--demo'),
     record: value('--record'),
     port: Number(value('--port') ?? 0),
@@ -77,6 +80,21 @@ async function readBody(req: http.IncomingMessage): Promise<string | undefined> 
     chunks.push(buf);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** A channel name as the bridge sends it: `area.name`, letters only. Anything else is a malformed request. */
+const channelName = /^[a-z]{1,32}\.[A-Za-z]{1,64}$/;
+
+/** The JSON body of a test endpoint; undefined when it is not a JSON object. */
+async function readJsonObject(req: http.IncomingMessage): Promise<Record<string, unknown> | undefined> {
+  const raw = await readBody(req);
+  if (raw === undefined) return undefined;
+  try {
+    const value = JSON.parse(raw) as unknown;
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function send(res: http.ServerResponse, status: number, body: string | Buffer, type: string, extra: Record<string, string> = {}) {
@@ -142,20 +160,26 @@ async function main() {
       if (url.pathname.startsWith('/rpc/')) {
         if (req.method !== 'POST') return send(res, 405, 'POST only', 'text/plain');
         if (!tokenMatches(token, req.headers['x-billfold-token'] as string | undefined)) return send(res, 403, 'Bad token', 'text/plain');
-        const channel = decodeURIComponent(url.pathname.slice('/rpc/'.length));
+        let channel: string;
+        try {
+          channel = decodeURIComponent(url.pathname.slice('/rpc/'.length));
+        } catch {
+          return send(res, 400, 'Malformed channel name', 'text/plain');
+        }
+        if (!channelName.test(channel)) return send(res, 400, 'Malformed channel name', 'text/plain');
         const raw = await readBody(req);
         let args: unknown;
-        try {
-          args = raw === undefined || raw === '' ? undefined : JSON.parse(raw);
-        } catch {
-          args = Symbol('malformed');
+        if (raw !== undefined && raw !== '') {
+          try {
+            args = JSON.parse(raw);
+          } catch {
+            return send(res, 400, 'The body is not JSON', 'text/plain');
+          }
         }
         const envelope =
           raw === undefined
             ? { ok: false, error: { code: 'invalid_args', message: 'The request body is too large.' } }
-            : typeof args === 'symbol'
-              ? { ok: false, error: { code: 'invalid_args', message: `Invalid arguments for ${channel}: the body is not JSON.` } }
-              : await services.router.handle(channel, args);
+            : await services.router.handle(channel, args);
         const payload = JSON.stringify(envelope);
         record(payload);
         return send(res, 200, payload, 'application/json');
@@ -169,6 +193,10 @@ async function main() {
         req.on('close', () => eventClients.delete(res));
         return;
       }
+
+      // The endpoints that steer a run (dialog answers, faults, what the OS was asked) exist only for
+      // the tests; `npm run web` has the app's own channels and the upload that stands in for a drop.
+      if (url.pathname.startsWith('/__harness/') && url.pathname !== '/__harness/upload' && !opts.test) return send(res, 404, 'Not found', 'text/plain');
 
       if (url.pathname === '/__harness/opened-urls') {
         if (!tokenMatches(token, req.headers['x-billfold-token'] as string | undefined)) return send(res, 403, 'Bad token', 'text/plain');
@@ -190,16 +218,18 @@ async function main() {
       // Queues the answer of the next file or folder dialog: { kind: 'file' | 'folder', path: string | null } (null = cancel).
       if (url.pathname === '/__harness/dialog' && req.method === 'POST') {
         if (!tokenMatches(token, req.headers['x-billfold-token'] as string | undefined)) return send(res, 403, 'Bad token', 'text/plain');
-        const body = JSON.parse((await readBody(req)) ?? '{}') as { kind: 'file' | 'folder'; path: string | null };
-        dialogAnswers[body.kind].push(body.path);
+        const body = await readJsonObject(req);
+        if (!body || (body['kind'] !== 'file' && body['kind'] !== 'folder') || (body['path'] !== null && typeof body['path'] !== 'string')) return send(res, 400, 'Expected { kind, path }', 'text/plain');
+        dialogAnswers[body['kind']].push(body['path']);
         return send(res, 200, '{"ok":true}', 'application/json');
       }
 
       // Takes the demo sandboxes off the network and back, on the same ports: { reachable: boolean }.
       if (url.pathname === '/__harness/sandboxes/reachable' && req.method === 'POST') {
         if (!tokenMatches(token, req.headers['x-billfold-token'] as string | undefined)) return send(res, 403, 'Bad token', 'text/plain');
-        const body = JSON.parse((await readBody(req)) ?? '{}') as { reachable: boolean };
-        await demo.setReachable(body.reachable === true);
+        const body = await readJsonObject(req);
+        if (!body || typeof body['reachable'] !== 'boolean') return send(res, 400, 'Expected { reachable }', 'text/plain');
+        await demo.setReachable(body['reachable']);
         return send(res, 200, '{"ok":true}', 'application/json');
       }
 
@@ -234,9 +264,11 @@ async function main() {
       // Lets end-to-end tests inject faults into a demo sandbox: { provider, faults: Fault[] }.
       if (url.pathname === '/__harness/faults' && req.method === 'POST') {
         if (!tokenMatches(token, req.headers['x-billfold-token'] as string | undefined)) return send(res, 403, 'Bad token', 'text/plain');
-        const body = JSON.parse((await readBody(req)) ?? '{}') as { provider: ProviderId; faults: Fault[] };
+        const body = await readJsonObject(req);
         const servers = await demo.servers();
-        servers[body.provider].setFaults(body.faults);
+        const provider = body?.['provider'];
+        if (typeof provider !== 'string' || !Object.hasOwn(servers, provider) || !Array.isArray(body?.['faults'])) return send(res, 400, 'Expected { provider, faults }', 'text/plain');
+        servers[provider as ProviderId].setFaults(body['faults'] as Fault[]);
         return send(res, 200, '{"ok":true}', 'application/json');
       }
 
@@ -244,7 +276,12 @@ async function main() {
         return send(res, 200, await fs.readFile(bridgeFile), 'text/javascript; charset=utf-8');
       }
 
-      const relative = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname).replace(/^\/+/, '');
+      let relative: string;
+      try {
+        relative = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname).replace(/^\/+/, '');
+      } catch {
+        return send(res, 400, 'Malformed path', 'text/plain');
+      }
       const file = path.resolve(rendererDir, relative);
       if (!file.startsWith(rendererDir + path.sep)) return send(res, 404, 'Not found', 'text/plain');
       try {
