@@ -1,10 +1,12 @@
-import { app, BrowserWindow, ipcMain, protocol, screen, session } from 'electron';
+import { app, BrowserWindow, ipcMain, Menu, protocol, screen, session } from 'electron';
+import fs from 'node:fs';
 import path from 'node:path';
 import { argSchemas } from '../../contract';
 import type { EventMessage } from '../../contract/events';
 import { dropChannel, eventChannel, invokeChannelPrefix } from '../../preload/ipc-names';
 import { createMainServices } from '../compose';
 import { appEntryUrl, appScheme, isTrustedSenderUrl } from '../security/app-origin';
+import { applicationMenuTemplate } from '../security/menu';
 import { secureWebPreferences } from '../security/web-preferences';
 import { fitToDisplays, loadWindowState, saveWindowState } from '../window-state';
 import { registerAppProtocol } from './protocol';
@@ -40,8 +42,20 @@ async function createWindow(): Promise<BrowserWindow> {
   return win;
 }
 
+/** The test build (electron-builder.e2e.yml) marks its package.json; unpackaged runs are development. */
+function keepsDevTools(): boolean {
+  if (!app.isPackaged) return true;
+  try {
+    const pkg = JSON.parse(fs.readFileSync(path.join(app.getAppPath(), 'package.json'), 'utf8')) as { billfoldTestBuild?: unknown };
+    return pkg.billfoldTestBuild === true;
+  } catch {
+    return false;
+  }
+}
+
 async function start(): Promise<void> {
   hardenSessions(session.defaultSession);
+  Menu.setApplicationMenu(Menu.buildFromTemplate(applicationMenuTemplate({ platform: process.platform, devTools: keepsDevTools() }) as Electron.MenuItemConstructorOptions[]));
   registerAppProtocol(path.join(__dirname, '../renderer'));
 
   const services = createMainServices({

@@ -120,13 +120,16 @@ describe('electron-builder configuration', () => {
     expect(config.electronFuses).toEqual(releaseFuses);
   });
 
-  it('the test build differs from the release only in the inspector fuse Playwright needs', async () => {
+  it('the test build differs from the release only in the inspector fuse Playwright needs, and its test-build mark', async () => {
     const release = await resolved('electron-builder.yml');
     const e2e = await resolved('electron-builder.e2e.yml');
     expect(e2e['electronFuses']).toEqual({ ...releaseFuses, enableNodeCliInspectArguments: true });
     expect(release['electronFuses']).toEqual(releaseFuses);
+    // The mark keeps the developer tools in the test build's menu; the release has none.
+    expect(e2e['extraMetadata']).toEqual({ billfoldTestBuild: true });
+    expect(release['extraMetadata']).toBeUndefined();
     const { electronFuses: _a, directories: _b, extends: _c, ...releaseRest } = release;
-    const { electronFuses: _d, directories: _e, extends: _f, ...e2eRest } = e2e;
+    const { electronFuses: _d, directories: _e, extends: _f, extraMetadata: _g, ...e2eRest } = e2e;
     expect(e2eRest).toEqual(releaseRest);
     expect((e2e['directories'] as { output: string }).output).toBe('release/e2e');
   });

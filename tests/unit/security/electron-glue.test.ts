@@ -44,7 +44,7 @@ const fake = vi.hoisted(() => {
     permissionRequestHandler: undefined as undefined | Listener,
     permissionCheckHandler: undefined as undefined | Listener,
   };
-  const state = { userData: '', routerCalls: [] as unknown[][], dropCalls: [] as unknown[] };
+  const state = { userData: '', routerCalls: [] as unknown[][], dropCalls: [] as unknown[], menus: [] as unknown[] };
 
   const defaultSession = lenient({
     setPermissionRequestHandler(handler: Listener) {
@@ -88,9 +88,18 @@ const fake = vi.hoisted(() => {
       requestSingleInstanceLock: () => true,
       getPath: (name: string) => `${state.userData}/${name}`,
       getVersion: () => '0.0.0-test',
+      // A release build: packaged, and its package.json carries no test-build mark.
+      isPackaged: true,
+      getAppPath: () => state.userData,
       quit: () => undefined,
     }),
     BrowserWindow: FakeBrowserWindow,
+    Menu: lenient({
+      buildFromTemplate: (template: unknown) => ({ template }),
+      setApplicationMenu(menu: unknown) {
+        state.menus.push(menu);
+      },
+    }),
     ipcMain: lenient({
       handle(channel: string, handler: IpcHandler) {
         order.push('ipc');
@@ -277,6 +286,13 @@ describe('IPC', () => {
     expect(await fake.ipcHandlers.get(dropChannel)!({ senderFrame: { url: appEntryUrl } }, message)).toEqual({ ok: true, value: 'dropped' });
     expect(fake.state.dropCalls).toEqual([message]);
     fake.state.dropCalls.length = 0;
+  });
+
+  it('sets an application menu without developer tools in a release build, with Edit and Window roles', () => {
+    expect(fake.state.menus).toHaveLength(1);
+    const text = JSON.stringify(fake.state.menus[0]);
+    for (const role of ['toggleDevTools', 'reload', 'forceReload']) expect(text).not.toContain(`"${role}"`);
+    for (const role of ['copy', 'paste', 'cut', 'selectAll', 'undo', 'windowMenu', 'minimize']) expect(text).toContain(`"${role}"`);
   });
 
   it('passes calls from app://billfold to the router, channel name without the prefix', async () => {
