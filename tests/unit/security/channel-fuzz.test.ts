@@ -90,7 +90,7 @@ describe('every channel with malformed payloads', () => {
       try {
         reply = await services.router.handle(channel, payload);
       } catch (error) {
-        throw new Error(`${channel} threw for ${show(payload)}: ${String(error)}`);
+        throw new Error(`${channel} threw for ${show(payload)}: ${String(error)}`, { cause: error });
       }
       expect(reply.ok, `${channel} accepted ${show(payload)}`).toBe(false);
       if (reply.ok) continue;
