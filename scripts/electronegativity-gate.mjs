@@ -20,6 +20,13 @@
 //   that needs the release list is excluded, with its reason, in the exceptions file.
 // - A canary runs first: small files with known insecure settings must produce the findings they
 //   should, through both parser paths, so the gate can never be green by seeing nothing.
+// - Electronegativity reads only settings written as literals in `new BrowserWindow({...})`; a
+//   value a function returns or computes is invisible to it. So the built main bundle is also run
+//   against a stand-in for `electron` (scripts/security/window-options-probe.cjs), and every
+//   window it creates must have sandbox and context isolation on and Node integration off.
+//
+//   node scripts/electronegativity-gate.mjs [--dist <folder>]    (default: dist)
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import os from 'node:os';
@@ -33,6 +40,42 @@ const sarifFile = path.join(root, 'test-results/electronegativity.sarif');
 const electronVersion = JSON.parse(fs.readFileSync(require.resolve('electron/package.json'), 'utf8')).version;
 const toolVersion = JSON.parse(fs.readFileSync(require.resolve('@doyensec/electronegativity/package.json'), 'utf8')).version;
 const builtFolders = ['dist/main', 'dist/preload', 'dist/renderer'];
+const distArg = process.argv.indexOf('--dist');
+/** Where the built output is read from; reported under its dist/ names, as the exceptions name them. */
+const distRoot = path.resolve(distArg >= 0 && process.argv[distArg + 1] ? process.argv[distArg + 1] : path.join(root, 'dist'));
+
+/** What every window must have, whatever code computes it. */
+const requiredWebPreferences = {
+  sandbox: true,
+  contextIsolation: true,
+  nodeIntegration: false,
+  nodeIntegrationInWorker: false,
+  nodeIntegrationInSubFrames: false,
+  webSecurity: true,
+  allowRunningInsecureContent: false,
+  webviewTag: false,
+};
+
+/** Runs the built main bundle against a stand-in Electron and checks the webPreferences of every window it creates. */
+function checkWindowsOfBundle(bundle) {
+  const probe = spawnSync(process.execPath, [path.join(root, 'scripts/security/window-options-probe.cjs'), bundle], { encoding: 'utf8', timeout: 60_000 });
+  const line = (probe.stdout ?? '').trim().split('\n').at(-1) ?? '';
+  let report;
+  try {
+    report = JSON.parse(line);
+  } catch {
+    return fail(`the window probe could not run ${path.relative(process.cwd(), bundle)}: ${(probe.stderr ?? '').slice(0, 400) || probe.error}`);
+  }
+  if (report.windows.length === 0) fail(`the built main bundle created no window under the probe${report.error ? ` (${report.error})` : ''}; its settings cannot be checked`);
+  const wrong = [];
+  for (const [i, prefs] of report.windows.entries()) {
+    for (const [key, value] of Object.entries(requiredWebPreferences)) {
+      if (prefs[key] !== value) wrong.push(`window ${i + 1}: ${key} is ${JSON.stringify(prefs[key])}, must be ${value}`);
+    }
+  }
+  if (wrong.length > 0) fail(`the built main bundle turns protections off (${wrong.join('; ')})`);
+  console.log(`  windows   ${report.windows.length} window(s) created by the built main bundle: sandbox, context isolation on; Node integration off`);
+}
 
 function fail(message) {
   console.error(`electronegativity gate: FAILED: ${message}`);
@@ -143,6 +186,10 @@ function where(finding) {
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'billfold-electronegativity-'));
 process.on('exit', () => fs.rmSync(work, { recursive: true, force: true })); // also after fail()
 try {
+  // --- what a function sets: the windows the built bundle really creates ------------------------------
+  if (!fs.existsSync(path.join(distRoot, 'main', 'index.cjs'))) fail('dist/main/index.cjs is missing; run `npm run build` first');
+  checkWindowsOfBundle(path.join(distRoot, 'main', 'index.cjs'));
+
   // --- canary: both parser paths must report known insecure settings -------------------------------
   const canary = path.join(work, 'canary');
   fs.mkdirSync(canary);
@@ -175,7 +222,7 @@ try {
   const staged = path.join(work, 'app');
   const names = new Map();
   for (const folder of builtFolders) {
-    const from = path.join(root, folder);
+    const from = path.join(distRoot, path.relative('dist', folder));
     if (!fs.existsSync(from)) fail(`${folder} is missing; run \`npm run build\` first`);
     for (const relative of fs.readdirSync(from, { recursive: true })) {
       const source = path.join(from, relative);
