@@ -22,7 +22,7 @@
 //   should, through both parser paths, so the gate can never be green by seeing nothing.
 // - Electronegativity reads only settings written as literals in `new BrowserWindow({...})`; a
 //   value a function returns or computes is invisible to it. So the built main bundle is also run
-//   against a stand-in for `electron` (scripts/security/window-options-probe.cjs), and every
+//   against a stand-in for `electron` (scripts/security/window-options-probe.mjs), and every
 //   window it creates must have sandbox and context isolation on and Node integration off.
 //
 //   node scripts/electronegativity-gate.mjs [--dist <folder>]    (default: dist)
@@ -58,7 +58,7 @@ const requiredWebPreferences = {
 
 /** Runs the built main bundle against a stand-in Electron and checks the webPreferences of every window it creates. */
 function checkWindowsOfBundle(bundle) {
-  const probe = spawnSync(process.execPath, [path.join(root, 'scripts/security/window-options-probe.cjs'), bundle], { encoding: 'utf8', timeout: 60_000 });
+  const probe = spawnSync(process.execPath, [path.join(root, 'scripts/security/window-options-probe.mjs'), bundle], { encoding: 'utf8', timeout: 60_000 });
   const line = (probe.stdout ?? '').trim().split('\n').at(-1) ?? '';
   let report;
   try {

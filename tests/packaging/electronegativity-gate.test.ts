@@ -69,7 +69,7 @@ describe('the Electronegativity gate on a bad bundle', () => {
   });
 
   it('the same bundle with every protection on passes the window check', () => {
-    const probe = spawnSync(process.execPath, ['scripts/security/window-options-probe.cjs', path.join(work, 'main', 'index.cjs')], { encoding: 'utf8', timeout: 60_000 });
+    const probe = spawnSync(process.execPath, ['scripts/security/window-options-probe.mjs', path.join(work, 'main', 'index.cjs')], { encoding: 'utf8', timeout: 60_000 });
     const report = JSON.parse(probe.stdout.trim().split('\n').at(-1) ?? '{}') as { windows: Record<string, unknown>[] };
     expect(report.windows).toHaveLength(1);
     expect(report.windows[0]).toMatchObject({ sandbox: true, contextIsolation: true, nodeIntegration: false });

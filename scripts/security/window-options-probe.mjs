@@ -1,11 +1,12 @@
 // Runs a built main bundle (argv[2]) against a stand-in for the `electron` module and prints, as
 // one JSON line, the webPreferences of every window it creates. The Electronegativity gate uses it
 // to see settings Electronegativity cannot: values a function computes or returns.
-'use strict';
-const Module = require('node:module');
-const os = require('node:os');
-const fs = require('node:fs');
-const path = require('node:path');
+import fs from 'node:fs';
+import Module, { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+
+const require = createRequire(import.meta.url);
 
 const bundle = path.resolve(process.argv[2]);
 const userData = fs.mkdtempSync(path.join(os.tmpdir(), 'billfold-window-probe-'));
