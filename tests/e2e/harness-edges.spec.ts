@@ -33,7 +33,7 @@ test('malformed channel names and bodies get 400, well-formed unknown channels a
   const h = await start(['--test']);
   try {
     const post = (channel: string, body: string) => fetch(`${h.url}/rpc/${channel}`, { method: 'POST', headers: { 'X-Billfold-Token': h.token }, body });
-    for (const channel of ['%E0%A4%A', '%', 'app.info%00', '..%2F..%2Fetc', 'app.', '.info', 'app.info.x', 'a'.repeat(200), '__proto__', 'constructor', 'app%20info']) {
+    for (const channel of ['%E0%A4%A', '%', 'app.info%00', '..%2F..%2Fetc', 'app.', '.info', 'app..info', `app.${'a'.repeat(200)}`, '__proto__', 'constructor', 'app%20info', 'app.info%0A']) {
       expect((await post(channel, '{}')).status, channel).toBe(400);
     }
     for (const body of ['{', 'not json', '{"a":', '\u0000', '[1,', '{"x":1}}']) {

@@ -21,7 +21,9 @@ test('a malformed payload on any channel comes back as a validation error and th
       expect(reply, `${channel} with ${JSON.stringify(args)}`).toMatchObject({ ok: false, error: { code: 'invalid_args' } });
     }
   }
-  expect(await harness.rawCall('app.info', '{not json')).toMatchObject({ ok: false, error: { code: 'invalid_args' } });
+  // A body that is not JSON is a malformed request: 400, not an envelope (tests/e2e/harness-edges.spec.ts).
+  const notJson = await fetch(`${harness.url}/rpc/app.info`, { method: 'POST', headers: { 'X-Billfold-Token': harness.token }, body: '{not json' });
+  expect(notJson.status).toBe(400);
   expect(await harness.rawCall('no.such.channel', '{}')).toMatchObject({ ok: false, error: { code: 'unknown_channel' } });
   // Still alive and answering.
   expect(await page.evaluate(() => window.billing.invoke('app.info', {}))).toMatchObject({ ok: true, value: { name: 'Billfold' } });

@@ -82,8 +82,8 @@ async function readBody(req: http.IncomingMessage): Promise<string | undefined> 
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** A channel name as the bridge sends it: `area.name`, letters only. Anything else is a malformed request. */
-const channelName = /^[a-z]{1,32}\.[A-Za-z]{1,64}$/;
+/** A channel name as the bridge sends it: dotted words of letters and digits. Anything else is a malformed request. */
+const channelName = /^(?=.{3,100}$)[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)+$/;
 
 /** The JSON body of a test endpoint; undefined when it is not a JSON object. */
 async function readJsonObject(req: http.IncomingMessage): Promise<Record<string, unknown> | undefined> {
