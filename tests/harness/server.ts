@@ -299,6 +299,10 @@ async function main() {
     });
   });
 
+  // The page keeps its connection open between calls; on a slow machine a call can come just as an
+  // idle connection is closed (Node's default is 5 s), and the page sees "Failed to fetch".
+  server.keepAliveTimeout = 60_000;
+  server.headersTimeout = 61_000;
   server.listen(opts.port, '127.0.0.1', () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : 0;
