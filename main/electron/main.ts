@@ -1,9 +1,11 @@
-import { app, BrowserWindow, ipcMain, protocol, screen, session } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, protocol, screen, session } from 'electron';
 import path from 'node:path';
 import { argSchemas } from '../../contract';
 import type { EventMessage } from '../../contract/events';
 import { dropChannel, eventChannel, invokeChannelPrefix } from '../../preload/ipc-names';
 import { createMainServices } from '../compose';
+import { acquireInstanceLock } from '../fs/instance-lock';
+import { AppError } from '../http/errors';
 import { appEntryUrl, appScheme, isTrustedSenderUrl } from '../security/app-origin';
 import { secureWebPreferences } from '../security/web-preferences';
 import { fitToDisplays, loadWindowState, saveWindowState } from '../window-state';
@@ -41,6 +43,15 @@ async function createWindow(): Promise<BrowserWindow> {
 }
 
 async function start(): Promise<void> {
+  // The single-instance lock keeps a second window out; this file lock also keeps out the command
+  // line and the test harness when they are pointed at the same user-data folder.
+  try {
+    await acquireInstanceLock(app.getPath('userData'), 'the Billfold window');
+  } catch (error) {
+    dialog.showErrorBox('Billfold is already running', error instanceof AppError ? error.message : String(error));
+    app.exit(1);
+    return;
+  }
   hardenSessions(session.defaultSession);
   registerAppProtocol(path.join(__dirname, '../renderer'));
 
