@@ -63,10 +63,15 @@ function recordingOutcomes<C extends Channel>(
   accounts: AccountService,
   snapshots: SnapshotStore,
   log: (line: string) => void,
+  diskTrouble: (error: AppError) => void = () => undefined,
 ): HandlerTable<C> {
-  // Bookkeeping never turns a call that worked into a failure (nor hides the real error).
+  // Bookkeeping never turns a call that worked into a failure (nor hides the real error); a full
+  // or read-only disk is still told to the user, since offline data stops being kept.
   const keep = (what: string, work: () => Promise<void>) =>
-    work().catch((error: unknown) => log(`[${what}] ${error instanceof Error ? error.message : String(error)}`));
+    work().catch((error: unknown) => {
+      log(`[${what}] ${error instanceof Error ? error.message : String(error)}`);
+      if (error instanceof AppError && (error.code === 'disk_full' || error.code === 'read_only')) diskTrouble(error);
+    });
   const wrapped = {} as Record<string, unknown>;
   for (const [channel, handler] of Object.entries(table) as [C, Handler<C>][]) {
     const keepsSnapshot = isReadChannel(channel);
@@ -100,6 +105,15 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
       events.emit('app.notice', { level: 'warning', message: 'Saved offline data for an account could not be read and was discarded; it is rebuilt on the next sync.' }),
   });
   const notice = (message: string) => events.emit('app.notice', { level: 'warning', message });
+  // Background writes (offline data, sync state) that hit a full or read-only disk: said once per
+  // problem and ten minutes, not after every call.
+  const toldAt = new Map<string, number>();
+  const diskTrouble = (error: AppError) => {
+    const last = toldAt.get(error.message);
+    if (last !== undefined && Date.now() - last < 10 * 60_000) return;
+    toldAt.set(error.message, Date.now());
+    events.emit('app.notice', { level: 'error', message: error.message });
+  };
   const settings = createSettingsStore(opts.platform.userDataDir, opts.platform.documentsDir, {
     onDiscarded: () => notice('Billfold’s settings could not be read; the downloads folder is back to its default.'),
   });
@@ -134,9 +148,9 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
     ...createAppHandlers(opts.platform),
     ...createAccountHandlers(accounts),
     ...createSnapshotHandlers(snapshots),
-    ...recordingOutcomes(createSpatialFlowHandlers((id) => accounts.client('spatialflow', id)), accounts, snapshots, opts.log),
-    ...recordingOutcomes(createAgilicusHandlers((id) => accounts.client('agilicus', id)), accounts, snapshots, opts.log),
-    ...recordingOutcomes(createSoracomHandlers((id) => accounts.client('soracom', id), { exports: soracomExports, tasks }), accounts, snapshots, opts.log),
+    ...recordingOutcomes(createSpatialFlowHandlers((id) => accounts.client('spatialflow', id)), accounts, snapshots, opts.log, diskTrouble),
+    ...recordingOutcomes(createAgilicusHandlers((id) => accounts.client('agilicus', id)), accounts, snapshots, opts.log, diskTrouble),
+    ...recordingOutcomes(createSoracomHandlers((id) => accounts.client('soracom', id), { exports: soracomExports, tasks }), accounts, snapshots, opts.log, diskTrouble),
     ...createFilesHandlers({ platform: opts.platform, accounts, library, settings, soracomExports, tasks }),
     ...createLibraryHandlers({ platform: opts.platform, accounts, library, settings }),
     ...review.handlers,

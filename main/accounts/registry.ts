@@ -130,7 +130,7 @@ export function createRegistry(userDataDir: string, now: () => Date = () => new 
       const run = queue.then(async () => {
         const before = await loaded();
         const { data, result } = change(structuredClone(before));
-        await writeFileAtomic(file, `${JSON.stringify({ version: registryVersion, ...data }, null, 2)}\n`);
+        await writeFileAtomic(file, `${JSON.stringify({ version: registryVersion, ...data }, null, 2)}\n`, 'the account list');
         current = Promise.resolve(data);
         return result;
       });

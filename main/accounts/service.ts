@@ -140,6 +140,10 @@ export function createAccountService(deps: AccountServiceDeps) {
     } catch (error) {
       // The registry could not be written: take the secret back out rather than leave it orphaned.
       await secrets.delete(credentialsKey(id)).catch(() => undefined);
+      // A full or read-only disk keeps its own code and the folder it names.
+      if (error instanceof AppError && (error.code === 'disk_full' || error.code === 'read_only')) {
+        throw new AppError(error.code, `${error.message} Nothing was added.`, { cause: error });
+      }
       throw new AppError('io_error', 'Billfold could not save the account list. Nothing was added.', { cause: error });
     }
   }

@@ -4,9 +4,10 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { LibraryRebuild, SavedFile, SavedFileKind } from '../../contract/models/files';
 import { writeFileAtomic } from '../fs/atomic-write';
+import { makeFolder, writeFailure } from '../fs/io-errors';
 import { AppError } from '../http/errors';
 import { numberedName, safeFolderName } from './safe-name';
-import { describeIoError, removeStaleTempFiles } from './write';
+import { removeStaleTempFiles } from './write';
 
 /**
  * The library: every file Billfold saved, across accounts. The index (`library.json` in the
@@ -139,14 +140,14 @@ export function createLibraryIndex(
   }));
 
   async function save(list: SavedFile[]): Promise<void> {
-    await writeFileAtomic(indexFile, JSON.stringify({ version: indexVersion, files: list }));
+    await writeFileAtomic(indexFile, JSON.stringify({ version: indexVersion, files: list }), 'the library index');
     files = Promise.resolve(list);
   }
 
   async function updateManifest(dir: string, change: (m: Manifest) => void): Promise<void> {
     const manifest = (await readManifest(dir)) ?? { version: manifestVersion, files: {} };
     change(manifest);
-    await writeFileAtomic(path.join(dir, manifestName), JSON.stringify(manifest, null, 1));
+    await writeFileAtomic(path.join(dir, manifestName), JSON.stringify(manifest, null, 1), 'the list of files saved in the folder');
   }
 
   /** Reads the folders under `root`; entries of `previous` outside it are kept while their files exist. */
@@ -205,7 +206,7 @@ export function createLibraryIndex(
     try {
       await fs.rm(f.path, { force: true });
     } catch (error) {
-      throw new AppError('io_error', `Billfold could not delete ${f.fileName}: ${describeIoError(error)}`, { cause: error });
+      throw writeFailure(error, `delete ${f.fileName}`, path.dirname(f.path));
     }
     await updateManifest(path.dirname(f.path), (m) => {
       m.files = Object.fromEntries(Object.entries(m.files).filter(([name]) => name !== f.fileName));
@@ -290,7 +291,7 @@ export function createLibraryIndex(
               // A folder without a manifest (made by hand, or by another program) is never adopted:
               // writing a manifest into it would make the user's own files part of the library.
               // Only a folder this call creates gets one (mkdir fails if anything has the name).
-              await fs.mkdir(root, { recursive: true });
+              await makeFolder(root);
               const created = await fs.mkdir(dir).then(
                 () => true,
                 (error: unknown) => {
@@ -307,7 +308,7 @@ export function createLibraryIndex(
               }
             });
           } catch (error) {
-            throw new AppError('io_error', `Billfold could not create the folder ${dir}: ${describeIoError(error)}`, { cause: error });
+            throw writeFailure(error, `create the folder ${path.basename(dir)}`, root);
           }
           return dir;
         }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { describeIoError, makeFolder, writeFailure } from '../fs/io-errors';
 import { AppError } from '../http/errors';
 import { numberedName } from './safe-name';
 
@@ -30,12 +31,12 @@ export async function writeNewFile(
   data: Uint8Array | AsyncIterable<Uint8Array>,
   opts: { signal?: AbortSignal } = {},
 ): Promise<WrittenFile> {
-  await fs.mkdir(dir, { recursive: true });
   // The writer's pid is in the name, so a later cleanup can tell an abandoned file from one being written.
   const temp = path.join(dir, `${tempPrefix}${process.pid}-${randomBytes(8).toString('hex')}${tempSuffix}`);
   let size = 0;
-  const handle = await fs.open(temp, 'wx', 0o644);
   try {
+    await makeFolder(dir);
+    const handle = await fs.open(temp, 'wx', 0o644);
     try {
       if (data instanceof Uint8Array) {
         await handle.writeFile(data);
@@ -55,10 +56,9 @@ export async function writeNewFile(
     const target = await claimName(temp, dir, fileName);
     return { path: target, fileName: path.basename(target), size };
   } catch (error) {
-    if (error instanceof AppError) throw error;
-    throw new AppError('io_error', `Billfold could not write ${fileName} in ${dir}: ${describeIoError(error)}`, { cause: error });
+    throw writeFailure(error, `save ${fileName}`, dir);
   } finally {
-    await fs.rm(temp, { force: true });
+    await fs.rm(temp, { force: true }).catch(() => undefined);
   }
 }
 
@@ -79,6 +79,8 @@ async function claimName(temp: string, dir: string, fileName: string): Promise<s
           return target;
         } catch (copyError) {
           if ((copyError as NodeJS.ErrnoException).code === 'EEXIST') continue;
+          // A copy that failed half-way (a full disk) must not leave half a file under the name.
+          await fs.rm(target, { force: true }).catch(() => undefined);
           throw copyError;
         }
       }
@@ -124,21 +126,4 @@ export async function removeStaleTempFiles(dir: string, now = Date.now()): Promi
   return removed;
 }
 
-export function describeIoError(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  switch (code) {
-    case 'ENOSPC':
-      return 'the disk is full.';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied.';
-    case 'EROFS':
-      return 'the folder is read-only.';
-    case 'ENOENT':
-      return 'the folder does not exist.';
-    case 'ENAMETOOLONG':
-      return 'the path is too long.';
-    default:
-      return code ? `${code}.` : 'unknown error.';
-  }
-}
+export { describeIoError };

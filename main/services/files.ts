@@ -11,7 +11,8 @@ import { safeFileName } from '../files/safe-name';
 import type { SettingsStore } from '../files/settings';
 import { createTaskRegistry, type TaskRegistry } from '../files/tasks';
 import { expectContent } from '../files/sniff';
-import { describeIoError, writeNewFile } from '../files/write';
+import { writeNewFile } from '../files/write';
+import { makeFolder, writeFailure } from '../fs/io-errors';
 import { AppError } from '../http/errors';
 import type { DownloadProgress } from '../http/types';
 import type { Platform } from '../platform';
@@ -105,16 +106,23 @@ export function createFilesHandlers(deps: FilesServiceDeps): HandlerTable<keyof 
       entry.accountName = account.name;
     }
     if (meta.period !== undefined) entry.period = meta.period;
-    return library.add(entry);
+    try {
+      return await library.add(entry);
+    } catch (error) {
+      // Not in the library (its index or the folder's list could not be written): a save reported
+      // as failed leaves no file behind, or the user would find a file Billfold says it never saved.
+      await fs.rm(written.path, { force: true }).catch(() => undefined);
+      throw error;
+    }
   }
 
   async function chooseFolder(folder: string) {
     if (!path.isAbsolute(folder)) throw new AppError('invalid_args', 'Choose a folder with a full path.');
     try {
-      await fs.mkdir(folder, { recursive: true });
+      await makeFolder(folder);
       await fs.access(folder, fs.constants.W_OK);
     } catch (error) {
-      throw new AppError('io_error', `Billfold cannot save files in ${folder}: ${describeIoError(error)}`, { cause: error });
+      throw writeFailure(error, 'save files there', folder);
     }
     return settings.setDownloadsFolder(folder);
   }

@@ -83,7 +83,7 @@ export function createSnapshotStore(userDataDir: string, opts: { onDiscarded?: (
       while (dirty.has(accountId)) {
         dirty.delete(accountId);
         const entries = await entriesOf(accountId);
-        await writeFileAtomic(fileOf(accountId), JSON.stringify({ version: snapshotVersion, entries: Object.fromEntries(entries) }));
+        await writeFileAtomic(fileOf(accountId), JSON.stringify({ version: snapshotVersion, entries: Object.fromEntries(entries) }), 'the offline data');
       }
     })().finally(() => writes.delete(accountId));
     writes.set(accountId, write);
