@@ -19,6 +19,8 @@ import { createAppHandlers } from './services/app';
 import { createDownloadedExports, createSoracomHandlers } from './services/soracom';
 import { createDroppedFileStore, type DroppedFileStore } from './files/dropped';
 import { createLibraryIndex } from './files/library-index';
+import { removeStaleTempFiles } from './files/write';
+import { removeStaleAtomicTemps } from './fs/atomic-write';
 import { createSettingsStore } from './files/settings';
 import { createTaskRegistry } from './files/tasks';
 import { createFilesHandlers } from './services/files';
@@ -48,6 +50,8 @@ export interface MainServices {
   review: ReviewFiles;
   /** Period packs and FOCUS exports, for front doors that name their own files (the command line). */
   archive: ArchiveService;
+  /** The start-up cleanup of what killed writes left behind; settles once it is done (it never rejects). */
+  cleanedUp: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -118,6 +122,17 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
     onDiscarded: () => notice('Billfold’s settings could not be read; the downloads folder is back to its default.'),
   });
   const library = createLibraryIndex(opts.platform.userDataDir, { downloadsRoot: async () => (await settings.get()).downloadsFolder, onNotice: notice });
+  // What a killed or crashed run left: half-written files in the user-data folder and its
+  // snapshots, unfinished downloads in every account folder (whole files it left unrecorded go
+  // into the library). Runs in the background; this process's own writes are never touched.
+  const cleanedUp = (async () => {
+    for (const dir of [opts.platform.userDataDir, path.join(opts.platform.userDataDir, 'snapshots')]) {
+      await removeStaleAtomicTemps(dir);
+      await removeStaleTempFiles(dir);
+    }
+    const done = await library.cleanUp();
+    if (done.adopted > 0) opts.log(`[start-up] ${done.adopted} saved file(s) a stopped run had not recorded were added to the library.`);
+  })().catch((error: unknown) => opts.log(`[start-up] cleanup: ${error instanceof Error ? error.message : String(error)}`));
   const soracomExports = createDownloadedExports();
   // One registry of running downloads and exports, so files.cancel reaches every one of them.
   const tasks = createTaskRegistry();
@@ -169,7 +184,9 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
     dropped,
     review: review.files,
     archive,
+    cleanedUp,
     close: async () => {
+      await cleanedUp;
       review.close();
       await snapshots.flush();
       await demo.close();

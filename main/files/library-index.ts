@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { LibraryRebuild, SavedFile, SavedFileKind } from '../../contract/models/files';
-import { writeFileAtomic } from '../fs/atomic-write';
+import { removeStaleAtomicTemps, writeFileAtomic } from '../fs/atomic-write';
 import { makeFolder, writeFailure } from '../fs/io-errors';
 import { AppError } from '../http/errors';
 import { numberedName, safeFolderName } from './safe-name';
@@ -96,6 +96,11 @@ export interface LibraryIndex {
   /** Deletes every file saved from an account; answers how many. */
   deleteForAccount(accountId: string): Promise<number>;
   rebuild(): Promise<LibraryRebuild>;
+  /**
+   * The start-up cleanup of every account folder: removes what killed writes left, and records
+   * whole files a kill left unrecorded (the library index is rebuilt when there were any).
+   */
+  cleanUp(): Promise<{ removedPartial: number; adopted: number }>;
   /** The folder an account's files go to under `root` (created, with its manifest). */
   folderFor(root: string, account: { id: string; name: string } | undefined): Promise<string>;
 }
@@ -150,6 +155,30 @@ export function createLibraryIndex(
     await writeFileAtomic(path.join(dir, manifestName), JSON.stringify(manifest, null, 1), 'the list of files saved in the folder');
   }
 
+  /**
+   * Removes what killed writes left in an account folder: unfinished downloads (`.part`) and
+   * half-written manifests (`.tmp`). A whole file whose writer was killed before recording it (its
+   * `.part` is a second name of it) is entered in the folder's manifest, so the library lists it.
+   */
+  async function cleanFolder(dir: string): Promise<{ removedPartial: number; adopted: number }> {
+    let adopted = 0;
+    await removeStaleAtomicTemps(dir);
+    const removedPartial = await removeStaleTempFiles(dir, {
+      onWhole: async (fileName) => {
+        const inferred = inferFromName(fileName);
+        const manifest = await readManifest(dir);
+        // Only into a folder that is Billfold's, and only a file kind it saves.
+        if (!manifest || !inferred || Object.hasOwn(manifest.files, fileName)) return;
+        const stat = await fs.stat(path.join(dir, fileName));
+        await updateManifest(dir, (m) => {
+          m.files[fileName] = { kind: inferred.kind, savedAt: stat.mtime.toISOString(), ...(inferred.period === undefined ? {} : { period: inferred.period }) };
+        });
+        adopted += 1;
+      },
+    });
+    return { removedPartial, adopted };
+  }
+
   /** Reads the folders under `root`; entries of `previous` outside it are kept while their files exist. */
   async function scan(root: string, previous: SavedFile[]): Promise<{ files: SavedFile[]; removedPartial: number }> {
     const found: SavedFile[] = [];
@@ -160,7 +189,7 @@ export function createLibraryIndex(
       const dir = path.join(root, name);
       if (!(await isDirectory(dir))) continue;
       // Billfold's own abandoned temporary files (`.billfold-<pid>-….part`) are removed wherever they are.
-      removedPartial += await removeStaleTempFiles(dir);
+      removedPartial += (await cleanFolder(dir)).removedPartial;
       // A folder without a manifest is not Billfold's (or not any more): nothing in it is taken in.
       const manifest = await readManifest(dir);
       if (!manifest) continue;
@@ -276,6 +305,23 @@ export function createLibraryIndex(
         const result = await scan(await opts.downloadsRoot(), previous);
         await save(result.files);
         return { files: result.files.length, removedPartial: result.removedPartial };
+      });
+    },
+
+    cleanUp() {
+      return serial(async () => {
+        const root = await opts.downloadsRoot();
+        let removedPartial = 0;
+        let adopted = 0;
+        for (const name of await fs.readdir(root).catch(() => [] as string[])) {
+          const dir = path.join(root, name);
+          if (name.startsWith('.') || !(await isDirectory(dir))) continue;
+          const done = await cleanFolder(dir);
+          removedPartial += done.removedPartial;
+          adopted += done.adopted;
+        }
+        if (adopted > 0) await save((await scan(root, await current().catch(() => [] as SavedFile[]))).files);
+        return { removedPartial, adopted };
       });
     },
 

@@ -29,7 +29,16 @@ export async function writeNewFile(
   dir: string,
   fileName: string,
   data: Uint8Array | AsyncIterable<Uint8Array>,
-  opts: { signal?: AbortSignal } = {},
+  opts: {
+    signal?: AbortSignal;
+    /**
+     * Records the named file (in the library) while the temporary file still exists: a process
+     * killed before this finishes leaves the temporary file as a second name of the whole file, so
+     * the start-up cleanup can tell a whole file that was never recorded from an unfinished one.
+     * If it fails, the named file is removed again and the error thrown.
+     */
+    record?: (written: WrittenFile) => Promise<void>;
+  } = {},
 ): Promise<WrittenFile> {
   // The writer's pid is in the name, so a later cleanup can tell an abandoned file from one being written.
   const temp = path.join(dir, `${tempPrefix}${process.pid}-${randomBytes(8).toString('hex')}${tempSuffix}`);
@@ -54,7 +63,17 @@ export async function writeNewFile(
       await handle.close();
     }
     const target = await claimName(temp, dir, fileName);
-    return { path: target, fileName: path.basename(target), size };
+    const written = { path: target, fileName: path.basename(target), size };
+    if (opts.record) {
+      try {
+        await opts.record(written);
+      } catch (error) {
+        // Not recorded: a save reported as failed leaves no file behind.
+        await fs.rm(target, { force: true }).catch(() => undefined);
+        throw error;
+      }
+    }
+    return written;
   } catch (error) {
     throw writeFailure(error, `save ${fileName}`, dir);
   } finally {
@@ -103,9 +122,13 @@ const abandonedAfterMs = 24 * 3600_000;
 
 /**
  * Removes temporary files left by writes that never finished (a crash, a killed process): those
- * of processes that are gone, and any older than a day. Writes in progress are left alone.
+ * of processes that are gone, and any older than a day. Writes in progress are left alone. A
+ * temporary file that is a second name of a named file (the writer was killed after naming the
+ * file, before recording it) is a whole file: `onWhole` gets the named file's name first, and
+ * only unfinished downloads are counted as removed.
  */
-export async function removeStaleTempFiles(dir: string, now = Date.now()): Promise<number> {
+export async function removeStaleTempFiles(dir: string, opts: { now?: number; onWhole?: (fileName: string) => Promise<void> } = {}): Promise<number> {
+  const now = opts.now ?? Date.now();
   let names: string[];
   try {
     names = await fs.readdir(dir);
@@ -120,10 +143,22 @@ export async function removeStaleTempFiles(dir: string, now = Date.now()): Promi
     if (!stat) continue;
     const ownerGone = Number.isInteger(pid) && pid !== process.pid && !processIsAlive(pid);
     if (!ownerGone && now - stat.mtimeMs < abandonedAfterMs) continue;
+    const whole = stat.nlink > 1 ? await namedTwin(dir, names, stat) : undefined;
+    if (whole !== undefined) await opts.onWhole?.(whole);
     await fs.rm(file, { force: true });
-    removed += 1;
+    if (whole === undefined) removed += 1;
   }
   return removed;
+}
+
+/** The visible file of `dir` that is the same file as `stat` (a hard link to it). */
+async function namedTwin(dir: string, names: string[], stat: { ino: number; dev: number }): Promise<string | undefined> {
+  for (const name of names) {
+    if (name.startsWith('.')) continue;
+    const other = await fs.lstat(path.join(dir, name)).catch(() => undefined);
+    if (other?.isFile() && other.ino === stat.ino && other.dev === stat.dev) return name;
+  }
+  return undefined;
 }
 
 export { describeIoError };

@@ -99,21 +99,22 @@ export function createFilesHandlers(deps: FilesServiceDeps): HandlerTable<keyof 
   ): Promise<SavedFile> {
     const { downloadsFolder } = await settings.get();
     const dir = await library.folderFor(downloadsFolder, account ? { id: account.id, name: account.name } : undefined);
-    const written = await writeNewFile(dir, fileName, bytes, signal ? { signal } : {});
-    const entry: Omit<SavedFile, 'id'> = { kind: meta.kind, fileName: written.fileName, path: written.path, size: written.size, savedAt: now().toISOString() };
-    if (account) {
-      entry.accountId = account.id;
-      entry.accountName = account.name;
-    }
-    if (meta.period !== undefined) entry.period = meta.period;
-    try {
-      return await library.add(entry);
-    } catch (error) {
-      // Not in the library (its index or the folder's list could not be written): a save reported
-      // as failed leaves no file behind, or the user would find a file Billfold says it never saved.
-      await fs.rm(written.path, { force: true }).catch(() => undefined);
-      throw error;
-    }
+    let saved: SavedFile | undefined;
+    // Recorded in the library before the write lets go of its temporary file; if the library
+    // cannot be written (a full or read-only disk), the save fails and leaves no file behind.
+    await writeNewFile(dir, fileName, bytes, {
+      ...(signal ? { signal } : {}),
+      record: async (written) => {
+        const entry: Omit<SavedFile, 'id'> = { kind: meta.kind, fileName: written.fileName, path: written.path, size: written.size, savedAt: now().toISOString() };
+        if (account) {
+          entry.accountId = account.id;
+          entry.accountName = account.name;
+        }
+        if (meta.period !== undefined) entry.period = meta.period;
+        saved = await library.add(entry);
+      },
+    });
+    return saved as SavedFile;
   }
 
   async function chooseFolder(folder: string) {
