@@ -162,7 +162,9 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
   const handlers: HandlerMap = {
     ...createAppHandlers(opts.platform),
     ...createAccountHandlers(accounts),
-    ...createSnapshotHandlers(snapshots),
+    ...createSnapshotHandlers(snapshots, {
+      onDiscarded: () => notice('Saved offline data for one view could not be read and was discarded; it is rebuilt on the next sync.'),
+    }),
     ...recordingOutcomes(createSpatialFlowHandlers((id) => accounts.client('spatialflow', id)), accounts, snapshots, opts.log, diskTrouble),
     ...recordingOutcomes(createAgilicusHandlers((id) => accounts.client('agilicus', id)), accounts, snapshots, opts.log, diskTrouble),
     ...recordingOutcomes(createSoracomHandlers((id) => accounts.client('soracom', id), { exports: soracomExports, tasks }), accounts, snapshots, opts.log, diskTrouble),
