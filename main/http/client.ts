@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import type { ErrorCode } from '../../contract/errors';
 import { AppError } from './errors';
@@ -113,8 +114,33 @@ interface RawResponse {
   url: URL;
 }
 
+/** Failures that happen before a request leaves this computer: nothing can have been recorded. */
+const notSentCodes = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'CERT_HAS_EXPIRED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+function neverSent(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && notSentCodes.has(code)) return true;
+  }
+  return false;
+}
+
 interface AttemptOptions {
   method: HttpMethod;
+  /** A write whose outcome becomes unknown when its answer is lost (not a login). */
+  write?: boolean;
   headers: Record<string, string>;
   body?: string;
   signal: AbortSignal | undefined;
@@ -260,6 +286,12 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
         throw e;
       }
       if (why === 'cancel') throw cancelledError();
+      // A write that was (or may have been) sent and got no answer may have happened: saying it
+      // failed would invite the user to do it twice.
+      if (a.write && (why !== undefined || phase === 'body' || !neverSent(e))) {
+        const lost = why === 'connect' || why === 'total' ? `did not answer within ${formatDuration(why === 'connect' ? connectTimeoutMs : limitMs)}` : 'closed the connection before answering';
+        throw new AppError('outcome_unknown', `${provider} ${lost}, so Billfold cannot tell whether ${provider} recorded it. Check the list before trying again.`, { cause: e });
+      }
       if (why === 'connect') {
         throw new AppError('timeout', `${provider} did not answer within ${formatDuration(connectTimeoutMs)}.`);
       }
@@ -286,18 +318,21 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
 
   /** `attempt` plus retries for GET on network errors, 429 and 5xx. */
   async function withRetries(url: URL, a: AttemptOptions, headers: () => Promise<Record<string, string>>): Promise<RawResponse> {
-    const attempts = a.method === 'GET' ? Math.max(1, retry.attempts) : 1;
+    const keyed = a.write === true && a.headers['Idempotency-Key'] !== undefined;
+    const attempts = a.method === 'GET' ? Math.max(1, retry.attempts) : keyed ? 2 : 1;
     for (let n = 1; ; n++) {
       const last = n >= attempts;
       let res: RawResponse;
       try {
         res = await attempt(url, { ...a, headers: await headers() });
       } catch (e) {
-        if (last || !(e instanceof AppError) || e.code !== 'network') throw e;
+        // A keyed write is sent again with the same key: the provider answers what it did the first time.
+        const retriable = e instanceof AppError && (e.code === 'network' || (keyed && e.code === 'outcome_unknown'));
+        if (last || !retriable) throw e;
         await sleep(backoffDelay(retry, n), a.signal);
         continue;
       }
-      if (!last && (res.status === 429 || res.status >= 500)) {
+      if (!last && a.method === 'GET' && (res.status === 429 || res.status >= 500)) {
         const after = parseRetryAfter(res.headers.get('retry-after'));
         const delay = after === undefined ? backoffDelay(retry, n) : Math.min(after, retry.maxDelayMs * 4);
         await sleep(delay, a.signal);
@@ -356,6 +391,11 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
     const url = buildUrl(req);
     const fixed: Record<string, string> = { Accept: 'application/json' };
     const a: AttemptOptions = { method: req.method, headers: fixed, signal: req.signal, maxBytes: jsonMaxBytes };
+    if (req.method !== 'GET' && !req.anonymous) {
+      a.write = true;
+      // One key per call, kept through the renew and the resend below.
+      if (opts.idempotencyKeys) fixed['Idempotency-Key'] = randomUUID();
+    }
     if (req.body !== undefined) {
       a.body = JSON.stringify(req.body);
       fixed['Content-Type'] = 'application/json';

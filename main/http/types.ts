@@ -52,6 +52,12 @@ export interface HttpClientOptions {
   maxResponseBytes?: number;
   /** `download()` has no total timeout: it fails once no data arrived for this long (default 60 s). */
   downloadStallTimeoutMs?: number;
+  /**
+   * The provider honours `Idempotency-Key` (Stripe-like): every authenticated write carries one
+   * key per call (one user action), and a write whose connection was lost is sent once more with
+   * the same key, which the provider answers with the first answer instead of acting twice.
+   */
+  idempotencyKeys?: boolean;
 }
 
 export interface DownloadProgress {

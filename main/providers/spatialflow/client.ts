@@ -235,7 +235,8 @@ export function createSpatialFlowClient(opts: SpatialFlowClientOptions) {
   void _ignored;
   const session = opts.session ?? memorySessionStore<SpatialFlowSession>();
   const auth = createSpatialFlowAuth({ credentials: opts.credentials, session, http: createHttpClient(anonymousOptions) });
-  const http = createHttpClient({ ...common, auth });
+  // SpatialFlow is Stripe-like: every write carries an Idempotency-Key, one per user action.
+  const http = createHttpClient({ ...common, auth, idempotencyKeys: true });
 
   const sig = (o?: CallOptions) => (o?.signal ? { signal: o.signal } : {});
   const seg = (id: string) => encodeURIComponent(id);
