@@ -126,14 +126,15 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
   // snapshots, unfinished downloads in every account folder (whole files it left unrecorded go
   // into the library). Runs in the background; this process's own writes are never touched.
   const cleanedUp = (async () => {
-    for (const dir of [opts.platform.userDataDir, path.join(opts.platform.userDataDir, 'snapshots')]) {
+    for (const dir of ['', 'snapshots', 'exports'].map((sub) => path.join(opts.platform.userDataDir, sub))) {
       await removeStaleAtomicTemps(dir);
       await removeStaleTempFiles(dir);
     }
     const done = await library.cleanUp();
     if (done.adopted > 0) opts.log(`[start-up] ${done.adopted} saved file(s) a stopped run had not recorded were added to the library.`);
   })().catch((error: unknown) => opts.log(`[start-up] cleanup: ${error instanceof Error ? error.message : String(error)}`));
-  const soracomExports = createDownloadedExports();
+  // Finished Soracom exports wait as files in the user-data folder until they are saved.
+  const soracomExports = createDownloadedExports(4, path.join(opts.platform.userDataDir, 'exports'));
   // One registry of running downloads and exports, so files.cancel reaches every one of them.
   const tasks = createTaskRegistry();
   const accounts = createAccountService({
@@ -190,6 +191,7 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
     close: async () => {
       await cleanedUp;
       review.close();
+      await soracomExports.clear();
       await snapshots.flush();
       await demo.close();
     },

@@ -40,8 +40,7 @@ export async function writeNewFile(
     record?: (written: WrittenFile) => Promise<void>;
   } = {},
 ): Promise<WrittenFile> {
-  // The writer's pid is in the name, so a later cleanup can tell an abandoned file from one being written.
-  const temp = path.join(dir, `${tempPrefix}${process.pid}-${randomBytes(8).toString('hex')}${tempSuffix}`);
+  const temp = tempFileIn(dir);
   let size = 0;
   try {
     await makeFolder(dir);
@@ -62,23 +61,48 @@ export async function writeNewFile(
     } finally {
       await handle.close();
     }
-    const target = await claimName(temp, dir, fileName);
-    const written = { path: target, fileName: path.basename(target), size };
-    if (opts.record) {
-      try {
-        await opts.record(written);
-      } catch (error) {
-        // Not recorded: a save reported as failed leaves no file behind.
-        await fs.rm(target, { force: true }).catch(() => undefined);
-        throw error;
-      }
-    }
-    return written;
+    return await named(temp, dir, fileName, size, opts.record);
   } catch (error) {
     throw writeFailure(error, `save ${fileName}`, dir);
   } finally {
     await fs.rm(temp, { force: true }).catch(() => undefined);
   }
+}
+
+/** A new temporary file name in `dir`. The writer's pid is in it, so a later cleanup can tell an abandoned file from one being written. */
+export function tempFileIn(dir: string): string {
+  return path.join(dir, `${tempPrefix}${process.pid}-${randomBytes(8).toString('hex')}${tempSuffix}`);
+}
+
+/**
+ * Moves a finished temporary file of `dir` (see `tempFileIn`; a download streamed to disk) into
+ * place under the first free name like `fileName`, records it, and removes the temporary name.
+ * Fails like `writeNewFile`, leaving no file behind.
+ */
+export async function placeFile(temp: string, dir: string, fileName: string, opts: { record?: (written: WrittenFile) => Promise<void> } = {}): Promise<WrittenFile> {
+  try {
+    const { size } = await fs.stat(temp);
+    return await named(temp, dir, fileName, size, opts.record);
+  } catch (error) {
+    throw writeFailure(error, `save ${fileName}`, dir);
+  } finally {
+    await fs.rm(temp, { force: true }).catch(() => undefined);
+  }
+}
+
+async function named(temp: string, dir: string, fileName: string, size: number, record: ((written: WrittenFile) => Promise<void>) | undefined): Promise<WrittenFile> {
+  const target = await claimName(temp, dir, fileName);
+  const written = { path: target, fileName: path.basename(target), size };
+  if (record) {
+    try {
+      await record(written);
+    } catch (error) {
+      // Not recorded: a save reported as failed leaves no file behind.
+      await fs.rm(target, { force: true }).catch(() => undefined);
+      throw error;
+    }
+  }
+  return written;
 }
 
 /** Gives the finished temporary file its final name: the first free one of `name`, `name (2)` … */

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
 import type { z } from 'zod';
 import type { ErrorCode } from '../../contract/errors';
 import { AppError } from './errors';
@@ -112,6 +113,15 @@ interface RawResponse {
   headers: Headers;
   bytes: Uint8Array;
   url: URL;
+  /** Bytes of a successful body, also when they went to a sink rather than into `bytes`. */
+  size: number;
+}
+
+/** Where a successful body goes as it arrives, instead of memory. */
+interface BodySink {
+  /** Called when a successful body starts (again, if an attempt is repeated): start from empty. */
+  begin(): Promise<void>;
+  write(chunk: Uint8Array): Promise<void>;
 }
 
 /** Failures that happen before a request leaves this computer: nothing can have been recorded. */
@@ -148,6 +158,7 @@ interface AttemptOptions {
   onProgress?: (p: DownloadProgress) => void;
   /** Instead of the total timeout: fail once no data arrived for this long (file downloads). */
   stallTimeoutMs?: number;
+  sink?: BodySink;
 }
 
 function tryParseJson(bytes: Uint8Array): { ok: true; value: unknown } | { ok: false } {
@@ -203,14 +214,16 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
     maxBytes: number,
     truncateAtMax: boolean,
     onProgress?: (p: DownloadProgress) => void,
-  ): Promise<Uint8Array> {
+    sink?: BodySink,
+  ): Promise<{ bytes: Uint8Array; size: number }> {
     const lengthHeader = res.headers.get('content-length');
     const declared = lengthHeader !== null && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : undefined;
     if (!truncateAtMax && declared !== undefined && declared > maxBytes) {
       await res.body?.cancel().catch(() => undefined);
       throw tooLarge(maxBytes);
     }
-    if (res.body === null) return new Uint8Array();
+    await sink?.begin();
+    if (res.body === null) return { bytes: new Uint8Array(), size: 0 };
     const reader = res.body.getReader();
     const chunks: Uint8Array[] = [];
     let received = 0;
@@ -222,14 +235,16 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
         await reader.cancel().catch(() => undefined);
         if (truncateAtMax) {
           chunks.push(value.subarray(0, value.byteLength - (received - maxBytes)));
-          return concat(chunks, maxBytes);
+          return { bytes: concat(chunks, maxBytes), size: maxBytes };
         }
         throw tooLarge(maxBytes);
       }
-      chunks.push(value);
+      // Streamed to the sink as it arrives (big downloads): only one chunk is ever in memory.
+      if (sink) await sink.write(value);
+      else chunks.push(value);
       onProgress?.(declared === undefined ? { receivedBytes: received } : { receivedBytes: received, totalBytes: declared });
     }
-    return concat(chunks, received);
+    return { bytes: sink ? new Uint8Array() : concat(chunks, received), size: received };
   }
 
   function tooLarge(maxBytes: number): AppError {
@@ -270,16 +285,16 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
       const res = await fetch(url, init);
       clearTimeout(connectTimer);
       phase = 'body';
-      let bytes: Uint8Array;
+      let body: { bytes: Uint8Array; size: number };
       if (res.status >= 300 && res.status < 400) {
         await res.body?.cancel().catch(() => undefined);
-        bytes = new Uint8Array();
+        body = { bytes: new Uint8Array(), size: 0 };
       } else if (res.status >= 200 && res.status < 300) {
-        bytes = await readBody(res, a.maxBytes, false, onProgress);
+        body = await readBody(res, a.maxBytes, false, onProgress, a.sink);
       } else {
-        bytes = await readBody(res, ERROR_BODY_MAX_BYTES, true);
+        body = await readBody(res, ERROR_BODY_MAX_BYTES, true);
       }
-      return { status: res.status, headers: res.headers, bytes, url };
+      return { status: res.status, headers: res.headers, bytes: body.bytes, size: body.size, url };
     } catch (e) {
       if (e instanceof AppError) {
         ac.abort();
@@ -450,6 +465,37 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
     },
 
     async download(rawUrl, dlOpts = {}): Promise<DownloadResult> {
+      if (dlOpts.toFile === undefined) return downloadTo(rawUrl, dlOpts, undefined);
+      // Streamed into the file as it arrives: the file is created only when a successful body
+      // starts, and removed again if the download does not finish.
+      const file = dlOpts.toFile;
+      let handle: fs.FileHandle | undefined;
+      let began = false;
+      const sink: BodySink = {
+        async begin() {
+          await handle?.close();
+          handle = await fs.open(file, began ? 'w' : 'wx', 0o600);
+          began = true;
+        },
+        async write(chunk) {
+          await handle?.write(chunk);
+        },
+      };
+      try {
+        const result = await downloadTo(rawUrl, dlOpts, sink);
+        await handle?.sync();
+        await handle?.close();
+        handle = undefined;
+        return { ...result, file };
+      } catch (error) {
+        await handle?.close().catch(() => undefined);
+        if (began) await fs.rm(file, { force: true }).catch(() => undefined);
+        throw error;
+      }
+    },
+  };
+
+  async function downloadTo(rawUrl: string, dlOpts: Parameters<HttpClient['download']>[1] & object, sink: BodySink | undefined): Promise<DownloadResult> {
       const signal = dlOpts.signal;
       const maxBytes = dlOpts.maxBytes ?? DEFAULT_DOWNLOAD_MAX_BYTES;
       let url = parseUrl(rawUrl);
@@ -461,6 +507,7 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
         if (url.origin !== base.origin) leftOrigin = true;
         const auth = leftOrigin ? undefined : opts.auth;
         const a: AttemptOptions = { method: 'GET', headers: {}, signal, maxBytes, stallTimeoutMs: opts.downloadStallTimeoutMs ?? DEFAULT_DOWNLOAD_STALL_TIMEOUT_MS };
+        if (sink) a.sink = sink;
         if (dlOpts.onProgress) a.onProgress = dlOpts.onProgress;
         const headers = async () => (auth ? { ...(await auth.headers(signal)) } : {});
         const res = await withRetries(url, a, headers);
@@ -486,13 +533,12 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
           continue;
         }
         if (res.status < 200 || res.status >= 300) throw errorFor(res, renewed);
-        const result: DownloadResult = { bytes: res.bytes, finalUrl: url.href };
+        const result: DownloadResult = { bytes: res.bytes, size: res.size, finalUrl: url.href };
         const type = res.headers.get('content-type');
         if (type !== null) result.contentType = type;
         const name = parseContentDisposition(res.headers.get('content-disposition'));
         if (name !== undefined) result.suggestedName = name;
         return result;
       }
-    },
-  };
+  }
 }

@@ -66,7 +66,12 @@ export interface DownloadProgress {
 }
 
 export interface DownloadResult {
+  /** The body; empty when it went to `toFile`. */
   bytes: Uint8Array;
+  /** Bytes received. */
+  size: number;
+  /** The file the body was streamed into (`toFile`). */
+  file?: string;
   contentType?: string;
   /** File name from Content-Disposition, unsanitised. */
   suggestedName?: string;
@@ -85,6 +90,15 @@ export interface HttpClient {
    */
   download(
     url: string,
-    opts?: { signal?: AbortSignal; onProgress?: (p: DownloadProgress) => void; maxBytes?: number },
+    opts?: {
+      signal?: AbortSignal;
+      onProgress?: (p: DownloadProgress) => void;
+      maxBytes?: number;
+      /**
+       * Streams the body into this new file as it arrives instead of memory (big exports): the
+       * file must not exist; it is removed again when the download fails or is cancelled.
+       */
+      toFile?: string;
+    },
   ): Promise<DownloadResult>;
 }

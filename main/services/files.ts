@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { FilesResults } from '../../contract/channels/files';
@@ -11,7 +12,8 @@ import { safeFileName } from '../files/safe-name';
 import type { SettingsStore } from '../files/settings';
 import { createTaskRegistry, type TaskRegistry } from '../files/tasks';
 import { expectContent } from '../files/sniff';
-import { writeNewFile } from '../files/write';
+import { placeFile, tempFileIn, writeNewFile } from '../files/write';
+import { readHead } from '../fs/read-head';
 import { makeFolder, writeFailure } from '../fs/io-errors';
 import { AppError } from '../http/errors';
 import type { DownloadProgress } from '../http/types';
@@ -93,28 +95,34 @@ export function createFilesHandlers(deps: FilesServiceDeps): HandlerTable<keyof 
   async function store(
     account: AccountSummary | undefined,
     fileName: string,
-    bytes: Uint8Array,
+    bytes: Uint8Array | AsyncIterable<Uint8Array> | { temp: string; dir: string },
     meta: { kind: SavedFileKind; period?: string },
     signal?: AbortSignal,
   ): Promise<SavedFile> {
-    const { downloadsFolder } = await settings.get();
-    const dir = await library.folderFor(downloadsFolder, account ? { id: account.id, name: account.name } : undefined);
     let saved: SavedFile | undefined;
     // Recorded in the library before the write lets go of its temporary file; if the library
     // cannot be written (a full or read-only disk), the save fails and leaves no file behind.
-    await writeNewFile(dir, fileName, bytes, {
-      ...(signal ? { signal } : {}),
-      record: async (written) => {
-        const entry: Omit<SavedFile, 'id'> = { kind: meta.kind, fileName: written.fileName, path: written.path, size: written.size, savedAt: now().toISOString() };
-        if (account) {
-          entry.accountId = account.id;
-          entry.accountName = account.name;
-        }
-        if (meta.period !== undefined) entry.period = meta.period;
-        saved = await library.add(entry);
-      },
-    });
+    const record = async (written: { path: string; fileName: string; size: number }) => {
+      const entry: Omit<SavedFile, 'id'> = { kind: meta.kind, fileName: written.fileName, path: written.path, size: written.size, savedAt: now().toISOString() };
+      if (account) {
+        entry.accountId = account.id;
+        entry.accountName = account.name;
+      }
+      if (meta.period !== undefined) entry.period = meta.period;
+      saved = await library.add(entry);
+    };
+    if ('temp' in bytes) {
+      // Already downloaded into the folder under a temporary name: moved into place.
+      await placeFile(bytes.temp, bytes.dir, fileName, { record });
+      return saved as SavedFile;
+    }
+    await writeNewFile(await folderOf(account), fileName, bytes, { ...(signal ? { signal } : {}), record });
     return saved as SavedFile;
+  }
+
+  async function folderOf(account: AccountSummary | undefined): Promise<string> {
+    const { downloadsFolder } = await settings.get();
+    return library.folderFor(downloadsFolder, account ? { id: account.id, name: account.name } : undefined);
   }
 
   async function chooseFolder(folder: string) {
@@ -133,11 +141,21 @@ export function createFilesHandlers(deps: FilesServiceDeps): HandlerTable<keyof 
       const account = await accountOf(accountId, 'spatialflow');
       return task(ctx, taskId, `Invoice ${invoiceId}`, async (signal, onProgress) => {
         const client = await accounts.client('spatialflow', accountId);
-        const pdf = await client.fetchInvoicePdf(invoiceId, { signal, onProgress });
-        expectContent(pdf.bytes, 'pdf', 'The invoice file from SpatialFlow');
-        const fileName = safeFileName(pdf.suggestedName ?? `Invoice ${invoiceId}`, '.pdf', `Invoice ${invoiceId}`);
-        const period = fileName.replace(/\.pdf$/i, '').replace(/^invoice[\s_-]*/i, '') || invoiceId;
-        return store(account, fileName, pdf.bytes, { kind: 'invoice-pdf', period }, signal);
+        // Streamed into the account's folder under a temporary name as it arrives, checked, then
+        // moved into place; a failed or cancelled download leaves nothing behind.
+        const dir = await folderOf(account);
+        const temp = tempFileIn(dir);
+        try {
+          const pdf = await client.fetchInvoicePdf(invoiceId, { signal, onProgress, toFile: temp });
+          expectContent(await readHead(temp, 1025), 'pdf', 'The invoice file from SpatialFlow');
+          const fileName = safeFileName(pdf.suggestedName ?? `Invoice ${invoiceId}`, '.pdf', `Invoice ${invoiceId}`);
+          const period = fileName.replace(/\.pdf$/i, '').replace(/^invoice[\s_-]*/i, '') || invoiceId;
+          if (signal.aborted) throw new AppError('cancelled', 'The download was cancelled.');
+          return await store(account, fileName, { temp, dir }, { kind: 'invoice-pdf', period }, signal);
+        } catch (error) {
+          await fs.rm(temp, { force: true }).catch(() => undefined);
+          throw writeFailure(error, 'save the invoice', dir);
+        }
       });
     },
 
@@ -148,9 +166,10 @@ export function createFilesHandlers(deps: FilesServiceDeps): HandlerTable<keyof 
       const which = yyyyMM ?? (held.yyyyMM === 'latest' ? undefined : held.yyyyMM);
       const period = which === undefined ? month(now().toISOString().slice(0, 7).replace('-', '')) : month(which);
       return task(ctx, undefined, `Soracom billing CSV (${period})`, async (signal) => {
-        expectContent(held.bytes, 'csv', 'The export Soracom sent');
+        expectContent(await readHead(held.file, 1025).catch(() => new Uint8Array()), 'csv', 'The export Soracom sent');
         const fileName = safeFileName(held.suggestedName ?? `Soracom billing ${period}`, '.csv', `Soracom billing ${period}`);
-        return store(account, fileName, held.bytes, { kind: 'bill-csv', period }, signal);
+        // Copied from the downloaded file a chunk at a time, never whole in memory.
+        return store(account, fileName, createReadStream(held.file, { highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array>, { kind: 'bill-csv', period }, signal);
       });
     },
 
