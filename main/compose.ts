@@ -145,6 +145,7 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
     forgetCachedData: (id) => snapshots.forget(id),
     deleteSavedFiles: (id) => library.deleteForAccount(id),
     onSyncChanged: (accountId, sync) => events.emit('account.sync', { accountId, sync }),
+    onRetryWait: (accountId, ms) => events.emit('account.retrying', { accountId, seconds: Math.max(1, Math.ceil(ms / 1000)) }),
   });
   const dropped = createDroppedFileStore();
   const review = createReviewService({

@@ -23,6 +23,13 @@ const DEFAULT_JSON_MAX_BYTES = 20 * MiB;
 const DEFAULT_DOWNLOAD_MAX_BYTES = 200 * MiB;
 const ERROR_BODY_MAX_BYTES = MiB;
 const MAX_REDIRECTS = 5;
+/** A provider's Retry-After up to this long is waited out; a longer one fails at once. */
+export const LONGEST_RETRY_WAIT_MS = 30_000;
+
+/** "14:05" in the user's own time zone. */
+function localClock(at: number): string {
+  return new Date(at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+}
 
 export function isLoopbackHost(hostname: string): boolean {
   const h = hostname.toLowerCase();
@@ -349,7 +356,11 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
       }
       if (!last && a.method === 'GET' && (res.status === 429 || res.status >= 500)) {
         const after = parseRetryAfter(res.headers.get('retry-after'));
+        // A long wait fails at once, saying until when (see errorFor); a short one is waited out, visibly.
+        if (after !== undefined && after > LONGEST_RETRY_WAIT_MS) return res;
+        // With the default policy the cap (4 x 8 s) is above the longest wait, so the provider's is kept.
         const delay = after === undefined ? backoffDelay(retry, n) : Math.min(after, retry.maxDelayMs * 4);
+        if (after !== undefined) opts.onRetryWait?.({ ms: delay, status: res.status });
         await sleep(delay, a.signal);
         continue;
       }
@@ -388,9 +399,15 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
       message = `${provider} is limiting requests. Try again later.`;
       const after = parseRetryAfter(res.headers.get('retry-after'));
       if (after !== undefined) extra.retryAfterMs = after;
+      if (after !== undefined && after > LONGEST_RETRY_WAIT_MS) message = `${provider} asks to wait until ${localClock(Date.now() + after)} before the next request. Try again then.`;
     } else if (s >= 500) {
       code = 'server';
       message = `${provider} had a server problem (HTTP ${s}).`;
+      const after = parseRetryAfter(res.headers.get('retry-after'));
+      if (after !== undefined && after > LONGEST_RETRY_WAIT_MS) {
+        extra.retryAfterMs = after;
+        message = `${provider} is unavailable (HTTP ${s}) and asks to wait until ${localClock(Date.now() + after)}. Try again then.`;
+      }
     } else if (s >= 300 && s < 400) {
       code = 'invalid_response';
       message = `${provider} answered with an unexpected redirect (HTTP ${s}).`;

@@ -58,6 +58,8 @@ export interface HttpClientOptions {
    * the same key, which the provider answers with the first answer instead of acting twice.
    */
   idempotencyKeys?: boolean;
+  /** Told when a request waits before it is tried again because the provider asked (Retry-After). */
+  onRetryWait?: (wait: { ms: number; status: number }) => void;
 }
 
 export interface DownloadProgress {
