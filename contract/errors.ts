@@ -13,6 +13,8 @@ export const providerErrorCodes = [
   'invalid_response',
   'too_large',
   'cancelled',
+  /** A write was sent but its answer never came (timeout, lost connection): it may or may not have happened. */
+  'outcome_unknown',
 ] as const;
 
 export const appErrorCodes = [
@@ -22,6 +24,12 @@ export const appErrorCodes = [
   'keychain_unavailable',
   'storage_corrupt',
   'io_error',
+  /** The disk holding a folder Billfold writes to is full. */
+  'disk_full',
+  /** A folder Billfold writes to is read-only or not writable by the user. */
+  'read_only',
+  /** Another Billfold process is using the same user-data folder. */
+  'in_use',
   'internal',
 ] as const;
 

@@ -14,6 +14,8 @@ export interface Events {
   };
   /** An account's sync state changed (after a provider call succeeded or failed). */
   'account.sync': { accountId: string; sync: SyncState };
+  /** A provider asked Billfold to wait (Retry-After): the account's call is tried again in `seconds`. */
+  'account.retrying': { accountId: string; seconds: number };
   /** Something the user should know that is not the answer to a call. */
   'app.notice': { level: 'info' | 'warning' | 'error'; message: string };
 }
@@ -25,4 +27,4 @@ export interface EventMessage<E extends EventName = EventName> {
   payload: Events[E];
 }
 
-export const eventNames = ['task.progress', 'account.sync', 'app.notice'] as const satisfies readonly EventName[];
+export const eventNames = ['task.progress', 'account.sync', 'account.retrying', 'app.notice'] as const satisfies readonly EventName[];

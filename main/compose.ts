@@ -20,6 +20,8 @@ import { createAppHandlers } from './services/app';
 import { createDownloadedExports, createSoracomHandlers } from './services/soracom';
 import { createDroppedFileStore, type DroppedFileStore } from './files/dropped';
 import { createLibraryIndex } from './files/library-index';
+import { removeStaleTempFiles } from './files/write';
+import { removeStaleAtomicTemps } from './fs/atomic-write';
 import { createSettingsStore } from './files/settings';
 import { createTaskRegistry } from './files/tasks';
 import { createFilesHandlers } from './services/files';
@@ -49,6 +51,8 @@ export interface MainServices {
   review: ReviewFiles;
   /** Period packs and FOCUS exports, for front doors that name their own files (the command line). */
   archive: ArchiveService;
+  /** The start-up cleanup of what killed writes left behind; settles once it is done (it never rejects). */
+  cleanedUp: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -64,10 +68,15 @@ function recordingOutcomes<C extends Channel>(
   accounts: AccountService,
   snapshots: SnapshotStore,
   log: (line: string) => void,
+  diskTrouble: (error: AppError) => void = () => undefined,
 ): HandlerTable<C> {
-  // Bookkeeping never turns a call that worked into a failure (nor hides the real error).
+  // Bookkeeping never turns a call that worked into a failure (nor hides the real error); a full
+  // or read-only disk is still told to the user, since offline data stops being kept.
   const keep = (what: string, work: () => Promise<void>) =>
-    work().catch((error: unknown) => log(`[${what}] ${error instanceof Error ? error.message : String(error)}`));
+    work().catch((error: unknown) => {
+      log(`[${what}] ${error instanceof Error ? error.message : String(error)}`);
+      if (error instanceof AppError && (error.code === 'disk_full' || error.code === 'read_only')) diskTrouble(error);
+    });
   const wrapped = {} as Record<string, unknown>;
   for (const [channel, handler] of Object.entries(table) as [C, Handler<C>][]) {
     const keepsSnapshot = isReadChannel(channel);
@@ -112,11 +121,32 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
       events.emit('app.notice', { level: 'warning', message: 'Saved offline data for an account could not be read and was discarded; it is rebuilt on the next sync.' }),
   });
   const notice = (message: string) => events.emit('app.notice', { level: 'warning', message });
+  // Background writes (offline data, sync state) that hit a full or read-only disk: said once per
+  // problem and ten minutes, not after every call.
+  const toldAt = new Map<string, number>();
+  const diskTrouble = (error: AppError) => {
+    const last = toldAt.get(error.message);
+    if (last !== undefined && Date.now() - last < 10 * 60_000) return;
+    toldAt.set(error.message, Date.now());
+    events.emit('app.notice', { level: 'error', message: error.message });
+  };
   const settings = createSettingsStore(opts.platform.userDataDir, opts.platform.documentsDir, {
     onDiscarded: () => notice('Billfold’s settings could not be read; the downloads folder is back to its default.'),
   });
   const library = createLibraryIndex(opts.platform.userDataDir, { downloadsRoot: async () => (await settings.get()).downloadsFolder, onNotice: notice });
-  const soracomExports = createDownloadedExports();
+  // What a killed or crashed run left: half-written files in the user-data folder and its
+  // snapshots, unfinished downloads in every account folder (whole files it left unrecorded go
+  // into the library). Runs in the background; this process's own writes are never touched.
+  const cleanedUp = (async () => {
+    for (const dir of ['', 'snapshots', 'exports'].map((sub) => path.join(opts.platform.userDataDir, sub))) {
+      await removeStaleAtomicTemps(dir);
+      await removeStaleTempFiles(dir);
+    }
+    const done = await library.cleanUp();
+    if (done.adopted > 0) opts.log(`[start-up] ${done.adopted} saved file(s) a stopped run had not recorded were added to the library.`);
+  })().catch((error: unknown) => opts.log(`[start-up] cleanup: ${error instanceof Error ? error.message : String(error)}`));
+  // Finished Soracom exports wait as files in the user-data folder until they are saved.
+  const soracomExports = createDownloadedExports(4, path.join(opts.platform.userDataDir, 'exports'));
   // One registry of running downloads and exports, so files.cancel reaches every one of them.
   const tasks = createTaskRegistry();
   const accounts = createAccountService({
@@ -127,6 +157,7 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
     forgetCachedData: (id) => snapshots.forget(id),
     deleteSavedFiles: (id) => library.deleteForAccount(id),
     onSyncChanged: (accountId, sync) => events.emit('account.sync', { accountId, sync }),
+    onRetryWait: (accountId, ms) => events.emit('account.retrying', { accountId, seconds: Math.max(1, Math.ceil(ms / 1000)) }),
   });
   const dropped = createDroppedFileStore();
   const secretsFor = (rawArgs: unknown) => callSecrets(accounts, rawArgs);
@@ -146,10 +177,12 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
   const handlers: HandlerMap = {
     ...createAppHandlers(opts.platform),
     ...createAccountHandlers(accounts),
-    ...createSnapshotHandlers(snapshots),
-    ...recordingOutcomes(createSpatialFlowHandlers((id) => accounts.client('spatialflow', id)), accounts, snapshots, opts.log),
-    ...recordingOutcomes(createAgilicusHandlers((id) => accounts.client('agilicus', id)), accounts, snapshots, opts.log),
-    ...recordingOutcomes(createSoracomHandlers((id) => accounts.client('soracom', id), { exports: soracomExports, tasks }), accounts, snapshots, opts.log),
+    ...createSnapshotHandlers(snapshots, {
+      onDiscarded: () => notice('Saved offline data for one view could not be read and was discarded; it is rebuilt on the next sync.'),
+    }),
+    ...recordingOutcomes(createSpatialFlowHandlers((id) => accounts.client('spatialflow', id)), accounts, snapshots, opts.log, diskTrouble),
+    ...recordingOutcomes(createAgilicusHandlers((id) => accounts.client('agilicus', id)), accounts, snapshots, opts.log, diskTrouble),
+    ...recordingOutcomes(createSoracomHandlers((id) => accounts.client('soracom', id), { exports: soracomExports, tasks }), accounts, snapshots, opts.log, diskTrouble),
     ...createFilesHandlers({ platform: opts.platform, accounts, library, settings, soracomExports, tasks }),
     ...createLibraryHandlers({ platform: opts.platform, accounts, library, settings }),
     ...review.handlers,
@@ -177,8 +210,11 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
     dropped,
     review: review.files,
     archive,
+    cleanedUp,
     close: async () => {
+      await cleanedUp;
       review.close();
+      await soracomExports.clear();
       await snapshots.flush();
       await demo.close();
     },

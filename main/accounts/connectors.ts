@@ -3,6 +3,7 @@ import type { AgilicusCredentialsInput, SoracomCredentialsInput, SpatialFlowCred
 import { createAgilicusClient, type AgilicusClient } from '../providers/agilicus/client';
 import { createSoracomClient, type SoracomClient } from '../providers/soracom/client';
 import { createSpatialFlowClient, type SpatialFlowClient } from '../providers/spatialflow/client';
+import type { HttpClientOptions } from '../http/types';
 import type { SessionStore } from '../providers/session-store';
 
 export interface ProviderClients {
@@ -19,13 +20,13 @@ export interface ProviderCredentials {
 
 /** Builds a provider's client from an account's base URL, its credentials and its keychain-backed session. */
 export type Connectors = {
-  [P in ProviderId]: (baseUrl: string, credentials: ProviderCredentials[P], session: SessionStore<never>) => ProviderClients[P];
+  [P in ProviderId]: (baseUrl: string, credentials: ProviderCredentials[P], session: SessionStore<never>, http?: Partial<HttpClientOptions>) => ProviderClients[P];
 };
 
 export const providerConnectors: Connectors = {
-  spatialflow: (baseUrl, credentials, session) => createSpatialFlowClient({ baseUrl, credentials, session }),
-  agilicus: (baseUrl, credentials, session) => createAgilicusClient({ baseUrl, credentials, session }),
-  soracom: (baseUrl, credentials, session) => createSoracomClient({ baseUrl, credentials, session }),
+  spatialflow: (baseUrl, credentials, session, http = {}) => createSpatialFlowClient({ baseUrl, credentials, session, http }),
+  agilicus: (baseUrl, credentials, session, http = {}) => createAgilicusClient({ baseUrl, credentials, session, http }),
+  soracom: (baseUrl, credentials, session, http = {}) => createSoracomClient({ baseUrl, credentials, session, http }),
 };
 
 /** One cheap read per provider, described in words for the "Test connection" button. */

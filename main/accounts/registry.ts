@@ -45,6 +45,37 @@ const fileV1 = z.object({
 
 const v1DefaultKinds = { spatialflow: 'password', agilicus: 'token', soracom: 'authKey' } as const;
 
+/** Any version 2 or later: the accounts are read one by one, so one Billfold cannot read costs no other. */
+const fileV2OrLater = z.object({ version: z.number().int().min(2), accounts: z.array(z.unknown()), activeAccountId: z.unknown().optional() });
+
+interface PartialRead {
+  data: RegistryData;
+  version: number;
+  /** The accounts that could not be read: their names where readable, else their place in the list. */
+  unreadable: string[];
+}
+
+/** Reads what it can of a version 2 or newer file; undefined when the file is not one. */
+function readAccountByAccount(raw: unknown): PartialRead | undefined {
+  const file = fileV2OrLater.safeParse(raw);
+  if (!file.success) return undefined;
+  const accounts: z.output<typeof accountV2>[] = [];
+  const unreadable: string[] = [];
+  const seen = new Set<string>();
+  file.data.accounts.forEach((entry, i) => {
+    const account = accountV2.safeParse(entry);
+    if (account.success && !seen.has(account.data.id)) {
+      seen.add(account.data.id);
+      accounts.push(account.data);
+      return;
+    }
+    const name = (entry as { name?: unknown } | null)?.name;
+    unreadable.push(typeof name === 'string' && name.length > 0 ? `“${name.slice(0, 80)}”` : `number ${i + 1}`);
+  });
+  const active = typeof file.data.activeAccountId === 'string' ? file.data.activeAccountId : undefined;
+  return { data: stripUndefined({ accounts, activeAccountId: active }), version: file.data.version, unreadable };
+}
+
 function migrate(raw: unknown): RegistryData | undefined {
   const v2 = fileV2.safeParse(raw);
   if (v2.success) return stripUndefined(v2.data);
@@ -109,6 +140,25 @@ export function createRegistry(userDataDir: string, now: () => Date = () => new 
     const data = parsed === undefined ? undefined : migrate(parsed);
     if (data) return data;
     const stamp = now().toISOString().replace(/[:.]/g, '-');
+    // Written by a newer Billfold, or holding accounts this one cannot read: every account it can
+    // read is kept, and the file as it was is set aside (copied, never moved) for the rest.
+    const partial = parsed === undefined ? undefined : readAccountByAccount(parsed);
+    if (partial) {
+      const aside = path.join(userDataDir, `accounts.set-aside-${stamp}.json`);
+      await fs.copyFile(file, aside, fs.constants.COPYFILE_EXCL);
+      const kept = partial.data.accounts.length;
+      const keptWords = `${kept} ${kept === 1 ? 'account' : 'accounts'}`;
+      const where = `The file as it was is kept as ${path.basename(aside)} in ${userDataDir}.`;
+      if (partial.version > registryVersion) {
+        const lost = partial.unreadable.length === 0 ? '' : ` It could not read ${partial.unreadable.length} of them (${partial.unreadable.join(', ')}).`;
+        notices.push(`The account list was written by a newer version of Billfold (file version ${partial.version}). This version shows the ${keptWords} it can read.${lost} ${where}`);
+      } else {
+        notices.push(
+          `${partial.unreadable.length} ${partial.unreadable.length === 1 ? 'account' : 'accounts'} in the account list could not be read (${partial.unreadable.join(', ')}) and ${partial.unreadable.length === 1 ? 'was' : 'were'} set aside; the other ${keptWords} are here. ${where}`,
+        );
+      }
+      return partial.data;
+    }
     const aside = path.join(userDataDir, `accounts.corrupt-${stamp}.json`);
     await fs.rename(file, aside);
     notices.push(
@@ -130,7 +180,7 @@ export function createRegistry(userDataDir: string, now: () => Date = () => new 
       const run = queue.then(async () => {
         const before = await loaded();
         const { data, result } = change(structuredClone(before));
-        await writeFileAtomic(file, `${JSON.stringify({ version: registryVersion, ...data }, null, 2)}\n`);
+        await writeFileAtomic(file, `${JSON.stringify({ version: registryVersion, ...data }, null, 2)}\n`, 'the account list');
         current = Promise.resolve(data);
         return result;
       });

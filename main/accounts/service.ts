@@ -28,6 +28,8 @@ export interface AccountServiceDeps {
   /** Deletes the files saved from an account (only when the user asked for it); answers how many. */
   deleteSavedFiles?: (accountId: string) => Promise<number>;
   onSyncChanged?: (accountId: string, sync: AccountSummary['sync']) => void;
+  /** A provider asked to wait before a call of this account is tried again (shown in its view). */
+  onRetryWait?: (accountId: string, ms: number) => void;
   now?: () => Date;
 }
 
@@ -85,8 +87,10 @@ export function createAccountService(deps: AccountServiceDeps) {
     return checked.data as ProviderCredentials[P];
   }
 
-  function connect<P extends ProviderId>(provider: P, baseUrl: string, credentials: ProviderCredentials[P], session: SessionStore<never>) {
-    return (connectors[provider] as (b: string, c: ProviderCredentials[P], s: SessionStore<never>) => ProviderClients[P])(baseUrl, credentials, session);
+  function connect<P extends ProviderId>(provider: P, baseUrl: string, credentials: ProviderCredentials[P], session: SessionStore<never>, accountId?: string) {
+    const onRetryWait = deps.onRetryWait;
+    const http = accountId !== undefined && onRetryWait ? { onRetryWait: (w: { ms: number }) => onRetryWait(accountId, w.ms) } : {};
+    return (connectors[provider] as (b: string, c: ProviderCredentials[P], s: SessionStore<never>, h: object) => ProviderClients[P])(baseUrl, credentials, session, http);
   }
 
   /** Demo accounts follow their sandboxes to this run's ports and credentials. */
@@ -110,7 +114,7 @@ export function createAccountService(deps: AccountServiceDeps) {
     const cached = clients.get(id);
     if (cached && cached.baseUrl === account.baseUrl) return cached.client as ProviderClients[P];
     const credentials = await readCredentials(account as AccountSummary & { provider: P });
-    const made = connect(provider, account.baseUrl, credentials, keychainSession(secrets, id));
+    const made = connect(provider, account.baseUrl, credentials, keychainSession(secrets, id), id);
     clients.set(id, { baseUrl: account.baseUrl, client: made });
     return made;
   }
@@ -141,6 +145,10 @@ export function createAccountService(deps: AccountServiceDeps) {
     } catch (error) {
       // The registry could not be written: take the secret back out rather than leave it orphaned.
       await secrets.delete(credentialsKey(id)).catch(() => undefined);
+      // A full or read-only disk keeps its own code and the folder it names.
+      if (error instanceof AppError && (error.code === 'disk_full' || error.code === 'read_only')) {
+        throw new AppError(error.code, `${error.message} Nothing was added.`, { cause: error });
+      }
       throw new AppError('io_error', 'Billfold could not save the account list. Nothing was added.', { cause: error });
     }
   }

@@ -1,10 +1,12 @@
-import { app, BrowserWindow, ipcMain, Menu, protocol, screen, session } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, screen, session } from 'electron';
 import fs from 'node:fs';
 import path from 'node:path';
 import { argSchemas } from '../../contract';
 import type { EventMessage } from '../../contract/events';
 import { dropChannel, eventChannel, invokeChannelPrefix } from '../../preload/ipc-names';
 import { createMainServices } from '../compose';
+import { acquireInstanceLock } from '../fs/instance-lock';
+import { AppError } from '../http/errors';
 import { appEntryUrl, appScheme, isTrustedSenderUrl } from '../security/app-origin';
 import { applicationMenuTemplate } from '../security/menu';
 import { secureWebPreferences } from '../security/web-preferences';
@@ -54,6 +56,15 @@ function keepsDevTools(): boolean {
 }
 
 async function start(): Promise<void> {
+  // The single-instance lock keeps a second window out; this file lock also keeps out the command
+  // line and the test harness when they are pointed at the same user-data folder.
+  try {
+    await acquireInstanceLock(app.getPath('userData'), 'the Billfold window');
+  } catch (error) {
+    dialog.showErrorBox('Billfold is already running', error instanceof AppError ? error.message : String(error));
+    app.exit(1);
+    return;
+  }
   hardenSessions(session.defaultSession);
   Menu.setApplicationMenu(Menu.buildFromTemplate(applicationMenuTemplate({ platform: process.platform, devTools: keepsDevTools() }) as Electron.MenuItemConstructorOptions[]));
   registerAppProtocol(path.join(__dirname, '../renderer'));

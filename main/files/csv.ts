@@ -18,6 +18,29 @@ export async function tableToCsv(columns: string[], rows: CsvCell[][]): Promise<
 }
 
 /** Whether a CSV has a cell a spreadsheet would run as a formula (see `formulaLike`). */
+/** `csvHasFormulas` for a file on disk, read as a stream. */
+export async function csvFileHasFormulas(file: string): Promise<boolean> {
+  const { default: Papa } = await import('papaparse');
+  const { createReadStream } = await import('node:fs');
+  return new Promise((resolve, reject) => {
+    let found = false;
+    const stream = createReadStream(file, { encoding: 'utf8' });
+    stream.on('error', reject);
+    Papa.parse<string[]>(stream, {
+      skipEmptyLines: true,
+      step: (row, parser) => {
+        if (row.data.some((cell) => typeof cell === 'string' && formulaLike.test(cell.replace(/^\uFEFF/, '')))) {
+          found = true;
+          parser.abort();
+          stream.destroy();
+        }
+      },
+      complete: () => resolve(found),
+      error: reject,
+    });
+  });
+}
+
 export async function csvHasFormulas(bytes: Uint8Array): Promise<boolean> {
   const { default: Papa } = await import('papaparse');
   const text = new TextDecoder().decode(bytes).replace(/^\uFEFF/, '');

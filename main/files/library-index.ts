@@ -3,10 +3,11 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { LibraryRebuild, SavedFile, SavedFileKind } from '../../contract/models/files';
-import { writeFileAtomic } from '../fs/atomic-write';
+import { removeStaleAtomicTemps, writeFileAtomic } from '../fs/atomic-write';
+import { makeFolder, writeFailure } from '../fs/io-errors';
 import { AppError } from '../http/errors';
 import { numberedName, safeFolderName } from './safe-name';
-import { describeIoError, removeStaleTempFiles } from './write';
+import { removeStaleTempFiles } from './write';
 
 /**
  * The library: every file Billfold saved, across accounts. The index (`library.json` in the
@@ -114,6 +115,11 @@ export interface LibraryIndex {
   /** Deletes every file saved from an account; answers how many. */
   deleteForAccount(accountId: string): Promise<number>;
   rebuild(): Promise<LibraryRebuild>;
+  /**
+   * The start-up cleanup of every account folder: removes what killed writes left, and records
+   * whole files a kill left unrecorded (the library index is rebuilt when there were any).
+   */
+  cleanUp(): Promise<{ removedPartial: number; adopted: number }>;
   /** The folder an account's files go to under `root` (created, with its manifest). */
   folderFor(root: string, account: { id: string; name: string } | undefined): Promise<string>;
 }
@@ -191,14 +197,38 @@ export function createLibraryIndex(
   }));
 
   async function save(list: SavedFile[]): Promise<void> {
-    await writeFileAtomic(indexFile, JSON.stringify({ version: indexVersion, files: list }));
+    await writeFileAtomic(indexFile, JSON.stringify({ version: indexVersion, files: list }), 'the library index');
     files = Promise.resolve(list);
   }
 
   async function updateManifest(dir: string, change: (m: Manifest) => void): Promise<void> {
     const manifest = (await readManifest(dir)) ?? { version: manifestVersion, files: {} };
     change(manifest);
-    await writeFileAtomic(path.join(dir, manifestName), JSON.stringify(manifest, null, 1));
+    await writeFileAtomic(path.join(dir, manifestName), JSON.stringify(manifest, null, 1), 'the list of files saved in the folder');
+  }
+
+  /**
+   * Removes what killed writes left in an account folder: unfinished downloads (`.part`) and
+   * half-written manifests (`.tmp`). A whole file whose writer was killed before recording it (its
+   * `.part` is a second name of it) is entered in the folder's manifest, so the library lists it.
+   */
+  async function cleanFolder(dir: string): Promise<{ removedPartial: number; adopted: number }> {
+    let adopted = 0;
+    await removeStaleAtomicTemps(dir);
+    const removedPartial = await removeStaleTempFiles(dir, {
+      onWhole: async (fileName) => {
+        const inferred = inferFromName(fileName);
+        const manifest = await readManifest(dir);
+        // Only into a folder that is Billfold's, and only a file kind it saves.
+        if (!manifest || !inferred || Object.hasOwn(manifest.files, fileName)) return;
+        const stat = await fs.stat(path.join(dir, fileName));
+        await updateManifest(dir, (m) => {
+          m.files[fileName] = { kind: inferred.kind, savedAt: stat.mtime.toISOString(), ...(inferred.period === undefined ? {} : { period: inferred.period }) };
+        });
+        adopted += 1;
+      },
+    });
+    return { removedPartial, adopted };
   }
 
   /** Reads the folders under `root`; entries of `previous` outside it are kept while their files exist. */
@@ -211,7 +241,7 @@ export function createLibraryIndex(
       const dir = path.join(root, name);
       if (!(await isDirectory(dir))) continue;
       // Billfold's own abandoned temporary files (`.billfold-<pid>-….part`) are removed wherever they are.
-      removedPartial += await removeStaleTempFiles(dir);
+      removedPartial += (await cleanFolder(dir)).removedPartial;
       // A folder without a manifest is not Billfold's (or not any more): nothing in it is taken in.
       const manifest = await readManifest(dir);
       if (!manifest) continue;
@@ -258,7 +288,7 @@ export function createLibraryIndex(
     try {
       await fs.rm(f.path, { force: true });
     } catch (error) {
-      throw new AppError('io_error', `Billfold could not delete ${f.fileName}: ${describeIoError(error)}`, { cause: error });
+      throw writeFailure(error, `delete ${f.fileName}`, path.dirname(f.path));
     }
     await updateManifest(path.dirname(f.path), (m) => {
       m.files = Object.fromEntries(Object.entries(m.files).filter(([name]) => name !== f.fileName));
@@ -324,6 +354,23 @@ export function createLibraryIndex(
       });
     },
 
+    cleanUp() {
+      return serial(async () => {
+        const root = await opts.downloadsRoot();
+        let removedPartial = 0;
+        let adopted = 0;
+        for (const name of await fs.readdir(root).catch(() => [] as string[])) {
+          const dir = path.join(root, name);
+          if (name.startsWith('.') || !(await isDirectory(dir))) continue;
+          const done = await cleanFolder(dir);
+          removedPartial += done.removedPartial;
+          adopted += done.adopted;
+        }
+        if (adopted > 0) await save((await scan(root, await current().catch(() => [] as SavedFile[]))).files);
+        return { removedPartial, adopted };
+      });
+    },
+
     folderFor(root, account) {
       return serial(async () => {
         const base = account ? safeFolderName(account.name) : sharedFolderName;
@@ -336,7 +383,7 @@ export function createLibraryIndex(
               // A folder without a manifest (made by hand, or by another program) is never adopted:
               // writing a manifest into it would make the user's own files part of the library.
               // Only a folder this call creates gets one (mkdir fails if anything has the name).
-              await fs.mkdir(root, { recursive: true, mode: 0o700 });
+              await makeFolder(root);
               const created = await fs.mkdir(dir, { mode: 0o700 }).then(
                 () => true,
                 (error: unknown) => {
@@ -355,7 +402,7 @@ export function createLibraryIndex(
               }
             });
           } catch (error) {
-            throw new AppError('io_error', `Billfold could not create the folder ${dir}: ${describeIoError(error)}`, { cause: error });
+            throw writeFailure(error, `create the folder ${path.basename(dir)}`, root);
           }
           return dir;
         }

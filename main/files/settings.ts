@@ -51,7 +51,7 @@ export function createSettingsStore(userDataDir: string, documentsDir: string, o
     async setDownloadsFolder(folder) {
       const data: z.infer<typeof fileSchema> = { version: settingsVersion };
       if (folder !== undefined) data.downloadsFolder = path.resolve(folder);
-      await writeFileAtomic(file, JSON.stringify(data, null, 2));
+      await writeFileAtomic(file, JSON.stringify(data, null, 2), 'the settings');
       cached = Promise.resolve(data);
       return view(data);
     },

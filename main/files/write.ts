@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { describeIoError, makeFolder, writeFailure } from '../fs/io-errors';
 import { AppError } from '../http/errors';
 import { numberedName } from './safe-name';
 
@@ -28,15 +29,22 @@ export async function writeNewFile(
   dir: string,
   fileName: string,
   data: Uint8Array | AsyncIterable<Uint8Array>,
-  opts: { signal?: AbortSignal } = {},
+  opts: {
+    signal?: AbortSignal;
+    /**
+     * Records the named file (in the library) while the temporary file still exists: a process
+     * killed before this finishes leaves the temporary file as a second name of the whole file, so
+     * the start-up cleanup can tell a whole file that was never recorded from an unfinished one.
+     * If it fails, the named file is removed again and the error thrown.
+     */
+    record?: (written: WrittenFile) => Promise<void>;
+  } = {},
 ): Promise<WrittenFile> {
-  // Private to the user (POSIX): folders Billfold creates are 0700, the files it saves 0600.
-  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
-  // The writer's pid is in the name, so a later cleanup can tell an abandoned file from one being written.
-  const temp = path.join(dir, `${tempPrefix}${process.pid}-${randomBytes(8).toString('hex')}${tempSuffix}`);
+  const temp = tempFileIn(dir);
   let size = 0;
-  const handle = await fs.open(temp, 'wx', 0o600);
   try {
+    await makeFolder(dir);
+    const handle = await fs.open(temp, 'wx', 0o600);
     try {
       if (data instanceof Uint8Array) {
         await handle.writeFile(data);
@@ -53,14 +61,48 @@ export async function writeNewFile(
     } finally {
       await handle.close();
     }
-    const target = await claimName(temp, dir, fileName);
-    return { path: target, fileName: path.basename(target), size };
+    return await named(temp, dir, fileName, size, opts.record);
   } catch (error) {
-    if (error instanceof AppError) throw error;
-    throw new AppError('io_error', `Billfold could not write ${fileName} in ${dir}: ${describeIoError(error)}`, { cause: error });
+    throw writeFailure(error, `save ${fileName}`, dir);
   } finally {
-    await fs.rm(temp, { force: true });
+    await fs.rm(temp, { force: true }).catch(() => undefined);
   }
+}
+
+/** A new temporary file name in `dir`. The writer's pid is in it, so a later cleanup can tell an abandoned file from one being written. */
+export function tempFileIn(dir: string): string {
+  return path.join(dir, `${tempPrefix}${process.pid}-${randomBytes(8).toString('hex')}${tempSuffix}`);
+}
+
+/**
+ * Moves a finished temporary file of `dir` (see `tempFileIn`; a download streamed to disk) into
+ * place under the first free name like `fileName`, records it, and removes the temporary name.
+ * Fails like `writeNewFile`, leaving no file behind.
+ */
+export async function placeFile(temp: string, dir: string, fileName: string, opts: { record?: (written: WrittenFile) => Promise<void> } = {}): Promise<WrittenFile> {
+  try {
+    const { size } = await fs.stat(temp);
+    return await named(temp, dir, fileName, size, opts.record);
+  } catch (error) {
+    throw writeFailure(error, `save ${fileName}`, dir);
+  } finally {
+    await fs.rm(temp, { force: true }).catch(() => undefined);
+  }
+}
+
+async function named(temp: string, dir: string, fileName: string, size: number, record: ((written: WrittenFile) => Promise<void>) | undefined): Promise<WrittenFile> {
+  const target = await claimName(temp, dir, fileName);
+  const written = { path: target, fileName: path.basename(target), size };
+  if (record) {
+    try {
+      await record(written);
+    } catch (error) {
+      // Not recorded: a save reported as failed leaves no file behind.
+      await fs.rm(target, { force: true }).catch(() => undefined);
+      throw error;
+    }
+  }
+  return written;
 }
 
 /** Gives the finished temporary file its final name: the first free one of `name`, `name (2)` … */
@@ -80,6 +122,8 @@ async function claimName(temp: string, dir: string, fileName: string): Promise<s
           return target;
         } catch (copyError) {
           if ((copyError as NodeJS.ErrnoException).code === 'EEXIST') continue;
+          // A copy that failed half-way (a full disk) must not leave half a file under the name.
+          await fs.rm(target, { force: true }).catch(() => undefined);
           throw copyError;
         }
       }
@@ -102,9 +146,13 @@ const abandonedAfterMs = 24 * 3600_000;
 
 /**
  * Removes temporary files left by writes that never finished (a crash, a killed process): those
- * of processes that are gone, and any older than a day. Writes in progress are left alone.
+ * of processes that are gone, and any older than a day. Writes in progress are left alone. A
+ * temporary file that is a second name of a named file (the writer was killed after naming the
+ * file, before recording it) is a whole file: `onWhole` gets the named file's name first, and
+ * only unfinished downloads are counted as removed.
  */
-export async function removeStaleTempFiles(dir: string, now = Date.now()): Promise<number> {
+export async function removeStaleTempFiles(dir: string, opts: { now?: number; onWhole?: (fileName: string) => Promise<void> } = {}): Promise<number> {
+  const now = opts.now ?? Date.now();
   let names: string[];
   try {
     names = await fs.readdir(dir);
@@ -119,27 +167,22 @@ export async function removeStaleTempFiles(dir: string, now = Date.now()): Promi
     if (!stat) continue;
     const ownerGone = Number.isInteger(pid) && pid !== process.pid && !processIsAlive(pid);
     if (!ownerGone && now - stat.mtimeMs < abandonedAfterMs) continue;
+    const whole = stat.nlink > 1 ? await namedTwin(dir, names, stat) : undefined;
+    if (whole !== undefined) await opts.onWhole?.(whole);
     await fs.rm(file, { force: true });
-    removed += 1;
+    if (whole === undefined) removed += 1;
   }
   return removed;
 }
 
-export function describeIoError(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  switch (code) {
-    case 'ENOSPC':
-      return 'the disk is full.';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied.';
-    case 'EROFS':
-      return 'the folder is read-only.';
-    case 'ENOENT':
-      return 'the folder does not exist.';
-    case 'ENAMETOOLONG':
-      return 'the path is too long.';
-    default:
-      return code ? `${code}.` : 'unknown error.';
+/** The visible file of `dir` that is the same file as `stat` (a hard link to it). */
+async function namedTwin(dir: string, names: string[], stat: { ino: number; dev: number }): Promise<string | undefined> {
+  for (const name of names) {
+    if (name.startsWith('.')) continue;
+    const other = await fs.lstat(path.join(dir, name)).catch(() => undefined);
+    if (other?.isFile() && other.ino === stat.ino && other.dev === stat.dev) return name;
   }
+  return undefined;
 }
+
+export { describeIoError };

@@ -1,28 +1,70 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { makeFolder, writeFailure } from './io-errors';
+
+/** Atomic-write temporary files: `.<name>.<pid>-<12 hex>.tmp` beside their target (older versions had no pid). */
+export const isAtomicTempName = (name: string) => /^\..+\.(\d+-)?[0-9a-f]{12}\.tmp$/.test(name);
+
+/** The process that wrote an atomic-write temporary file, when its name says. */
+export const atomicTempOwner = (name: string): number | undefined => {
+  const pid = /\.(\d+)-[0-9a-f]{12}\.tmp$/.exec(name)?.[1];
+  return pid === undefined ? undefined : Number(pid);
+};
 
 /**
  * Writes to a temporary file beside the target, flushes it, then renames it over the
- * target, so readers see the old content or the new, never half of one.
+ * target, so readers see the old content or the new, never half of one. A failure leaves the
+ * old file and no temporary one, and throws `disk_full`, `read_only` or `io_error` naming the
+ * folder; `what` says what was being saved ("the account list").
  */
-export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await fs.open(temp, 'wx', 0o600);
+export async function writeFileAtomic(file: string, data: string | Uint8Array, what = path.basename(file)): Promise<void> {
+  const dir = path.dirname(file);
+  // The writer's pid is in the name, so the start-up cleanup leaves a write in progress alone.
+  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
   try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } catch (error) {
-    await handle.close();
-    await fs.rm(temp, { force: true });
-    throw error;
-  }
-  await handle.close();
-  try {
+    await makeFolder(dir);
+    const handle = await fs.open(temp, 'wx', 0o600);
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await fs.rename(temp, file);
   } catch (error) {
-    await fs.rm(temp, { force: true });
-    throw error;
+    await fs.rm(temp, { force: true }).catch(() => undefined);
+    throw writeFailure(error, `save ${what}`, dir);
   }
+}
+
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the atomic-write temporary files a killed or crashed process left in `dir`: those of
+ * processes that are gone, those without a pid (older versions), and any other process's older
+ * than a day. This process's own writes in progress are left alone. Answers how many went.
+ */
+export async function removeStaleAtomicTemps(dir: string, now = Date.now()): Promise<number> {
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  let removed = 0;
+  for (const name of names.filter(isAtomicTempName)) {
+    const pid = atomicTempOwner(name);
+    if (pid === process.pid) continue;
+    const file = path.join(dir, name);
+    const stat = await fs.lstat(file).catch(() => undefined);
+    if (!stat?.isFile()) continue;
+    const gone = pid === undefined || !processIsAlive(pid);
+    if (!gone && now - stat.mtimeMs < 24 * 3600_000) continue;
+    await fs.rm(file, { force: true }).catch(() => undefined);
+    removed += 1;
+  }
+  return removed;
 }

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
 import type { z } from 'zod';
 import type { ErrorCode } from '../../contract/errors';
 import { AppError } from './errors';
@@ -21,6 +23,13 @@ const DEFAULT_JSON_MAX_BYTES = 20 * MiB;
 const DEFAULT_DOWNLOAD_MAX_BYTES = 200 * MiB;
 const ERROR_BODY_MAX_BYTES = MiB;
 const MAX_REDIRECTS = 5;
+/** A provider's Retry-After up to this long is waited out; a longer one fails at once. */
+export const LONGEST_RETRY_WAIT_MS = 30_000;
+
+/** "14:05" in the user's own time zone. */
+function localClock(at: number): string {
+  return new Date(at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+}
 
 export function isLoopbackHost(hostname: string): boolean {
   const h = hostname.toLowerCase();
@@ -111,10 +120,44 @@ interface RawResponse {
   headers: Headers;
   bytes: Uint8Array;
   url: URL;
+  /** Bytes of a successful body, also when they went to a sink rather than into `bytes`. */
+  size: number;
+}
+
+/** Where a successful body goes as it arrives, instead of memory. */
+interface BodySink {
+  /** Called when a successful body starts (again, if an attempt is repeated): start from empty. */
+  begin(): Promise<void>;
+  write(chunk: Uint8Array): Promise<void>;
+}
+
+/** Failures that happen before a request leaves this computer: nothing can have been recorded. */
+const notSentCodes = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'CERT_HAS_EXPIRED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+function neverSent(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && notSentCodes.has(code)) return true;
+  }
+  return false;
 }
 
 interface AttemptOptions {
   method: HttpMethod;
+  /** A write whose outcome becomes unknown when its answer is lost (not a login). */
+  write?: boolean;
   headers: Record<string, string>;
   body?: string;
   signal: AbortSignal | undefined;
@@ -122,6 +165,7 @@ interface AttemptOptions {
   onProgress?: (p: DownloadProgress) => void;
   /** Instead of the total timeout: fail once no data arrived for this long (file downloads). */
   stallTimeoutMs?: number;
+  sink?: BodySink;
 }
 
 function tryParseJson(bytes: Uint8Array): { ok: true; value: unknown } | { ok: false } {
@@ -177,14 +221,16 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
     maxBytes: number,
     truncateAtMax: boolean,
     onProgress?: (p: DownloadProgress) => void,
-  ): Promise<Uint8Array> {
+    sink?: BodySink,
+  ): Promise<{ bytes: Uint8Array; size: number }> {
     const lengthHeader = res.headers.get('content-length');
     const declared = lengthHeader !== null && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : undefined;
     if (!truncateAtMax && declared !== undefined && declared > maxBytes) {
       await res.body?.cancel().catch(() => undefined);
       throw tooLarge(maxBytes);
     }
-    if (res.body === null) return new Uint8Array();
+    await sink?.begin();
+    if (res.body === null) return { bytes: new Uint8Array(), size: 0 };
     const reader = res.body.getReader();
     const chunks: Uint8Array[] = [];
     let received = 0;
@@ -196,14 +242,16 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
         await reader.cancel().catch(() => undefined);
         if (truncateAtMax) {
           chunks.push(value.subarray(0, value.byteLength - (received - maxBytes)));
-          return concat(chunks, maxBytes);
+          return { bytes: concat(chunks, maxBytes), size: maxBytes };
         }
         throw tooLarge(maxBytes);
       }
-      chunks.push(value);
+      // Streamed to the sink as it arrives (big downloads): only one chunk is ever in memory.
+      if (sink) await sink.write(value);
+      else chunks.push(value);
       onProgress?.(declared === undefined ? { receivedBytes: received } : { receivedBytes: received, totalBytes: declared });
     }
-    return concat(chunks, received);
+    return { bytes: sink ? new Uint8Array() : concat(chunks, received), size: received };
   }
 
   function tooLarge(maxBytes: number): AppError {
@@ -244,22 +292,28 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
       const res = await fetch(url, init);
       clearTimeout(connectTimer);
       phase = 'body';
-      let bytes: Uint8Array;
+      let body: { bytes: Uint8Array; size: number };
       if (res.status >= 300 && res.status < 400) {
         await res.body?.cancel().catch(() => undefined);
-        bytes = new Uint8Array();
+        body = { bytes: new Uint8Array(), size: 0 };
       } else if (res.status >= 200 && res.status < 300) {
-        bytes = await readBody(res, a.maxBytes, false, onProgress);
+        body = await readBody(res, a.maxBytes, false, onProgress, a.sink);
       } else {
-        bytes = await readBody(res, ERROR_BODY_MAX_BYTES, true);
+        body = await readBody(res, ERROR_BODY_MAX_BYTES, true);
       }
-      return { status: res.status, headers: res.headers, bytes, url };
+      return { status: res.status, headers: res.headers, bytes: body.bytes, size: body.size, url };
     } catch (e) {
       if (e instanceof AppError) {
         ac.abort();
         throw e;
       }
       if (why === 'cancel') throw cancelledError();
+      // A write that was (or may have been) sent and got no answer may have happened: saying it
+      // failed would invite the user to do it twice.
+      if (a.write && (why !== undefined || phase === 'body' || !neverSent(e))) {
+        const lost = why === 'connect' || why === 'total' ? `did not answer within ${formatDuration(why === 'connect' ? connectTimeoutMs : limitMs)}` : 'closed the connection before answering';
+        throw new AppError('outcome_unknown', `${provider} ${lost}, so Billfold cannot tell whether ${provider} recorded it. Check the list before trying again.`, { cause: e });
+      }
       if (why === 'connect') {
         throw new AppError('timeout', `${provider} did not answer within ${formatDuration(connectTimeoutMs)}.`);
       }
@@ -286,20 +340,27 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
 
   /** `attempt` plus retries for GET on network errors, 429 and 5xx. */
   async function withRetries(url: URL, a: AttemptOptions, headers: () => Promise<Record<string, string>>): Promise<RawResponse> {
-    const attempts = a.method === 'GET' ? Math.max(1, retry.attempts) : 1;
+    const keyed = a.write === true && a.headers['Idempotency-Key'] !== undefined;
+    const attempts = a.method === 'GET' ? Math.max(1, retry.attempts) : keyed ? 2 : 1;
     for (let n = 1; ; n++) {
       const last = n >= attempts;
       let res: RawResponse;
       try {
         res = await attempt(url, { ...a, headers: await headers() });
       } catch (e) {
-        if (last || !(e instanceof AppError) || e.code !== 'network') throw e;
+        // A keyed write is sent again with the same key: the provider answers what it did the first time.
+        const retriable = e instanceof AppError && (e.code === 'network' || (keyed && e.code === 'outcome_unknown'));
+        if (last || !retriable) throw e;
         await sleep(backoffDelay(retry, n), a.signal);
         continue;
       }
-      if (!last && (res.status === 429 || res.status >= 500)) {
+      if (!last && a.method === 'GET' && (res.status === 429 || res.status >= 500)) {
         const after = parseRetryAfter(res.headers.get('retry-after'));
+        // A long wait fails at once, saying until when (see errorFor); a short one is waited out, visibly.
+        if (after !== undefined && after > LONGEST_RETRY_WAIT_MS) return res;
+        // With the default policy the cap (4 x 8 s) is above the longest wait, so the provider's is kept.
         const delay = after === undefined ? backoffDelay(retry, n) : Math.min(after, retry.maxDelayMs * 4);
+        if (after !== undefined) opts.onRetryWait?.({ ms: delay, status: res.status });
         await sleep(delay, a.signal);
         continue;
       }
@@ -338,9 +399,15 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
       message = `${provider} is limiting requests. Try again later.`;
       const after = parseRetryAfter(res.headers.get('retry-after'));
       if (after !== undefined) extra.retryAfterMs = after;
+      if (after !== undefined && after > LONGEST_RETRY_WAIT_MS) message = `${provider} asks to wait until ${localClock(Date.now() + after)} before the next request. Try again then.`;
     } else if (s >= 500) {
       code = 'server';
       message = `${provider} had a server problem (HTTP ${s}).`;
+      const after = parseRetryAfter(res.headers.get('retry-after'));
+      if (after !== undefined && after > LONGEST_RETRY_WAIT_MS) {
+        extra.retryAfterMs = after;
+        message = `${provider} is unavailable (HTTP ${s}) and asks to wait until ${localClock(Date.now() + after)}. Try again then.`;
+      }
     } else if (s >= 300 && s < 400) {
       code = 'invalid_response';
       message = `${provider} answered with an unexpected redirect (HTTP ${s}).`;
@@ -356,6 +423,11 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
     const url = buildUrl(req);
     const fixed: Record<string, string> = { Accept: 'application/json' };
     const a: AttemptOptions = { method: req.method, headers: fixed, signal: req.signal, maxBytes: jsonMaxBytes };
+    if (req.method !== 'GET' && !req.anonymous) {
+      a.write = true;
+      // One key per call, kept through the renew and the resend below.
+      if (opts.idempotencyKeys) fixed['Idempotency-Key'] = randomUUID();
+    }
     if (req.body !== undefined) {
       a.body = JSON.stringify(req.body);
       fixed['Content-Type'] = 'application/json';
@@ -410,6 +482,37 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
     },
 
     async download(rawUrl, dlOpts = {}): Promise<DownloadResult> {
+      if (dlOpts.toFile === undefined) return downloadTo(rawUrl, dlOpts, undefined);
+      // Streamed into the file as it arrives: the file is created only when a successful body
+      // starts, and removed again if the download does not finish.
+      const file = dlOpts.toFile;
+      let handle: fs.FileHandle | undefined;
+      let began = false;
+      const sink: BodySink = {
+        async begin() {
+          await handle?.close();
+          handle = await fs.open(file, began ? 'w' : 'wx', 0o600);
+          began = true;
+        },
+        async write(chunk) {
+          await handle?.write(chunk);
+        },
+      };
+      try {
+        const result = await downloadTo(rawUrl, dlOpts, sink);
+        await handle?.sync();
+        await handle?.close();
+        handle = undefined;
+        return { ...result, file };
+      } catch (error) {
+        await handle?.close().catch(() => undefined);
+        if (began) await fs.rm(file, { force: true }).catch(() => undefined);
+        throw error;
+      }
+    },
+  };
+
+  async function downloadTo(rawUrl: string, dlOpts: Parameters<HttpClient['download']>[1] & object, sink: BodySink | undefined): Promise<DownloadResult> {
       const signal = dlOpts.signal;
       const maxBytes = dlOpts.maxBytes ?? DEFAULT_DOWNLOAD_MAX_BYTES;
       let url = parseUrl(rawUrl);
@@ -425,6 +528,7 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
         if (url.origin !== base.origin) leftOrigin = true;
         const auth = leftOrigin ? undefined : opts.auth;
         const a: AttemptOptions = { method: 'GET', headers: {}, signal, maxBytes, stallTimeoutMs: opts.downloadStallTimeoutMs ?? DEFAULT_DOWNLOAD_STALL_TIMEOUT_MS };
+        if (sink) a.sink = sink;
         if (dlOpts.onProgress) a.onProgress = dlOpts.onProgress;
         const headers = async () => (auth ? { ...(await auth.headers(signal)) } : {});
         const res = await withRetries(url, a, headers);
@@ -450,13 +554,12 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
           continue;
         }
         if (res.status < 200 || res.status >= 300) throw errorFor(res, renewed);
-        const result: DownloadResult = { bytes: res.bytes, finalUrl: url.href };
+        const result: DownloadResult = { bytes: res.bytes, size: res.size, finalUrl: url.href };
         const type = res.headers.get('content-type');
         if (type !== null) result.contentType = type;
         const name = parseContentDisposition(res.headers.get('content-disposition'));
         if (name !== undefined) result.suggestedName = name;
         return result;
       }
-    },
-  };
+  }
 }

@@ -52,6 +52,14 @@ export interface HttpClientOptions {
   maxResponseBytes?: number;
   /** `download()` has no total timeout: it fails once no data arrived for this long (default 60 s). */
   downloadStallTimeoutMs?: number;
+  /**
+   * The provider honours `Idempotency-Key` (Stripe-like): every authenticated write carries one
+   * key per call (one user action), and a write whose connection was lost is sent once more with
+   * the same key, which the provider answers with the first answer instead of acting twice.
+   */
+  idempotencyKeys?: boolean;
+  /** Told when a request waits before it is tried again because the provider asked (Retry-After). */
+  onRetryWait?: (wait: { ms: number; status: number }) => void;
 }
 
 export interface DownloadProgress {
@@ -60,7 +68,12 @@ export interface DownloadProgress {
 }
 
 export interface DownloadResult {
+  /** The body; empty when it went to `toFile`. */
   bytes: Uint8Array;
+  /** Bytes received. */
+  size: number;
+  /** The file the body was streamed into (`toFile`). */
+  file?: string;
   contentType?: string;
   /** File name from Content-Disposition, unsanitised. */
   suggestedName?: string;
@@ -79,6 +92,15 @@ export interface HttpClient {
    */
   download(
     url: string,
-    opts?: { signal?: AbortSignal; onProgress?: (p: DownloadProgress) => void; maxBytes?: number },
+    opts?: {
+      signal?: AbortSignal;
+      onProgress?: (p: DownloadProgress) => void;
+      maxBytes?: number;
+      /**
+       * Streams the body into this new file as it arrives instead of memory (big exports): the
+       * file must not exist; it is removed again when the download fails or is cancelled.
+       */
+      toFile?: string;
+    },
   ): Promise<DownloadResult>;
 }

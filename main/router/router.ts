@@ -1,5 +1,6 @@
 import { argSchemas, type Channel } from '../../contract';
 import type { Envelope } from '../../contract/errors';
+import { diskErrorFromErrno } from '../fs/io-errors';
 import { AppError } from '../http/errors';
 import type { Handler, ServiceContext } from './types';
 
@@ -52,6 +53,9 @@ export function createRouter(handlers: HandlerMap, ctx: ServiceContext, opts: Ro
       } catch (error) {
         if (error instanceof AppError) return fail(error);
         opts.onInternalError?.(channel, error);
+        // A full or read-only disk is never "something went wrong": say which folder it was.
+        const disk = diskErrorFromErrno(error);
+        if (disk) return fail(disk);
         return fail(new AppError('internal', 'Something went wrong inside Billfold. The details were written to the log.'));
       }
     },

@@ -28,8 +28,12 @@ export interface Route {
 }
 
 export interface Fault {
-  /** 'reset' destroys the connection without answering (a network error for the client). */
-  kind: 'latency' | 'status' | 'hang' | 'malformed_json' | 'truncated_body' | 'reset';
+  /**
+   * 'reset' destroys the connection without answering (a network error for the client).
+   * 'apply_then_reset' and 'apply_then_hang' carry out the request (a write happens) and then
+   * drop the connection or never answer: the client cannot tell whether it happened.
+   */
+  kind: 'latency' | 'status' | 'hang' | 'malformed_json' | 'truncated_body' | 'reset' | 'apply_then_reset' | 'apply_then_hang';
   latencyMs?: number;
   /** 429, 500, 503 ... */
   status?: number;
@@ -82,6 +86,12 @@ export interface SandboxOptions {
   port?: number;
   /** Body of a 'status' fault; default `{ code, message }`. */
   faultBody?: (status: number) => unknown;
+  /**
+   * Honour `Idempotency-Key` on writes as Stripe does: a key seen before (for the same
+   * credentials) replays the first answer without running the request again, marked with
+   * `Idempotent-Replayed: true`; the same key with other parameters is refused with 400.
+   */
+  idempotency?: boolean;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -197,6 +207,7 @@ function faultMatches(f: Fault, method: string, path: string): boolean {
 export async function startSandbox(opts: SandboxOptions): Promise<SandboxServer> {
   let faults: Fault[] = [];
   const exchanges: Exchange[] = [];
+  const idempotent = new Map<string, { fingerprint: string; out: SandboxResponse }>();
   const faultBody =
     opts.faultBody ??
     ((status: number) => ({ code: `SANDBOX_${status}`, message: `Injected fault: HTTP ${status}` }));
@@ -234,12 +245,17 @@ export async function startSandbox(opts: SandboxOptions): Promise<SandboxServer>
     }
     exchange.requestBody = body;
 
+    let afterApply: 'apply_then_reset' | 'apply_then_hang' | undefined;
     for (const f of faults) {
       if (!faultMatches(f, method, path)) continue;
       if (f.times !== undefined) f.times -= 1;
       if (f.kind === 'latency') {
         await sleep(f.latencyMs ?? 0);
         continue;
+      }
+      if (f.kind === 'apply_then_reset' || f.kind === 'apply_then_hang') {
+        afterApply = f.kind;
+        break;
       }
       exchange.fault = f.kind;
       switch (f.kind) {
@@ -290,6 +306,30 @@ export async function startSandbox(opts: SandboxOptions): Promise<SandboxServer>
       body,
       rawBody,
     };
+    /** Sends the answer, unless a fault drops it after the request was carried out. */
+    const answer = (out: SandboxResponse) => {
+      exchange.status = out.status;
+      if (afterApply !== undefined) {
+        exchange.fault = afterApply;
+        if (afterApply === 'apply_then_reset') res.socket?.destroy();
+        return;
+      }
+      exchange.responseBody = send(res, out);
+    };
+    const keyHeader = req.headers['idempotency-key'];
+    const key = opts.idempotency && method !== 'GET' && typeof keyHeader === 'string' && keyHeader !== '' ? `${String(req.headers.authorization ?? '')} ${keyHeader}` : undefined;
+    const fingerprint = `${method} ${path} ${url.search} ${text}`;
+    if (key !== undefined) {
+      const seen = idempotent.get(key);
+      if (seen && seen.fingerprint !== fingerprint) {
+        answer({ status: 400, json: { error: { type: 'idempotency_error', message: 'Keys for idempotent requests can only be used with the same parameters they were first used with.' } } });
+        return;
+      }
+      if (seen) {
+        answer({ ...seen.out, headers: { ...seen.out.headers, 'Idempotent-Replayed': 'true' } });
+        return;
+      }
+    }
     let pathMatched = false;
     for (const route of opts.routes) {
       const params = matchPattern(route.pattern, path);
@@ -307,8 +347,9 @@ export async function startSandbox(opts: SandboxOptions): Promise<SandboxServer>
           json: { code: 'SANDBOX_ERROR', message: e instanceof Error ? e.message : String(e) },
         };
       }
-      exchange.status = out.status;
-      exchange.responseBody = send(res, out);
+      // Server errors are not kept, as Stripe does not keep them: the same key may be tried again.
+      if (key !== undefined && out.status < 500) idempotent.set(key, { fingerprint, out });
+      answer(out);
       return;
     }
     const out: SandboxResponse = pathMatched

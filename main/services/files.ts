@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { FilesResults } from '../../contract/channels/files';
@@ -11,7 +12,9 @@ import { safeFileName } from '../files/safe-name';
 import type { SettingsStore } from '../files/settings';
 import { createTaskRegistry, type TaskRegistry } from '../files/tasks';
 import { expectContent } from '../files/sniff';
-import { describeIoError, writeNewFile } from '../files/write';
+import { placeFile, tempFileIn, writeNewFile } from '../files/write';
+import { readHead } from '../fs/read-head';
+import { makeFolder, writeFailure } from '../fs/io-errors';
 import { AppError } from '../http/errors';
 import type { DownloadProgress } from '../http/types';
 import type { Platform } from '../platform';
@@ -92,30 +95,44 @@ export function createFilesHandlers(deps: FilesServiceDeps): HandlerTable<keyof 
   async function store(
     account: AccountSummary | undefined,
     fileName: string,
-    bytes: Uint8Array,
+    bytes: Uint8Array | AsyncIterable<Uint8Array> | { temp: string; dir: string },
     meta: { kind: SavedFileKind; period?: string; formulas?: boolean },
     signal?: AbortSignal,
   ): Promise<SavedFile> {
-    const { downloadsFolder } = await settings.get();
-    const dir = await library.folderFor(downloadsFolder, account ? { id: account.id, name: account.name } : undefined);
-    const written = await writeNewFile(dir, fileName, bytes, signal ? { signal } : {});
-    const entry: Omit<SavedFile, 'id'> = { kind: meta.kind, fileName: written.fileName, path: written.path, size: written.size, savedAt: now().toISOString() };
-    if (account) {
-      entry.accountId = account.id;
-      entry.accountName = account.name;
+    let saved: SavedFile | undefined;
+    // Recorded in the library before the write lets go of its temporary file; if the library
+    // cannot be written (a full or read-only disk), the save fails and leaves no file behind.
+    const record = async (written: { path: string; fileName: string; size: number }) => {
+      const entry: Omit<SavedFile, 'id'> = { kind: meta.kind, fileName: written.fileName, path: written.path, size: written.size, savedAt: now().toISOString() };
+      if (account) {
+        entry.accountId = account.id;
+        entry.accountName = account.name;
+      }
+      if (meta.period !== undefined) entry.period = meta.period;
+      if (meta.formulas) entry.formulas = true;
+      saved = await library.add(entry);
+    };
+    if ('temp' in bytes) {
+      // Already downloaded into the folder under a temporary name: moved into place.
+      await placeFile(bytes.temp, bytes.dir, fileName, { record });
+      return saved as SavedFile;
     }
-    if (meta.period !== undefined) entry.period = meta.period;
-    if (meta.formulas) entry.formulas = true;
-    return library.add(entry);
+    await writeNewFile(await folderOf(account), fileName, bytes, { ...(signal ? { signal } : {}), record });
+    return saved as SavedFile;
+  }
+
+  async function folderOf(account: AccountSummary | undefined): Promise<string> {
+    const { downloadsFolder } = await settings.get();
+    return library.folderFor(downloadsFolder, account ? { id: account.id, name: account.name } : undefined);
   }
 
   async function chooseFolder(folder: string) {
     if (!path.isAbsolute(folder)) throw new AppError('invalid_args', 'Choose a folder with a full path.');
     try {
-      await fs.mkdir(folder, { recursive: true });
+      await makeFolder(folder);
       await fs.access(folder, fs.constants.W_OK);
     } catch (error) {
-      throw new AppError('io_error', `Billfold cannot save files in ${folder}: ${describeIoError(error)}`, { cause: error });
+      throw writeFailure(error, 'save files there', folder);
     }
     return settings.setDownloadsFolder(folder);
   }
@@ -125,11 +142,21 @@ export function createFilesHandlers(deps: FilesServiceDeps): HandlerTable<keyof 
       const account = await accountOf(accountId, 'spatialflow');
       return task(ctx, taskId, `Invoice ${invoiceId}`, async (signal, onProgress) => {
         const client = await accounts.client('spatialflow', accountId);
-        const pdf = await client.fetchInvoicePdf(invoiceId, { signal, onProgress });
-        expectContent(pdf.bytes, 'pdf', 'The invoice file from SpatialFlow');
-        const fileName = safeFileName(pdf.suggestedName ?? `Invoice ${invoiceId}`, '.pdf', `Invoice ${invoiceId}`);
-        const period = fileName.replace(/\.pdf$/i, '').replace(/^invoice[\s_-]*/i, '') || invoiceId;
-        return store(account, fileName, pdf.bytes, { kind: 'invoice-pdf', period }, signal);
+        // Streamed into the account's folder under a temporary name as it arrives, checked, then
+        // moved into place; a failed or cancelled download leaves nothing behind.
+        const dir = await folderOf(account);
+        const temp = tempFileIn(dir);
+        try {
+          const pdf = await client.fetchInvoicePdf(invoiceId, { signal, onProgress, toFile: temp });
+          expectContent(await readHead(temp, 1025), 'pdf', 'The invoice file from SpatialFlow');
+          const fileName = safeFileName(pdf.suggestedName ?? `Invoice ${invoiceId}`, '.pdf', `Invoice ${invoiceId}`);
+          const period = fileName.replace(/\.pdf$/i, '').replace(/^invoice[\s_-]*/i, '') || invoiceId;
+          if (signal.aborted) throw new AppError('cancelled', 'The download was cancelled.');
+          return await store(account, fileName, { temp, dir }, { kind: 'invoice-pdf', period }, signal);
+        } catch (error) {
+          await fs.rm(temp, { force: true }).catch(() => undefined);
+          throw writeFailure(error, 'save the invoice', dir);
+        }
       });
     },
 
@@ -140,11 +167,13 @@ export function createFilesHandlers(deps: FilesServiceDeps): HandlerTable<keyof 
       const which = yyyyMM ?? (held.yyyyMM === 'latest' ? undefined : held.yyyyMM);
       const period = which === undefined ? month(now().toISOString().slice(0, 7).replace('-', '')) : month(which);
       return task(ctx, undefined, `Soracom billing CSV (${period})`, async (signal) => {
-        expectContent(held.bytes, 'csv', 'The export Soracom sent');
+        expectContent(await readHead(held.file, 1025).catch(() => new Uint8Array()), 'csv', 'The export Soracom sent');
         const fileName = safeFileName(held.suggestedName ?? `Soracom billing ${period}`, '.csv', `Soracom billing ${period}`);
-        // Saved byte for byte, formulas and all (it is Soracom's record), but marked so Open asks first.
-        const { csvHasFormulas } = await import('../files/csv');
-        return store(account, fileName, held.bytes, { kind: 'bill-csv', period, formulas: await csvHasFormulas(held.bytes) }, signal);
+        // Saved byte for byte, formulas and all (it is Soracom's record), but marked so Open asks first;
+        // copied from the downloaded file a chunk at a time, never whole in memory.
+        const { csvFileHasFormulas } = await import('../files/csv');
+        const formulas = await csvFileHasFormulas(held.file);
+        return store(account, fileName, createReadStream(held.file, { highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array>, { kind: 'bill-csv', period, formulas }, signal);
       });
     },
 

@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import type { SoracomResults } from '../../contract/channels/soracom';
 import type { SoracomExportResult } from '../../contract/models/soracom';
 import { createTaskRegistry, type TaskRegistry } from '../files/tasks';
+import { tempFileIn } from '../files/write';
 import { AppError } from '../http/errors';
 import type { SoracomClient, WaitForExportOptions } from '../providers/soracom/client';
 import { mapBillingHistory, mapDailyBills, mapLatestBill, mapMonthlyBill } from '../providers/soracom/map';
@@ -13,34 +18,52 @@ export interface DownloadedExport {
   accountId: string;
   /** yyyyMM, or 'latest' for the current month's export. */
   yyyyMM: string;
-  bytes: Uint8Array;
+  /** The downloaded CSV, streamed to this file as it arrived (exports reach 200 MiB: never in memory). */
+  file: string;
+  byteLength: number;
   contentType?: string;
   suggestedName?: string;
 }
 
 /**
- * The bytes of finished exports, held in memory for the files service to save (the export
- * result that crosses IPC carries only the id and the size). One per service instance; it keeps
- * the newest few only, so memory stays bounded.
+ * Finished exports, held as files for the files service to save (the export result that crosses
+ * IPC carries only the id and the size). One per service instance; it keeps the newest few
+ * only, so the disk they take stays bounded, and removes a file when it lets its export go.
  */
 export interface DownloadedExports {
+  /** A new file name for an export being downloaded (in the folder of held exports). */
+  newFile(): Promise<string>;
   put(e: DownloadedExport): void;
-  /** The export's bytes if still held and downloaded for this account. */
+  /** The export if still held and downloaded for this account. */
   get(exportedFileId: string, accountId: string): DownloadedExport | undefined;
-  /** Hands over and forgets. */
+  /** Hands over and forgets (the caller owns the file from then on). */
   take(exportedFileId: string): DownloadedExport | undefined;
+  /** Removes every held file (at shutdown). */
+  clear(): Promise<void>;
 }
 
-export function createDownloadedExports(max = 4): DownloadedExports {
+/**
+ * `dir` holds the files; its temporary names (`.billfold-<pid>-….part`) let the start-up cleanup
+ * remove those a killed process left. Default: a folder of this process under the OS temp folder.
+ */
+export function createDownloadedExports(max = 4, dir = path.join(os.tmpdir(), `billfold-exports-${process.pid}`)): DownloadedExports {
   const held = new Map<string, DownloadedExport>();
+  const drop = (e: DownloadedExport) => void fs.rm(e.file, { force: true }).catch(() => undefined);
   return {
+    async newFile() {
+      await fs.mkdir(dir, { recursive: true });
+      return tempFileIn(dir);
+    },
     put(e) {
+      const previous = held.get(e.exportedFileId);
+      if (previous && previous.file !== e.file) drop(previous);
       held.delete(e.exportedFileId);
       held.set(e.exportedFileId, e);
       while (held.size > max) {
-        const oldest = held.keys().next().value;
+        const oldest = held.values().next().value;
         if (oldest === undefined) break;
-        held.delete(oldest);
+        held.delete(oldest.exportedFileId);
+        drop(oldest);
       }
     },
     get(exportedFileId, accountId) {
@@ -52,7 +75,31 @@ export function createDownloadedExports(max = 4): DownloadedExports {
       held.delete(exportedFileId);
       return e;
     },
+    async clear() {
+      const files = [...held.values()].map((e) => e.file);
+      held.clear();
+      await Promise.all(files.map((f) => fs.rm(f, { force: true }).catch(() => undefined)));
+    },
   };
+}
+
+/** Data rows of a CSV file, read in chunks (see `countCsvRows`). */
+export async function countCsvRowsInFile(file: string): Promise<number> {
+  let lines = 0;
+  let quoted = false;
+  let last = -1;
+  let any = false;
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    any = any || chunk.length > 0;
+    for (let i = 0; i < chunk.length; i++) {
+      const b = chunk[i];
+      if (b === 0x22) quoted = !quoted;
+      else if (b === 0x0a && !quoted) lines += 1;
+    }
+    if (chunk.length > 0) last = chunk[chunk.length - 1] ?? -1;
+  }
+  if (any && last !== 0x0a) lines += 1;
+  return Math.max(0, lines - 1);
 }
 
 /** Data rows of a CSV: line breaks outside quotes, minus the header, ignoring a final line break. */
@@ -116,8 +163,11 @@ async function runExport(
       }));
     }
     let lastEmit = 0;
+    // Streamed to a file as it arrives: an export of up to 200 MiB never sits in memory.
+    const target = await exports.newFile();
     const file = await client.downloadExport(url, {
       signal,
+      toFile: target,
       onProgress: (p) => {
         const t = Date.now();
         if (t - lastEmit < PROGRESS_EVERY_MS) return;
@@ -125,14 +175,21 @@ async function runExport(
         progress('downloading', p.receivedBytes, p.totalBytes);
       },
     });
-    const byteLength = file.bytes.byteLength;
-    const parked: DownloadedExport = { exportedFileId, accountId, yyyyMM, bytes: file.bytes };
+    const byteLength = file.size;
+    let rows: number;
+    try {
+      rows = await countCsvRowsInFile(target);
+    } catch (error) {
+      await fs.rm(target, { force: true });
+      throw error;
+    }
+    const parked: DownloadedExport = { exportedFileId, accountId, yyyyMM, file: target, byteLength };
     if (file.contentType !== undefined) parked.contentType = file.contentType;
     if (file.suggestedName !== undefined) parked.suggestedName = file.suggestedName;
     exports.put(parked);
     ctx.events.emit('task.progress', { taskId, label: `${label}: downloaded`, done: byteLength, total: byteLength, state: 'done' });
     // The pre-signed download URL stays in the main process; the window has no use for it.
-    return { exportedFileId, byteLength, rows: countCsvRows(file.bytes) };
+    return { exportedFileId, byteLength, rows };
   } catch (e) {
     const cancelled = signal.aborted || (e instanceof AppError && e.code === 'cancelled');
     ctx.events.emit('task.progress', {

@@ -18,6 +18,8 @@ export interface SnapshotStore {
   /** Every kept answer of one channel for an account, with the arguments it was called with. */
   list(accountId: string, channel: string): Promise<{ args: Record<string, unknown>; snapshot: Snapshot }[]>;
   forget(accountId: string): Promise<void>;
+  /** Removes one entry (a view's snapshot that cannot be shown). */
+  drop(accountId: string, key: string): Promise<void>;
   /** Waits for pending writes (tests, shutdown). */
   flush(): Promise<void>;
 }
@@ -83,7 +85,7 @@ export function createSnapshotStore(userDataDir: string, opts: { onDiscarded?: (
       while (dirty.has(accountId)) {
         dirty.delete(accountId);
         const entries = await entriesOf(accountId);
-        await writeFileAtomic(fileOf(accountId), JSON.stringify({ version: snapshotVersion, entries: Object.fromEntries(entries) }));
+        await writeFileAtomic(fileOf(accountId), JSON.stringify({ version: snapshotVersion, entries: Object.fromEntries(entries) }), 'the offline data');
       }
     })().finally(() => writes.delete(accountId));
     writes.set(accountId, write);
@@ -109,6 +111,9 @@ export function createSnapshotStore(userDataDir: string, opts: { onDiscarded?: (
         }
       }
       return out;
+    },
+    async drop(accountId, key) {
+      if ((await entriesOf(accountId)).delete(key)) await scheduleWrite(accountId);
     },
     async forget(accountId) {
       await writes.get(accountId);

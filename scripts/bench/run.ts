@@ -11,7 +11,10 @@ const benches = import.meta.glob<{ default: Bench }>('./*.bench.ts', { eager: tr
 
 async function main() {
   const args = process.argv.slice(2);
+  // BILLFOLD_BENCH_ONLY=<part of a file name> runs that bench alone (one that measures itself in a child process).
+  const only = process.env['BILLFOLD_BENCH_ONLY'];
   for (const name of Object.keys(benches).sort()) {
+    if (only !== undefined && !name.includes(only)) continue;
     const bench = benches[name];
     if (bench) await bench.default(args);
   }

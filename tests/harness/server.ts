@@ -12,6 +12,8 @@ import path from 'node:path';
 import type { EventMessage } from '../../contract/events';
 import { createMainServices } from '../../main/compose';
 import { createDemoSandboxes } from '../../main/demo';
+import { acquireInstanceLock } from '../../main/fs/instance-lock';
+import { AppError } from '../../main/http/errors';
 import type { ProviderId } from '../../contract/models/app';
 import type { Fault } from '../../main/sandbox/kit';
 import { contentSecurityPolicy } from '../../main/security/csp';
@@ -105,6 +107,14 @@ function send(res: http.ServerResponse, status: number, body: string | Buffer, t
 async function main() {
   const opts = parseOptions(process.argv.slice(2));
   await fs.mkdir(opts.documentsDir, { recursive: true });
+  // One process per user-data folder: a second one would lose the first one's account changes.
+  try {
+    await acquireInstanceLock(opts.userDataDir, 'the test harness');
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    process.stderr.write(`${JSON.stringify({ error: error.toInfo() })}\n${error.message}\n`);
+    process.exit(3);
+  }
   const token = randomBytes(24).toString('base64url');
   const rendererDir = path.join(opts.distDir, 'renderer');
   const bridgeFile = path.join(opts.distDir, 'harness-bridge', 'bridge.js');

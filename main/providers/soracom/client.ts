@@ -94,7 +94,7 @@ export interface SoracomClient {
   /** Plain GET of the signed URL, without Soracom headers. */
   downloadExport(
     url: string,
-    opts?: CallOptions & { onProgress?: (p: DownloadProgress) => void; maxBytes?: number },
+    opts?: CallOptions & { onProgress?: (p: DownloadProgress) => void; maxBytes?: number; toFile?: string },
   ): Promise<DownloadResult>;
   /** One cheap authenticated read (`GET /bills/latest`); resolves with the operator id. */
   testConnection(opts?: CallOptions): Promise<{ operatorId: string }>;
@@ -246,10 +246,11 @@ export function createSoracomClient(opts: SoracomClientOptions): SoracomClient {
     downloadExport(url, o = {}) {
       // Through the client that has no auth strategy: no Soracom header can reach the storage host,
       // even if a URL ever pointed back at the API origin.
-      const dl: { signal?: AbortSignal; onProgress?: (p: DownloadProgress) => void; maxBytes?: number } = {};
+      const dl: { signal?: AbortSignal; onProgress?: (p: DownloadProgress) => void; maxBytes?: number; toFile?: string } = {};
       if (o.signal) dl.signal = o.signal;
       if (o.onProgress) dl.onProgress = o.onProgress;
       if (o.maxBytes !== undefined) dl.maxBytes = o.maxBytes;
+      if (o.toFile !== undefined) dl.toFile = o.toFile;
       return anonymousHttp.download(url, dl);
     },
 

@@ -1,4 +1,6 @@
+import fs from 'node:fs/promises';
 import { z } from 'zod';
+import { readHead } from '../../fs/read-head';
 import { createHttpClient } from '../../http/client';
 import { AppError, readAfterWrite } from '../../http/errors';
 import type { AuthStrategy, DownloadProgress, HttpClient, HttpClientOptions, ProviderErrorParser } from '../../http/types';
@@ -212,7 +214,11 @@ export interface SubscriptionChangeResult {
 }
 
 export interface InvoicePdf {
+  /** The PDF; empty when it was streamed into `toFile`. */
   bytes: Uint8Array;
+  /** The file it was streamed into (`toFile`). */
+  file?: string;
+  size: number;
   contentType?: string;
   /** From Content-Disposition, unsanitised; the files service reduces it to a safe base name. */
   suggestedName?: string;
@@ -235,7 +241,8 @@ export function createSpatialFlowClient(opts: SpatialFlowClientOptions) {
   void _ignored;
   const session = opts.session ?? memorySessionStore<SpatialFlowSession>();
   const auth = createSpatialFlowAuth({ credentials: opts.credentials, session, http: createHttpClient(anonymousOptions) });
-  const http = createHttpClient({ ...common, auth });
+  // SpatialFlow is Stripe-like: every write carries an Idempotency-Key, one per user action.
+  const http = createHttpClient({ ...common, auth, idempotencyKeys: true });
 
   const sig = (o?: CallOptions) => (o?.signal ? { signal: o.signal } : {});
   const seg = (id: string) => encodeURIComponent(id);
@@ -328,14 +335,22 @@ export function createSpatialFlowClient(opts: SpatialFlowClientOptions) {
      */
     async fetchInvoicePdf(
       invoiceId: string,
-      o: CallOptions & { onProgress?: (p: DownloadProgress) => void } = {},
+      o: CallOptions & { onProgress?: (p: DownloadProgress) => void; toFile?: string } = {},
     ): Promise<InvoicePdf> {
       const { url } = await downloadInvoice(invoiceId, o);
-      const res = await http.download(url, { ...sig(o), ...(o.onProgress ? { onProgress: o.onProgress } : {}), maxBytes: PDF_MAX_BYTES });
-      if (new TextDecoder().decode(res.bytes.subarray(0, 5)) !== '%PDF-') {
+      const res = await http.download(url, {
+        ...sig(o),
+        ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+        ...(o.toFile === undefined ? {} : { toFile: o.toFile }),
+        maxBytes: PDF_MAX_BYTES,
+      });
+      const head = res.file === undefined ? res.bytes.subarray(0, 5) : await readHead(res.file, 5);
+      if (new TextDecoder().decode(head) !== '%PDF-') {
+        if (res.file !== undefined) await fs.rm(res.file, { force: true });
         throw new AppError('invalid_response', `The invoice file from ${PROVIDER} is not a PDF.`);
       }
-      const out: InvoicePdf = { bytes: res.bytes, url: res.finalUrl };
+      const out: InvoicePdf = { bytes: res.bytes, size: res.size, url: res.finalUrl };
+      if (res.file !== undefined) out.file = res.file;
       if (res.contentType !== undefined) out.contentType = res.contentType;
       if (res.suggestedName !== undefined) out.suggestedName = res.suggestedName;
       return out;

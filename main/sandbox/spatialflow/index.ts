@@ -337,6 +337,7 @@ export async function startSpatialFlowSandbox(opts: SpatialFlowSandboxOptions = 
 
   const server = await startSandbox({
     routes,
+    idempotency: true,
     notFound: () => json({ detail: 'Not Found' }, 404),
     faultBody: (status) =>
       status === 429

@@ -1,3 +1,4 @@
+import fs from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { argSchemas } from '../../../contract';
 import { soracomArgs } from '../../../contract/channels/soracom';
@@ -139,8 +140,11 @@ describe('soracom handlers', () => {
     expect(events.at(-1)).toMatchObject({ state: 'done', done: result.byteLength, total: result.byteLength });
 
     const parked = takeDownloadedExport(result.exportedFileId);
-    expect(parked?.bytes.byteLength).toBe(result.byteLength);
-    expect(countCsvRows(parked?.bytes ?? new Uint8Array())).toBe(result.rows);
+    // Parked as a file on disk, not in memory.
+    const bytes = new Uint8Array(await fs.readFile(parked!.file));
+    expect(parked?.byteLength).toBe(result.byteLength);
+    expect(bytes.byteLength).toBe(result.byteLength);
+    expect(countCsvRows(bytes)).toBe(result.rows);
     expect(parked?.yyyyMM).toBe('202502');
     expect(takeDownloadedExport(result.exportedFileId)).toBeUndefined();
 

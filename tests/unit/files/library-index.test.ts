@@ -106,7 +106,7 @@ describe('a cancel that comes after the file was saved', () => {
         },
       },
       settings,
-      soracomExports: { put: () => undefined, get: () => undefined, take: () => undefined },
+      soracomExports: { newFile: () => Promise.resolve(''), put: () => undefined, get: () => undefined, take: () => undefined, clear: () => Promise.resolve() },
       tasks,
     });
     const saved = await files['files.saveTableCsv']({ title: 'Totals', columns: ['a'], rows: [['1']] }, ctx);
