@@ -1,3 +1,4 @@
+import { acquireInstanceLock } from '../fs/instance-lock';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { EventMessage } from '../../contract/events';
@@ -69,10 +70,8 @@ interface GlobalOptions {
  * Takes the user-data lock, so the window, the test harness and the command line never write the
  * same account list at once. This is the one place the command line takes it.
  */
-async function lockUserData(dir: string): Promise<{ release(): void }> {
-  // Wired to the user-data lock once it is part of main/ (see the window's start-up).
-  void dir;
-  return Promise.resolve({ release: () => undefined });
+function lockUserData(dir: string): Promise<{ release(): void }> {
+  return acquireInstanceLock(dir, 'the command line');
 }
 
 function errorInfo(error: unknown): ErrorInfo {

@@ -80,8 +80,11 @@ describe('a provider CSV with spreadsheet formulas', () => {
 
   it('is saved byte for byte, marked in the library (also after a rebuild), and opens only once confirmed', async () => {
     const { exports, files, lib, library, opened } = await setup();
-    exports.put({ exportedFileId: 'fe_formulas', accountId: 'acc-1', yyyyMM: '202405', bytes: withFormulas });
-    exports.put({ exportedFileId: 'fe_plain', accountId: 'acc-1', yyyyMM: '202404', bytes: plain });
+    for (const [exportedFileId, yyyyMM, bytes] of [['fe_formulas', '202405', withFormulas], ['fe_plain', '202404', plain]] as const) {
+      const file = await exports.newFile();
+      await fs.writeFile(file, bytes);
+      exports.put({ exportedFileId, accountId: 'acc-1', yyyyMM, file, byteLength: bytes.byteLength });
+    }
     const marked = await files['files.saveSoracomExport']({ accountId: 'acc-1', exportedFileId: 'fe_formulas' }, ctx);
     const unmarked = await files['files.saveSoracomExport']({ accountId: 'acc-1', exportedFileId: 'fe_plain' }, ctx);
     expect(new Uint8Array(await fs.readFile(marked.path))).toEqual(withFormulas);
