@@ -3,7 +3,7 @@ import type { EventMessage } from '../contract/events';
 import { providerConnectors } from './accounts/connectors';
 import { keytarSecretStore, type SecretStore } from './accounts/keychain';
 import { createRegistry } from './accounts/registry';
-import { createAccountService, type AccountService, type DemoEndpoints } from './accounts/service';
+import { accountLevelFailures, createAccountService, type AccountService, type DemoEndpoints } from './accounts/service';
 import { createDemoSandboxes } from './demo';
 import { AppError } from './http/errors';
 import type { Platform } from './platform';
@@ -49,9 +49,6 @@ export interface MainServices {
   archive: ArchiveService;
   close(): Promise<void>;
 }
-
-/** Failures that say the account cannot be reached or used, unlike a 404 for one invoice. */
-const accountLevelFailures = new Set<string>(['auth_failed', 'auth_expired', 'forbidden', 'rate_limited', 'server', 'network', 'timeout', 'invalid_response']);
 
 /**
  * Provider calls also keep the account's sync state (shown in the sidebar) up to date, and the

@@ -29,13 +29,17 @@ export interface Route {
 
 export interface Fault {
   /** 'reset' destroys the connection without answering (a network error for the client). */
-  kind: 'latency' | 'status' | 'hang' | 'malformed_json' | 'truncated_body' | 'reset';
+  /** 'patch' answers normally but sets `value` at the JSON pointer `pointer` of the body (one bad item in a list). */
+  kind: 'latency' | 'status' | 'hang' | 'malformed_json' | 'truncated_body' | 'reset' | 'patch';
   latencyMs?: number;
   /** 429, 500, 503 ... */
   status?: number;
   retryAfterSeconds?: number;
   /** How many matching requests it applies to; default unlimited. */
   times?: number;
+  /** For 'patch': where in the answer, as a JSON pointer (`/invoices/0/amount_due`), and what to put there. */
+  pointer?: string;
+  value?: unknown;
   /** Applies when the request path starts with this; default all. */
   path?: string;
   method?: string;
@@ -181,6 +185,19 @@ function send(res: ServerResponse, r: SandboxResponse): unknown {
   return recorded;
 }
 
+/** Sets `value` at a JSON pointer (RFC 6901) inside `doc`; a pointer that leads nowhere changes nothing. */
+function setAtPointer(doc: unknown, pointer: string, value: unknown): void {
+  const keys = pointer.split('/').slice(1).map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const last = keys.pop();
+  if (last === undefined) return;
+  let at: unknown = doc;
+  for (const k of keys) {
+    if (typeof at !== 'object' || at === null) return;
+    at = (at as Record<string, unknown>)[k];
+  }
+  if (typeof at === 'object' && at !== null) (at as Record<string, unknown>)[last] = value;
+}
+
 function faultMatches(f: Fault, method: string, path: string): boolean {
   if (f.times !== undefined && f.times <= 0) return false;
   if (f.method !== undefined && f.method.toUpperCase() !== method) return false;
@@ -229,9 +246,14 @@ export async function startSandbox(opts: SandboxOptions): Promise<SandboxServer>
     }
     exchange.requestBody = body;
 
+    const patches: Fault[] = [];
     for (const f of faults) {
       if (!faultMatches(f, method, path)) continue;
       if (f.times !== undefined) f.times -= 1;
+      if (f.kind === 'patch') {
+        patches.push(f);
+        continue;
+      }
       if (f.kind === 'latency') {
         await sleep(f.latencyMs ?? 0);
         continue;
@@ -295,6 +317,13 @@ export async function startSandbox(opts: SandboxOptions): Promise<SandboxServer>
           status: 500,
           json: { code: 'SANDBOX_ERROR', message: e instanceof Error ? e.message : String(e) },
         };
+      }
+      if (patches.length > 0 && out.json !== undefined) {
+        // A copy: the handler may have answered with the sandbox's own state.
+        const json = structuredClone(out.json);
+        for (const p of patches) setAtPointer(json, p.pointer ?? '', p.value);
+        out = { ...out, json };
+        exchange.fault = 'patch';
       }
       exchange.status = out.status;
       exchange.responseBody = send(res, out);

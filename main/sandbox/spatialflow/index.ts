@@ -22,6 +22,11 @@ export interface SpatialFlowSandboxOptions {
   now?: Date;
   /** Access token lifetime; default 900 s, as the hosted API. */
   tokenTtlSeconds?: number;
+  /**
+   * What sign-in and refresh answers say as `expires_in`, when it is not the real lifetime: some
+   * deployments send 0 or a negative number. Default: the real lifetime.
+   */
+  reportedExpiresIn?: number;
   /** Logins allowed per email per minute before 429; default 15, as documented. */
   loginsPerMinute?: number;
 }
@@ -149,7 +154,7 @@ export async function startSpatialFlowSandbox(opts: SpatialFlowSandboxOptions = 
       access_token: t.access,
       refresh_token: t.refresh,
       token_type: 'bearer',
-      expires_in: t.expiresIn,
+      expires_in: opts.reportedExpiresIn ?? t.expiresIn,
       user: state.userJson(),
     };
   };

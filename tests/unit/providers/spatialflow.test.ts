@@ -144,6 +144,18 @@ describe('SpatialFlow auth', () => {
     expect(calls('POST', LOGIN).map((e) => e.status)).toEqual([200, 200]);
   });
 
+  it.each([0, -60])('treats a token lifetime of %i as unknown: signs in, then renews on a 401', async (reported) => {
+    const { sandbox, client, calls } = await setup({ reportedExpiresIn: reported });
+    expect((await client.listPaymentMethods()).length).toBeGreaterThan(0);
+    expect(calls('POST', LOGIN)).toHaveLength(1);
+    // No expiry was guessed from it: the token is used until the API says it expired.
+    expect((await client.listPaymentMethods()).length).toBeGreaterThan(0);
+    expect(calls('POST', REFRESH)).toHaveLength(0);
+    sandbox.expireTokens();
+    expect((await client.listPaymentMethods()).length).toBeGreaterThan(0);
+    expect(calls('POST', REFRESH)).toHaveLength(1);
+  });
+
   it('refreshes ahead of expiry from expires_in', async () => {
     const { client, calls } = await setup({ tokenTtlSeconds: 1 });
     await client.listPaymentMethods();
@@ -539,7 +551,7 @@ describe('SpatialFlow handlers', () => {
     );
     expect(preview.nextInvoiceChange).toEqual({ minor: 15_000, currency: 'USD' });
 
-    const cards = await handlers['spatialflow.addPaymentMethod']({ accountId: 'acct-1', paymentMethodId: 'pm_card_amex' }, ctx);
+    const { methods: cards } = await handlers['spatialflow.addPaymentMethod']({ accountId: 'acct-1', paymentMethodId: 'pm_card_amex' }, ctx);
     expect(cards[0]?.isDefault).toBe(true);
     expect(cards.find((c) => c.id === 'pm_card_amex')).toMatchObject({ brand: 'amex', last4: '8431', expired: false });
     expect(cards.find((c) => c.id === 'pm_card_amex')?.expiry).toMatch(/^\d{2}\/\d{4}$/);
