@@ -49,7 +49,9 @@ export function readableItems<T extends z.ZodType>(item: T) {
       if (parsed.success) items.push(parsed.data);
       else unreadable.push(unreadableItem(index, value, parsed.error));
     });
-    return Object.assign(items, { [unreadableKey]: unreadable });
+    // Not enumerable: the list still compares and serialises as the plain array it is.
+    Object.defineProperty(items, unreadableKey, { value: unreadable, enumerable: false });
+    return items as ReadItems<z.output<T>>;
   });
 }
 
