@@ -218,3 +218,33 @@ test('one unreadable item in a list leaves the others on screen and says which f
   await expect(page.getByRole('table', { name: 'Billing accounts' }).locator('tbody tr')).toHaveCount(2);
   await expect(page.getByRole('alert')).toHaveCount(0);
 });
+
+test('money reads as people read it: the next invoice as an amount, a free plan as $0.00 / month, plain cancel buttons', async ({ page, harness }) => {
+  await page.goto(harness.url);
+  await openAccount(page, 'SpatialFlow (demo)');
+  await page.getByRole('button', { name: 'Change plan…' }).click();
+  await expect(page.getByRole('radio', { name: /^Free \$0\.00 \/ month/ })).toBeVisible();
+
+  // Up: the next invoice is the new amount, with the old one beside it; never "+$150.00".
+  await page.getByRole('radio', { name: /^Business/ }).check();
+  await expect(page.getByTestId('preview-next')).toHaveText('$199.00 (was $49.00)');
+  await expect(page.getByTestId('preview-prorated')).toHaveText(/^\$[\d,.]+ to pay$/);
+  // Down to free: a credit is called one, and no price reads "Free" where an amount belongs.
+  await page.getByRole('radio', { name: /^Free/ }).check();
+  await expect(page.getByTestId('preview-next')).toHaveText(/^\$0\.00 \(was \$49\.00\); \$[\d.]+ of credit carries over$/);
+  await expect(page.getByTestId('preview-prorated')).toHaveText(/^\$[\d,.]+ credit$/);
+  const preview = page.getByTestId('plan-preview');
+  await expect(preview).toContainText('each period costs $0.00 / month');
+  await expect(preview).not.toContainText('costs Free');
+  // One way to write a negative amount everywhere: no U+2212 minus beside the tables' "-".
+  expect(await page.getByRole('main').innerText()).not.toContain('\u2212');
+  await page.screenshot({ path: screenshotPath('plan-change-preview.png') });
+
+  await page.getByRole('button', { name: 'Keep Pro' }).click();
+  await page.getByRole('button', { name: 'Cancel at period end…' }).click();
+  const dialog = page.getByRole('dialog', { name: /^Cancel Pro at the end of the period/ });
+  await expect(dialog.getByRole('button')).toHaveText(['Keep plan', 'Cancel at period end']);
+  await dialog.getByRole('button', { name: 'Keep plan' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByTestId('subscription-status')).toHaveText('Active');
+});

@@ -156,6 +156,29 @@ describe('SpatialFlow auth', () => {
     expect(calls('POST', REFRESH)).toHaveLength(1);
   });
 
+  it.each([
+    ['1.1.0', 'PUT /api/v1/subscriptions'],
+    ['1.0.0', 'POST /api/v1/billing'],
+  ] as const)('cancels and reactivates where only v%s routes exist, and keeps to them', async (only, expected) => {
+    const { client, sandbox } = await setup({ subscriptionActions: only });
+    const actions = () =>
+      sandbox.server.exchanges
+        .filter((e) => /cancel|reactivate/.test(e.path))
+        .map((e) => `${e.method} ${e.path.replace(/\/(billing\/)?(cancel|reactivate)(-subscription)?$/, (_m, b: string | undefined) => (b ? '/billing' : ''))} ${e.status}`);
+    const cancelled = await client.cancelSubscription();
+    expect(cancelled.subscription.cancel_at_period_end).toBe(true);
+    const reactivated = await client.reactivateSubscription();
+    expect(reactivated.subscription.cancel_at_period_end).toBe(false);
+    expect(client.subscriptionActionsVersion).toBe(only);
+    // The seed's route first; where it is gone (404), the current one once; after that only the one that answered.
+    expect(actions()).toEqual(only === '1.1.0' ? ['POST /api/v1/billing 404', `${expected} 200`, `${expected} 200`] : [`${expected} 200`, `${expected} 200`]);
+    // A client told the version up front (remembered for the account) goes straight to it.
+    const again = createSpatialFlowClient({ baseUrl: sandbox.apiUrl, credentials: sandbox.credentials, http: fastHttp, subscriptionActionsVersion: only });
+    const before = actions().length;
+    await again.cancelSubscription();
+    expect(actions().slice(before)).toEqual([`${expected} 200`]);
+  });
+
   it('refreshes ahead of expiry from expires_in', async () => {
     const { client, calls } = await setup({ tokenTtlSeconds: 1 });
     await client.listPaymentMethods();
