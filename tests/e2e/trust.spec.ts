@@ -248,3 +248,72 @@ test('money reads as people read it: the next invoice as an amount, a free plan 
   await expect(dialog).toBeHidden();
   await expect(page.getByTestId('subscription-status')).toHaveText('Active');
 });
+
+test('keyboard: Esc and Close return to the invoice row, Esc leaves the account form, a skip link, place shortcuts', async ({ page, harness }) => {
+  await page.goto(harness.url);
+  await openAccount(page, 'SpatialFlow (demo)');
+  await page.getByRole('tab', { name: 'Invoices' }).click();
+  const grid = page.getByTestId('invoice-list');
+  await expect(grid.getByRole('row').nth(3)).toBeVisible();
+  await grid.focus();
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown');
+  const third = await grid.getAttribute('aria-activedescendant');
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('invoice-detail')).toBeVisible();
+  await page.getByTestId('invoice-detail').getByRole('button', { name: /^Close invoice/ }).focus();
+  await page.keyboard.press('Escape');
+  await expect(page.getByTestId('invoice-detail')).toHaveCount(0);
+  await expect(grid).toBeFocused();
+  await expect(grid).toHaveAttribute('aria-activedescendant', third!);
+  // The Close button does the same.
+  await page.keyboard.press('Enter');
+  await page.getByTestId('invoice-detail').getByRole('button', { name: /^Close invoice/ }).click();
+  await expect(grid).toBeFocused();
+  await expect(grid).toHaveAttribute('aria-activedescendant', third!);
+
+  // Esc leaves the account form.
+  await page.getByRole('button', { name: 'Edit account' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Edit SpatialFlow (demo)' })).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('heading', { level: 1, name: 'SpatialFlow (demo)' })).toBeVisible();
+
+  // The first Tab reaches "Skip to content", which moves the keyboard past the sidebar.
+  await page.reload();
+  await expect(page.getByRole('heading', { level: 1, name: 'SpatialFlow (demo)' })).toBeVisible();
+  await page.keyboard.press('Tab');
+  const skip = page.getByRole('link', { name: 'Skip to content' });
+  await expect(skip).toBeFocused();
+  await expect(skip).toBeInViewport();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('main')).toBeFocused();
+
+  // Shortcuts to the places, announced on their buttons.
+  const nav = sidebar(page);
+  for (const [name, keys, heading] of [
+    ['Library', 'Control+Shift+L', 'Library'],
+    ['Review a bill CSV', 'Control+Shift+O', 'Review a bill CSV'],
+    ['All accounts', 'Control+0', 'All accounts'],
+  ] as const) {
+    await expect(nav.getByRole('button', { name, exact: true })).toHaveAttribute('aria-keyshortcuts', keys);
+    await expect(nav.getByRole('button', { name, exact: true })).toHaveAttribute('title', new RegExp(keys.replace('Control', 'Ctrl').replace(/\+/g, '\\+')));
+    await page.keyboard.press(keys);
+    await expect(page.getByRole('heading', { level: 1, name: heading })).toBeVisible();
+  }
+});
+
+test('switching away from an account and back keeps its tab and the invoices already loaded', async ({ page, harness }) => {
+  await page.goto(harness.url);
+  await openAccount(page, 'SpatialFlow (demo)');
+  await page.getByRole('tab', { name: 'Invoices' }).click();
+  const count = page.getByTestId('invoice-count');
+  await expect(count).toContainText('25 invoices loaded');
+  await page.getByRole('button', { name: 'Load more invoices' }).click();
+  await expect(count).toContainText('50 invoices loaded');
+  await page.keyboard.press('Control+3');
+  await expect(page.getByRole('heading', { level: 1, name: 'Soracom (demo)' })).toBeVisible();
+  await page.keyboard.press('Control+1');
+  await expect(page.getByRole('heading', { level: 1, name: 'SpatialFlow (demo)' })).toBeVisible();
+  await expect(page.getByRole('tab', { name: 'Invoices' })).toHaveAttribute('aria-selected', 'true');
+  await expect(count).toContainText('50 invoices loaded');
+});
