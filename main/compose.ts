@@ -99,7 +99,13 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
   const settings = createSettingsStore(opts.platform.userDataDir, opts.platform.documentsDir, {
     onDiscarded: () => notice('Billfold’s settings could not be read; the downloads folder is back to its default.'),
   });
-  const library = createLibraryIndex(opts.platform.userDataDir, { downloadsRoot: async () => (await settings.get()).downloadsFolder, onNotice: notice });
+  const trashItem = opts.platform.trashItem?.bind(opts.platform);
+  const library = createLibraryIndex(opts.platform.userDataDir, {
+    downloadsRoot: async () => (await settings.get()).downloadsFolder,
+    onNotice: notice,
+    // Deleting from the Library moves the file to the system trash, so a slip can be undone.
+    ...(trashItem ? { trash: trashItem } : {}),
+  });
   const soracomExports = createDownloadedExports();
   // One registry of running downloads and exports, so files.cancel reaches every one of them.
   const tasks = createTaskRegistry();

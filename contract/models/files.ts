@@ -30,6 +30,8 @@ export interface SavedFile {
    * what the provider sent (`hash`): a download finds a document already saved by these.
    */
   source?: { key: string; hash: string };
+  /** In a save's answer: the same document was already in the Library, so nothing was written. */
+  alreadySaved?: boolean;
 }
 
 export interface LibraryList {

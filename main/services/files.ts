@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { FilesResults } from '../../contract/channels/files';
@@ -96,10 +96,14 @@ export function createFilesHandlers(deps: FilesServiceDeps): HandlerTable<keyof 
     meta: { kind: SavedFileKind; period?: string },
     signal?: AbortSignal,
   ): Promise<SavedFile> {
+    // The same document, byte for byte, already in the Library: answer with it rather than write "name (2)".
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const same = (await library.all()).find((f) => f.sha256 === sha256 && f.kind === meta.kind && f.accountId === account?.id && f.period === meta.period);
+    if (same) return { ...same, alreadySaved: true };
     const { downloadsFolder } = await settings.get();
     const dir = await library.folderFor(downloadsFolder, account ? { id: account.id, name: account.name } : undefined);
     const written = await writeNewFile(dir, fileName, bytes, signal ? { signal } : {});
-    const entry: Omit<SavedFile, 'id'> = { kind: meta.kind, fileName: written.fileName, path: written.path, size: written.size, savedAt: now().toISOString() };
+    const entry: Omit<SavedFile, 'id'> = { kind: meta.kind, fileName: written.fileName, path: written.path, size: written.size, savedAt: now().toISOString(), sha256 };
     if (account) {
       entry.accountId = account.id;
       entry.accountName = account.name;

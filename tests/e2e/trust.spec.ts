@@ -317,3 +317,27 @@ test('switching away from an account and back keeps its tab and the invoices alr
   await expect(page.getByRole('tab', { name: 'Invoices' })).toHaveAttribute('aria-selected', 'true');
   await expect(count).toContainText('50 invoices loaded');
 });
+
+test('saving a document already in the Library offers to open it instead of writing a second copy', async ({ page, harness }) => {
+  await page.goto(harness.url);
+  await openAccount(page, 'SpatialFlow (demo)');
+  await page.getByRole('tab', { name: 'Invoices' }).click();
+  await page.getByTestId('invoice-list').focus();
+  await page.keyboard.press('Enter');
+  const detail = page.getByTestId('invoice-detail');
+  await detail.getByRole('button', { name: 'Download PDF' }).click();
+  const saved = detail.getByTestId('saved-file');
+  await expect(saved.locator('.title')).toHaveText(/^Saved /, { timeout: 15_000 });
+  const first = (await saved.locator('.path').textContent())!.split(' · ')[0]!;
+
+  await detail.getByRole('button', { name: 'Download PDF' }).click();
+  await expect(saved.locator('.title')).toHaveText(/^Already in the Library as /, { timeout: 15_000 });
+  expect((await saved.locator('.path').textContent())!.split(' · ')[0]).toBe(first);
+  await saved.getByRole('button', { name: 'Open' }).click();
+  await expect.poll(async () => (await harness.shellLog()).filter((e) => e.action === 'openPath').map((e) => e.path)).toEqual([first]);
+
+  // One file in the Library, none named "(2)".
+  await sidebar(page).getByRole('button', { name: 'Library' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Library' })).toBeVisible();
+  await expect(page.getByRole('main')).not.toContainText('(2)');
+});
