@@ -341,3 +341,24 @@ test('saving a document already in the Library offers to open it instead of writ
   await expect(page.getByRole('heading', { level: 1, name: 'Library' })).toBeVisible();
   await expect(page.getByRole('main')).not.toContainText('(2)');
 });
+
+test('switching a billing account from dev mode to live asks first', async ({ page, harness }) => {
+  await page.goto(harness.url);
+  await openAccount(page, 'Agilicus (demo)');
+  await page.getByRole('table', { name: 'Billing accounts' }).getByRole('button', { name: 'Brightline Engineering Ltd.' }).click();
+  await expect(page.getByTestId('ag-mode')).toContainText('Dev mode');
+  await page.getByRole('button', { name: 'Edit billing account' }).click();
+  await page.getByRole('checkbox', { name: 'Dev mode' }).uncheck();
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Switch to live billing?' });
+  await expect(dialog).toContainText('charged to customer');
+  await dialog.getByRole('button', { name: 'Stay in dev mode' }).click();
+  await expect(dialog).toBeHidden();
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.getByTestId('ag-mode')).toContainText('Dev mode');
+  await page.getByRole('button', { name: 'Edit billing account' }).click();
+  await page.getByRole('checkbox', { name: 'Dev mode' }).uncheck();
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await dialog.getByRole('button', { name: 'Switch to live' }).click();
+  await expect(page.getByTestId('ag-mode')).toHaveText('Live');
+});
