@@ -4,7 +4,7 @@ import type { EventMessage } from '../contract/events';
 import { providerConnectors } from './accounts/connectors';
 import { keytarSecretStore, type SecretStore } from './accounts/keychain';
 import { createRegistry } from './accounts/registry';
-import { createAccountService, type AccountService, type DemoEndpoints } from './accounts/service';
+import { accountLevelFailures, createAccountService, type AccountService, type DemoEndpoints } from './accounts/service';
 import { createDemoSandboxes } from './demo';
 import { AppError } from './http/errors';
 import type { Platform } from './platform';
@@ -55,9 +55,6 @@ export interface MainServices {
   cleanedUp: Promise<void>;
   close(): Promise<void>;
 }
-
-/** Failures that say the account cannot be reached or used, unlike a 404 for one invoice. */
-const accountLevelFailures = new Set<string>(['auth_failed', 'auth_expired', 'forbidden', 'rate_limited', 'server', 'network', 'timeout', 'invalid_response']);
 
 /**
  * Provider calls also keep the account's sync state (shown in the sidebar) up to date, and the
@@ -133,7 +130,13 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
   const settings = createSettingsStore(opts.platform.userDataDir, opts.platform.documentsDir, {
     onDiscarded: () => notice('Billfold’s settings could not be read; the downloads folder is back to its default.'),
   });
-  const library = createLibraryIndex(opts.platform.userDataDir, { downloadsRoot: async () => (await settings.get()).downloadsFolder, onNotice: notice });
+  const trashItem = opts.platform.trashItem?.bind(opts.platform);
+  const library = createLibraryIndex(opts.platform.userDataDir, {
+    downloadsRoot: async () => (await settings.get()).downloadsFolder,
+    onNotice: notice,
+    // Deleting from the Library moves the file to the system trash, so a slip can be undone.
+    ...(trashItem ? { trash: trashItem } : {}),
+  });
   // What a killed or crashed run left: half-written files in the user-data folder and its
   // snapshots, unfinished downloads in every account folder (whole files it left unrecorded go
   // into the library). Runs in the background; this process's own writes are never touched.

@@ -14,6 +14,11 @@ export interface Platform {
   openPath(path: string): Promise<void>;
   /** Shows a local file selected in the OS file manager. */
   showItemInFolder(path: string): Promise<void>;
+  /**
+   * Moves a local file to the system trash, where the user can get it back. Where there is none
+   * (the command line) files are deleted instead.
+   */
+  trashItem?(path: string): Promise<void>;
   /** Asks the user for an existing file; undefined when they cancel. */
   chooseFile(opts: { title: string; filters: { name: string; extensions: string[] }[] }): Promise<string | undefined>;
   /** Asks the user for a folder; undefined when they cancel. */

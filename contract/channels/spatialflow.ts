@@ -3,7 +3,7 @@ import type {
   SpatialFlowInvoice,
   SpatialFlowInvoiceDownload,
   SpatialFlowInvoicePage,
-  SpatialFlowPaymentMethod,
+  SpatialFlowPaymentMethodList,
   SpatialFlowPlan,
   SpatialFlowPlanChangePreview,
   SpatialFlowSetupIntent,
@@ -54,11 +54,11 @@ export const spatialflowArgs = {
 };
 
 export interface SpatialFlowResults {
-  'spatialflow.listPaymentMethods': SpatialFlowPaymentMethod[];
+  'spatialflow.listPaymentMethods': SpatialFlowPaymentMethodList;
   /** Add, remove and set-default answer with the payment methods as they are afterwards. */
-  'spatialflow.addPaymentMethod': SpatialFlowPaymentMethod[];
-  'spatialflow.removePaymentMethod': SpatialFlowPaymentMethod[];
-  'spatialflow.setDefaultPaymentMethod': SpatialFlowPaymentMethod[];
+  'spatialflow.addPaymentMethod': SpatialFlowPaymentMethodList;
+  'spatialflow.removePaymentMethod': SpatialFlowPaymentMethodList;
+  'spatialflow.setDefaultPaymentMethod': SpatialFlowPaymentMethodList;
   'spatialflow.listInvoices': SpatialFlowInvoicePage;
   'spatialflow.getInvoice': SpatialFlowInvoice;
   'spatialflow.downloadInvoice': SpatialFlowInvoiceDownload;

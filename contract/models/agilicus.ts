@@ -1,3 +1,4 @@
+import type { UnreadableItem } from './unreadable';
 import type { Money } from '../money';
 
 /** Lifecycle states Agilicus documents for an organisation; other values are kept as they come. */
@@ -57,6 +58,8 @@ export interface AgilicusBillingAccountList {
   accounts: AgilicusBillingAccount[];
   /** True when the list holds `limit` rows, so there may be more the API cannot page to. */
   mayBeTruncated: boolean;
+  /** Items of the provider's answer that could not be read and are left out; absent when every item was read. */
+  unreadable?: UnreadableItem[];
 }
 
 export interface AgilicusOrgList {
@@ -79,6 +82,8 @@ export interface AgilicusUsageRecordList {
   records: AgilicusUsageRecord[];
   totalQuantity: number;
   mayBeTruncated: boolean;
+  /** Items of the provider's answer that could not be read and are left out; absent when every item was read. */
+  unreadable?: UnreadableItem[];
 }
 
 export interface AgilicusUsageRecordResult {

@@ -35,6 +35,8 @@ export interface SavedFile {
    * byte for byte (it is the provider's record); the library marks it and asks before opening it.
    */
   formulas?: true;
+  /** In a save's answer: the same document was already in the Library, so nothing was written. */
+  alreadySaved?: boolean;
 }
 
 export interface LibraryList {

@@ -1,3 +1,4 @@
+import type { UnreadableItem } from './unreadable';
 import type { Money } from '../money';
 
 /** Known values of `MonthlyBill.paymentStatus`; a value the app does not know yet is kept as sent. */
@@ -34,6 +35,8 @@ export interface SoracomMonthlyBill {
 export interface SoracomBillingHistory {
   /** Newest first; at most the last 18 months. */
   bills: SoracomMonthlyBill[];
+  /** Items of the provider's answer that could not be read and are left out; absent when every item was read. */
+  unreadable?: UnreadableItem[];
 }
 
 export interface SoracomDailyBill {

@@ -1,3 +1,4 @@
+import type { UnreadableItem } from './unreadable';
 import type { Money } from '../money';
 
 /** Normalised SpatialFlow shapes the renderer shows. Dates are ISO 8601 strings (UTC). */
@@ -30,6 +31,8 @@ export interface SpatialFlowInvoicePage {
   hasMore: boolean;
   /** Pass as `startingAfter` to get the next page; absent on the last page. */
   nextCursor?: string;
+  /** Items of the provider's answer that could not be read and are left out; absent when every item was read. */
+  unreadable?: UnreadableItem[];
 }
 
 export interface SpatialFlowInvoiceDownload {
@@ -54,6 +57,13 @@ export interface SpatialFlowPaymentMethod {
   expired: boolean;
   isDefault: boolean;
   createdAt: string;
+}
+
+/** The account's cards, default first; answered by the list and by every change to it. */
+export interface SpatialFlowPaymentMethodList {
+  methods: SpatialFlowPaymentMethod[];
+  /** Cards in the provider's answer that could not be read and are left out; absent when every card was read. */
+  unreadable?: UnreadableItem[];
 }
 
 export interface SpatialFlowPlanLimits {

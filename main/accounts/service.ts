@@ -51,6 +51,9 @@ function keychainSession(secrets: SecretStore, id: string): SessionStore<never> 
   };
 }
 
+/** Failures that say the account cannot be reached or used, unlike a 404 for one invoice. */
+export const accountLevelFailures: ReadonlySet<string> = new Set(['auth_failed', 'auth_expired', 'forbidden', 'rate_limited', 'server', 'network', 'timeout', 'invalid_response']);
+
 export function createAccountService(deps: AccountServiceDeps) {
   const { registry, secrets, connectors } = deps;
   const now = deps.now ?? (() => new Date());
@@ -153,7 +156,7 @@ export function createAccountService(deps: AccountServiceDeps) {
     }
   }
 
-  return {
+  const service = {
     client,
     add,
 
@@ -244,9 +247,18 @@ export function createAccountService(deps: AccountServiceDeps) {
       });
     },
 
+    /** Also the sync state's check: a failed account that answers again is shown as synced, without its views being opened. */
     async testConnection(id: string): Promise<string> {
       const account = await find(id);
-      return describeConnection(account.provider, await client(account.provider, id));
+      let message: string;
+      try {
+        message = await describeConnection(account.provider, await client(account.provider, id));
+      } catch (error) {
+        if (error instanceof AppError && accountLevelFailures.has(error.code)) await service.recordOutcome(id, { code: error.code, message: error.message });
+        throw error;
+      }
+      await service.recordOutcome(id);
+      return message;
     },
 
     /** Records how the last provider call of an account went, for the sidebar's sync state. */
@@ -282,6 +294,7 @@ export function createAccountService(deps: AccountServiceDeps) {
       return added;
     },
   };
+  return service;
 }
 
 function originOf(url: string): string {

@@ -22,6 +22,7 @@ export function electronPlatform(window: () => BrowserWindow | undefined): Platf
       shell.showItemInFolder(file);
       return Promise.resolve();
     },
+    trashItem: (file) => shell.trashItem(file),
     chooseFile: ({ title, filters }) => ask({ title, filters, properties: ['openFile'] }),
     chooseFolder: ({ title, defaultPath }) =>
       ask({ title, properties: ['openDirectory', 'createDirectory'], ...(defaultPath === undefined ? {} : { defaultPath }) }),

@@ -126,7 +126,12 @@ export interface LibraryIndex {
 
 export function createLibraryIndex(
   userDataDir: string,
-  opts: { downloadsRoot: () => Promise<string>; onNotice?: (message: string) => void },
+  opts: {
+    downloadsRoot: () => Promise<string>;
+    onNotice?: (message: string) => void;
+    /** Moves a file to the system trash; without it, deleted files are removed from disk. */
+    trash?: (file: string) => Promise<void>;
+  },
 ): LibraryIndex {
   const indexFile = path.join(userDataDir, 'library.json');
   let files: Promise<SavedFile[]> | undefined;
@@ -286,7 +291,9 @@ export function createLibraryIndex(
 
   async function removeOne(f: SavedFile): Promise<void> {
     try {
-      await fs.rm(f.path, { force: true });
+      const there = (await fs.lstat(f.path).catch(() => undefined))?.isFile() === true;
+      if (there && opts.trash) await opts.trash(f.path);
+      else await fs.rm(f.path, { force: true });
     } catch (error) {
       throw writeFailure(error, `delete ${f.fileName}`, path.dirname(f.path));
     }

@@ -32,14 +32,18 @@ export interface Fault {
    * 'reset' destroys the connection without answering (a network error for the client).
    * 'apply_then_reset' and 'apply_then_hang' carry out the request (a write happens) and then
    * drop the connection or never answer: the client cannot tell whether it happened.
+   * 'patch' answers normally but sets `value` at the JSON pointer `pointer` of the body (one bad item in a list).
    */
-  kind: 'latency' | 'status' | 'hang' | 'malformed_json' | 'truncated_body' | 'reset' | 'apply_then_reset' | 'apply_then_hang';
+  kind: 'latency' | 'status' | 'hang' | 'malformed_json' | 'truncated_body' | 'reset' | 'apply_then_reset' | 'apply_then_hang' | 'patch';
   latencyMs?: number;
   /** 429, 500, 503 ... */
   status?: number;
   retryAfterSeconds?: number;
   /** How many matching requests it applies to; default unlimited. */
   times?: number;
+  /** For 'patch': where in the answer, as a JSON pointer (`/invoices/0/amount_due`), and what to put there. */
+  pointer?: string;
+  value?: unknown;
   /** Applies when the request path starts with this; default all. */
   path?: string;
   method?: string;
@@ -196,6 +200,19 @@ function send(res: ServerResponse, r: SandboxResponse): unknown {
   return recorded;
 }
 
+/** Sets `value` at a JSON pointer (RFC 6901) inside `doc`; a pointer that leads nowhere changes nothing. */
+function setAtPointer(doc: unknown, pointer: string, value: unknown): void {
+  const keys = pointer.split('/').slice(1).map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const last = keys.pop();
+  if (last === undefined) return;
+  let at: unknown = doc;
+  for (const k of keys) {
+    if (typeof at !== 'object' || at === null) return;
+    at = (at as Record<string, unknown>)[k];
+  }
+  if (typeof at === 'object' && at !== null) (at as Record<string, unknown>)[last] = value;
+}
+
 function faultMatches(f: Fault, method: string, path: string): boolean {
   if (f.times !== undefined && f.times <= 0) return false;
   if (f.method !== undefined && f.method.toUpperCase() !== method) return false;
@@ -246,9 +263,14 @@ export async function startSandbox(opts: SandboxOptions): Promise<SandboxServer>
     exchange.requestBody = body;
 
     let afterApply: 'apply_then_reset' | 'apply_then_hang' | undefined;
+    const patches: Fault[] = [];
     for (const f of faults) {
       if (!faultMatches(f, method, path)) continue;
       if (f.times !== undefined) f.times -= 1;
+      if (f.kind === 'patch') {
+        patches.push(f);
+        continue;
+      }
       if (f.kind === 'latency') {
         await sleep(f.latencyMs ?? 0);
         continue;
@@ -346,6 +368,13 @@ export async function startSandbox(opts: SandboxOptions): Promise<SandboxServer>
           status: 500,
           json: { code: 'SANDBOX_ERROR', message: e instanceof Error ? e.message : String(e) },
         };
+      }
+      if (patches.length > 0 && out.json !== undefined) {
+        // A copy: the handler may have answered with the sandbox's own state.
+        const json = structuredClone(out.json);
+        for (const p of patches) setAtPointer(json, p.pointer ?? '', p.value);
+        out = { ...out, json };
+        exchange.fault = 'patch';
       }
       // Server errors are not kept, as Stripe does not keep them: the same key may be tried again.
       if (key !== undefined && out.status < 500) idempotent.set(key, { fingerprint, out });

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -99,11 +99,21 @@ export function createFilesHandlers(deps: FilesServiceDeps): HandlerTable<keyof 
     meta: { kind: SavedFileKind; period?: string; formulas?: boolean },
     signal?: AbortSignal,
   ): Promise<SavedFile> {
+    // The same document, byte for byte, already in the Library: answer with it rather than write "name (2)".
+    const sha256 = await sha256Of(bytes);
+    if (sha256 !== undefined) {
+      const same = (await library.all()).find((f) => f.sha256 === sha256 && f.kind === meta.kind && f.accountId === account?.id && f.period === meta.period);
+      if (same) {
+        if (!(bytes instanceof Uint8Array) && 'temp' in bytes) await fs.rm(bytes.temp, { force: true }).catch(() => undefined);
+        return { ...same, alreadySaved: true };
+      }
+    }
     let saved: SavedFile | undefined;
     // Recorded in the library before the write lets go of its temporary file; if the library
     // cannot be written (a full or read-only disk), the save fails and leaves no file behind.
     const record = async (written: { path: string; fileName: string; size: number }) => {
       const entry: Omit<SavedFile, 'id'> = { kind: meta.kind, fileName: written.fileName, path: written.path, size: written.size, savedAt: now().toISOString() };
+      if (sha256 !== undefined) entry.sha256 = sha256;
       if (account) {
         entry.accountId = account.id;
         entry.accountName = account.name;
@@ -112,13 +122,22 @@ export function createFilesHandlers(deps: FilesServiceDeps): HandlerTable<keyof 
       if (meta.formulas) entry.formulas = true;
       saved = await library.add(entry);
     };
-    if ('temp' in bytes) {
+    if (!(bytes instanceof Uint8Array) && 'temp' in bytes) {
       // Already downloaded into the folder under a temporary name: moved into place.
       await placeFile(bytes.temp, bytes.dir, fileName, { record });
       return saved as SavedFile;
     }
     await writeNewFile(await folderOf(account), fileName, bytes, { ...(signal ? { signal } : {}), record });
     return saved as SavedFile;
+  }
+
+  /** SHA-256 of what is saved, when it can be read without consuming it (not a one-pass stream). */
+  async function sha256Of(bytes: Uint8Array | AsyncIterable<Uint8Array> | { temp: string; dir: string }): Promise<string | undefined> {
+    if (bytes instanceof Uint8Array) return createHash('sha256').update(bytes).digest('hex');
+    if (!('temp' in bytes)) return undefined;
+    const hash = createHash('sha256');
+    for await (const chunk of createReadStream(bytes.temp)) hash.update(chunk as Buffer);
+    return hash.digest('hex');
   }
 
   async function folderOf(account: AccountSummary | undefined): Promise<string> {

@@ -1,3 +1,4 @@
+import { mapReadable, unreadableField } from '../providers/items';
 import type { SpatialFlowResults } from '../../contract/channels/spatialflow';
 import type { SpatialFlowSubscriptionChange } from '../../contract/models/spatialflow';
 import type { SpatialFlowClient, SubscriptionChangeResult } from '../providers/spatialflow/client';
@@ -46,9 +47,10 @@ export function createSpatialFlowHandlers(
     'spatialflow.listInvoices': async ({ accountId, limit, startingAfter }) => {
       const client = await resolveClient(accountId);
       const page = await client.listInvoices(startingAfter === undefined ? { limit } : { limit, startingAfter });
-      const invoices = page.invoices.map(mapInvoice);
+      const { items: invoices, unreadable } = mapReadable(page.invoices, mapInvoice);
       const last = invoices.at(-1);
-      return page.has_more && last !== undefined ? { invoices, hasMore: true, nextCursor: last.id } : { invoices, hasMore: false };
+      const left = unreadableField(unreadable);
+      return page.has_more && last !== undefined ? { invoices, hasMore: true, nextCursor: last.id, ...left } : { invoices, hasMore: false, ...left };
     },
 
     'spatialflow.getInvoice': async ({ accountId, invoiceId }) =>

@@ -174,7 +174,7 @@ test('a customer that already has a billing account is explained (409)', async (
   await page.getByRole('button', { name: 'Create billing account' }).click();
   const alert = page.getByRole('alert').filter({ hasText: 'Could not create the billing account.' });
   await expect(alert).toContainText(`A billing account for customer “${northwind.spec.customer_id}” already exists.`);
-  await expect(alert).toContainText('(conflict)');
+  await expect(alert.getByTestId('error-code')).toHaveText('conflict');
   await expect(alert).toContainText('The provider said:');
   await page.getByRole('button', { name: 'Cancel' }).click();
   await expect(accountsTable(page).getByRole('button')).toHaveCount(3);
@@ -217,7 +217,7 @@ test('provider failures show its message and recover with "Try again"', async ({
   await page.getByRole('button', { name: 'New billing account' }).click();
   await page.getByRole('textbox', { name: 'Customer id' }).fill('cus_AfterAFault');
   await page.getByRole('button', { name: 'Create billing account' }).click();
-  await expect(page.getByRole('alert').filter({ hasText: 'Could not create the billing account.' })).toContainText('(server)');
+  await expect(page.getByRole('alert').filter({ hasText: 'Could not create the billing account.' }).getByTestId('error-code')).toHaveText('server');
   await page.getByRole('button', { name: 'Create billing account' }).click();
   await expect(detailHeading(page, 'cus_AfterAFault')).toBeVisible();
 });

@@ -77,10 +77,15 @@ test('the library lists saved files across accounts, filters them, opens, reveal
   await dialog.getByRole('button', { name: 'Cancel' }).click();
   await expect(rows).toHaveCount(4);
   await page.getByRole('button', { name: `Delete ${saved.table.fileName}` }).click();
-  await dialog.getByRole('button', { name: 'Delete file' }).click();
-  await expect(page.getByText(`Deleted ${saved.table.fileName}.`)).toBeVisible();
+  await expect(dialog).toContainText('system trash');
+  await dialog.getByRole('button', { name: 'Move to trash' }).click();
+  await expect(page.getByText(`Moved ${saved.table.fileName} to the trash.`)).toBeVisible();
   await expect(rows).toHaveCount(3);
   await expect(fs.stat(saved.table.path)).rejects.toThrow();
+  // Gone from its folder into the trash, where it can be got back, through the platform's trash.
+  const trashed = (await harness.shellLog()).find((e) => e.action === 'trashItem');
+  expect(trashed?.path).toBe(saved.table.path);
+  expect(await fs.readFile(trashed!.trashedTo!, 'utf8')).toContain(',');
 });
 
 test('a lost library index is rebuilt from the folders; the downloads folder can be changed', async ({ page, harness }) => {

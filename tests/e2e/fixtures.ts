@@ -26,8 +26,8 @@ export interface Harness {
   setFaults(provider: 'spatialflow' | 'agilicus' | 'soracom', faults: Record<string, unknown>[]): Promise<void>;
   /** Answers the next file or folder dialog with `path` (null = the user cancels). */
   answerDialog(kind: 'file' | 'folder', path: string | null): Promise<void>;
-  /** Paths the page asked the OS to open or reveal. */
-  shellLog(): Promise<{ action: 'openPath' | 'showItemInFolder'; path: string }[]>;
+  /** Paths the page asked the OS to open, reveal or move to the trash (`trashedTo`: the harness's trash folder). */
+  shellLog(): Promise<{ action: 'openPath' | 'showItemInFolder' | 'trashItem'; path: string; trashedTo?: string }[]>;
   /** Stops (false) or restarts (true) every demo sandbox on its own port, keeping its data: the providers go offline and come back. */
   setSandboxesReachable(reachable: boolean): Promise<void>;
 }

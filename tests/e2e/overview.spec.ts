@@ -115,7 +115,7 @@ test('the overview lists every account with its spend in its own currency and op
   await page.screenshot({ path: screenshotPath('overview.png') });
 
   // Open an account from its card, by keyboard.
-  await soracomCard.getByRole('button', { name: `Open ${soracom.name}` }).focus();
+  await soracomCard.getByRole('button', { name: `Open account: ${soracom.name}` }).focus();
   await page.keyboard.press('Enter');
   await expect(page.getByRole('heading', { name: soracom.name, level: 1 })).toBeVisible();
   await expect(sidebar(page).getByRole('button', { name: new RegExp(soracom.name.replace(/[()]/g, '\\$&')) })).toHaveAttribute('aria-current', 'page');

@@ -192,7 +192,7 @@ test('a failing provider shows its own message and a retry that works', async ({
 
   const historyError = page.getByRole('alert').filter({ hasText: 'Could not load the bill history.' });
   await expect(historyError).toContainText('Service temporarily unavailable (HTTP 500)', { timeout: 20_000 });
-  await expect(historyError).toContainText('(server)');
+  await expect(historyError.getByTestId('error-code')).toHaveText('server');
   await expect(page.getByRole('alert').filter({ hasText: 'Could not load the latest bill.' })).toBeVisible();
 
   await harness.setFaults('soracom', []);

@@ -72,7 +72,7 @@ test('plan and payment: payment methods, setup intent, plan change with preview,
   await page.getByRole('button', { name: 'Cancel', exact: true }).click();
 
   // spatialflow.setDefaultPaymentMethod
-  await page.getByRole('button', { name: 'Make Mastercard •••• 4444 the default' }).click();
+  await page.getByRole('button', { name: 'Make default: Mastercard •••• 4444' }).click();
   await expect(page.getByTestId('payment-message')).toHaveText('Mastercard •••• 4444 is now the default payment method.');
   await expect(list.getByTestId('payment-method').first()).toContainText('Mastercard •••• 4444');
   await expect(list.getByTestId('payment-method').first()).toContainText('Default');

@@ -121,7 +121,7 @@ async function main() {
   const eventClients = new Set<http.ServerResponse>();
   const openedUrls: string[] = [];
   /** What the OS would have done: opened paths, revealed paths, and the next answers of file dialogs. */
-  const shellLog: { action: 'openPath' | 'showItemInFolder'; path: string }[] = [];
+  const shellLog: { action: 'openPath' | 'showItemInFolder' | 'trashItem'; path: string; trashedTo?: string }[] = [];
   const dialogAnswers: { file: (string | null)[]; folder: (string | null)[] } = { file: [], folder: [] };
   const demo = createDemoSandboxes();
   const record = (payload: string) => {
@@ -145,6 +145,14 @@ async function main() {
       showItemInFolder: (file) => {
         shellLog.push({ action: 'showItemInFolder', path: file });
         return Promise.resolve();
+      },
+      // The system trash, played by a folder of the harness's own: the shell log says where each file went.
+      trashItem: async (file) => {
+        const dir = path.join(opts.userDataDir, 'harness-trash', randomBytes(6).toString('hex'));
+        await fs.mkdir(dir, { recursive: true });
+        const trashedTo = path.join(dir, path.basename(file));
+        await fs.rename(file, trashedTo);
+        shellLog.push({ action: 'trashItem', path: file, trashedTo });
       },
       chooseFile: () => Promise.resolve(dialogAnswers.file.shift() ?? undefined),
       chooseFolder: () => Promise.resolve(dialogAnswers.folder.shift() ?? undefined),

@@ -1,3 +1,4 @@
+import { mapReadable, unreadableField } from '../items';
 import { fromMinor, type Money } from '../../../contract/money';
 import type {
   AgilicusBillingAccount,
@@ -92,8 +93,8 @@ export function mapBillingAccount(a: BillingAccount): AgilicusBillingAccount {
 }
 
 export function mapBillingAccountList(r: ListBillingAccountsResponse): AgilicusBillingAccountList {
-  const accounts = (r.billing_accounts ?? []).map(mapBillingAccount);
-  return { limit: r.limit, accounts, mayBeTruncated: accounts.length >= r.limit };
+  const { items: accounts, unreadable } = mapReadable(r.billing_accounts ?? [], mapBillingAccount);
+  return { limit: r.limit, accounts, mayBeTruncated: accounts.length + unreadable.length >= r.limit, ...unreadableField(unreadable) };
 }
 
 export function mapOrgList(r: ListOrgsResponse): AgilicusOrgList {
@@ -111,9 +112,10 @@ function byNewest(a: AgilicusUsageRecord, b: AgilicusUsageRecord): number {
 }
 
 export function mapUsageRecordList(r: ListUsageRecordsResponse): AgilicusUsageRecordList {
-  const records = (r.usage_records ?? []).map(mapUsageRecord).sort(byNewest);
+  const { items: records, unreadable } = mapReadable(r.usage_records ?? [], mapUsageRecord);
+  records.sort(byNewest);
   const totalQuantity = records.reduce((n, u) => n + (u.quantity ?? 0), 0);
-  return { limit: r.limit, records, totalQuantity, mayBeTruncated: records.length >= r.limit };
+  return { limit: r.limit, records, totalQuantity, mayBeTruncated: records.length + unreadable.length >= r.limit, ...unreadableField(unreadable) };
 }
 
 export function mapAddUsageRecord(r: AddUsageRecordResponse | undefined, requestedDryRun: boolean): AgilicusUsageRecordResult {

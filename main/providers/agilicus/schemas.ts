@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { readableItems } from '../items';
 
 /*
  * Response shapes of the Agilicus billing API (SDK 1.123 era, see
@@ -97,7 +98,7 @@ export type BillingAccount = z.output<typeof billingAccountSchema>;
 
 export const listBillingAccountsResponseSchema = z.looseObject({
   limit: z.number().int(),
-  billing_accounts: z.array(billingAccountSchema).nullish(),
+  billing_accounts: readableItems(billingAccountSchema).nullish(),
 });
 export type ListBillingAccountsResponse = z.output<typeof listBillingAccountsResponseSchema>;
 
@@ -116,7 +117,7 @@ export type BillingUsageRecord = z.output<typeof billingUsageRecordSchema>;
 
 export const listUsageRecordsResponseSchema = z.looseObject({
   limit: z.number().int(),
-  usage_records: z.array(billingUsageRecordSchema).nullish(),
+  usage_records: readableItems(billingUsageRecordSchema).nullish(),
 });
 export type ListUsageRecordsResponse = z.output<typeof listUsageRecordsResponseSchema>;
 

@@ -7,6 +7,7 @@ import type {
   SoracomMonthlyBill,
 } from '../../../contract/models/soracom';
 import { AppError } from '../../http/errors';
+import { mapReadable, unreadableField } from '../items';
 import type { BillingHistoryResponse, DailyBillResponse, LatestBill, MonthlyBill } from './schemas';
 
 /** Amounts are decimals in major units (old responses: integers); `currency` may be absent. */
@@ -35,9 +36,9 @@ export function mapMonthlyBill(b: MonthlyBill, defaultCurrency: string): Soracom
 }
 
 export function mapBillingHistory(r: BillingHistoryResponse, defaultCurrency: string): SoracomBillingHistory {
-  const bills = r.billList.map((b) => mapMonthlyBill(b, defaultCurrency));
+  const { items: bills, unreadable } = mapReadable(r.billList, (b) => mapMonthlyBill(b, defaultCurrency));
   bills.sort((a, b) => b.yearMonth.localeCompare(a.yearMonth));
-  return { bills };
+  return { bills, ...unreadableField(unreadable) };
 }
 
 /** yyyyMMdd -> yyyy-MM-dd */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { readableItems } from '../items';
 
 /**
  * Response schemas for the Soracom billing API. Tolerant on purpose: every field is optional in the
@@ -50,7 +51,7 @@ export const monthlyBillSchema = z.looseObject({
 export type MonthlyBill = z.output<typeof monthlyBillSchema>;
 
 export const billingHistorySchema = z.looseObject({
-  billList: z.array(monthlyBillSchema).default([]),
+  billList: z.preprocess((v) => v ?? [], readableItems(monthlyBillSchema)),
 });
 export type BillingHistoryResponse = z.output<typeof billingHistorySchema>;
 

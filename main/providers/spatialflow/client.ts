@@ -225,7 +225,14 @@ export interface InvoicePdf {
   url: string;
 }
 
+/** The API versions whose cancel and reactivate routes differ. */
+export type SubscriptionActionsVersion = '1.0.0' | '1.1.0';
+
 export interface SpatialFlowClientOptions {
+  /** The version whose cancel/reactivate routes this account answered to before, if known. */
+  subscriptionActionsVersion?: SubscriptionActionsVersion;
+  /** Told when the account answers to the other version's routes, so it can be remembered. */
+  onSubscriptionActionsVersion?: (version: SubscriptionActionsVersion) => void;
   baseUrl: string;
   credentials: SpatialFlowCredentials;
   session?: SessionStore<SpatialFlowSession>;
@@ -252,12 +259,43 @@ export function createSpatialFlowClient(opts: SpatialFlowClientOptions) {
   }
 
   /** Action answers may lack the subscription (v1.0.0, change-plan): then it is read back. */
-  async function subscriptionAction(path: string, body: unknown, o?: CallOptions): Promise<SubscriptionChangeResult> {
-    const req = { method: 'POST' as const, path, ...(body === undefined ? {} : { body }), ...sig(o) };
+  async function subscriptionAction(path: string, body: unknown, o?: CallOptions, method: 'POST' | 'PUT' = 'POST'): Promise<SubscriptionChangeResult> {
+    const req = { method, path, ...(body === undefined ? {} : { body }), ...sig(o) };
     const res = await http.json(req, optionalAction);
     const subscription = res?.subscription ?? (await readAfterWrite('The subscription was changed.', () => getCurrentSubscription(o)));
     const message = res?.message ?? res?.detail;
     return message === undefined ? { subscription } : { message, subscription };
+  }
+
+  /**
+   * Cancel and reactivate moved in v1.1.0 (POST /api/v1/billing/{action}-subscription became PUT
+   * /api/v1/subscriptions/{action}). The route this account answered to is tried first; a 404 or 405
+   * means that route does not exist there (the call did nothing), so the other one is called once.
+   * That is not a retry of a write, and whichever answers is remembered for the account.
+   */
+  let actionsVersion: SubscriptionActionsVersion | undefined = opts.subscriptionActionsVersion;
+  async function eitherVersion(action: 'cancel' | 'reactivate', o?: CallOptions): Promise<SubscriptionChangeResult> {
+    const routes = {
+      '1.0.0': () => subscriptionAction(`/api/v1/billing/${action}-subscription`, undefined, o, 'POST'),
+      '1.1.0': () => subscriptionAction(`/api/v1/subscriptions/${action}`, undefined, o, 'PUT'),
+    } as const;
+    const first: SubscriptionActionsVersion = actionsVersion ?? '1.0.0';
+    const second: SubscriptionActionsVersion = first === '1.0.0' ? '1.1.0' : '1.0.0';
+    try {
+      const result = await routes[first]();
+      remember(first);
+      return result;
+    } catch (error) {
+      if (!(error instanceof AppError && (error.status === 404 || error.status === 405))) throw error;
+    }
+    const result = await routes[second]();
+    remember(second);
+    return result;
+  }
+  function remember(version: SubscriptionActionsVersion) {
+    if (actionsVersion === version) return;
+    actionsVersion = version;
+    opts.onSubscriptionActionsVersion?.(version);
   }
 
   async function downloadInvoice(invoiceId: string, o?: CallOptions): Promise<{ url: string }> {
@@ -369,14 +407,19 @@ export function createSpatialFlowClient(opts: SpatialFlowClientOptions) {
       return subscriptionAction('/api/v1/billing/change-plan', { new_plan_id: newPlanId }, o);
     },
 
-    /** The seed's v1.0.0 route; the hosted API also serves PUT /api/v1/subscriptions/cancel. */
+    /** The seed's v1.0.0 route, or v1.1.0's PUT /api/v1/subscriptions/cancel where the seed's is gone. */
     async cancelSubscription(o?: CallOptions): Promise<SubscriptionChangeResult> {
-      return subscriptionAction('/api/v1/billing/cancel-subscription', undefined, o);
+      return eitherVersion('cancel', o);
     },
 
-    /** The seed's v1.0.0 route; the hosted API also serves PUT /api/v1/subscriptions/reactivate. */
+    /** The seed's v1.0.0 route, or v1.1.0's PUT /api/v1/subscriptions/reactivate where the seed's is gone. */
     async reactivateSubscription(o?: CallOptions): Promise<SubscriptionChangeResult> {
-      return subscriptionAction('/api/v1/billing/reactivate-subscription', undefined, o);
+      return eitherVersion('reactivate', o);
+    },
+
+    /** Which API version's cancel and reactivate routes this account answered to, once one has. */
+    get subscriptionActionsVersion(): SubscriptionActionsVersion | undefined {
+      return actionsVersion;
     },
 
     getCurrentSubscription,

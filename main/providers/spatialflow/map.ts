@@ -1,8 +1,10 @@
+import { mapReadable, unreadableField } from '../items';
 import { fromDecimal, fromMinor } from '../../../contract/money';
 import type {
   SpatialFlowInvoice,
   SpatialFlowInvoiceDownload,
   SpatialFlowPaymentMethod,
+  SpatialFlowPaymentMethodList,
   SpatialFlowPlan,
   SpatialFlowPlanChangePreview,
   SpatialFlowSubscription,
@@ -73,10 +75,10 @@ export function mapPaymentMethod(pm: PaymentMethodResponse, now = new Date()): S
 }
 
 /** Default card first, then newest. */
-export function mapPaymentMethods(list: PaymentMethodResponse[], now = new Date()): SpatialFlowPaymentMethod[] {
-  return list
-    .map((pm) => mapPaymentMethod(pm, now))
-    .sort((a, b) => Number(b.isDefault) - Number(a.isDefault) || b.createdAt.localeCompare(a.createdAt));
+export function mapPaymentMethods(list: PaymentMethodResponse[], now = new Date()): SpatialFlowPaymentMethodList {
+  const { items: methods, unreadable } = mapReadable(list, (pm) => mapPaymentMethod(pm, now));
+  methods.sort((a, b) => Number(b.isDefault) - Number(a.isDefault) || b.createdAt.localeCompare(a.createdAt));
+  return { methods, ...unreadableField(unreadable) };
 }
 
 function featureList(p: PlanResponse): string[] {

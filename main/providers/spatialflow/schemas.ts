@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { normalizeCurrency } from '../../../contract/money';
+import { readableItems } from '../items';
 
 /**
  * SpatialFlow response shapes (spec v1.1.0, also accepting v1.0.0 bodies).
@@ -29,7 +30,11 @@ export const loginResponseSchema = z.looseObject({
   access_token: z.string().min(1).max(8192),
   refresh_token: z.string().min(1).max(8192),
   token_type: z.string().optional(),
-  expires_in: z.number().positive().optional(),
+  // A lifetime of 0 or less says nothing usable: treated as unknown (the token is renewed on a 401), not as an error.
+  expires_in: z
+    .number()
+    .optional()
+    .transform((n) => (n !== undefined && Number.isFinite(n) && n > 0 ? n : undefined)),
   user: z
     .looseObject({ id: z.union([z.string(), z.number()]).optional(), email: z.string().optional() })
     .optional(),
@@ -66,7 +71,7 @@ export const invoiceSchema = z.looseObject({
 export type InvoiceResponse = z.output<typeof invoiceSchema>;
 
 export const invoiceListSchema = z.looseObject({
-  invoices: z.array(invoiceSchema),
+  invoices: readableItems(invoiceSchema),
   has_more: z.boolean(),
 });
 export type InvoiceListResponse = z.output<typeof invoiceListSchema>;
@@ -101,7 +106,7 @@ export const paymentMethodSchema = z.looseObject({
   created_at: unixSeconds,
 });
 export type PaymentMethodResponse = z.output<typeof paymentMethodSchema>;
-export const paymentMethodListSchema = z.array(paymentMethodSchema);
+export const paymentMethodListSchema = readableItems(paymentMethodSchema);
 
 export const planSchema = z.looseObject({
   id: z.string().min(1),

@@ -22,6 +22,17 @@ export interface SpatialFlowSandboxOptions {
   now?: Date;
   /** Access token lifetime; default 900 s, as the hosted API. */
   tokenTtlSeconds?: number;
+  /**
+   * What sign-in and refresh answers say as `expires_in`, when it is not the real lifetime: some
+   * deployments send 0 or a negative number. Default: the real lifetime.
+   */
+  reportedExpiresIn?: number;
+  /**
+   * Which API version's cancel and reactivate routes it serves: v1.0.0's POST
+   * /api/v1/billing/{action}-subscription (the seed), v1.1.0's PUT /api/v1/subscriptions/{action},
+   * or both (the default, as the hosted API).
+   */
+  subscriptionActions?: '1.0.0' | '1.1.0' | 'both';
   /** Logins allowed per email per minute before 429; default 15, as documented. */
   loginsPerMinute?: number;
 }
@@ -121,6 +132,7 @@ export async function startSpatialFlowSandbox(opts: SpatialFlowSandboxOptions = 
   const state = new BillingState(seed, Math.max(0, Math.floor(opts.scale?.invoices ?? 60)), now);
   const tokens = new TokenIssuer(seed, opts.tokenTtlSeconds ?? 900);
   const loginsPerMinute = opts.loginsPerMinute ?? 15;
+  const actions = opts.subscriptionActions ?? 'both';
   const loginTimes = new Map<string, number[]>();
 
   const files = await startFileHost();
@@ -149,7 +161,7 @@ export async function startSpatialFlowSandbox(opts: SpatialFlowSandboxOptions = 
       access_token: t.access,
       refresh_token: t.refresh,
       token_type: 'bearer',
-      expires_in: t.expiresIn,
+      expires_in: opts.reportedExpiresIn ?? t.expiresIn,
       user: state.userJson(),
     };
   };
@@ -326,10 +338,18 @@ export async function startSpatialFlowSandbox(opts: SpatialFlowSandboxOptions = 
       handler: authed(() => json({ client_secret: state.setupIntentSecret() })),
     },
     // v1.0.0 routes (the seed's); v1.1.0 replaced them with the PUT routes below. Both are served.
-    { method: 'POST', pattern: '/api/v1/billing/cancel-subscription', handler: authed(cancel) },
-    { method: 'POST', pattern: '/api/v1/billing/reactivate-subscription', handler: authed(reactivate) },
-    { method: 'PUT', pattern: '/api/v1/subscriptions/cancel', handler: authed(cancel) },
-    { method: 'PUT', pattern: '/api/v1/subscriptions/reactivate', handler: authed(reactivate) },
+    ...(actions !== '1.1.0'
+      ? [
+          { method: 'POST' as const, pattern: '/api/v1/billing/cancel-subscription', handler: authed(cancel) },
+          { method: 'POST' as const, pattern: '/api/v1/billing/reactivate-subscription', handler: authed(reactivate) },
+        ]
+      : []),
+    ...(actions !== '1.0.0'
+      ? [
+          { method: 'PUT' as const, pattern: '/api/v1/subscriptions/cancel', handler: authed(cancel) },
+          { method: 'PUT' as const, pattern: '/api/v1/subscriptions/reactivate', handler: authed(reactivate) },
+        ]
+      : []),
     { method: 'GET', pattern: '/api/v1/subscriptions/current', handler: authed(() => json(state.subscriptionJson())) },
     // Public: the pricing page uses it before sign-in.
     { method: 'GET', pattern: '/api/v1/subscriptions/plans', handler: () => json(PLANS) },

@@ -1,5 +1,8 @@
 import type { AccountList, AccountSummary } from '../../../contract/models/app';
 import { call } from './billing';
+import { syncFailed } from './sync';
+
+export { syncFailed };
 
 /** The account list as the whole UI sees it: one instance, refreshed after every change. */
 class AccountsState {

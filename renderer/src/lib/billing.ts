@@ -1,4 +1,5 @@
 import type { ArgsIn, BillingApi, Channel, ErrorInfo, Result } from '../../../contract';
+import { noteCall } from './changes.svelte';
 
 declare global {
   interface Window {
@@ -19,6 +20,7 @@ export class CallError extends Error {
 export async function call<C extends Channel>(channel: C, args: ArgsIn<C>): Promise<Result<C>> {
   const reply = await window.billing.invoke(channel, args);
   if (!reply.ok) throw new CallError(reply.error);
+  noteCall(channel, args);
   return reply.value;
 }
 

@@ -1,5 +1,6 @@
 import type { ArgsIn, Channel, ErrorInfo, Result } from '../../../contract';
 import { unreachableCodes } from './billing';
+import { backgroundRetryInterval } from './clock';
 import { nowIso } from './format';
 
 export interface Resource<T> {
@@ -11,18 +12,6 @@ export interface Resource<T> {
   /** True while `data` is the offline snapshot because the provider cannot be reached. */
   readonly offline: boolean;
   reload(): Promise<void>;
-}
-
-/**
- * How long to wait between tries while offline. Only under the test harness (which sets
- * `__billfoldHarness`) can a page shorten it, with `?offlineRetryMs=`, so tests need not wait 15 s.
- */
-function offlineRetryInterval(): number {
-  if ('__billfoldHarness' in window) {
-    const ms = Number(new URLSearchParams(window.location.search).get('offlineRetryMs'));
-    if (Number.isInteger(ms) && ms >= 100) return ms;
-  }
-  return 15_000;
 }
 
 /**
@@ -90,7 +79,7 @@ export function resource<C extends Channel>(channel: C, args: () => (ArgsIn<C> &
       if (!current || loading || retrying) return;
       retrying = true;
       void load(current, false, true).finally(() => (retrying = false));
-    }, offlineRetryInterval());
+    }, backgroundRetryInterval());
     return () => clearInterval(timer);
   });
 

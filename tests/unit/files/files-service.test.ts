@@ -18,13 +18,15 @@ const list = (args: Record<string, unknown> = {}) => s.call<LibraryList>('librar
 const folderOf = (accountName: string) => path.join(s.platform.documentsDir, 'Billfold', accountName);
 
 describe('invoice PDFs', () => {
-  it('are saved in the account folder under the provider’s name, and never overwrite each other', async () => {
+  it('are saved in the account folder under the provider’s name; the same invoice again is the file already saved', async () => {
     const page = await s.call<SpatialFlowInvoicePage>('spatialflow.listInvoices', { accountId: s.ids.spatialflow });
     const invoice = page.invoices.find((i) => i.hasPdf)!;
     const first = await s.call<SavedFile>('files.saveInvoicePdf', { accountId: s.ids.spatialflow, invoiceId: invoice.id, taskId: 'inv-1' });
     const second = await s.call<SavedFile>('files.saveInvoicePdf', { accountId: s.ids.spatialflow, invoiceId: invoice.id });
     expect(first).toMatchObject({ kind: 'invoice-pdf', accountName: 'SpatialFlow (demo)', fileName: `Invoice-${invoice.number}.pdf`, period: invoice.number });
-    expect(second.fileName).toBe(`Invoice-${invoice.number} (2).pdf`);
+    // Byte for byte the same document: nothing new is written (other names never overwrite either: write.test.ts).
+    expect(second).toMatchObject({ id: first.id, path: first.path, alreadySaved: true });
+    expect((await fs.readdir(path.dirname(first.path))).filter((n) => n.startsWith(`Invoice-${invoice.number}`))).toEqual([`Invoice-${invoice.number}.pdf`]);
     expect(path.dirname(first.path)).toBe(folderOf('SpatialFlow (demo)'));
     const bytes = await fs.readFile(first.path);
     expect(bytes.subarray(0, 5).toString()).toBe('%PDF-');
@@ -133,9 +135,9 @@ describe('the library', () => {
     expect(new Set(all.files.map((f) => f.accountName))).toEqual(new Set(['SpatialFlow (demo)', 'Soracom (demo)', undefined]));
     const times = all.files.map((f) => f.savedAt);
     expect([...times].sort().reverse()).toEqual(times);
-    // Two invoice PDFs (the second one renamed) and, for Soracom, the bill export and the daily table.
+    // One invoice PDF (saving it again answered with the same file) and, for Soracom, the bill export and the daily table.
     const pdfs = (await list({ kind: 'invoice-pdf' })).files;
-    expect(pdfs.map((f) => f.fileName).sort()).toEqual([expect.stringMatching(/^Invoice-\S+ \(2\)\.pdf$/), expect.stringMatching(/^Invoice-\S+\.pdf$/)]);
+    expect(pdfs.map((f) => f.fileName)).toEqual([expect.stringMatching(/^Invoice-\S+\.pdf$/)]);
     expect(pdfs.every((f) => f.kind === 'invoice-pdf')).toBe(true);
     expect(pdfs).toEqual(all.files.filter((f) => f.kind === 'invoice-pdf'));
     const soracom = (await list({ accountId: s.ids.soracom })).files;

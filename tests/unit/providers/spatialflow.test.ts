@@ -144,6 +144,41 @@ describe('SpatialFlow auth', () => {
     expect(calls('POST', LOGIN).map((e) => e.status)).toEqual([200, 200]);
   });
 
+  it.each([0, -60])('treats a token lifetime of %i as unknown: signs in, then renews on a 401', async (reported) => {
+    const { sandbox, client, calls } = await setup({ reportedExpiresIn: reported });
+    expect((await client.listPaymentMethods()).length).toBeGreaterThan(0);
+    expect(calls('POST', LOGIN)).toHaveLength(1);
+    // No expiry was guessed from it: the token is used until the API says it expired.
+    expect((await client.listPaymentMethods()).length).toBeGreaterThan(0);
+    expect(calls('POST', REFRESH)).toHaveLength(0);
+    sandbox.expireTokens();
+    expect((await client.listPaymentMethods()).length).toBeGreaterThan(0);
+    expect(calls('POST', REFRESH)).toHaveLength(1);
+  });
+
+  it.each([
+    ['1.1.0', 'PUT /api/v1/subscriptions'],
+    ['1.0.0', 'POST /api/v1/billing'],
+  ] as const)('cancels and reactivates where only v%s routes exist, and keeps to them', async (only, expected) => {
+    const { client, sandbox } = await setup({ subscriptionActions: only });
+    const actions = () =>
+      sandbox.server.exchanges
+        .filter((e) => /cancel|reactivate/.test(e.path))
+        .map((e) => `${e.method} ${e.path.replace(/\/(billing\/)?(cancel|reactivate)(-subscription)?$/, (_m, b: string | undefined) => (b ? '/billing' : ''))} ${e.status}`);
+    const cancelled = await client.cancelSubscription();
+    expect(cancelled.subscription.cancel_at_period_end).toBe(true);
+    const reactivated = await client.reactivateSubscription();
+    expect(reactivated.subscription.cancel_at_period_end).toBe(false);
+    expect(client.subscriptionActionsVersion).toBe(only);
+    // The seed's route first; where it is gone (404), the current one once; after that only the one that answered.
+    expect(actions()).toEqual(only === '1.1.0' ? ['POST /api/v1/billing 404', `${expected} 200`, `${expected} 200`] : [`${expected} 200`, `${expected} 200`]);
+    // A client told the version up front (remembered for the account) goes straight to it.
+    const again = createSpatialFlowClient({ baseUrl: sandbox.apiUrl, credentials: sandbox.credentials, http: fastHttp, subscriptionActionsVersion: only });
+    const before = actions().length;
+    await again.cancelSubscription();
+    expect(actions().slice(before)).toEqual([`${expected} 200`]);
+  });
+
   it('refreshes ahead of expiry from expires_in', async () => {
     const { client, calls } = await setup({ tokenTtlSeconds: 1 });
     await client.listPaymentMethods();
@@ -539,7 +574,7 @@ describe('SpatialFlow handlers', () => {
     );
     expect(preview.nextInvoiceChange).toEqual({ minor: 15_000, currency: 'USD' });
 
-    const cards = await handlers['spatialflow.addPaymentMethod']({ accountId: 'acct-1', paymentMethodId: 'pm_card_amex' }, ctx);
+    const { methods: cards } = await handlers['spatialflow.addPaymentMethod']({ accountId: 'acct-1', paymentMethodId: 'pm_card_amex' }, ctx);
     expect(cards[0]?.isDefault).toBe(true);
     expect(cards.find((c) => c.id === 'pm_card_amex')).toMatchObject({ brand: 'amex', last4: '8431', expired: false });
     expect(cards.find((c) => c.id === 'pm_card_amex')?.expiry).toMatch(/^\d{2}\/\d{4}$/);

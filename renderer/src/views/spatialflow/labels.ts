@@ -1,4 +1,4 @@
-import type { SpatialFlowPaymentMethod, SpatialFlowPlan, SpatialFlowSubscription } from '../../../../contract/models/spatialflow';
+import type { SpatialFlowPaymentMethod, SpatialFlowPlan, SpatialFlowPlanChangePreview, SpatialFlowSubscription } from '../../../../contract/models/spatialflow';
 import type { Money } from '../../../../contract/money';
 import { formatMoney, locale } from '../../lib/format';
 
@@ -60,9 +60,8 @@ export function invoiceStatusTone(status: string): StatusTone {
 
 const intervals: Record<string, string> = { month: 'month', year: 'year' };
 
-/** "$49.00 / month"; free plans read "Free". */
+/** "$49.00 / month"; a free plan reads "$0.00 / month", so it fits every sentence a price fits. */
 export function planPrice(plan: SpatialFlowPlan): string {
-  if (plan.price.minor === 0) return 'Free';
   return `${formatMoney(plan.price)} / ${intervals[plan.interval] ?? plan.interval}`;
 }
 
@@ -71,11 +70,25 @@ export function moneyList(list: readonly Money[]): string {
   return list.length === 0 ? '—' : list.map(formatMoney).join(' · ');
 }
 
-/** A signed amount for changes: "+$10.00", "−$5.00", "$0.00". */
-export function signedMoney(m: Money): string {
+/**
+ * The next invoice as an amount, with what it was: "$199.00 (was $49.00)". The provider answers
+ * with the change; a change is never shown as if it were the amount.
+ */
+export function nextInvoiceText(preview: Pick<SpatialFlowPlanChangePreview, 'currentPlan' | 'newPlan' | 'nextInvoiceChange'>): string {
+  const was = preview.currentPlan.price;
+  const change = preview.nextInvoiceChange;
+  const next = change.currency === was.currency ? { minor: was.minor + change.minor, currency: was.currency } : preview.newPlan.price;
+  if (next.minor === was.minor && next.currency === was.currency) return `${formatMoney(next)} (unchanged)`;
+  // A credit larger than the invoice leaves nothing to pay, and the rest for later invoices.
+  if (next.minor < 0) return `${formatMoney({ minor: 0, currency: next.currency })} (was ${formatMoney(was)}); ${formatMoney({ minor: -next.minor, currency: next.currency })} of credit carries over`;
+  return `${formatMoney(next)} (was ${formatMoney(was)})`;
+}
+
+/** The proration as words people use: "$12.34 to pay", "$5.00 credit", "$0.00". */
+export function prorationText(m: Money): string {
   if (m.minor === 0) return formatMoney(m);
   const abs = formatMoney({ minor: Math.abs(m.minor), currency: m.currency });
-  return m.minor > 0 ? `+${abs}` : `−${abs}`;
+  return m.minor > 0 ? `${abs} to pay` : `${abs} credit`;
 }
 
 const shortMonth = new Intl.DateTimeFormat(locale, {
