@@ -102,7 +102,9 @@ export function createFilesHandlers(deps: FilesServiceDeps): HandlerTable<keyof 
     // The same document, byte for byte, already in the Library: answer with it rather than write "name (2)".
     const sha256 = await sha256Of(bytes);
     if (sha256 !== undefined) {
-      const same = (await library.all()).find((f) => f.sha256 === sha256 && f.kind === meta.kind && f.accountId === account?.id && f.period === meta.period);
+      // A lookup only: a library that cannot be read or written here lets the save say what fails.
+      const known = await library.all().catch(() => []);
+      const same = known.find((f) => f.sha256 === sha256 && f.kind === meta.kind && f.accountId === account?.id && f.period === meta.period);
       if (same) {
         if (!(bytes instanceof Uint8Array) && 'temp' in bytes) await fs.rm(bytes.temp, { force: true }).catch(() => undefined);
         return { ...same, alreadySaved: true };

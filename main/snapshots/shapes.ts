@@ -77,9 +77,9 @@ const agUsage = z.object({ quantity: nul(num), timestamp: nul(str), date: nul(st
 const soMonthly = z.object({ yearMonth: str, amount: money, appliedCouponAmount: opt(money), state: opt(str), paymentStatus: opt(str) });
 
 export const readResultShapes: Record<string, z.ZodType> = {
-  'spatialflow.listPaymentMethods': z.array(
-    z.object({ id: str, type: str, brand: opt(str), last4: str, expiry: opt(str), expired: z.boolean(), isDefault: z.boolean(), createdAt: str }),
-  ),
+  'spatialflow.listPaymentMethods': z.object({
+    methods: z.array(z.object({ id: str, type: str, brand: opt(str), last4: str, expiry: opt(str), expired: z.boolean(), isDefault: z.boolean(), createdAt: str })),
+  }),
   'spatialflow.listInvoices': z.object({ invoices: z.array(sfInvoice), hasMore: z.boolean(), nextCursor: opt(str) }),
   'spatialflow.getInvoice': sfInvoice,
   'spatialflow.getSubscription': z.object({
