@@ -29,6 +29,11 @@ import { createReviewService, type ReviewFiles } from './services/review';
 import { createDownloadService } from './services/download';
 import { createDownloadJournal } from './files/download-journal';
 import { createArchiveService, type ArchiveService } from './services/archive';
+import { argSchemas } from '../contract';
+import { createAlertStore } from './insight/alerts';
+import { createInsightService } from './insight/service';
+import { createSyncScheduler, type SyncScheduler } from './insight/scheduler';
+import { createInsightHandlers } from './services/insight';
 
 export interface MainServicesOptions {
   platform: Platform;
@@ -38,6 +43,8 @@ export interface MainServicesOptions {
   /** The OS keychain by default. */
   secrets?: SecretStore;
   demo?: DemoEndpoints & { close(): Promise<void> };
+  /** Background sync: wait before the first scheduled run (default 20 s); `false` builds the scheduler without starting it. */
+  backgroundSync?: { firstRunDelayMs?: number } | false;
 }
 
 export interface MainServices {
@@ -49,6 +56,7 @@ export interface MainServices {
   review: ReviewFiles;
   /** Period packs and FOCUS exports, for front doors that name their own files (the command line). */
   archive: ArchiveService;
+  scheduler: SyncScheduler;
   close(): Promise<void>;
 }
 
@@ -112,6 +120,7 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
       events.emit('app.notice', { level: 'warning', message: 'Saved offline data for an account could not be read and was discarded; it is rebuilt on the next sync.' }),
   });
   const notice = (message: string) => events.emit('app.notice', { level: 'warning', message });
+  const alerts = createAlertStore(opts.platform.userDataDir, { onDiscarded: () => notice('Billfold’s list of past alerts could not be read and was started again.') });
   const settings = createSettingsStore(opts.platform.userDataDir, opts.platform.documentsDir, {
     onDiscarded: () => notice('Billfold’s settings could not be read; the downloads folder is back to its default.'),
   });
@@ -124,7 +133,10 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
     secrets: opts.secrets ?? keytarSecretStore(),
     connectors: providerConnectors,
     demo,
-    forgetCachedData: (id) => snapshots.forget(id),
+    forgetCachedData: async (id) => {
+      await snapshots.forget(id);
+      await alerts.forgetAccount(id);
+    },
     deleteSavedFiles: (id) => library.deleteForAccount(id),
     onSyncChanged: (accountId, sync) => events.emit('account.sync', { accountId, sync }),
   });
@@ -143,6 +155,34 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
   });
   const downloads = createDownloadService({ accounts, library, settings, tasks, journal: createDownloadJournal(opts.platform.userDataDir) });
   const archive = createArchiveService({ platform: opts.platform, accounts, library, settings, snapshots, tasks });
+  // Spend insight is computed from the snapshots: every write of one re-evaluates it (once per burst).
+  const insight = createInsightService({
+    listAccounts: async () => (await accounts.list()).accounts,
+    snapshots,
+    alerts,
+    getBudgets: () => settings.getBudgets(),
+    platform: opts.platform,
+    events,
+    log: opts.log,
+  });
+  const put = snapshots.put.bind(snapshots);
+  snapshots.put = async (accountId, key, value) => {
+    await put(accountId, key, value);
+    insight.schedule();
+  };
+  const scheduler = createSyncScheduler({
+    listAccounts: async () => (await accounts.list()).accounts,
+    getSchedule: () => settings.getSync(),
+    saveSchedule: (schedule) => settings.setSync(schedule),
+    // Straight to the handlers (not the router's envelope), so a Retry-After survives for the back-off.
+    call: async (channel, args) => {
+      const parsed = argSchemas[channel].parse(args) as never;
+      return (handlers[channel] as (a: unknown, c: unknown) => Promise<unknown>)(parsed, { events });
+    },
+    onSynced: () => insight.schedule(),
+    log: opts.log,
+    ...(opts.backgroundSync ? opts.backgroundSync : {}),
+  });
   const handlers: HandlerMap = {
     ...createAppHandlers(opts.platform),
     ...createAccountHandlers(accounts),
@@ -155,7 +195,13 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
     ...review.handlers,
     ...downloads.handlers,
     ...archive.handlers,
+    ...createInsightHandlers({ insight, alerts, settings, scheduler }),
   };
+  if (opts.backgroundSync !== false) {
+    void scheduler.start().catch((error: unknown) => opts.log(`[sync] ${error instanceof Error ? error.message : String(error)}`));
+  }
+  // Alerts the last session's data calls for (a budget changed while Billfold was closed, say).
+  insight.schedule();
   const inner = createRouter(handlers, { events }, {
     onInternalError: (channel, error) => {
       const detail = error instanceof Error ? `${error.name}: ${error.message}\n${error.stack ?? ''}` : typeof error;
@@ -177,7 +223,10 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
     dropped,
     review: review.files,
     archive,
+    scheduler,
     close: async () => {
+      await scheduler.close();
+      await insight.close();
       review.close();
       await snapshots.flush();
       await demo.close();
