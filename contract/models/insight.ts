@@ -107,9 +107,10 @@ export interface AccountInsight {
 
 export interface CurrencyTotal {
   currency: string;
-  soFar: Money;
-  forecast: Money;
-  previous: Money;
+  /** Each absent when no account in this currency has that figure (Agilicus reports no spend, say). */
+  soFar?: Money;
+  forecast?: Money;
+  previous?: Money;
   /** Accounts counted in this currency. */
   accounts: number;
   /** Some of the forecast is an estimate. */

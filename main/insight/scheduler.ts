@@ -128,7 +128,7 @@ export function createSyncScheduler(deps: SyncSchedulerDeps): SyncScheduler {
     return p.running;
   }
 
-  /** Plans accounts added since, forgets removed ones. */
+  /** Plans accounts added since (their first run after the first-run delay), forgets removed ones. */
   async function reconcile(firstDelayMs: number) {
     const accounts = await deps.listAccounts();
     const ids = new Set(accounts.map((a) => a.id));
@@ -163,8 +163,10 @@ export function createSyncScheduler(deps: SyncSchedulerDeps): SyncScheduler {
     async start() {
       schedule = await deps.getSchedule();
       started = true;
-      await reconcile(deps.firstRunDelayMs ?? 20_000);
-      watch = setInterval(() => void reconcile(schedule.intervalMinutes * 60_000).catch(() => undefined), 60_000);
+      const firstDelay = deps.firstRunDelayMs ?? 20_000;
+      await reconcile(firstDelay);
+      // Accounts added later (the demo, a new account) join within seconds.
+      watch = setInterval(() => void reconcile(firstDelay).catch(() => undefined), 10_000);
       watch.unref?.();
     },
     status,
@@ -176,7 +178,7 @@ export function createSyncScheduler(deps: SyncSchedulerDeps): SyncScheduler {
         p.nextRunAt = undefined;
         if (started && schedule.enabled && !p.running) arm(id, jitter(schedule.intervalMinutes * 60_000));
       }
-      if (started) await reconcile(schedule.intervalMinutes * 60_000);
+      if (started) await reconcile(deps.firstRunDelayMs ?? 20_000);
       return status();
     },
     async runNow(accountId) {

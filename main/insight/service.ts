@@ -81,6 +81,8 @@ export interface InsightService {
 }
 
 const text = (m: Money) => formatMoney(m, 'en-US');
+const monthName = (yyyyMM: string) =>
+  new Intl.DateTimeFormat('en-US', { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(Date.UTC(Number(yyyyMM.slice(0, 4)), Number(yyyyMM.slice(4)) - 1, 1)));
 
 function oldest(times: (string | undefined)[]): string | undefined {
   const known = times.filter((t): t is string => t !== undefined);
@@ -163,7 +165,7 @@ export function createInsightService(deps: InsightDeps): InsightService {
       badges.openInvoices = bills.filter((b) => openPaymentStatuses.has(b.paymentStatus ?? '')).length;
       badges.failedPayments = bills.filter((b) => failedPaymentStatuses.has(b.paymentStatus ?? '')).length;
       for (const b of bills.filter((b) => openPaymentStatuses.has(b.paymentStatus ?? ''))) {
-        calendar.push(entry({ date: at.toISOString(), kind: 'invoice-open', amounts: [b.amount], estimate: false, label: `Bill for ${b.yearMonth.slice(0, 4)}-${b.yearMonth.slice(4)} is being charged`, madeFrom: 'Soracom’s bill history (payment status “paying”).' }));
+        calendar.push(entry({ date: at.toISOString(), kind: 'invoice-open', amounts: [b.amount], estimate: false, label: `Bill for ${monthName(b.yearMonth)} is being charged`, madeFrom: 'Soracom’s bill history (payment status “paying”).' }));
       }
       calendar.push(
         entry({
@@ -258,21 +260,15 @@ export function createInsightService(deps: InsightDeps): InsightService {
 
   function totals(accounts: AccountInsight[], budgets: Budgets): CurrencyTotal[] {
     const byCurrency = new Map<string, CurrencyTotal>();
-    const zero = (currency: string): CurrencyTotal => ({
-      currency,
-      soFar: { minor: 0, currency },
-      forecast: { minor: 0, currency },
-      previous: { minor: 0, currency },
-      accounts: 0,
-      estimate: false,
-    });
+    const zero = (currency: string): CurrencyTotal => ({ currency, accounts: 0, estimate: false });
     for (const a of accounts) {
       const touched = new Set<string>();
       const add = (f: Figure, field: 'soFar' | 'forecast' | 'previous') => {
         if (f.state !== 'value') return;
         for (const m of f.amounts) {
           const t = byCurrency.get(m.currency) ?? zero(m.currency);
-          t[field] = addMoney(t[field], m);
+          const sum = t[field];
+          t[field] = sum === undefined ? m : addMoney(sum, m);
           if (field === 'forecast' && f.estimate) t.estimate = true;
           byCurrency.set(m.currency, t);
           touched.add(m.currency);
@@ -388,7 +384,7 @@ function budgetCandidates(scope: { id: string; name: string; accountId?: string 
       id: `budget:${scope.id}:${month}:${pct}`,
       kind: 'budget',
       title: `${scope.name}: ${pct}% of the monthly budget`,
-      message: `The ${basis === 'actual' ? 'spend so far' : 'forecast'} for ${month.slice(0, 4)}-${month.slice(4)}, ${text(amount)}, is ${pct === 100 ? 'over' : 'at least 80% of'} the budget of ${text(budget)}.`,
+      message: `The ${basis === 'actual' ? 'spend so far' : 'forecast'} for ${monthName(month)}, ${text(amount)}, is ${pct === 100 ? 'over' : 'at least 80% of'} the budget of ${text(budget)}.`,
     };
     if (scope.accountId) c.accountId = scope.accountId;
     else c.currency = budget.currency;
@@ -410,7 +406,7 @@ export function alertCandidates(overview: InsightOverview): AlertCandidate[] {
         id: `anomaly:${a.accountId}:${an.key}`,
         kind: 'anomaly',
         accountId: a.accountId,
-        title: `${a.accountName}: unusual bill for ${an.key.slice(0, 4)}-${an.key.slice(4)}`,
+        title: `${a.accountName}: unusual bill for ${monthName(an.key)}`,
         message: `${text(an.amount)} is ${an.text}.`,
       });
     }
