@@ -160,7 +160,12 @@ export function createInsightService(deps: InsightDeps): InsightService {
             ...(history?.syncedAt ? { asOf: history.syncedAt } : {}),
           }
         : { state: history ? 'no-data' : 'no-data', amounts: [], estimate: false, preliminary: false, madeFrom: history ? 'Soracom has no bill for last month.' : 'The bill history has not been synced yet.' };
-      anomalies = findAnomalies(soracomSeries(bills), monthRule).anomalies;
+      // Unusual months, and unusual days of this month's last three closed days (today is still being counted).
+      const today = dayOf(at);
+      const recentFrom = dayOf(new Date(at.getTime() - 3 * 86_400_000));
+      const days = [...(daily?.value.days ?? [])].sort((a, b) => a.date.localeCompare(b.date));
+      const dayFlags = findAnomalies(days.map((d) => ({ key: d.date, amount: d.amount, final: d.date < today })), dayRule).anomalies.filter((a) => a.key >= recentFrom);
+      anomalies = [...findAnomalies(soracomSeries(bills), monthRule).anomalies, ...dayFlags];
       badges.preliminaryMonth = bills.some((b) => b.state === 'temporary') || latest !== undefined;
       badges.openInvoices = bills.filter((b) => openPaymentStatuses.has(b.paymentStatus ?? '')).length;
       badges.failedPayments = bills.filter((b) => failedPaymentStatuses.has(b.paymentStatus ?? '')).length;
@@ -400,13 +405,13 @@ export function alertCandidates(overview: InsightOverview): AlertCandidate[] {
   for (const a of overview.accounts) {
     const single = (f: Figure) => (f.state === 'value' && a.budget ? f.amounts.find((m) => m.currency === a.budget?.currency) : undefined);
     if (a.budget) out.push(...budgetCandidates({ id: a.accountId, name: a.accountName, accountId: a.accountId }, a.budget, single(a.forecast), single(a.soFar), month));
-    // Anomalies of the last closed month only: older ones were news long ago.
-    for (const an of a.anomalies.filter((x) => x.kind === 'month' && x.key === overview.lastMonth)) {
+    // Anomalies of the last closed month and of recent days only: older ones were news long ago.
+    for (const an of a.anomalies.filter((x) => x.kind === 'day' || x.key === overview.lastMonth)) {
       out.push({
         id: `anomaly:${a.accountId}:${an.key}`,
         kind: 'anomaly',
         accountId: a.accountId,
-        title: `${a.accountName}: unusual bill for ${monthName(an.key)}`,
+        title: an.kind === 'month' ? `${a.accountName}: unusual bill for ${monthName(an.key)}` : `${a.accountName}: unusual charge on ${an.key}`,
         message: `${text(an.amount)} is ${an.text}.`,
       });
     }

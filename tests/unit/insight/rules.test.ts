@@ -4,6 +4,7 @@ import type { SpatialFlowInvoice, SpatialFlowPlan, SpatialFlowSubscription } fro
 import {
   agilicusCharges,
   agilicusForecast,
+  dayRule,
   daysInMonth,
   divRound,
   findAnomalies,
@@ -154,6 +155,13 @@ describe('anomalies (median and MAD of the trailing months)', () => {
     const r = findAnomalies(points, monthRule);
     expect(r.anomalies).toEqual([]);
     expect(r.unjudged).toBe(3 + 2);
+  });
+
+  it('judges a day against the days before it in the month, once it has 7 of them', () => {
+    const days: SeriesPoint[] = [100, 104, 98, 101, 99, 103, 97, 100, 940, 102].map((minor, i) => ({ key: `2024-02-${String(i + 1).padStart(2, '0')}`, amount: jpy(minor), final: true }));
+    const r = findAnomalies(days, dayRule);
+    expect(r.anomalies.map((a) => [a.key, a.text])).toEqual([['2024-02-09', '9.4× the median of the last 8 days']]);
+    expect(r.unjudged).toBe(7);
   });
 
   it('skips a month with no data instead of counting it as zero', () => {
