@@ -5,6 +5,8 @@ import path from 'node:path';
 import { expect, screenshotPath, startHarness, test, type Harness } from './fixtures';
 
 test.use({ harnessArgs: ['--demo'] });
+// These tests sync every demo account (and one starts Billfold twice), which takes a while on a busy machine.
+test.describe.configure({ timeout: 90_000 });
 
 interface Money {
   minor: number;
@@ -195,6 +197,11 @@ test('an anomaly is flagged on the bill-history chart, and its flag and bar open
   await card(page, byProvider('soracom').name).getByTestId('anomaly-flag').getByRole('button').click();
   await expect(page.locator('#soracom-month-title')).toBeVisible();
   await page.getByRole('button', { name: '← All bills' }).click();
+
+  // The account's own compact calendar.
+  await page.getByText('Payments coming up').click();
+  await expect(page.getByTestId('account-calendar').locator('li[data-kind="month-close"]')).toContainText('Month closes');
+  await expect(page.getByTestId('account-calendar')).not.toContainText(byProvider('spatialflow').name);
 
   const chart = page.getByTestId('history-chart');
   await expect(chart.locator(`[data-flag="${lastMonth}"]`)).toBeVisible();

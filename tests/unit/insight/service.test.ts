@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { EventMessage } from '../../../contract/events';
 import type { AlertList, Budgets, DailyAnomalies, InsightOverview } from '../../../contract/models/insight';
 import type { SoracomBillingHistory } from '../../../contract/models/soracom';
@@ -10,13 +10,14 @@ import { createMainServices, type MainServices } from '../../../main/compose';
 import { createDemoSandboxes } from '../../../main/demo';
 
 const opened: MainServices[] = [];
-const demos: ReturnType<typeof createDemoSandboxes>[] = [];
+// One set of sandboxes for the file: their 18 months of bills are generated once.
+const sharedDemo = createDemoSandboxes();
 afterEach(async () => {
   await Promise.all(opened.splice(0).map((s) => s.close()));
-  await Promise.all(demos.splice(0).map((d) => d.close()));
 });
+afterAll(() => sharedDemo.close());
 
-function services(userDataDir: string, secrets: SecretStore, demo = createDemoSandboxes()) {
+function services(userDataDir: string, secrets: SecretStore, demo = sharedDemo) {
   const notifications: { title: string; body: string }[] = [];
   const events: EventMessage[] = [];
   const made = createMainServices({
@@ -39,7 +40,6 @@ function services(userDataDir: string, secrets: SecretStore, demo = createDemoSa
     backgroundSync: false,
   });
   opened.push(made);
-  demos.push(demo);
   return { ...made, notifications, events };
 }
 
@@ -94,7 +94,7 @@ describe('spend insight over the demo accounts', () => {
   it('raises a crossed budget once, as one notification, and not again after a restart', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'billfold-insight-'));
     const secrets = memorySecretStore();
-    const demo = createDemoSandboxes();
+    const demo = sharedDemo;
     const first = services(dir, secrets, demo);
     await first.accounts.startDemo();
     await first.scheduler.runNow();
