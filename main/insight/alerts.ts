@@ -66,10 +66,12 @@ export function createAlertStore(userDataDir: string, opts: { now?: () => Date; 
   const all = () => (loaded ??= load());
   const view = (alerts: Alert[]): AlertList => ({ alerts: [...alerts], unread: alerts.filter((a) => !a.read && !a.dismissed).length });
 
-  /** One change at a time, each written before the next starts. */
+  /** One change at a time, each written before the next starts (nothing is written when nothing changed). */
   function change<T>(work: (alerts: Alert[]) => { next: Alert[]; result: T }): Promise<T> {
     const run = queue.then(async () => {
-      const { next, result } = work(await all());
+      const before = await all();
+      const { next, result } = work(before);
+      if (next === before) return result;
       loaded = Promise.resolve(next);
       await writeFileAtomic(file, JSON.stringify({ version, alerts: next }));
       return result;
