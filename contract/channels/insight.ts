@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AlertList, Budgets, DailyAnomalies, InsightOverview, SyncStatus } from '../models/insight';
+import type { AlertList, Budgets, DailyAnomalies, InsightOverview, MonthlyAnomalies, SyncStatus } from '../models/insight';
 
 const accountId = z.string().min(1).max(64);
 const yyyyMM = z.string().regex(/^20\d{2}(0[1-9]|1[0-2])$/, 'Expected a month as yyyyMM');
@@ -10,6 +10,8 @@ const money = z.strictObject({ minor: z.int().min(1).max(Number.MAX_SAFE_INTEGER
 export const insightArgs = {
   'insight.overview': z.strictObject({}),
   'insight.dailyAnomalies': z.strictObject({ accountId, yyyyMM }),
+  /** Unusual months of a Soracom account's offline bill history. */
+  'insight.monthlyAnomalies': z.strictObject({ accountId }),
   'insight.getBudgets': z.strictObject({}),
   /** Replaces every budget; at most one per account and one per currency. */
   'insight.setBudgets': z.strictObject({
@@ -29,6 +31,7 @@ export const insightArgs = {
 export interface InsightResults {
   'insight.overview': InsightOverview;
   'insight.dailyAnomalies': DailyAnomalies;
+  'insight.monthlyAnomalies': MonthlyAnomalies;
   'insight.getBudgets': Budgets;
   'insight.setBudgets': Budgets;
   'insight.listAlerts': AlertList;

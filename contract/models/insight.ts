@@ -139,6 +139,13 @@ export interface DailyAnomalies {
   rule: string;
 }
 
+export interface MonthlyAnomalies {
+  anomalies: Anomaly[];
+  /** When the bill history they were judged from was synced; absent when it was not. */
+  syncedAt?: string;
+  rule: string;
+}
+
 export interface Budgets {
   accounts: { accountId: string; amount: Money }[];
   currencies: { currency: string; amount: Money }[];

@@ -10,6 +10,7 @@ import type {
   DailyAnomalies,
   Figure,
   InsightOverview,
+  MonthlyAnomalies,
 } from '../../contract/models/insight';
 import type { AgilicusUsageRecordList } from '../../contract/models/agilicus';
 import { addMoney, formatMoney, type Money } from '../../contract/money';
@@ -71,6 +72,7 @@ export interface InsightDeps {
 export interface InsightService {
   overview(): Promise<InsightOverview>;
   dailyAnomalies(accountId: string, yyyyMM: string): Promise<DailyAnomalies>;
+  monthlyAnomalies(accountId: string): Promise<MonthlyAnomalies>;
   /** Recomputes, raises new alerts (window + desktop notification) and tells the window. */
   evaluate(): Promise<Alert[]>;
   /** Evaluates soon, once for a burst of snapshot writes. */
@@ -342,6 +344,12 @@ export function createInsightService(deps: InsightDeps): InsightService {
       // Today is still being counted, so it is neither judged nor used as history.
       const found = findAnomalies(days.map((d) => ({ key: d.date, amount: d.amount, final: d.date < today })), dayRule);
       return { yyyyMM, anomalies: found.anomalies, unjudgedDays: found.unjudged, rule: anomalyRuleText };
+    },
+    async monthlyAnomalies(accountId) {
+      const history = await read(accountId, 'soracom.getBillingHistory', {});
+      const result: MonthlyAnomalies = { anomalies: findAnomalies(soracomSeries(history?.value.bills ?? []), monthRule).anomalies, rule: anomalyRuleText };
+      if (history) result.syncedAt = history.syncedAt;
+      return result;
     },
     evaluate,
     schedule() {

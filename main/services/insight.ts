@@ -8,6 +8,7 @@ import { AppError } from '../http/errors';
 type InsightChannel =
   | 'insight.overview'
   | 'insight.dailyAnomalies'
+  | 'insight.monthlyAnomalies'
   | 'insight.getBudgets'
   | 'insight.setBudgets'
   | 'insight.listAlerts'
@@ -22,6 +23,7 @@ export function createInsightHandlers(deps: { insight: InsightService; alerts: A
   return {
     'insight.overview': () => insight.overview(),
     'insight.dailyAnomalies': ({ accountId, yyyyMM }) => insight.dailyAnomalies(accountId, yyyyMM),
+    'insight.monthlyAnomalies': ({ accountId }) => insight.monthlyAnomalies(accountId),
     'insight.getBudgets': () => settings.getBudgets(),
     'insight.setBudgets': async (budgets) => {
       const accounts = new Set(budgets.accounts.map((b) => b.accountId));
