@@ -1,4 +1,5 @@
 import type { SyncState } from './models/app';
+import type { AccountBadges, Alert } from './models/insight';
 
 /** Events pushed from the main process to the renderer. */
 export interface Events {
@@ -18,6 +19,10 @@ export interface Events {
   'account.retrying': { accountId: string; seconds: number };
   /** Something the user should know that is not the answer to a call. */
   'app.notice': { level: 'info' | 'warning' | 'error'; message: string };
+  /** Insight was recomputed from new snapshots (after a sync); carries every account's sidebar badges. */
+  'insight.changed': { badges: Record<string, AccountBadges> };
+  /** A new alert (budget, anomaly, failed payment); it was also shown as a desktop notification. */
+  'insight.alert': Alert;
 }
 
 export type EventName = keyof Events;
@@ -27,4 +32,4 @@ export interface EventMessage<E extends EventName = EventName> {
   payload: Events[E];
 }
 
-export const eventNames = ['task.progress', 'account.sync', 'account.retrying', 'app.notice'] as const satisfies readonly EventName[];
+export const eventNames = ['task.progress', 'account.sync', 'account.retrying', 'app.notice', 'insight.changed', 'insight.alert'] as const satisfies readonly EventName[];

@@ -14,6 +14,7 @@ import { spatialflowArgs, type SpatialFlowResults } from './channels/spatialflow
 import { reviewArgs, type ReviewResults } from './channels/review';
 import { downloadArgs, type DownloadResults } from './channels/download';
 import { archiveArgs, type ArchiveResults } from './channels/archive';
+import { insightArgs, type InsightResults } from './channels/insight';
 
 /** Run-time argument schemas for every channel; the main process validates every call with these. */
 export const argSchemas = {
@@ -29,10 +30,24 @@ export const argSchemas = {
   ...reviewArgs,
   ...downloadArgs,
   ...archiveArgs,
+  ...insightArgs,
 };
 
 /** What each channel answers with. */
-export interface Results extends AppResults, AccountsResults, SnapshotsResults, FilesResults, LibraryResults, SettingsResults, SpatialFlowResults, AgilicusResults, SoracomResults, ReviewResults, DownloadResults, ArchiveResults {}
+export interface Results
+  extends AppResults,
+    AccountsResults,
+    SnapshotsResults,
+    FilesResults,
+    LibraryResults,
+    SettingsResults,
+    SpatialFlowResults,
+    AgilicusResults,
+    SoracomResults,
+    ReviewResults,
+    DownloadResults,
+    ArchiveResults,
+    InsightResults {}
 
 export type Channel = keyof typeof argSchemas & keyof Results;
 export type ArgsIn<C extends Channel> = z.input<(typeof argSchemas)[C]>;

@@ -31,6 +31,11 @@ import { createReviewService, type ReviewFiles } from './services/review';
 import { createDownloadService } from './services/download';
 import { createDownloadJournal } from './files/download-journal';
 import { createArchiveService, type ArchiveService } from './services/archive';
+import { argSchemas } from '../contract';
+import { createAlertStore } from './insight/alerts';
+import { createInsightService } from './insight/service';
+import { createSyncScheduler, type SyncScheduler } from './insight/scheduler';
+import { createInsightHandlers } from './services/insight';
 
 export interface MainServicesOptions {
   platform: Platform;
@@ -40,6 +45,8 @@ export interface MainServicesOptions {
   /** The OS keychain by default. */
   secrets?: SecretStore;
   demo?: DemoEndpoints & { close(): Promise<void> };
+  /** Background sync: wait before the first scheduled run (default 20 s); `false` builds the scheduler without starting it. */
+  backgroundSync?: { firstRunDelayMs?: number } | false;
 }
 
 export interface MainServices {
@@ -53,6 +60,7 @@ export interface MainServices {
   archive: ArchiveService;
   /** The start-up cleanup of what killed writes left behind; settles once it is done (it never rejects). */
   cleanedUp: Promise<void>;
+  scheduler: SyncScheduler;
   close(): Promise<void>;
 }
 
@@ -127,6 +135,7 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
     toldAt.set(error.message, Date.now());
     events.emit('app.notice', { level: 'error', message: error.message });
   };
+  const alerts = createAlertStore(opts.platform.userDataDir, { onDiscarded: () => notice('Billfold’s list of past alerts could not be read and was started again.') });
   const settings = createSettingsStore(opts.platform.userDataDir, opts.platform.documentsDir, {
     onDiscarded: () => notice('Billfold’s settings could not be read; the downloads folder is back to its default.'),
   });
@@ -157,7 +166,10 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
     secrets: opts.secrets ?? keytarSecretStore(),
     connectors: providerConnectors,
     demo,
-    forgetCachedData: (id) => snapshots.forget(id),
+    forgetCachedData: async (id) => {
+      await snapshots.forget(id);
+      await alerts.forgetAccount(id);
+    },
     deleteSavedFiles: (id) => library.deleteForAccount(id),
     onSyncChanged: (accountId, sync) => events.emit('account.sync', { accountId, sync }),
     onRetryWait: (accountId, ms) => events.emit('account.retrying', { accountId, seconds: Math.max(1, Math.ceil(ms / 1000)) }),
@@ -177,6 +189,34 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
   });
   const downloads = createDownloadService({ accounts, library, settings, tasks, journal: createDownloadJournal(opts.platform.userDataDir) });
   const archive = createArchiveService({ platform: opts.platform, accounts, library, settings, snapshots, tasks });
+  // Spend insight is computed from the snapshots: every write of one re-evaluates it (once per burst).
+  const insight = createInsightService({
+    listAccounts: async () => (await accounts.list()).accounts,
+    snapshots,
+    alerts,
+    getBudgets: () => settings.getBudgets(),
+    platform: opts.platform,
+    events,
+    log: opts.log,
+  });
+  const put = snapshots.put.bind(snapshots);
+  snapshots.put = async (accountId, key, value) => {
+    await put(accountId, key, value);
+    insight.schedule();
+  };
+  const scheduler = createSyncScheduler({
+    listAccounts: async () => (await accounts.list()).accounts,
+    getSchedule: () => settings.getSync(),
+    saveSchedule: (schedule) => settings.setSync(schedule),
+    // Straight to the handlers (not the router's envelope), so a Retry-After survives for the back-off.
+    call: async (channel, args) => {
+      const parsed = argSchemas[channel].parse(args) as never;
+      return (handlers[channel] as (a: unknown, c: unknown) => Promise<unknown>)(parsed, { events });
+    },
+    onSynced: () => insight.schedule(),
+    log: opts.log,
+    ...(opts.backgroundSync ? opts.backgroundSync : {}),
+  });
   const handlers: HandlerMap = {
     ...createAppHandlers(opts.platform),
     ...createAccountHandlers(accounts),
@@ -191,7 +231,13 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
     ...review.handlers,
     ...downloads.handlers,
     ...archive.handlers,
+    ...createInsightHandlers({ insight, alerts, settings, scheduler }),
   };
+  if (opts.backgroundSync !== false) {
+    void scheduler.start().catch((error: unknown) => opts.log(`[sync] ${error instanceof Error ? error.message : String(error)}`));
+  }
+  // Alerts the last session's data calls for (a budget changed while Billfold was closed, say).
+  insight.schedule();
   const inner = createRouter(handlers, { events }, {
     onInternalError: (channel, error) => {
       const detail = error instanceof Error ? `${error.name}: ${error.message}\n${error.stack ?? ''}` : typeof error;
@@ -214,8 +260,11 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
     review: review.files,
     archive,
     cleanedUp,
+    scheduler,
     close: async () => {
       await cleanedUp;
+      await scheduler.close();
+      await insight.close();
       review.close();
       await soracomExports.clear();
       await snapshots.flush();

@@ -23,4 +23,9 @@ export interface Platform {
   chooseFile(opts: { title: string; filters: { name: string; extensions: string[] }[] }): Promise<string | undefined>;
   /** Asks the user for a folder; undefined when they cancel. */
   chooseFolder(opts: { title: string; defaultPath?: string }): Promise<string | undefined>;
+  /**
+   * Shows a desktop notification (Electron's `Notification`); the test harness records what it
+   * would have shown. Absent where the shell has none: alerts are then shown in the window only.
+   */
+  notify?(notification: { title: string; body: string }): void;
 }

@@ -136,6 +136,8 @@ export async function runSession(host: CliHost, command: Command, work: (session
       log: (line) => {
         if (process.env['BILLFOLD_DEBUG']) warn(line);
       },
+      // One command, then exit: no background schedule.
+      backgroundSync: false,
       ...(host.secrets ? { secrets: host.secrets } : {}),
     });
     const session: CliSession = {

@@ -1,4 +1,4 @@
-import { app, dialog, shell, type BrowserWindow, type OpenDialogOptions } from 'electron';
+import { app, dialog, Notification, shell, type BrowserWindow, type OpenDialogOptions } from 'electron';
 import type { Platform } from '../platform';
 
 /** The services' view of the desktop: Electron's shell, dialogs and folders. */
@@ -26,5 +26,8 @@ export function electronPlatform(window: () => BrowserWindow | undefined): Platf
     chooseFile: ({ title, filters }) => ask({ title, filters, properties: ['openFile'] }),
     chooseFolder: ({ title, defaultPath }) =>
       ask({ title, properties: ['openDirectory', 'createDirectory'], ...(defaultPath === undefined ? {} : { defaultPath }) }),
+    notify: ({ title, body }) => {
+      if (Notification.isSupported()) new Notification({ title, body }).show();
+    },
   };
 }

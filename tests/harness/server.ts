@@ -30,6 +30,8 @@ interface HarnessOptions {
   distDir: string;
   userDataDir: string;
   documentsDir: string;
+  /** Wait before the first background sync; an hour unless `--sync-first-run-ms` says otherwise (20 s with `--web`, as in the app). */
+  syncFirstRunMs: number;
 }
 
 const maxBodyBytes = 1024 * 1024;
@@ -52,6 +54,7 @@ function parseOptions(argv: string[]): HarnessOptions {
     distDir,
     userDataDir,
     documentsDir: path.resolve(value('--documents') ?? path.join(userDataDir, 'Documents')),
+    syncFirstRunMs: Number(value('--sync-first-run-ms') ?? (argv.includes('--web') ? 20_000 : 3_600_000)),
   };
 }
 
@@ -123,6 +126,8 @@ async function main() {
   /** What the OS would have done: opened paths, revealed paths, and the next answers of file dialogs. */
   const shellLog: { action: 'openPath' | 'showItemInFolder' | 'trashItem'; path: string; trashedTo?: string }[] = [];
   const dialogAnswers: { file: (string | null)[]; folder: (string | null)[] } = { file: [], folder: [] };
+  /** Desktop notifications the app would have shown. */
+  const notifications: { title: string; body: string }[] = [];
   const demo = createDemoSandboxes();
   const record = (payload: string) => {
     if (opts.record) void fs.appendFile(opts.record, `${payload}\n`);
@@ -156,7 +161,11 @@ async function main() {
       },
       chooseFile: () => Promise.resolve(dialogAnswers.file.shift() ?? undefined),
       chooseFolder: () => Promise.resolve(dialogAnswers.folder.shift() ?? undefined),
+      notify: (n) => {
+        notifications.push({ title: n.title, body: n.body });
+      },
     },
+    backgroundSync: { firstRunDelayMs: opts.syncFirstRunMs },
     emit: (message: EventMessage) => {
       const payload = JSON.stringify(message);
       record(payload);
@@ -225,6 +234,12 @@ async function main() {
       if (url.pathname === '/__harness/sandboxes') {
         if (!tokenMatches(token, req.headers['x-billfold-token'] as string | undefined)) return send(res, 403, 'Bad token', 'text/plain');
         return send(res, 200, JSON.stringify(await demo.ensure()), 'application/json');
+      }
+
+      // The desktop notifications the app would have shown, oldest first.
+      if (url.pathname === '/__harness/notifications') {
+        if (!tokenMatches(token, req.headers['x-billfold-token'] as string | undefined)) return send(res, 403, 'Bad token', 'text/plain');
+        return send(res, 200, JSON.stringify(notifications), 'application/json');
       }
 
       // What the page asked the OS to open or reveal.

@@ -1,0 +1,116 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AccountSummary } from '../../../contract/models/app';
+import type { SyncSchedule } from '../../../contract/models/insight';
+import { AppError } from '../../../main/http/errors';
+import { createSyncScheduler, type SyncScheduler } from '../../../main/insight/scheduler';
+
+const account = (id: string, provider: AccountSummary['provider'] = 'spatialflow'): AccountSummary => ({
+  id,
+  name: id,
+  provider,
+  baseUrl: 'http://127.0.0.1:1',
+  credentialKind: 'password',
+  demo: true,
+  sync: {},
+});
+
+const made: SyncScheduler[] = [];
+afterEach(async () => {
+  await Promise.all(made.splice(0).map((s) => s.close()));
+});
+
+function scheduler(opts: { accounts: AccountSummary[]; call: (channel: string, args: Record<string, unknown>) => Promise<unknown>; random?: number; clock?: { now: number } }) {
+  let saved: SyncSchedule = { enabled: true, intervalMinutes: 60 };
+  const clock = opts.clock ?? { now: Date.parse('2026-03-01T10:00:00Z') };
+  const synced: string[] = [];
+  const s = createSyncScheduler({
+    listAccounts: () => Promise.resolve(opts.accounts),
+    getSchedule: () => Promise.resolve(saved),
+    saveSchedule: (next) => Promise.resolve((saved = next)),
+    call: (channel, args) => opts.call(channel, args),
+    onSynced: (id) => synced.push(id),
+    log: () => undefined,
+    random: () => opts.random ?? 0.5,
+    now: () => clock.now,
+  });
+  made.push(s);
+  return { s, synced, clock, saved: () => saved };
+}
+
+const pageOf = { invoices: [], hasMore: false };
+const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('background sync', () => {
+  it('makes one provider call at a time per account, and a second "sync now" waits for the running one', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const calls: string[] = [];
+    const { s, synced } = scheduler({
+      accounts: [account('a'), account('b', 'soracom')],
+      call: async (channel, args) => {
+        calls.push(`${String(args['accountId'])} ${channel}`);
+        if (args['accountId'] === 'a') {
+          inFlight += 1;
+          most = Math.max(most, inFlight);
+          await wait(20);
+          inFlight -= 1;
+        }
+        return channel === 'spatialflow.listInvoices' ? pageOf : {};
+      },
+    });
+    await s.start();
+    await Promise.all([s.runNow('a'), s.runNow('a'), s.runNow()]);
+    expect(most).toBe(1);
+    expect(calls.filter((c) => c.startsWith('a '))).toEqual(['a spatialflow.getSubscription', 'a spatialflow.listInvoices']);
+    expect(calls.filter((c) => c.startsWith('b '))).toEqual(['b soracom.getLatestBilling', 'b soracom.getBillingHistory', 'b soracom.getBillingPerDay']);
+    expect(synced.sort()).toEqual(['a', 'b']);
+  });
+
+  it('plans the next run an interval away, with jitter of ±10%', async () => {
+    for (const [random, minutes] of [
+      [0, 54],
+      [1, 66],
+    ] as const) {
+      const { s, clock } = scheduler({ accounts: [account('a')], call: () => Promise.resolve(pageOf), random });
+      await s.start();
+      const status = await s.runNow('a');
+      expect(Date.parse(status.accounts[0]!.nextRunAt!) - clock.now).toBe(minutes * 60_000);
+    }
+  });
+
+  it('backs off after errors in a row and honours Retry-After', async () => {
+    let failure: AppError | undefined = new AppError('network', 'The provider cannot be reached.');
+    const { s, clock } = scheduler({
+      accounts: [account('a')],
+      call: () => (failure ? Promise.reject(failure) : Promise.resolve(pageOf)),
+    });
+    await s.start();
+    const next = async () => {
+      const st = await s.runNow('a');
+      return { failures: st.accounts[0]!.failures, inMs: Date.parse(st.accounts[0]!.nextRunAt!) - clock.now };
+    };
+    expect(await next()).toEqual({ failures: 1, inMs: 60_000 });
+    expect(await next()).toEqual({ failures: 2, inMs: 120_000 });
+    expect(await next()).toEqual({ failures: 3, inMs: 240_000 });
+    failure = new AppError('rate_limited', 'Too many requests.', { retryAfterMs: 900_000 });
+    expect(await next()).toEqual({ failures: 4, inMs: 900_000 });
+    failure = new AppError('server', 'Down.');
+    for (let i = 0; i < 6; i++) await next();
+    // Never longer than the interval itself.
+    expect(await next()).toEqual({ failures: 11, inMs: 3_600_000 });
+    failure = undefined;
+    expect(await next()).toEqual({ failures: 0, inMs: 3_600_000 });
+  });
+
+  it('can be switched off and its interval changed; the setting is saved', async () => {
+    const { s, saved } = scheduler({ accounts: [account('a')], call: () => Promise.resolve(pageOf) });
+    await s.start();
+    expect((await s.status()).accounts[0]!.nextRunAt).toBeDefined();
+    const off = await s.setSchedule({ enabled: false, intervalMinutes: 60 });
+    expect(off.accounts[0]!.nextRunAt).toBeUndefined();
+    expect(saved()).toEqual({ enabled: false, intervalMinutes: 60 });
+    const on = await s.setSchedule({ enabled: true, intervalMinutes: 15 });
+    expect(on.intervalMinutes).toBe(15);
+    expect(on.accounts[0]!.nextRunAt).toBeDefined();
+  });
+});

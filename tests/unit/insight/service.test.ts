@@ -1,0 +1,126 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { EventMessage } from '../../../contract/events';
+import type { AlertList, Budgets, DailyAnomalies, InsightOverview } from '../../../contract/models/insight';
+import type { SoracomBillingHistory } from '../../../contract/models/soracom';
+import { memorySecretStore, type SecretStore } from '../../../main/accounts/keychain';
+import { createMainServices, type MainServices } from '../../../main/compose';
+import { createDemoSandboxes } from '../../../main/demo';
+
+const opened: MainServices[] = [];
+// One set of sandboxes for the file: their 18 months of bills are generated once.
+const sharedDemo = createDemoSandboxes();
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((s) => s.close()));
+});
+afterAll(() => sharedDemo.close());
+
+function services(userDataDir: string, secrets: SecretStore, demo = sharedDemo) {
+  const notifications: { title: string; body: string }[] = [];
+  const events: EventMessage[] = [];
+  const made = createMainServices({
+    platform: {
+      shell: 'web',
+      version: '0',
+      userDataDir,
+      documentsDir: path.join(userDataDir, 'Documents'),
+      openExternal: () => Promise.resolve(),
+      openPath: () => Promise.resolve(),
+      showItemInFolder: () => Promise.resolve(),
+      chooseFile: () => Promise.resolve(undefined),
+      chooseFolder: () => Promise.resolve(undefined),
+      notify: (n) => notifications.push(n),
+    },
+    emit: (m) => events.push(m),
+    log: () => undefined,
+    secrets,
+    demo: { ensure: () => demo.ensure(), close: () => Promise.resolve() },
+    backgroundSync: false,
+  });
+  opened.push(made);
+  return { ...made, notifications, events };
+}
+
+async function value<T>(s: MainServices, channel: string, args: Record<string, unknown> = {}): Promise<T> {
+  const reply = await s.router.handle(channel, args);
+  if (!reply.ok) throw new Error(`${channel}: ${reply.error.message}`);
+  return reply.value as T;
+}
+
+describe('spend insight over the demo accounts', () => {
+  it('flags the demo’s one true anomaly (last month’s rollout) and no other month or day', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'billfold-insight-'));
+    const s = services(dir, memorySecretStore());
+    const accounts = await s.accounts.startDemo();
+    await s.scheduler.runNow();
+    const overview = await value<InsightOverview>(s, 'insight.overview');
+    const soracom = overview.accounts.find((a) => a.provider === 'soracom')!;
+    expect(soracom.anomalies.map((a) => a.key)).toEqual([overview.lastMonth]);
+    expect(soracom.anomalies[0]!.direction).toBe('high');
+    expect(soracom.anomalies[0]!.text).toMatch(/^\d+× the median of the last 6 months$/);
+    for (const a of overview.accounts.filter((x) => x.provider !== 'soracom')) expect(a.anomalies).toEqual([]);
+
+    // Every day of every month: no day is flagged.
+    const history = await value<SoracomBillingHistory>(s, 'soracom.getBillingHistory', { accountId: soracom.accountId });
+    for (const bill of history.bills) {
+      await value(s, 'soracom.getBillingPerDay', { accountId: soracom.accountId, yyyyMM: bill.yearMonth });
+      const days = await value<DailyAnomalies>(s, 'insight.dailyAnomalies', { accountId: soracom.accountId, yyyyMM: bill.yearMonth });
+      expect(days.anomalies, bill.yearMonth).toEqual([]);
+    }
+    expect(accounts).toHaveLength(3);
+  });
+
+  it('keeps totals per currency, each the sum of the accounts in that currency', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'billfold-insight-'));
+    const s = services(dir, memorySecretStore());
+    await s.accounts.startDemo();
+    await s.scheduler.runNow();
+    const overview = await value<InsightOverview>(s, 'insight.overview');
+    expect(overview.totals.map((t) => t.currency)).toEqual(['CAD', 'JPY', 'USD']);
+    for (const t of overview.totals) {
+      const forecasts = overview.accounts.flatMap((a) => (a.forecast.state === 'value' ? a.forecast.amounts : [])).filter((m) => m.currency === t.currency);
+      expect(t.forecast?.minor).toBe(forecasts.reduce((n, m) => n + m.minor, 0));
+    }
+    const agilicus = overview.accounts.find((a) => a.provider === 'agilicus')!;
+    expect(agilicus.forecast.estimate).toBe(true);
+    expect(agilicus.soFar.state).toBe('not-reported');
+    // Agilicus is the only CAD account and reports no spend: no CAD figure but the estimate.
+    const cad = overview.totals.find((t) => t.currency === 'CAD')!;
+    expect([cad.soFar, cad.previous, cad.estimate]).toEqual([undefined, undefined, true]);
+  });
+
+  it('raises a crossed budget once, as one notification, and not again after a restart', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'billfold-insight-'));
+    const secrets = memorySecretStore();
+    const demo = sharedDemo;
+    const first = services(dir, secrets, demo);
+    await first.accounts.startDemo();
+    await first.scheduler.runNow();
+    const before = await value<InsightOverview>(first, 'insight.overview');
+    const soracom = before.accounts.find((a) => a.provider === 'soracom')!;
+    const forecast = soracom.forecast.state === 'value' ? soracom.forecast.amounts[0]! : soracom.soFar.amounts[0]!;
+    // A budget the forecast fills to between 80% and 100%.
+    const budget: Budgets = { accounts: [{ accountId: soracom.accountId, amount: { minor: Math.ceil((forecast.minor * 100) / 90), currency: forecast.currency } }], currencies: [] };
+    await value(first, 'insight.setBudgets', { ...budget });
+    await first.scheduler.runNow();
+    await first.close();
+    opened.splice(opened.indexOf(first), 1);
+    const budgetNotes = first.notifications.filter((n) => n.title.includes('budget'));
+    expect(budgetNotes).toEqual([{ title: `${soracom.accountName}: 80% of the monthly budget`, body: expect.stringContaining('80%') as unknown as string }]);
+    expect(first.events.filter((e) => e.event === 'insight.alert')).toHaveLength(first.notifications.length);
+
+    const second = services(dir, secrets, demo);
+    await second.scheduler.runNow();
+    await second.close();
+    opened.splice(opened.indexOf(second), 1);
+    expect(second.notifications).toEqual([]);
+    const third = services(dir, secrets, demo);
+    const alerts = await value<AlertList>(third, 'insight.listAlerts');
+    expect(alerts.alerts.filter((a) => a.kind === 'budget')).toHaveLength(1);
+    const dismissed = await value<AlertList>(third, 'insight.dismissAlert', { id: alerts.alerts[0]!.id });
+    expect(dismissed.alerts[0]!.dismissed).toBe(true);
+    expect(dismissed.alerts).toHaveLength(alerts.alerts.length);
+  });
+});
