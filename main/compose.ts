@@ -200,8 +200,6 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
   if (opts.backgroundSync !== false) {
     void scheduler.start().catch((error: unknown) => opts.log(`[sync] ${error instanceof Error ? error.message : String(error)}`));
   }
-  // Alerts the last session's data calls for (a budget changed while Billfold was closed, say).
-  insight.schedule();
   const inner = createRouter(handlers, { events }, {
     onInternalError: (channel, error) => {
       const detail = error instanceof Error ? `${error.name}: ${error.message}\n${error.stack ?? ''}` : typeof error;

@@ -42,8 +42,11 @@ class InsightState {
     const offAlert = window.billing.on('insight.alert', (alert) => {
       if (!this.fresh.some((a) => a.id === alert.id)) this.fresh = [alert, ...this.fresh];
     });
-    void this.refresh().catch(() => undefined);
+    // The first read waits until the window has connected to the main process's events and
+    // opened its first view, so a notice that reading the offline data raises is not lost.
+    const first = setTimeout(() => void this.refresh().catch(() => undefined), 1500);
     return () => {
+      clearTimeout(first);
       clearTimeout(timer);
       offChanged();
       offAlert();
