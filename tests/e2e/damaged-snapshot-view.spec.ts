@@ -32,7 +32,7 @@ test('an offline snapshot with wrong types is discarded for its view alone: no N
         'spatialflow.getSubscription []': { syncedAt, value: { plan: { ...plan, price: { minor: '29.00', currency: 'USD' } }, status: 5, cancelAtPeriodEnd: false, createdAt: syncedAt } },
         'spatialflow.listPaymentMethods []': {
           syncedAt,
-          value: [{ id: 'pm_1', type: 'card', brand: 'visa', last4: '4242', expiry: '12/2030', expired: false, isDefault: true, createdAt: syncedAt }],
+          value: { methods: [{ id: 'pm_1', type: 'card', brand: 'visa', last4: '4242', expiry: '12/2030', expired: false, isDefault: true, createdAt: syncedAt }] },
         },
       },
     }),

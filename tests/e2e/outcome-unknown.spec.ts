@@ -21,7 +21,8 @@ test('a usage record whose answer is lost says Billfold cannot tell, shows the r
 
   const unknown = page.getByRole('alert').filter({ hasText: 'Could not confirm the usage record.' });
   await expect(unknown).toContainText('Billfold cannot tell whether Agilicus recorded it');
-  await expect(unknown).toContainText('(outcome_unknown)');
+  await unknown.getByText('Details').click();
+  await expect(unknown).toContainText('outcome_unknown');
   // Until the list answers, the same write is not offered again.
   await expect(page.getByRole('button', { name: 'Working…' })).toBeDisabled();
   await expect(page.getByRole('button', { name: 'Record usage now' })).toHaveCount(0);
