@@ -18,8 +18,8 @@ import { failure } from '../../support/errors';
 const NOW = new Date('2025-03-14T10:00:00Z');
 const FAST_HTTP = {
   retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 20 },
-  connectTimeoutMs: 1000,
-  totalTimeoutMs: 400,
+  connectTimeoutMs: 10_000,
+  totalTimeoutMs: 10_000,
 };
 
 let sb: AgilicusSandbox;
