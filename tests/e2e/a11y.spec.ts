@@ -11,6 +11,7 @@ async function open(page: Page, name: string) {
 }
 
 test('the first screen and the account form have no accessibility violations', async ({ page, harness }) => {
+  test.setTimeout(90_000);
   await page.goto(harness.url);
   await expect(page.getByRole('heading', { name: 'Welcome to Billfold' })).toBeVisible();
   await expectAccessible(page, 'the first screen');
