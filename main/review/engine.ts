@@ -12,8 +12,8 @@
  */
 import fs from 'node:fs';
 import { formatScaled, pow10 } from './decimal';
-import { Dense, KeyTable, otherKey, Sums, viewOf, type PackedKeys, type PackedSums } from './keys';
-import { END, fieldText, Fields, maxRecordBytes, MORE, RECORD, RecordReader, scanRecord, TOO_LONG, UNTERMINATED, type ScanState } from './scanner';
+import { Dense, KeyTable, otherKey, Sums, TupleTable, viewOf, type PackedKeys, type PackedSums } from './keys';
+import { END, fieldText, Fields, maxRecordBytes, MORE, RECORD, RecordReader, scanFields, scanRecord, TOO_LONG, UNTERMINATED, type ScanState } from './scanner';
 
 export type MalformedReason = 'unterminated-quote' | 'invalid-quotes' | 'field-count' | 'date' | 'amount' | 'too-long';
 
@@ -45,7 +45,7 @@ const headerProbeBytes = 1024 * 1024;
 const maxColumns = 4096;
 
 /** Caps on the distinct keys of each total; past a cap, rows count under `otherKey`. */
-export const caps = { items: 10_000, days: 10_000, months: 1_200, devices: 200_000, groupValues: 200_000, pairs: 1_000_000 };
+export const caps = { items: 10_000, days: 10_000, months: 1_200, devices: 200_000, groupValues: 200_000, pairs: 1_000_000, combos: 262_144 };
 
 /** Pair keys are `key * monthWidth + month index`. */
 const monthWidth = 2048;
@@ -343,6 +343,8 @@ export class Tables {
     const f = pow10[this.scale - p.scale] ?? 1;
     const itemIds = this.items.idsOf(p.items);
     const deviceIds = this.devices.idsOf(p.devices);
+    this.itemMonth.reserve(p.itemMonth.keys.length);
+    this.deviceMonth.reserve(p.deviceMonth.keys.length);
     const monthIds = p.months.map((m) => this.month(m));
     const pair = (s: PackedSums, ids: Int32Array, into: Sums) => {
       for (let i = 0; i < s.keys.length; i++) {
@@ -361,6 +363,7 @@ export class Tables {
     p.groupNames.forEach((name, g) => {
       const slot = this.groupSlot(name);
       const table = this.groupKeys[slot] as KeyTable;
+      (this.groupMonth[slot] as Sums).reserve((p.groupMonth[g] as PackedSums).keys.length);
       pair(p.groupMonth[g] as PackedSums, table.idsOf(p.groupKeys[g] as PackedKeys), this.groupMonth[slot] as Sums);
     });
     for (const [from, into] of [
@@ -508,6 +511,8 @@ export function summarizeInto(job: RangeJob, t: Tables, onProgress?: (bytes: num
     let total = 0;
     let absSum = 0;
     let lastMonthNumber = -1;
+    let lastDateSeen = -1;
+    let monthNumber = -1;
     t.flush();
     /** Per device number, the tag values of its last row. */
     let hints = new Int32Array(1024 * Math.max(1, groupCount)).fill(-1);
@@ -515,30 +520,132 @@ export function summarizeInto(job: RangeJob, t: Tables, onProgress?: (bytes: num
     let lastDevice = -1;
     let absBound = Number.MAX_SAFE_INTEGER - t.absSum;
     const monthsSeen = new Set<number>();
-    for (;;) {
-      if (reader.position() >= job.end) break;
-      const status = reader.next();
-      if (status === END) break;
-      if (status === RECORD && st.blank) {
-        blankLines++;
-        newlines += st.newlines;
-        continue;
+    const buf = reader.buf;
+    const fieldCount = layout.fieldCount;
+    const dateAt = layout.date;
+    const amountAt = layout.amount;
+    const cap = job.recordCap ?? maxRecordBytes;
+    // Fields from `tailFrom` on are tag and group columns or unused: when a row's bytes from
+    // there to its line break are those of the row before, so are its tag and group values.
+    const tailFrom = Math.max(dateAt, amountAt, itemAt, deviceAt) + 1;
+    const groupsInTail = layout.groups.every((g) => g >= tailFrom);
+    const groupIds = new Int32Array(groupCount);
+    // A device with its tag and group values is one sum per row (a "combo"), spread over the
+    // device and tag sums when the month's sums are flushed.
+    const combos = new TupleTable(1 + groupCount, caps.combos);
+    const comboDense = new Dense();
+    const tuple = new Int32Array(1 + groupCount);
+    let combo = -1;
+    /** Per device number, its last combo. */
+    let comboHints = new Int32Array(1024).fill(-1);
+    const flushCombos = () => {
+      const sums = comboDense.sums;
+      for (let i = 0; i < comboDense.touchedCount; i++) {
+        const c = comboDense.touched[i] as number;
+        const a = sums[2 * c] as number;
+        const r = sums[2 * c + 1] as number;
+        sums[2 * c] = 0;
+        sums[2 * c + 1] = 0;
+        deviceDense.addRows(combos.at(c, 0), a, r);
+        for (let g = 0; g < groupCount; g++) (groupDense[g] as Dense).addRows(combos.at(c, g + 1), a, r);
       }
-      const reason = classify(status, reader, layout);
-      if (reason !== undefined) {
-        malformedCount++;
-        if (malformed.length < job.keepMalformed) {
-          malformed.push({ lineInRange: newlines, reason, detail: describe(reason, f.n, layout), ...reader.rawText() });
+      comboDense.touchedCount = 0;
+    };
+    // The row before, as positions in the buffer (valid until the buffer moves).
+    let prevValid = false;
+    let prevTail = 0;
+    let prevTailLength = -1;
+    let prevDate = 0;
+    let prevDateStart = 0;
+    let prevDateLength = -1;
+    let prevDeviceStart = 0;
+    let prevDeviceLength = -1;
+    let prevDeviceKind = 0;
+    /** Whether `length` bytes at `x` and at `y` are the same. */
+    const same = (x: number, y: number, length: number): boolean => {
+      const e = x + length;
+      while (x + 4 <= e) {
+        if (view.getInt32(x, true) !== view.getInt32(y, true)) return false;
+        x += 4;
+        y += 4;
+      }
+      while (x < e) {
+        if (buf[x] !== buf[y]) return false;
+        x++;
+        y++;
+      }
+      return true;
+    };
+    for (;;) {
+      // The usual row is read here straight from the buffer; anything else (the buffer's end,
+      // a malformed or blank record, one over the cap) by the reader, which knows every case.
+      const p = reader.p;
+      let end = -1;
+      let date = 0;
+      let tailSame = false;
+      let tail = 0;
+      const len = reader.len;
+      if (p < job.end - reader.base && !reader.skipping) {
+        tail = tailFrom < fieldCount ? scanFields(buf, view, p, len, 0, tailFrom, fieldCount, fStart, fEnd, fKind) : -1;
+        if (tail >= 0) {
+          if (prevValid && prevTailLength >= 0 && tail + prevTailLength <= len && same(tail, prevTail, prevTailLength)) {
+            end = tail + prevTailLength;
+            tailSame = true;
+          } else end = scanFields(buf, view, tail, len, tailFrom, fieldCount, fieldCount, fStart, fEnd, fKind);
+        } else if (tailFrom >= fieldCount) end = scanFields(buf, view, p, len, 0, fieldCount, fieldCount, fStart, fEnd, fKind);
+        if (end >= 0) {
+          const ds = fStart[dateAt] as number;
+          const dl = (fEnd[dateAt] as number) - ds;
+          if (end - p > cap || (fKind[dateAt] as number) >= 2 || (fKind[amountAt] as number) >= 2) end = -1;
+          else {
+            date = prevValid && dl === prevDateLength && same(ds, prevDateStart, dl) ? prevDate : dateNumber(buf, ds, ds + dl);
+            if (date === 0 || !parseAmountBytes(buf, fStart[amountAt] as number, fEnd[amountAt] as number)) end = -1;
+            else {
+              prevDate = date;
+              prevDateStart = ds;
+              prevDateLength = dl;
+            }
+          }
         }
-        newlines += st.newlines;
-        continue;
+      }
+      let recordStart: number;
+      let rowNewlines = 1;
+      if (end >= 0) {
+        recordStart = reader.base + p;
+        reader.skipTo(end);
+      } else {
+        if (reader.position() >= job.end) break;
+        const status = reader.next();
+        if (status === END) break;
+        // The buffer may have moved.
+        prevValid = false;
+        prevTailLength = -1;
+        prevDateLength = -1;
+        prevDeviceLength = -1;
+        if (status === RECORD && st.blank) {
+          blankLines++;
+          newlines += st.newlines;
+          continue;
+        }
+        const reason = classify(status, reader, layout);
+        if (reason !== undefined) {
+          malformedCount++;
+          if (malformed.length < job.keepMalformed) {
+            malformed.push({ lineInRange: newlines, reason, detail: describe(reason, f.n, layout), ...reader.rawText() });
+          }
+          newlines += st.newlines;
+          continue;
+        }
+        date = lastDate;
+        recordStart = reader.recordStart;
+        rowNewlines = st.newlines;
       }
       if (rows % indexEvery === 0) {
         index.rows.push(rows);
-        index.offsets.push(reader.recordStart);
+        index.offsets.push(recordStart);
         index.lines.push(newlines);
       }
-      newlines += st.newlines;
+      newlines += rowNewlines;
       rows++;
       let value = amount.value;
       if (amount.scale !== scale) {
@@ -547,6 +654,7 @@ export function summarizeInto(job: RangeJob, t: Tables, onProgress?: (bytes: num
           t.absSum += absSum;
           total = 0;
           absSum = 0;
+          flushCombos();
           t.setScale(amount.scale);
           scale = t.scale;
           absBound = Number.MAX_SAFE_INTEGER - t.absSum;
@@ -557,9 +665,12 @@ export function summarizeInto(job: RangeJob, t: Tables, onProgress?: (bytes: num
       total += value;
       absSum += value < 0 ? -value : value;
       if (absSum > absBound) throw tooLarge();
-      const date = lastDate;
-      const monthNumber = date >= 10_000_000 ? Math.floor(date / 100) : date;
+      if (date !== lastDateSeen) {
+        lastDateSeen = date;
+        monthNumber = date >= 10_000_000 ? Math.floor(date / 100) : date;
+      }
       if (monthNumber !== lastMonthNumber) {
+        flushCombos();
         t.flush();
         t.denseMonth = t.month(String(monthNumber));
         lastMonthNumber = monthNumber;
@@ -568,12 +679,21 @@ export function summarizeInto(job: RangeJob, t: Tables, onProgress?: (bytes: num
       if (date >= 10_000_000) day.add(day.count < caps.days || day.has(date) ? date : -1, value);
       else monthRow.add(date, value);
       itemDense.add(keyOf(items, itemAt), value);
-      const d = deviceAt >= 0 ? keyOf(devices, deviceAt) : noDevice;
-      deviceDense.add(d, value);
-      if (groupCount > 0) {
-        // A device's tags rarely change: the values its last row had are tried first.
+      let d = noDevice;
+      if (deviceAt >= 0) {
+        const ds = fStart[deviceAt] as number;
+        const dl = (fEnd[deviceAt] as number) - ds;
+        const dk = fKind[deviceAt] as number;
+        if (!(prevValid && dl === prevDeviceLength && (dk === prevDeviceKind || (dk < 2 && prevDeviceKind < 2)) && same(ds, prevDeviceStart, dl))) {
+          d = keyOf(devices, deviceAt);
+        } else d = lastDevice;
+        prevDeviceStart = ds;
+        prevDeviceLength = dl;
+        prevDeviceKind = dk;
+      }
+      if (groupCount === 0) deviceDense.add(d, value);
+      else {
         if (d !== lastDevice) {
-          lastDevice = d;
           hintAt = d * groupCount;
           if (hintAt + groupCount > hints.length) {
             const grown = new Int32Array(Math.max(hints.length * 2, hintAt + groupCount)).fill(-1);
@@ -581,17 +701,55 @@ export function summarizeInto(job: RangeJob, t: Tables, onProgress?: (bytes: num
             hints = grown;
           }
         }
-        for (let g = 0; g < groupCount; g++) {
-          const i = groupAt[g] as number;
-          const table = groupKeys[g] as KeyTable;
-          const k = fKind[i] === 2 ? keyOf(table, i) : table.idHinted(view, fStart[i] as number, fEnd[i] as number, hints[hintAt + g] as number);
-          hints[hintAt + g] = k;
-          (groupDense[g] as Dense).add(k, value);
+        // With a tail as in the row before, the tail fields' positions are those of an earlier
+        // row with the same bytes (still in the buffer).
+        const sameGroups = tailSame && groupsInTail;
+        if (!sameGroups) {
+          // A device's tags rarely change: the values its last row had are tried first.
+          for (let g = 0; g < groupCount; g++) {
+            const i = groupAt[g] as number;
+            const table = groupKeys[g] as KeyTable;
+            const k = fKind[i] === 2 ? keyOf(table, i) : table.idHinted(view, fStart[i] as number, fEnd[i] as number, hints[hintAt + g] as number);
+            hints[hintAt + g] = k;
+            groupIds[g] = k;
+          }
+        }
+        if (!sameGroups || d !== lastDevice || combo < 0) {
+          // The device's last combo is tried first.
+          const hint = comboHints[d] ?? -1;
+          let g = 0;
+          if (hint >= 0) while (g < groupCount && combos.at(hint, g + 1) === groupIds[g]) g++;
+          if (hint >= 0 && g === groupCount) combo = hint;
+          else {
+            tuple[0] = d;
+            for (g = 0; g < groupCount; g++) tuple[g + 1] = groupIds[g] as number;
+            combo = combos.id(tuple);
+            if (d >= comboHints.length) {
+              const grown = new Int32Array(Math.max(comboHints.length * 2, d + 1)).fill(-1);
+              grown.set(comboHints);
+              comboHints = grown;
+            }
+            comboHints[d] = combo;
+          }
+        }
+        if (combo >= 0) comboDense.add(combo, value);
+        else {
+          deviceDense.add(d, value);
+          for (let g = 0; g < groupCount; g++) (groupDense[g] as Dense).add(groupIds[g] as number, value);
+        }
+      }
+      lastDevice = d;
+      if (end >= 0) {
+        prevValid = true;
+        if (tail >= 0) {
+          prevTail = tail;
+          prevTailLength = end - tail;
         }
       }
     }
     t.total += total;
     t.absSum += absSum;
+    flushCombos();
     t.flush();
     t.denseMonth = -1;
     return {

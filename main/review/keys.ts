@@ -5,6 +5,8 @@
  * are counted under one "other" key, so a hostile file cannot grow memory without bound.
  */
 
+import { isAscii } from 'node:buffer';
+
 /** The key the rows past a table's cap are counted under. */
 export const otherKey = '(other)';
 
@@ -226,6 +228,16 @@ export class KeyTable {
   /** Every key's text, by number. */
   texts(): string[] {
     const out = new Array<string>(this.count);
+    const bytes = this.arena.subarray(0, this.used);
+    if (isAscii(bytes)) {
+      // One decoded string, cut into keys (a byte is a character).
+      const all = bytes.toString('latin1');
+      for (let k = 0; k < this.count; k++) {
+        const o = this.offs[k] as number;
+        out[k] = all.slice(o, o + (this.lens[k] as number));
+      }
+      return out;
+    }
     for (let k = 0; k < this.count; k++) out[k] = this.text(k);
     return out;
   }
@@ -326,8 +338,7 @@ export class Sums {
     return i;
   }
 
-  private rehash(): void {
-    const size = this.slots.length * 2;
+  private rehash(size = this.slots.length * 2): void {
     const slots = new Int32Array(size);
     const mask = size - 1;
     for (let i = 0; i < this.count; i++) {
@@ -339,6 +350,22 @@ export class Sums {
     this.slots = slots;
     this.mask = mask;
     this.lastKey = -1;
+  }
+
+  /** Makes room for `n` more keys at once (merging). */
+  reserve(n: number): void {
+    const want = Math.min(this.count + n, this.cap === Infinity ? this.count + n : this.cap + 1);
+    if (want > this.keys.length) {
+      const grow = (a: Float64Array) => {
+        const b = new Float64Array(want);
+        b.set(a);
+        return b;
+      };
+      this.keys = grow(this.keys);
+      this.amounts = grow(this.amounts);
+      this.rows = grow(this.rows);
+    }
+    if (want * 2 > this.slots.length) this.rehash(1 << Math.ceil(Math.log2(want * 2 + 1)));
   }
 
   /** Multiplies every sum by `factor` (a finer decimal scale was seen). */
@@ -353,19 +380,25 @@ export class Sums {
 }
 
 /**
- * Sums by key number for the current month, in plain arrays (no hashing per row); `flush`
- * moves them into the month's pair sums when the month changes and at the end.
+ * Sums by key number for the current month, in one plain array (amount and row count side by
+ * side, no hashing per row); `flush` moves them into the month's pair sums when the month
+ * changes and at the end.
  */
 export class Dense {
-  amounts = new Float64Array(64);
-  rows = new Float64Array(64);
-  private touched = new Int32Array(64);
-  private touchedCount = 0;
+  /** Amount of key `k` at `2k`, its rows at `2k + 1`. */
+  sums = new Float64Array(128);
+  touched = new Int32Array(64);
+  touchedCount = 0;
 
   add(k: number, amount: number): void {
-    if (k >= this.rows.length) this.grow(k);
-    const rows = this.rows;
-    const r = rows[k] as number;
+    this.addRows(k, amount, 1);
+  }
+
+  addRows(k: number, amount: number, rows: number): void {
+    const at = k * 2;
+    if (at >= this.sums.length) this.grow(at);
+    const sums = this.sums;
+    const r = sums[at + 1] as number;
     if (r === 0) {
       if (this.touchedCount === this.touched.length) {
         const t = new Int32Array(this.touched.length * 2);
@@ -374,30 +407,99 @@ export class Dense {
       }
       this.touched[this.touchedCount++] = k;
     }
-    rows[k] = r + 1;
-    this.amounts[k] = (this.amounts[k] as number) + amount;
+    sums[at + 1] = r + rows;
+    sums[at] = (sums[at] as number) + amount;
   }
 
-  private grow(k: number): void {
-    let size = this.rows.length;
-    while (size <= k) size *= 2;
+  private grow(at: number): void {
+    let size = this.sums.length;
+    while (size <= at + 1) size *= 2;
     const a = new Float64Array(size);
-    a.set(this.amounts);
-    this.amounts = a;
-    const r = new Float64Array(size);
-    r.set(this.rows);
-    this.rows = r;
+    a.set(this.sums);
+    this.sums = a;
   }
 
   /** Adds every sum to `into` under `k * width + month`, and starts again from zero. */
   flush(into: Sums, width: number, month: number): void {
+    const sums = this.sums;
     for (let i = 0; i < this.touchedCount; i++) {
       const k = this.touched[i] as number;
-      into.addSum(k * width + month, this.amounts[k] as number, this.rows[k] as number);
-      this.amounts[k] = 0;
-      this.rows[k] = 0;
+      into.addSum(k * width + month, sums[2 * k] as number, sums[2 * k + 1] as number);
+      sums[2 * k] = 0;
+      sums[2 * k + 1] = 0;
     }
     this.touchedCount = 0;
+  }
+}
+
+/**
+ * Numbers for tuples of `width` key numbers (a device with its tag and group values), so a row
+ * adds to one sum instead of one per column. Past `cap` tuples, `id` answers -1.
+ */
+export class TupleTable {
+  private tuples: Int32Array;
+  private slots: Int32Array;
+  private mask: number;
+  count = 0;
+
+  constructor(
+    readonly width: number,
+    readonly cap: number,
+  ) {
+    this.tuples = new Int32Array(1024 * width);
+    this.slots = new Int32Array(2048);
+    this.mask = 2047;
+  }
+
+  private hash(t: Int32Array, from: number): number {
+    let h = 0x9e3779b9;
+    for (let i = 0; i < this.width; i++) h = Math.imul(h ^ (t[from + i] as number), 0x85ebca6b) ^ (h >>> 13);
+    return h ^ (h >>> 16);
+  }
+
+  /** The number of the tuple in `t[0..width)`, or -1 past the cap. */
+  id(t: Int32Array): number {
+    const width = this.width;
+    const tuples = this.tuples;
+    let slot = this.hash(t, 0) & this.mask;
+    for (;;) {
+      const v = this.slots[slot] as number;
+      if (v === 0) break;
+      const at = (v - 1) * width;
+      let i = 0;
+      while (i < width && tuples[at + i] === t[i]) i++;
+      if (i === width) return v - 1;
+      slot = (slot + 1) & this.mask;
+    }
+    if (this.count >= this.cap) return -1;
+    const k = this.count++;
+    if ((k + 1) * width > this.tuples.length) {
+      const grown = new Int32Array(this.tuples.length * 2);
+      grown.set(this.tuples);
+      this.tuples = grown;
+    }
+    this.tuples.set(t.subarray(0, width), k * width);
+    this.slots[slot] = k + 1;
+    if (this.count * 2 > this.slots.length) this.rehash();
+    return k;
+  }
+
+  /** Element `i` of tuple `k`. */
+  at(k: number, i: number): number {
+    return this.tuples[k * this.width + i] as number;
+  }
+
+  private rehash(): void {
+    const size = this.slots.length * 2;
+    const slots = new Int32Array(size);
+    const mask = size - 1;
+    for (let k = 0; k < this.count; k++) {
+      let slot = this.hash(this.tuples, k * this.width) & mask;
+      while (slots[slot] !== 0) slot = (slot + 1) & mask;
+      slots[slot] = k + 1;
+    }
+    this.slots = slots;
+    this.mask = mask;
   }
 }
 

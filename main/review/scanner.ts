@@ -205,6 +205,89 @@ export function scanRecord(buf: Buffer, view: DataView, p: number, len: number, 
   return RECORD;
 }
 
+/**
+ * The fast path of `scanRecord` for the usual record: no line break inside quotes, nothing
+ * after a closing quote, the data read so far holding the whole record. Scans fields `n`… from
+ * `p` (the start of field `n`) into the field arrays. With `stop < count` it stops after the
+ * comma that ends field `stop - 1` and returns where field `stop` starts; otherwise the record
+ * must have exactly `count` fields and it returns where the record ends (after its line
+ * break). Returns -1 for anything else; `scanRecord`, which knows every case, reads it then.
+ */
+export function scanFields(buf: Buffer, view: DataView, p: number, len: number, n: number, stop: number, count: number, fStart: Int32Array, fEnd: Int32Array, fKind: Uint8Array): number {
+  const last4 = len - 4;
+  for (;;) {
+    if (p >= len) return -1;
+    if (buf[p] === QUOTE) {
+      let q = p + 1;
+      let kind = 1;
+      for (;;) {
+        // Four bytes at a time. A byte is flagged when it is a quote, a line feed, `*` or 0x02
+        // (one test for the first two); the lowest flagged byte is the first of them.
+        let m = 0;
+        while (q <= last4) {
+          const a = (view.getInt32(q, true) | 0x28282828) ^ 0x2a2a2a2a;
+          m = ~(((a & 0x7f7f7f7f) + 0x7f7f7f7f) | a | 0x7f7f7f7f);
+          if (m !== 0) break;
+          q += 4;
+        }
+        if (m === 0) return -1;
+        q += (31 - Math.clz32(m & -m)) >> 3;
+        // The two bytes after the quote decide (a doubled quote, or the end of the field).
+        if (q + 2 >= len) return -1;
+        const c = buf[q];
+        if (c !== QUOTE) {
+          if (c === LF) return -1;
+          q++;
+          continue;
+        }
+        if (buf[q + 1] !== QUOTE) break;
+        kind = 2;
+        q += 2;
+      }
+      fStart[n] = p + 1;
+      fEnd[n] = q;
+      fKind[n] = kind;
+      n++;
+      p = q + 1;
+      const d = buf[p];
+      if (d === COMMA) {
+        if (n === stop) return stop < count ? p + 1 : -1;
+        p++;
+        continue;
+      }
+      if (n !== count) return -1;
+      if (d === LF) return p + 1;
+      if (d === CR && buf[p + 1] === LF) return p + 2;
+      return -1;
+    }
+    const s = p;
+    // Four bytes at a time; the lowest flagged byte is the first comma or line feed.
+    let m = 0;
+    while (p <= last4) {
+      const w = view.getInt32(p, true);
+      const a = w ^ 0x2c2c2c2c;
+      const b = w ^ 0x0a0a0a0a;
+      m = ~(((((a & 0x7f7f7f7f) + 0x7f7f7f7f) | a) & (((b & 0x7f7f7f7f) + 0x7f7f7f7f) | b)) | 0x7f7f7f7f);
+      if (m !== 0) break;
+      p += 4;
+    }
+    if (m === 0) return -1;
+    p += (31 - Math.clz32(m & -m)) >> 3;
+    fStart[n] = s;
+    fKind[n] = 0;
+    if (buf[p] === COMMA) {
+      fEnd[n] = p;
+      n++;
+      if (n === stop) return stop < count ? p + 1 : -1;
+      p++;
+      continue;
+    }
+    fEnd[n] = p > s && buf[p - 1] === CR ? p - 1 : p;
+    n++;
+    return n === count ? p + 1 : -1;
+  }
+}
+
 // States of the skipper.
 const S_FIELD_START = 0;
 const S_UNQUOTED = 1;
@@ -348,16 +431,17 @@ export class RecordReader {
   /** The same bytes as a DataView (for reading four bytes at a time). */
   readonly view: DataView;
   /** File offset of `buf[0]`. */
-  private base: number;
+  base: number;
   /** Where reading started. */
   private readonly from: number;
-  private len = 0;
-  private p = 0;
+  /** Bytes read into `buf`; the next record starts at `p` (callers may read rows there themselves, see `skipTo`). */
+  len = 0;
+  p = 0;
   private filePos: number;
   private eof = false;
   private readonly skipper = new Skipper();
   /** Set while a too-long record is being skipped. */
-  private skipping = false;
+  skipping = false;
   private skipStart = 0;
   /** The first bytes of the record being skipped (for the malformed list). */
   skipHead: Buffer = Buffer.alloc(0);
@@ -385,6 +469,11 @@ export class RecordReader {
     this.buf = Buffer.allocUnsafe(room);
     this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
     if (from >= size) this.eof = true;
+  }
+
+  /** Moves past records the caller read from `buf` itself (with `scanRow`). */
+  skipTo(p: number): void {
+    this.p = p;
   }
 
   /** File offset of the next record. */

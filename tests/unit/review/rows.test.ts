@@ -1,0 +1,155 @@
+/**
+ * The usual row is read straight from the buffer, its tail (tag and group columns) taken from
+ * the row before when the bytes are the same, its device and tags summed as one combination.
+ * These files mix such rows with everything that must not take those shortcuts, in several
+ * column orders, against an independent reading (papaparse + BigInt), however the file is cut.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { formatScaled } from '../../../main/review/decimal';
+import { readLayout, summarizeRanges, type RangeJob } from '../../../main/review/engine';
+import { inlineRunner, summarizeFile, summarizeFiles, type Total } from '../../../main/review/summarize';
+import { independentSummary, scaled } from './independent';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'billfold-review-rows-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+/** A small deterministic random source. */
+function random(seed: number) {
+  let s = seed >>> 0;
+  const next = () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 4294967296;
+  };
+  return { next, pick: <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)] as T };
+}
+
+const quote = (v: string) => `"${v.replaceAll('"', '""')}"`;
+/** A value as a CSV writer may write it: quoted when it must be, sometimes when it need not. */
+const cell = (v: string, r: ReturnType<typeof random>) => (/[",\r\n]/.test(v) || v.startsWith('"') || r.next() < 0.2 ? quote(v) : v);
+
+const devices = ['440103000000001', '440103000000002', '001010000000042', '44010"3', '440103000000001 ', '9'];
+const items = ['Basic fee (plan-D, s1.standard)', 'Data fee (plan-D, upload)', 'Data fee "download"', 'SMS'];
+const names = ['Meter 1', 'Meter *2*', 'Camera "A", roof', '冷蔵庫 🧊', 'multi\nline', ''];
+const groups = ['Cold chain', 'Field test "phase 2"', 'Vending machines, Kanto', ''];
+const amounts = ['10', '0.5', '-2.25', '+3', '0', '1.125', '-0.0002'];
+
+/** A detailed export with the columns in `order`, rows in runs per device as real exports have them, lines ending with `eol`. */
+function tricky(seed: number, rows: number, order: string[], eol: string): string {
+  const r = random(seed);
+  const out: string[] = ['\uFEFF' + order.join(',') + eol];
+  let device = r.pick(devices);
+  let name = r.pick(names);
+  let group = r.pick(groups);
+  let day = 1;
+  let month = '202405';
+  for (let i = 0; i < rows; i++) {
+    const roll = r.next();
+    if (roll < 0.2) device = r.pick(devices);
+    if (roll < 0.1) name = r.pick(names);
+    if (r.next() < 0.05) group = r.pick(groups);
+    if (r.next() < 0.03) day++;
+    if (day > 28) {
+      day = 1;
+      month = month === '202405' ? '202406' : '202405';
+    }
+    // A finer decimal scale appears late in the file, while sums are pending.
+    const amount = i === Math.floor(rows * 0.7) ? '0.000000001' : r.pick(amounts);
+    const values: Record<string, string> = {
+      imsi: device,
+      date: r.next() < 0.02 ? month : `${month}${String(day).padStart(2, '0')}`,
+      billItemName: r.pick(items),
+      unitPrice: r.pick(['10', '0.0000002', '']),
+      amount,
+      'tag:name': name,
+      group,
+    };
+    let line = order.map((c) => cell(values[c] ?? '', r)).join(',');
+    const odd = r.next();
+    if (odd < 0.02) line += ',extra';
+    else if (odd < 0.03) line = line.replace(values.amount as string, 'x1');
+    else if (odd < 0.04) out.push(eol);
+    out.push(line + eol);
+  }
+  return out.join('');
+}
+
+const orders = [
+  ['imsi', 'date', 'billItemName', 'unitPrice', 'amount', 'tag:name', 'group'],
+  ['tag:name', 'imsi', 'date', 'billItemName', 'amount', 'group'],
+  ['date', 'billItemName', 'amount', 'group', 'imsi', 'tag:name'],
+  ['date', 'billItemName', 'unitPrice', 'amount', 'tag:name'],
+];
+
+const add = (map: Map<string, bigint>, key: string, v: bigint) => map.set(key, (map.get(key) ?? 0n) + v);
+const asMap = (list: Total[], scale: number) => new Map(list.map((t) => [t.key, scaled(formatScaled(t.amount, scale))]));
+
+function expectedOf(file: string, groupColumns: string[]) {
+  const e = independentSummary(fs.readFileSync(file), []);
+  const col = (name: string) => e.header.indexOf(name);
+  const out = {
+    rows: e.rows.length,
+    malformed: e.malformed.map((m) => [m.line, m.reason]),
+    total: 0n,
+    byMonthItem: new Map<string, bigint>(),
+    byDeviceMonth: new Map<string, bigint>(),
+    byGroupMonth: groupColumns.map(() => new Map<string, bigint>()),
+  };
+  for (const { cells } of e.rows) {
+    const v = scaled(cells[col('amount')] as string);
+    const month = (cells[col('date')] as string).slice(0, 6);
+    out.total += v;
+    add(out.byMonthItem, month + (cells[col('billItemName')] as string), v);
+    add(out.byDeviceMonth, month + (col('imsi') >= 0 ? (cells[col('imsi')] as string) : ''), v);
+    groupColumns.forEach((c, g) => add(out.byGroupMonth[g] as Map<string, bigint>, month + (cells[col(c)] as string), v));
+  }
+  return out;
+}
+
+function layoutOf(file: string) {
+  const fd = fs.openSync(file, 'r');
+  try {
+    return readLayout(fd, fs.fstatSync(fd).size);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+describe('rows read straight from the buffer', () => {
+  orders.forEach((order, o) => {
+    const file = path.join(tmp, `order-${o}.csv`);
+    fs.writeFileSync(file, tricky(1000 + o, 3000, order, o % 2 === 0 ? '\r\n' : '\n'));
+    const groupColumns = order.filter((c) => c === 'tag:name' || c === 'group');
+    const e = expectedOf(file, groupColumns);
+    const size = fs.statSync(file).size;
+
+    it(`columns ${order.join(',')}: totals equal the independent computation, wherever the file is split`, async () => {
+      const layout = layoutOf(file);
+      for (const splitAt of [undefined, [size / 3, (2 * size) / 3], [101, 5000, 5001, 20_000, size - 40]]) {
+        const s = await summarizeFile(file, layout, size, { runner: inlineRunner, workers: 2, minSplitBytes: 0, ...(splitAt ? { splitAt: splitAt.map(Math.floor) } : {}) });
+        expect(s.rows).toBe(e.rows);
+        expect(s.malformed.map((m) => [m.line, m.reason])).toEqual(e.malformed);
+        expect(scaled(formatScaled(s.total, s.scale))).toBe(e.total);
+        expect(asMap(s.byMonthItem, s.scale)).toEqual(e.byMonthItem);
+        expect(asMap(s.byDeviceMonth, s.scale)).toEqual(order.includes('imsi') ? e.byDeviceMonth : new Map());
+        groupColumns.forEach((_, g) => expect(asMap(s.byGroupMonth[g] ?? [], s.scale)).toEqual(e.byGroupMonth[g]));
+      }
+      const multi = await summarizeFiles([{ path: file, layout, size }], { runner: inlineRunner, workers: 1 });
+      expect(asMap(multi.byDeviceMonth, multi.scale)).toEqual(order.includes('imsi') ? e.byDeviceMonth : new Map([...e.byDeviceMonth]));
+    });
+
+    it(`columns ${order.join(',')}: the same rows and total whatever the pieces read`, () => {
+      const layout = layoutOf(file);
+      const read = (chunkBytes: number) => {
+        const job: RangeJob = { path: file, start: layout.dataStart, end: size, layout, keepMalformed: 1000, indexEvery: 1, chunkBytes };
+        const { parts, tables } = summarizeRanges([job]);
+        return { rows: parts[0]?.rows, offsets: parts[0]?.index.offsets, total: formatScaled(tables.total, tables.scale) };
+      };
+      const whole = read(1 << 20);
+      expect(scaled(whole.total)).toBe(e.total);
+      for (const chunk of [7, 64, 100, 333, 4096]) expect(read(chunk)).toEqual(whole);
+    });
+  });
+});
