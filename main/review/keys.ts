@@ -193,7 +193,8 @@ export class KeyTable {
       this.arena = bigger;
       this.arenaView = viewOf(bigger);
     }
-    this.arena.set(new Uint8Array(dv.buffer, dv.byteOffset + s, len), this.used);
+    const arena = this.arena;
+    for (let i = 0, o = this.used; i < len; i++, o++) arena[o] = dv.getUint8(s + i);
     this.offs[k] = this.used;
     this.lens[k] = len;
     this.hashes[k] = h;

@@ -440,23 +440,28 @@ function safe(t: Total): Total {
 /** Pair sums (`key * monthWidth + month`) as per-month totals and totals over all months. */
 function pairTotals(sums: Sums | PackedSums, keys: string[], months: string[]): { byKey: Total[]; byMonthKey: Total[] } {
   const n = 'count' in sums ? sums.count : sums.keys.length;
-  const byId = new Map<number, Total>();
-  const byMonthKey: Total[] = [];
+  /** Per key number (+1; 0 is the "other" row), its total over all months. */
+  const byId: (Total | undefined)[] = new Array<Total | undefined>(keys.length + 1);
+  const order: Total[] = [];
+  const byMonthKey: Total[] = new Array<Total>(n);
   for (let i = 0; i < n; i++) {
     const key = sums.keys[i] as number;
     const amount = sums.amounts[i] as number;
     const rows = sums.rows[i] as number;
     const k = key < 0 ? -1 : Math.floor(key / monthWidth);
     const text = k < 0 ? otherKey : (keys[k] ?? otherKey);
-    byMonthKey.push(safe({ key: k < 0 ? otherKey : (months[key - k * monthWidth] ?? otherKey) + text, amount, rows }));
-    const t = byId.get(k);
-    if (t === undefined) byId.set(k, { key: text, amount, rows });
-    else {
+    byMonthKey[i] = safe({ key: k < 0 ? otherKey : (months[key - k * monthWidth] ?? otherKey) + text, amount, rows });
+    const t = byId[k + 1];
+    if (t === undefined) {
+      const total = { key: text, amount, rows };
+      byId[k + 1] = total;
+      order.push(total);
+    } else {
       t.amount += amount;
       t.rows += rows;
     }
   }
-  return { byKey: [...byId.values()].map(safe), byMonthKey };
+  return { byKey: order.map(safe), byMonthKey };
 }
 
 type Sums = Tables['day'];
