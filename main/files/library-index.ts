@@ -225,7 +225,12 @@ export function createLibraryIndex(
         const inferred = inferFromName(fileName);
         const manifest = await readManifest(dir);
         // Only into a folder that is Billfold's, and only a file kind it saves.
-        if (!manifest || !inferred || Object.hasOwn(manifest.files, fileName)) return;
+        if (!manifest || !inferred) return;
+        // Stopped after the folder's list had it but before the library index did: listed again by the rescan.
+        if (Object.hasOwn(manifest.files, fileName)) {
+          adopted += 1;
+          return;
+        }
         const stat = await fs.stat(path.join(dir, fileName));
         await updateManifest(dir, (m) => {
           m.files[fileName] = { kind: inferred.kind, savedAt: stat.mtime.toISOString(), ...(inferred.period === undefined ? {} : { period: inferred.period }) };

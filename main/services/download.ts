@@ -1,4 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import fs from 'node:fs/promises';
 import { setMaxListeners } from 'node:events';
 import type { DownloadResults } from '../../contract/channels/download';
 import type { AccountSummary, ProviderId } from '../../contract/models/app';
@@ -13,7 +15,9 @@ import { safeFileName } from '../files/safe-name';
 import type { SettingsStore } from '../files/settings';
 import { expectContent } from '../files/sniff';
 import type { TaskRegistry } from '../files/tasks';
-import { writeNewFile } from '../files/write';
+import { placeFile, tempFileIn, writeNewFile, type WrittenFile } from '../files/write';
+import { csvFileHasFormulas } from '../files/csv';
+import { readHead } from '../fs/read-head';
 import { AppError } from '../http/errors';
 import { mapBillingAccount, mapBillingAccountList, mapUsageRecordList } from '../providers/agilicus/map';
 import { mapBillingHistory, mapDailyBills, mapMonthlyBill } from '../providers/soracom/map';
@@ -46,23 +50,34 @@ const defaultExportPoll = { pollIntervalMs: 1_000, maxPollIntervalMs: 5_000 };
 const progressEveryMs = 100;
 const usageRecordLimit = 10_000;
 
-/** What fetching a document gave: its hash, then its bytes (made only if it is not already saved). */
+/**
+ * What fetching a document gave: its hash, then its content. A provider's file is already on disk,
+ * streamed into a temporary file of the account's folder; a statement Billfold makes is made only
+ * if it is not already saved.
+ */
 interface Fetched {
   hash: string;
   received: number;
   fileName: string;
   kind: SavedFileKind;
-  bytes: () => Promise<Uint8Array>;
+  content: { temp: string; sha256: string } | { make: () => Promise<Uint8Array> };
 }
 
 interface Planned {
   item: Omit<DownloadItem, 'state'>;
   /** The provider document's key, the same for every account (the account is kept beside it). */
   source: string;
-  fetch: (signal: AbortSignal, onBytes: (received: number) => void) => Promise<Fetched>;
+  /** `temp` is a new temporary file name in the account's folder, for a document that is downloaded. */
+  fetch: (signal: AbortSignal, onBytes: (received: number) => void, temp: string) => Promise<Fetched>;
 }
 
 const sha256 = (data: Uint8Array | string) => createHash('sha256').update(data).digest('hex');
+
+async function sha256OfFile(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
 const toMonth = (yyyyMM: string) => `${yyyyMM.slice(0, 4)}-${yyyyMM.slice(4, 6)}`;
 const inPeriod = (month: string, r: DownloadRequest) => month >= r.from && month <= r.to;
 
@@ -104,15 +119,16 @@ export function createDownloadService(deps: DownloadServiceDeps) {
         planned.push({
           item: itemBase(account, source, 'spatialflow-invoice-pdf', month, `Invoice ${invoice.number || invoice.id}`),
           source,
-          fetch: async (sig, onBytes) => {
-            const pdf = await client.fetchInvoicePdf(invoice.id, { signal: sig, onProgress: (p) => onBytes(p.receivedBytes) });
-            expectContent(pdf.bytes, 'pdf', 'The invoice file from SpatialFlow');
+          fetch: async (sig, onBytes, temp) => {
+            const pdf = await client.fetchInvoicePdf(invoice.id, { signal: sig, onProgress: (p) => onBytes(p.receivedBytes), toFile: temp });
+            expectContent(await readHead(temp, 1025), 'pdf', 'The invoice file from SpatialFlow');
+            const hash = await sha256OfFile(temp);
             return {
-              hash: sha256(pdf.bytes),
-              received: pdf.bytes.byteLength,
+              hash,
+              received: pdf.size,
               fileName: safeFileName(pdf.suggestedName ?? `Invoice ${invoice.number || invoice.id}`, '.pdf', `Invoice ${invoice.id}`),
               kind: 'invoice-pdf',
-              bytes: () => Promise.resolve(pdf.bytes),
+              content: { temp, sha256: hash },
             };
           },
         });
@@ -133,19 +149,20 @@ export function createDownloadService(deps: DownloadServiceDeps) {
       planned.push({
         item: itemBase(account, csvSource, 'soracom-bill-csv', month, `Soracom billing CSV ${month}`),
         source: csvSource,
-        fetch: async (sig, onBytes) => {
+        fetch: async (sig, onBytes, temp) => {
           const started = await client.exportBilling(yyyyMM, { mode: 'async', signal: sig });
           let url = started.url;
           if (started.exportedFileId !== undefined) ({ url } = await client.waitForExport(started.exportedFileId, { ...defaultExportPoll, ...deps.exportPoll, signal: sig }));
           if (url === undefined) throw new AppError('invalid_response', 'Soracom started the export but sent neither an id nor a URL.');
-          const file = await client.downloadExport(url, { signal: sig, onProgress: (p) => onBytes(p.receivedBytes) });
-          expectContent(file.bytes, 'csv', 'The export Soracom sent');
+          const file = await client.downloadExport(url, { signal: sig, onProgress: (p) => onBytes(p.receivedBytes), toFile: temp });
+          expectContent(await readHead(temp, 1025), 'csv', 'The export Soracom sent');
+          const hash = await sha256OfFile(temp);
           return {
-            hash: sha256(file.bytes),
-            received: file.bytes.byteLength,
+            hash,
+            received: file.size,
             fileName: safeFileName(file.suggestedName ?? `Soracom billing ${month}`, '.csv', `Soracom billing ${month}`),
             kind: 'bill-csv',
-            bytes: () => Promise.resolve(file.bytes),
+            content: { temp, sha256: hash },
           };
         },
       });
@@ -164,12 +181,12 @@ export function createDownloadService(deps: DownloadServiceDeps) {
             received: Buffer.byteLength(data),
             fileName: safeFileName(`Soracom statement ${month}`, '.pdf'),
             kind: 'statement-pdf',
-            bytes: async () => {
+            content: { make: async () => {
               const [{ soracomStatement }, { renderPdf }] = await Promise.all([import('../files/statements'), import('../files/pdf')]);
               const pdf = await renderPdf(soracomStatement({ accountName: account.name, yyyyMM, bill: monthly, daily, generatedAt: now() }));
               expectContent(pdf, 'pdf', 'The generated statement');
               return pdf;
-            },
+            } },
           };
         },
       });
@@ -214,12 +231,12 @@ export function createDownloadService(deps: DownloadServiceDeps) {
               received: Buffer.byteLength(data),
               fileName: safeFileName(`Agilicus usage statement ${who} ${month}`, '.pdf', 'Agilicus usage statement'),
               kind: 'statement-pdf',
-              bytes: async () => {
+              content: { make: async () => {
                 const [{ agilicusUsageStatement }, { renderPdf }] = await Promise.all([import('../files/statements'), import('../files/pdf')]);
                 const pdf = await renderPdf(agilicusUsageStatement({ accountName: account.name, billingAccount, usage: monthUsage, generatedAt: now() }));
                 expectContent(pdf, 'pdf', 'The generated statement');
                 return pdf;
-              },
+              } },
             };
           },
         });
@@ -239,23 +256,59 @@ export function createDownloadService(deps: DownloadServiceDeps) {
     }
   }
 
-  async function store(account: AccountSummary, fetched: Fetched, bytes: Uint8Array, source: string, period: string | undefined, signal: AbortSignal): Promise<SavedFile> {
+  async function folderOf(account: AccountSummary): Promise<string> {
     const { downloadsFolder } = await deps.settings.get();
-    const dir = await deps.library.folderFor(downloadsFolder, { id: account.id, name: account.name });
-    const written = await writeNewFile(dir, fetched.fileName, bytes, { signal });
-    const entry: Omit<SavedFile, 'id'> = {
-      kind: fetched.kind,
-      accountId: account.id,
-      accountName: account.name,
-      fileName: written.fileName,
-      path: written.path,
-      size: written.size,
-      savedAt: now().toISOString(),
-      sha256: sha256(bytes),
-      source: { key: source, hash: fetched.hash },
+    return deps.library.folderFor(downloadsFolder, { id: account.id, name: account.name });
+  }
+
+  /**
+   * The document as the library may already hold it without knowing its provider document: saved
+   * from the window (the same bytes), or left by a run that was stopped between writing the file
+   * and recording it (the document's own name, no hash, no source). It is given the source, so it is
+   * skipped from now on instead of being saved a second time.
+   */
+  async function alreadyThere(account: AccountSummary, fetched: Fetched, source: string, period: string | undefined): Promise<SavedFile | undefined> {
+    const there = await deps.library.findSource(account.id, { key: source, hash: fetched.hash });
+    if (there) return there;
+    const sha = 'temp' in fetched.content ? fetched.content.sha256 : undefined;
+    const mine = (await deps.library.all()).filter((f) => f.accountId === account.id && f.kind === fetched.kind && f.source === undefined);
+    const same = mine.find((f) => sha !== undefined && f.sha256 === sha) ?? mine.find((f) => f.sha256 === undefined && f.fileName === fetched.fileName);
+    if (!same) return undefined;
+    const { id: _id, ...entry } = same;
+    return deps.library.add({ ...entry, ...(period === undefined ? {} : { period }), source: { key: source, hash: fetched.hash } });
+  }
+
+  async function store(account: AccountSummary, fetched: Fetched, source: string, period: string | undefined, signal: AbortSignal): Promise<SavedFile> {
+    const dir = await folderOf(account);
+    let saved: SavedFile | undefined;
+    let contentHash = 'temp' in fetched.content ? fetched.content.sha256 : undefined;
+    const formulas = fetched.kind === 'bill-csv' && 'temp' in fetched.content ? await csvFileHasFormulas(fetched.content.temp) : false;
+    // Recorded in the library while the temporary file still exists: a run stopped half-way leaves
+    // either a recorded file or one the next start-up finds and adopts, never an unknown one.
+    const record = async (written: WrittenFile) => {
+      const entry: Omit<SavedFile, 'id'> = {
+        kind: fetched.kind,
+        accountId: account.id,
+        accountName: account.name,
+        fileName: written.fileName,
+        path: written.path,
+        size: written.size,
+        savedAt: now().toISOString(),
+        source: { key: source, hash: fetched.hash },
+      };
+      if (contentHash !== undefined) entry.sha256 = contentHash;
+      if (period !== undefined) entry.period = period;
+      if (formulas) entry.formulas = true;
+      saved = await deps.library.add(entry);
     };
-    if (period !== undefined) entry.period = period;
-    return deps.library.add(entry);
+    if ('temp' in fetched.content) {
+      await placeFile(fetched.content.temp, dir, fetched.fileName, { record });
+    } else {
+      const bytes = await fetched.content.make();
+      contentHash = sha256(bytes);
+      await writeNewFile(dir, fetched.fileName, bytes, { signal, record });
+    }
+    return saved as SavedFile;
   }
 
   async function everything(request: { from: string; to: string; accountId?: string | undefined; taskId?: string | undefined }, ctx: ServiceContext): Promise<DownloadSummary> {
@@ -344,24 +397,29 @@ export function createDownloadService(deps: DownloadServiceDeps) {
             return;
           }
           let result: DownloadItem;
+          let temp: string | undefined;
           try {
             result = await gateFor(p.item.provider).run(async () => {
+              temp = tempFileIn(await folderOf(account));
               const fetched = await p.fetch(signal, (received) => {
                 inFlight.set(p.item.key, received);
                 emit('running');
-              });
+              }, temp);
               inFlight.delete(p.item.key);
               bytesDone += fetched.received;
-              const there = await deps.library.findSource(account.id, { key: p.source, hash: fetched.hash });
+              const there = await alreadyThere(account, fetched, p.source, p.item.period);
               if (there) {
                 return { ...p.item, state: 'skipped', fileId: there.id, fileName: there.fileName, bytes: fetched.received, reason: { code: 'already_saved', message: `Already in the library as ${there.fileName}.` } };
               }
-              const saved = await store(account, fetched, await fetched.bytes(), p.source, p.item.period, signal);
+              const saved = await store(account, fetched, p.source, p.item.period, signal);
               return { ...p.item, state: 'fetched', fileId: saved.id, fileName: saved.fileName, bytes: fetched.received };
             }, signal);
           } catch (error) {
             inFlight.delete(p.item.key);
             result = signal.aborted ? { ...p.item, state: 'cancelled' } : { ...p.item, state: 'failed', reason: reasonOf(error) };
+          } finally {
+            // Whatever was not moved into place (skipped, failed, cancelled) goes.
+            if (temp !== undefined) await fs.rm(temp, { force: true }).catch(() => undefined);
           }
           items.push(result);
           if (result.state !== 'cancelled') await deps.journal.record(result);

@@ -5,9 +5,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { EventMessage } from '../../../contract/events';
 import type { DownloadSummary, UnfinishedDownload } from '../../../contract/models/download';
 import type { LibraryList } from '../../../contract/models/files';
+import type { SpatialFlowInvoicePage } from '../../../contract/models/spatialflow';
 import { memorySecretStore } from '../../../main/accounts/keychain';
 import { createMainServices, type MainServices } from '../../../main/compose';
 import { createDemoSandboxes } from '../../../main/demo';
+import { journalFileName } from '../../../main/files/download-journal';
+import { manifestName } from '../../../main/files/library-index';
 import { createProviderGate } from '../../../main/files/provider-gate';
 import { AppError } from '../../../main/http/errors';
 
@@ -19,9 +22,9 @@ afterEach(async () => {
   }
 });
 
-async function setup() {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'billfold-download-'));
-  const demo = createDemoSandboxes();
+async function setup(reuse?: { dir: string; demo: ReturnType<typeof createDemoSandboxes> }) {
+  const dir = reuse?.dir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'billfold-download-')));
+  const demo = reuse?.demo ?? createDemoSandboxes();
   const events: EventMessage[] = [];
   let onEvent: (m: EventMessage) => void = () => undefined;
   const services = createMainServices({
@@ -159,6 +162,63 @@ describe('download everything', () => {
     const keys = library.files.map((f) => f.source?.key);
     expect(new Set(keys).size).toBe(keys.length);
     expect(await call('download.unfinished', {})).toBeNull();
+  });
+
+  it('a run killed after naming a file but before recording it resumes without saving that document twice', async () => {
+    const first = await setup();
+    const month = thisMonth();
+    const summary = await first.call<DownloadSummary>('download.everything', { from: month, to: month });
+    expect(summary.failed).toBe(0);
+    const library = await first.call<LibraryList>('library.list', {});
+    // A statement Billfold makes (its bytes differ each time it is made) and a provider's invoice.
+    const victims = [library.files.find((f) => f.source?.key.startsWith('soracom:statement:')), library.files.find((f) => f.kind === 'invoice-pdf')];
+    await first.services.close();
+    opened.splice(opened.findIndex((o) => o.services === first.services), 1);
+
+    // What a kill leaves at that moment: the named file with its temporary twin, in neither the
+    // folder's list nor the library, and the run unfinished in the journal without it.
+    const userData = path.join(first.dir, 'user-data');
+    const journal = JSON.parse(await fs.readFile(path.join(userData, journalFileName), 'utf8')) as { finished: boolean; done: Record<string, unknown> };
+    journal.finished = false;
+    const index = JSON.parse(await fs.readFile(path.join(userData, 'library.json'), 'utf8')) as { files: { id: string }[] };
+    for (const victim of victims) {
+      if (!victim?.accountId) throw new Error('the demo run saved no statement or invoice');
+      const dir = path.dirname(victim.path);
+      await fs.link(victim.path, path.join(dir, '.billfold-999999-killed.part'.replace('killed', victim.id)));
+      const manifest = JSON.parse(await fs.readFile(path.join(dir, manifestName), 'utf8')) as { files: Record<string, unknown> };
+      delete manifest.files[victim.fileName];
+      await fs.writeFile(path.join(dir, manifestName), JSON.stringify(manifest));
+      index.files = index.files.filter((f) => f.id !== victim.id);
+      delete journal.done[`${victim.accountId}/${victim.source?.key}`];
+    }
+    await fs.writeFile(path.join(userData, 'library.json'), JSON.stringify(index));
+    await fs.writeFile(path.join(userData, journalFileName), JSON.stringify(journal));
+
+    const second = await setup({ dir: first.dir, demo: first.demo });
+    await second.services.cleanedUp;
+    const resumed = await second.call<DownloadSummary>('download.everything', { from: month, to: month });
+    expect(resumed).toMatchObject({ resumed: true, failed: 0, fetched: 0 });
+    const after = await second.call<LibraryList>('library.list', {});
+    expect(after.files.map((f) => f.path).sort()).toEqual(library.files.map((f) => f.path).sort());
+    for (const victim of victims) expect(after.files.find((f) => f.path === victim?.path)?.source?.key).toBe(victim?.source?.key);
+    const names = (await Promise.all([...new Set(after.files.map((f) => path.dirname(f.path)))].map((d) => fs.readdir(d)))).flat();
+    expect(names.filter((n) => / \(\d+\)\.[a-z]+$/.test(n))).toEqual([]);
+    expect(names.filter((n) => n.endsWith('.part'))).toEqual([]);
+  });
+
+  it('an invoice the window saved already is not saved a second time by a download of everything', async () => {
+    const { id, call } = await setup();
+    const page = await call<SpatialFlowInvoicePage>('spatialflow.listInvoices', { accountId: id('spatialflow') });
+    const invoice = page.invoices.find((i) => i.hasPdf)!;
+    const saved = await call<{ id: string; fileName: string }>('files.saveInvoicePdf', { accountId: id('spatialflow'), invoiceId: invoice.id });
+    const month = invoice.periodStart.slice(0, 7);
+    const summary = await call<DownloadSummary>('download.everything', { from: month, to: month, accountId: id('spatialflow') });
+    const item = summary.items.find((i) => i.key.endsWith(`spatialflow:invoice:${invoice.id}`));
+    expect(item).toMatchObject({ state: 'skipped', fileId: saved.id, fileName: saved.fileName });
+    const library = await call<LibraryList>('library.list', {});
+    expect(library.files.filter((f) => f.kind === 'invoice-pdf' && f.fileName.startsWith(saved.fileName.replace(/\.pdf$/, '')))).toHaveLength(1);
+    // Known now as that provider document: the next run skips it by its source.
+    expect(library.files.find((f) => f.id === saved.id)?.source?.key).toBe(`spatialflow:invoice:${invoice.id}`);
   });
 
   it('refuses a period that ends before it starts, and a second run while one is going', async () => {
