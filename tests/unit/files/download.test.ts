@@ -186,10 +186,10 @@ describe('download everything', () => {
       const dir = path.dirname(victim.path);
       await fs.link(victim.path, path.join(dir, '.billfold-999999-killed.part'.replace('killed', victim.id)));
       const manifest = JSON.parse(await fs.readFile(path.join(dir, manifestName), 'utf8')) as { files: Record<string, unknown> };
-      delete manifest.files[victim.fileName];
+      manifest.files = Object.fromEntries(Object.entries(manifest.files).filter(([name]) => name !== victim.fileName));
       await fs.writeFile(path.join(dir, manifestName), JSON.stringify(manifest));
       index.files = index.files.filter((f) => f.id !== victim.id);
-      delete journal.done[`${victim.accountId}/${victim.source?.key}`];
+      journal.done = Object.fromEntries(Object.entries(journal.done).filter(([key]) => key !== `${victim.accountId}/${victim.source?.key}`));
     }
     await fs.writeFile(path.join(userData, 'library.json'), JSON.stringify(index));
     await fs.writeFile(path.join(userData, journalFileName), JSON.stringify(journal));
