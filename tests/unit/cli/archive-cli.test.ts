@@ -12,31 +12,18 @@ import type { SpatialFlowInvoicePage } from '../../../contract/models/spatialflo
 import { toDecimalString } from '../../../contract/money';
 import { createMainServices } from '../../../main/compose';
 import { cliFolders, ensureBuiltCli, parseJson, runBillfold } from './helpers';
+import { routerCall, testPlatform } from '../../support/platform';
 
 const run = promisify(execFile);
 
 /** Saves a closed month's documents into the user-data folder's Library, as the window does. */
 async function saveMonth(userData: string, home: string, accounts: AccountSummary[]) {
   const services = createMainServices({
-    platform: {
-      shell: 'web',
-      version: '0',
-      userDataDir: userData,
-      documentsDir: path.join(home, 'Documents'),
-      openExternal: () => Promise.resolve(),
-      openPath: () => Promise.resolve(),
-      showItemInFolder: () => Promise.resolve(),
-      chooseFile: () => Promise.resolve(undefined),
-      chooseFolder: () => Promise.resolve(undefined),
-    },
+    platform: testPlatform(userData, { documentsDir: path.join(home, 'Documents') }),
     emit: () => undefined,
     log: () => undefined,
   });
-  const call = async <T>(channel: string, args: unknown): Promise<T> => {
-    const reply = await services.router.handle(channel, args);
-    if (!reply.ok) throw new Error(`${channel}: ${reply.error.message}`);
-    return reply.value as T;
-  };
+  const call = routerCall(services);
   const id = (p: string) => accounts.find((a) => a.provider === p)!.id;
   try {
     const history = await call<SoracomBillingHistory>('soracom.getBillingHistory', { accountId: id('soracom') });

@@ -11,6 +11,7 @@ import type { DownloadSummary } from '../../../contract/models/download';
 import type { ReviewedFile } from '../../../main/cli/commands/review';
 import type { SyncOutcome } from '../../../main/cli/commands/sync';
 import { cliFolders, ensureBuiltCli, parseJson, repoRoot, runBillfold } from './helpers';
+import { testPlatform } from '../../support/platform';
 
 // The built command against the built-in sandboxes, with the real Secret Service that
 // scripts/with-keychain.sh starts for `npm test` (it refuses to write the developer's own keychain).
@@ -19,17 +20,7 @@ const inKeychainSession = process.env['BILLFOLD_IN_KEYCHAIN_SESSION'] === '1';
 /** Adds an account to a user-data folder the way the window does (credentials into the keychain). */
 async function addAccount(userData: string, account: NewAccount): Promise<AccountSummary> {
   const services = createMainServices({
-    platform: {
-      shell: 'web',
-      version: '0',
-      userDataDir: userData,
-      documentsDir: path.join(userData, 'Documents'),
-      openExternal: () => Promise.resolve(),
-      openPath: () => Promise.resolve(),
-      showItemInFolder: () => Promise.resolve(),
-      chooseFile: () => Promise.resolve(undefined),
-      chooseFolder: () => Promise.resolve(undefined),
-    },
+    platform: testPlatform(userData),
     emit: () => undefined,
     log: () => undefined,
   });

@@ -13,6 +13,7 @@ import { journalFileName } from '../../../main/files/download-journal';
 import { manifestName } from '../../../main/files/library-index';
 import { createProviderGate } from '../../../main/files/provider-gate';
 import { AppError } from '../../../main/http/errors';
+import { routerCall, testPlatform } from '../../support/platform';
 
 const opened: { services: MainServices; dir: string }[] = [];
 afterEach(async () => {
@@ -28,17 +29,7 @@ async function setup(reuse?: { dir: string; demo: ReturnType<typeof createDemoSa
   const events: EventMessage[] = [];
   let onEvent: (m: EventMessage) => void = () => undefined;
   const services = createMainServices({
-    platform: {
-      shell: 'web',
-      version: '0',
-      userDataDir: path.join(dir, 'user-data'),
-      documentsDir: path.join(dir, 'Documents'),
-      openExternal: () => Promise.resolve(),
-      openPath: () => Promise.resolve(),
-      showItemInFolder: () => Promise.resolve(),
-      chooseFile: () => Promise.resolve(undefined),
-      chooseFolder: () => Promise.resolve(undefined),
-    },
+    platform: testPlatform(path.join(dir, 'user-data'), { documentsDir: path.join(dir, 'Documents') }),
     emit: (m) => {
       events.push(m);
       onEvent(m);
@@ -50,11 +41,7 @@ async function setup(reuse?: { dir: string; demo: ReturnType<typeof createDemoSa
   opened.push({ services, dir });
   const accounts = await services.accounts.startDemo();
   const id = (provider: string) => accounts.find((a) => a.provider === provider)!.id;
-  const call = async <T>(channel: string, args: unknown): Promise<T> => {
-    const reply = await services.router.handle(channel, args);
-    if (!reply.ok) throw new Error(`${channel}: ${reply.error.code} ${reply.error.message}`);
-    return reply.value as T;
-  };
+  const call = routerCall(services);
   return { dir, demo, services, events, id, call, listen: (f: (m: EventMessage) => void) => (onEvent = f) };
 }
 

@@ -8,9 +8,9 @@ import { memorySecretStore } from '../../../main/accounts/keychain';
 import { createMainServices } from '../../../main/compose';
 import { createDemoSandboxes } from '../../../main/demo';
 import { writeFailure } from '../../../main/fs/io-errors';
-import type { Platform } from '../../../main/platform';
 import { tempDir } from './helpers';
 import { filesBelow, smallDisk } from './small-disk';
+import { testPlatform } from '../../support/platform';
 
 /**
  * Full and read-only disks, for real: the user-data and documents folders are small tmpfs disks
@@ -39,17 +39,7 @@ async function setUp() {
     await smallDisk.mount(d);
     mounted.push(d);
   }
-  const platform: Platform = {
-    shell: 'web',
-    version: 'test',
-    userDataDir,
-    documentsDir,
-    openExternal: () => Promise.resolve(),
-    openPath: () => Promise.resolve(),
-    showItemInFolder: () => Promise.resolve(),
-    chooseFile: () => Promise.resolve(undefined),
-    chooseFolder: () => Promise.resolve(undefined),
-  };
+  const platform = testPlatform(userDataDir, { version: 'test', documentsDir });
   const events: EventMessage[] = [];
   const services = createMainServices({ platform, emit: (m) => events.push(m), log: () => undefined, secrets: memorySecretStore(), demo: createDemoSandboxes() });
   const accounts = await services.accounts.startDemo();

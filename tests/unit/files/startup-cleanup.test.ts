@@ -7,9 +7,9 @@ import type { LibraryList } from '../../../contract/models/files';
 import { memorySecretStore } from '../../../main/accounts/keychain';
 import { createMainServices, type MainServices } from '../../../main/compose';
 import { createDemoSandboxes } from '../../../main/demo';
-import type { Platform } from '../../../main/platform';
 import { tempDir } from './helpers';
 import { filesBelow } from './small-disk';
+import { testPlatform } from '../../support/platform';
 
 const jiti = path.resolve('node_modules/jiti/lib/jiti-cli.mjs');
 let services: MainServices | undefined;
@@ -55,17 +55,7 @@ describe('start-up cleanup', () => {
     const left = (await filesBelow(dir)).filter((f) => f.endsWith('.tmp') || f.endsWith('.part'));
     expect(left).toHaveLength(6);
 
-    const platform: Platform = {
-      shell: 'web',
-      version: 'test',
-      userDataDir,
-      documentsDir,
-      openExternal: () => Promise.resolve(),
-      openPath: () => Promise.resolve(),
-      showItemInFolder: () => Promise.resolve(),
-      chooseFile: () => Promise.resolve(undefined),
-      chooseFolder: () => Promise.resolve(undefined),
-    };
+    const platform = testPlatform(userDataDir, { version: 'test', documentsDir });
     services = createMainServices({ platform, emit: () => undefined, log: () => undefined, secrets: memorySecretStore(), demo: createDemoSandboxes() });
     await services.cleanedUp;
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { memorySecretStore } from '../../../main/accounts/keychain';
 import { createMainServices, type MainServices } from '../../../main/compose';
+import { testPlatform } from '../../support/platform';
 
 const opened: MainServices[] = [];
 afterEach(async () => {
@@ -12,17 +13,7 @@ afterEach(async () => {
 
 async function services(userDataDir: string, logs: string[]) {
   const made = createMainServices({
-    platform: {
-      shell: 'web',
-      version: '0',
-      userDataDir,
-      documentsDir: path.join(userDataDir, 'Documents'),
-      openExternal: () => Promise.resolve(),
-      openPath: () => Promise.resolve(),
-      showItemInFolder: () => Promise.resolve(),
-      chooseFile: () => Promise.resolve(undefined),
-      chooseFolder: () => Promise.resolve(undefined),
-    },
+    platform: testPlatform(userDataDir),
     emit: () => undefined,
     log: (line) => logs.push(line),
     secrets: memorySecretStore(),

@@ -8,6 +8,7 @@ import type { SoracomBillingHistory } from '../../../contract/models/soracom';
 import { memorySecretStore, type SecretStore } from '../../../main/accounts/keychain';
 import { createMainServices, type MainServices } from '../../../main/compose';
 import { createDemoSandboxes } from '../../../main/demo';
+import { testPlatform } from '../../support/platform';
 
 const opened: MainServices[] = [];
 // One set of sandboxes for the file: their 18 months of bills are generated once.
@@ -21,18 +22,7 @@ function services(userDataDir: string, secrets: SecretStore, demo = sharedDemo) 
   const notifications: { title: string; body: string }[] = [];
   const events: EventMessage[] = [];
   const made = createMainServices({
-    platform: {
-      shell: 'web',
-      version: '0',
-      userDataDir,
-      documentsDir: path.join(userDataDir, 'Documents'),
-      openExternal: () => Promise.resolve(),
-      openPath: () => Promise.resolve(),
-      showItemInFolder: () => Promise.resolve(),
-      chooseFile: () => Promise.resolve(undefined),
-      chooseFolder: () => Promise.resolve(undefined),
-      notify: (n) => notifications.push(n),
-    },
+    platform: testPlatform(userDataDir, { notify: (n: { title: string; body: string }) => notifications.push(n) }),
     emit: (m) => events.push(m),
     log: () => undefined,
     secrets,

@@ -9,6 +9,7 @@ import { appErrorCodes, providerErrorCodes } from '../../../contract/errors';
 import { memorySecretStore } from '../../../main/accounts/keychain';
 import { createMainServices, type MainServices } from '../../../main/compose';
 import { createDemoSandboxes } from '../../../main/demo';
+import { testPlatform } from '../../support/platform';
 
 let dir: string;
 let services: MainServices;
@@ -18,17 +19,7 @@ const internalErrors: string[] = [];
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'billfold-fuzz-'));
   services = createMainServices({
-    platform: {
-      shell: 'web',
-      version: 'test',
-      userDataDir: path.join(dir, 'user-data'),
-      documentsDir: path.join(dir, 'Documents'),
-      openExternal: () => Promise.resolve(),
-      openPath: () => Promise.resolve(),
-      showItemInFolder: () => Promise.resolve(),
-      chooseFile: () => Promise.resolve(undefined),
-      chooseFolder: () => Promise.resolve(undefined),
-    },
+    platform: testPlatform(path.join(dir, 'user-data'), { version: 'test', documentsDir: path.join(dir, 'Documents') }),
     emit: () => undefined,
     log: (line) => void (line.includes('unexpected error') && internalErrors.push(line)),
     secrets: memorySecretStore(),
