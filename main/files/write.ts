@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describeIoError, makeFolder, writeFailure } from '../fs/io-errors';
 import { AppError } from '../http/errors';
 import { numberedName } from './safe-name';
+import { processIsAlive } from '../fs/process-alive';
 
 /** Temporary files start with this and end with `.part`; the library never lists them. */
 export const tempPrefix = '.billfold-';
@@ -131,15 +132,6 @@ async function claimName(temp: string, dir: string, fileName: string): Promise<s
     }
   }
   throw new AppError('io_error', `There are already ${maxAttempts} files named like ${fileName}; nothing was saved.`);
-}
-
-function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 const abandonedAfterMs = 24 * 3600_000;

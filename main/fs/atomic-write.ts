@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { makeFolder, writeFailure } from './io-errors';
+import { processIsAlive } from './process-alive';
 
 /** Atomic-write temporary files: `.<name>.<pid>-<12 hex>.tmp` beside their target (older versions had no pid). */
 export const isAtomicTempName = (name: string) => /^\..+\.(\d+-)?[0-9a-f]{12}\.tmp$/.test(name);
@@ -35,15 +36,6 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, w
   } catch (error) {
     await fs.rm(temp, { force: true }).catch(() => undefined);
     throw writeFailure(error, `save ${what}`, dir);
-  }
-}
-
-function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -4,6 +4,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { AppError } from '../http/errors';
+import { processIsAlive } from './process-alive';
 
 /**
  * One Billfold process per user-data folder. Two processes writing the same account list lose
@@ -26,15 +27,6 @@ export interface InstanceLock {
   readonly owner: LockOwner;
   /** Removes the lock file if it is still this process's. Safe to call more than once. */
   release(): void;
-}
-
-function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function readOwner(file: string): LockOwner | undefined {
