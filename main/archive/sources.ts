@@ -32,36 +32,48 @@ export interface AgilicusUsageSource {
   syncedAt: string;
 }
 
-/** The newest of several snapshots of the same thing wins. */
-const newer = <T extends { syncedAt: string }>(a: T | undefined, b: T) => (a === undefined || b.syncedAt > a.syncedAt ? b : a);
+/**
+ * The newest copy of each item, by key, across the snapshots of a list channel and of a
+ * single-item channel of one account.
+ */
+async function newestByKey<T>(
+  deps: ArchiveSourceDeps,
+  accountId: string,
+  list: { channel: string; items: (value: unknown) => T[] | undefined },
+  single: string,
+  key: (item: T) => string,
+): Promise<T[]> {
+  const found = new Map<string, { item: T; syncedAt: string }>();
+  const offer = (item: T, syncedAt: string) => {
+    const seen = found.get(key(item));
+    if (seen === undefined || syncedAt > seen.syncedAt) found.set(key(item), { item, syncedAt });
+  };
+  for (const { snapshot } of await deps.snapshots.list(accountId, list.channel)) for (const item of list.items(snapshot.value) ?? []) offer(item, snapshot.syncedAt);
+  for (const { snapshot } of await deps.snapshots.list(accountId, single)) offer(snapshot.value as T, snapshot.syncedAt);
+  return [...found.values()].map((v) => v.item);
+}
 
 export async function soracomBills(deps: ArchiveSourceDeps, account: AccountSummary): Promise<Map<string, SoracomMonthlyBill>> {
-  const found = new Map<string, { bill: SoracomMonthlyBill; syncedAt: string }>();
-  for (const { snapshot } of await deps.snapshots.list(account.id, 'soracom.getBillingHistory')) {
-    for (const bill of (snapshot.value as SoracomBillingHistory).bills ?? []) {
-      found.set(bill.yearMonth, newer(found.get(bill.yearMonth), { bill, syncedAt: snapshot.syncedAt }));
-    }
-  }
-  for (const { snapshot } of await deps.snapshots.list(account.id, 'soracom.getBilling')) {
-    const bill = snapshot.value as SoracomMonthlyBill;
-    found.set(bill.yearMonth, newer(found.get(bill.yearMonth), { bill, syncedAt: snapshot.syncedAt }));
-  }
-  return new Map([...found].map(([k, v]) => [k, v.bill]));
+  const bills = await newestByKey<SoracomMonthlyBill>(
+    deps,
+    account.id,
+    { channel: 'soracom.getBillingHistory', items: (v) => (v as SoracomBillingHistory).bills },
+    'soracom.getBilling',
+    (bill) => bill.yearMonth,
+  );
+  return new Map(bills.map((bill) => [bill.yearMonth, bill]));
 }
 
 /** Every invoice of the account seen in a synced list page or detail, newest snapshot first. */
 export async function spatialflowInvoices(deps: ArchiveSourceDeps, account: AccountSummary): Promise<SpatialFlowInvoice[]> {
-  const found = new Map<string, { invoice: SpatialFlowInvoice; syncedAt: string }>();
-  for (const { snapshot } of await deps.snapshots.list(account.id, 'spatialflow.listInvoices')) {
-    for (const invoice of (snapshot.value as SpatialFlowInvoicePage).invoices ?? []) {
-      found.set(invoice.id, newer(found.get(invoice.id), { invoice, syncedAt: snapshot.syncedAt }));
-    }
-  }
-  for (const { snapshot } of await deps.snapshots.list(account.id, 'spatialflow.getInvoice')) {
-    const invoice = snapshot.value as SpatialFlowInvoice;
-    found.set(invoice.id, newer(found.get(invoice.id), { invoice, syncedAt: snapshot.syncedAt }));
-  }
-  return [...found.values()].map((v) => v.invoice).sort((a, b) => a.periodStart.localeCompare(b.periodStart) || a.number.localeCompare(b.number));
+  const invoices = await newestByKey<SpatialFlowInvoice>(
+    deps,
+    account.id,
+    { channel: 'spatialflow.listInvoices', items: (v) => (v as SpatialFlowInvoicePage).invoices },
+    'spatialflow.getInvoice',
+    (invoice) => invoice.id,
+  );
+  return invoices.sort((a, b) => a.periodStart.localeCompare(b.periodStart) || a.number.localeCompare(b.number));
 }
 
 /** The month an invoice belongs to: the one its billing period starts in. */
