@@ -137,11 +137,11 @@ export const amount = { value: 0, scale: 0 };
 /** Parses `-123.45`, `+7`, `0.0002` from bytes; false for anything else. */
 export function parseAmountBytes(buf: Uint8Array, s: number, e: number): boolean {
   let i = s;
-  let negative = false;
+  let sign = 1;
   if (i < e) {
     const first = buf[i];
     if (first === 45) {
-      negative = true;
+      sign = -1;
       i++;
     } else if (first === 43) i++;
   }
@@ -166,7 +166,8 @@ export function parseAmountBytes(buf: Uint8Array, s: number, e: number): boolean
     if (scale === 0) return false;
   }
   if (scale > maxScale || value > Number.MAX_SAFE_INTEGER) return false;
-  amount.value = negative && value !== 0 ? -value : value;
+  // (A product, not a negation in a branch: the same code runs for every amount, and -0 is 0.)
+  amount.value = value * sign + 0;
   amount.scale = scale;
   return true;
 }
@@ -399,6 +400,8 @@ export interface RangeJob {
   chunkBytes?: number;
   /** The most bytes one record may span (default `maxRecordBytes`; smaller in tests). */
   recordCap?: number;
+  /** The file's bytes, read from memory instead of `path` (warming a thread up). */
+  data?: Uint8Array;
 }
 
 export interface MalformedEntry {
@@ -430,17 +433,502 @@ export interface RangeResult extends RangeStats {
   tables: PackedTables;
 }
 
+/** Values written with doubled quotes, by their written bytes, and the key each stands for. */
+interface Alias {
+  raw: KeyTable;
+  to: Int32Array;
+}
+
+/**
+ * Sums the records of one byte range. `fast` sums the usual row straight from the reader's
+ * buffer, finding keys that are already known and nothing else; whatever it does not do (a new
+ * key, a new day or month, a finer decimal scale, the buffer's end, any malformed or unusual
+ * record) it leaves to `slow`, which reads that one record with the reader and sums it with
+ * every case handled. The usual row thus runs through a small loop with few branches.
+ */
+class RangeSummer {
+  readonly buf: Buffer;
+  readonly view: DataView;
+  readonly fStart: Int32Array;
+  readonly fEnd: Int32Array;
+  readonly fKind: Uint8Array;
+  readonly fieldCount: number;
+  readonly dateAt: number;
+  readonly amountAt: number;
+  readonly itemAt: number;
+  readonly deviceAt: number;
+  readonly groupAt: Int32Array;
+  readonly groupCount: number;
+  /** Fields from here on are tag and group columns or unused (see `fast`). */
+  readonly tailFrom: number;
+  readonly groupsInTail: boolean;
+  readonly cap: number;
+  readonly indexEvery: number;
+  readonly end: number;
+  readonly items: KeyTable;
+  readonly devices: KeyTable;
+  readonly groupKeys: KeyTable[];
+  readonly itemDense: Dense;
+  readonly deviceDense: Dense;
+  readonly groupDense: Dense[];
+  /** Per key column (item, device, then each tag or group column), values with doubled quotes. */
+  readonly aliases: (Alias | undefined)[];
+  readonly noDevice: number;
+  /** A device with its tag and group values is one sum per row, spread when flushed. */
+  readonly combos: TupleTable;
+  readonly comboDense = new Dense();
+  readonly tuple: Int32Array;
+  readonly groupIds: Int32Array;
+  /** Per device number, its last combo, and the tag values of its last row. */
+  comboHints: Int32Array;
+  hints: Int32Array;
+  scratch: Buffer | undefined;
+  scratchView: DataView | undefined;
+
+  rows = 0;
+  malformedCount = 0;
+  blankLines = 0;
+  newlines = 0;
+  readonly malformed: MalformedEntry[] = [];
+  readonly index = { rows: [] as number[], offsets: [] as number[], lines: [] as number[] };
+  /** Rows until the next index entry. */
+  untilIndex = 0;
+  readonly monthsSeen = new Set<number>();
+  /** Sums at `scale` not yet added to the tables' total. */
+  scale: number;
+  total = 0;
+  absSum = 0;
+  absBound: number;
+  /** The date of the last row summed, its month, and where its day (or month row) is summed. */
+  date = -1;
+  month = -1;
+  dayKey = 0;
+  dayTable: Sums;
+  /** The row before (positions in the buffer, valid while `prevValid`: the buffer has not moved). */
+  prevValid = false;
+  prevTail = 0;
+  prevTailLength = -1;
+  prevDateStart = 0;
+  prevDateLength = -1;
+  prevDeviceStart = 0;
+  prevDeviceLength = -1;
+  prevDeviceKind = 0;
+  lastDevice = -1;
+  combo = -1;
+
+  constructor(
+    readonly job: RangeJob,
+    readonly t: Tables,
+    readonly reader: RecordReader,
+  ) {
+    const { layout } = job;
+    this.buf = reader.buf;
+    this.view = reader.view;
+    this.fStart = reader.fields.start;
+    this.fEnd = reader.fields.end;
+    this.fKind = reader.fields.kind;
+    this.fieldCount = layout.fieldCount;
+    this.dateAt = layout.date;
+    this.amountAt = layout.amount;
+    this.itemAt = layout.item;
+    this.deviceAt = layout.device;
+    this.groupAt = Int32Array.from(layout.groups);
+    this.groupCount = layout.groups.length;
+    this.tailFrom = Math.max(layout.date, layout.amount, layout.item, layout.device) + 1;
+    this.groupsInTail = layout.groups.every((g) => g >= this.tailFrom);
+    this.cap = job.recordCap ?? maxRecordBytes;
+    this.indexEvery = job.indexEvery;
+    this.end = job.end;
+    const slots = layout.groups.map((g) => t.groupSlot(layout.columns[g] ?? ''));
+    this.items = t.items;
+    this.devices = t.devices;
+    this.groupKeys = slots.map((s) => t.groupKeys[s] as KeyTable);
+    this.itemDense = t.itemDense;
+    this.deviceDense = t.deviceDense;
+    this.groupDense = slots.map((s) => t.groupDense[s] as Dense);
+    this.aliases = Array.from({ length: 2 + this.groupCount }, () => undefined);
+    this.noDevice = layout.device < 0 ? t.devices.idOf('') : -1;
+    this.combos = new TupleTable(1 + this.groupCount, caps.combos);
+    this.tuple = new Int32Array(1 + this.groupCount);
+    this.groupIds = new Int32Array(this.groupCount);
+    // Room for every device the tables know already (other files summed before this one).
+    const known = Math.max(1024, t.devices.count + 1);
+    this.comboHints = new Int32Array(known).fill(-1);
+    this.hints = new Int32Array(known * Math.max(1, this.groupCount)).fill(-1);
+    this.scale = t.scale;
+    this.absBound = Number.MAX_SAFE_INTEGER - t.absSum;
+    this.dayTable = t.day;
+  }
+
+  /** Whether `length` bytes of the buffer at `x` and at `y` are the same. */
+  same(x: number, y: number, length: number): boolean {
+    const view = this.view;
+    const e = x + length;
+    while (x + 4 <= e) {
+      if (view.getInt32(x, true) !== view.getInt32(y, true)) return false;
+      x += 4;
+      y += 4;
+    }
+    const buf = this.buf;
+    while (x < e) {
+      if (buf[x] !== buf[y]) return false;
+      x++;
+      y++;
+    }
+    return true;
+  }
+
+  /** The key number of field `i` when `table` holds it (doubled quotes undone), else -1. */
+  find(table: KeyTable, slot: number, i: number): number {
+    const s = this.fStart[i] as number;
+    const e = this.fEnd[i] as number;
+    if (this.fKind[i] !== 2) return table.find(this.view, s, e);
+    const alias = this.aliases[slot];
+    if (alias === undefined) return -1;
+    const a = alias.raw.find(this.view, s, e);
+    return a < 0 || a === alias.raw.other ? -1 : (alias.to[a] as number);
+  }
+
+  /** The key number of field `i`, doubled quotes undone, added when new. */
+  keyOf(table: KeyTable, slot: number, i: number): number {
+    const s = this.fStart[i] as number;
+    const e = this.fEnd[i] as number;
+    if (this.fKind[i] !== 2) return table.id(this.view, s, e);
+    // A value with doubled quotes is undone once; later rows find it by its written bytes.
+    let alias = this.aliases[slot];
+    if (alias === undefined) {
+      alias = { raw: new KeyTable(table.cap, 64), to: new Int32Array(64).fill(-1) };
+      this.aliases[slot] = alias;
+    }
+    const a = alias.raw.id(this.view, s, e);
+    if (a >= alias.to.length) {
+      const grown = new Int32Array(Math.max(alias.to.length * 2, a + 1)).fill(-1);
+      grown.set(alias.to);
+      alias.to = grown;
+    }
+    // Past the alias table's cap its "other" key stands for many values: undo those every time.
+    let k = a === alias.raw.other ? -1 : (alias.to[a] as number);
+    if (k < 0) {
+      const buf = this.buf;
+      this.scratch ??= Buffer.allocUnsafe(maxRecordBytes);
+      this.scratchView ??= viewOf(this.scratch);
+      const scratch = this.scratch;
+      let n = 0;
+      for (let p = s; p < e; p++) {
+        const c = buf[p] as number;
+        scratch[n++] = c;
+        if (c === 34) p++;
+      }
+      k = table.id(this.scratchView, 0, n);
+      if (a !== alias.raw.other) alias.to[a] = k;
+    }
+    return k;
+  }
+
+  /** Spreads the combos' sums over the device and tag sums. */
+  flushCombos(): void {
+    const dense = this.comboDense;
+    const sums = dense.sums;
+    for (let i = 0; i < dense.touchedCount; i++) {
+      const c = dense.touched[i] as number;
+      const a = sums[2 * c] as number;
+      const r = sums[2 * c + 1] as number;
+      sums[2 * c] = 0;
+      sums[2 * c + 1] = 0;
+      this.deviceDense.addRows(this.combos.at(c, 0), a, r);
+      for (let g = 0; g < this.groupCount; g++) (this.groupDense[g] as Dense).addRows(this.combos.at(c, g + 1), a, r);
+    }
+    dense.touchedCount = 0;
+  }
+
+  /** Sums usual rows from the reader's buffer until one needs `slow`. */
+  fast(): void {
+    const reader = this.reader;
+    // (Until `slow` has summed a row, `date` is -1 and no row is taken here.)
+    if (reader.skipping) return;
+    const { buf, view, fStart, fEnd, fKind, fieldCount, dateAt, amountAt, itemAt, deviceAt, groupAt, groupCount, tailFrom, groupsInTail, cap, indexEvery } = this;
+    const { items, devices, groupKeys, itemDense, deviceDense, comboDense, combos, tuple, groupIds, comboHints, hints, scale, date, absBound, index } = this;
+    const len = reader.len;
+    const base = reader.base;
+    const stopAt = this.end - base;
+    let p = reader.p;
+    let rows = this.rows;
+    let newlines = this.newlines;
+    let untilIndex = this.untilIndex;
+    let total = this.total;
+    let absSum = this.absSum;
+    let dayAmount = 0;
+    let dayRows = 0;
+    let prevValid = this.prevValid;
+    let prevTail = this.prevTail;
+    let prevTailLength = this.prevTailLength;
+    let prevDateStart = this.prevDateStart;
+    let prevDateLength = this.prevDateLength;
+    let prevDeviceStart = this.prevDeviceStart;
+    let prevDeviceLength = this.prevDeviceLength;
+    let prevDeviceKind = this.prevDeviceKind;
+    let lastDevice = this.lastDevice;
+    let combo = this.combo;
+    while (p < stopAt) {
+      // The fields up to the last one the totals need, then the tail: as in the row before, or read.
+      let end: number;
+      let tail = -1;
+      let tailSame = false;
+      if (tailFrom < fieldCount) {
+        tail = scanFields(buf, view, p, len, 0, tailFrom, fieldCount, fStart, fEnd, fKind);
+        if (tail < 0) break;
+        if (prevValid && prevTailLength >= 0 && tail + prevTailLength <= len && this.same(tail, prevTail, prevTailLength)) {
+          end = tail + prevTailLength;
+          tailSame = true;
+        } else {
+          end = scanFields(buf, view, tail, len, tailFrom, fieldCount, fieldCount, fStart, fEnd, fKind);
+          if (end < 0) break;
+        }
+      } else {
+        end = scanFields(buf, view, p, len, 0, fieldCount, fieldCount, fStart, fEnd, fKind);
+        if (end < 0) break;
+      }
+      if (end - p > cap || (fKind[dateAt] as number) >= 2 || (fKind[amountAt] as number) >= 2) break;
+      const ds = fStart[dateAt] as number;
+      const dl = (fEnd[dateAt] as number) - ds;
+      if (!(prevValid && dl === prevDateLength && this.same(ds, prevDateStart, dl)) && dateNumber(buf, ds, ds + dl) !== date) break;
+      if (!parseAmountBytes(buf, fStart[amountAt] as number, fEnd[amountAt] as number) || amount.scale > scale) break;
+      const item = this.find(items, 0, itemAt);
+      if (item < 0) break;
+      let d = this.noDevice;
+      const devStart = deviceAt >= 0 ? (fStart[deviceAt] as number) : 0;
+      const devLength = deviceAt >= 0 ? (fEnd[deviceAt] as number) - devStart : -1;
+      const devKind = deviceAt >= 0 ? (fKind[deviceAt] as number) : 0;
+      if (deviceAt >= 0) {
+        if (prevValid && devLength === prevDeviceLength && (devKind === prevDeviceKind || (devKind < 2 && prevDeviceKind < 2)) && this.same(devStart, prevDeviceStart, devLength)) d = lastDevice;
+        else {
+          d = this.find(devices, 1, deviceAt);
+          if (d < 0) break;
+        }
+      }
+      let c = combo;
+      if (groupCount > 0 && !(tailSame && groupsInTail && d === lastDevice && combo >= 0)) {
+        // A device's tags rarely change: the values its last row had are tried first.
+        const hintAt = d * groupCount;
+        let g = 0;
+        for (; g < groupCount; g++) {
+          const i = groupAt[g] as number;
+          const table = groupKeys[g] as KeyTable;
+          const k = fKind[i] === 2 ? this.find(table, 2 + g, i) : table.findHinted(view, fStart[i] as number, fEnd[i] as number, hints[hintAt + g] as number);
+          if (k < 0) break;
+          hints[hintAt + g] = k;
+          groupIds[g] = k;
+        }
+        if (g < groupCount) break;
+        c = comboHints[d] as number;
+        g = 0;
+        if (c >= 0) while (g < groupCount && combos.at(c, g + 1) === groupIds[g]) g++;
+        if (c < 0 || g < groupCount) {
+          tuple[0] = d;
+          for (g = 0; g < groupCount; g++) tuple[g + 1] = groupIds[g] as number;
+          c = combos.find(tuple);
+          if (c < 0) break;
+          comboHints[d] = c;
+        }
+      }
+      // The row is summed.
+      let value = amount.value;
+      if (amount.scale !== scale) value *= pow10[scale - amount.scale] as number;
+      total += value;
+      absSum += Math.abs(value);
+      if (absSum > absBound) throw tooLarge();
+      if (untilIndex === 0) {
+        index.rows.push(rows);
+        index.offsets.push(base + p);
+        index.lines.push(newlines);
+        untilIndex = indexEvery;
+      }
+      untilIndex--;
+      rows++;
+      newlines++;
+      dayAmount += value;
+      dayRows++;
+      itemDense.add(item, value);
+      if (groupCount > 0) comboDense.add(c, value);
+      else deviceDense.add(d, value);
+      combo = c;
+      lastDevice = d;
+      prevValid = true;
+      if (tail >= 0) {
+        prevTail = tail;
+        prevTailLength = end - tail;
+      }
+      prevDateStart = ds;
+      prevDateLength = dl;
+      prevDeviceStart = devStart;
+      prevDeviceLength = devLength;
+      prevDeviceKind = devKind;
+      p = end;
+    }
+    reader.skipTo(p);
+    this.rows = rows;
+    this.newlines = newlines;
+    this.untilIndex = untilIndex;
+    this.total = total;
+    this.absSum = absSum;
+    if (dayRows > 0) this.dayTable.addSum(this.dayKey, dayAmount, dayRows);
+    this.prevValid = prevValid;
+    this.prevTail = prevTail;
+    this.prevTailLength = prevTailLength;
+    this.prevDateStart = prevDateStart;
+    this.prevDateLength = prevDateLength;
+    this.prevDeviceStart = prevDeviceStart;
+    this.prevDeviceLength = prevDeviceLength;
+    this.prevDeviceKind = prevDeviceKind;
+    this.lastDevice = lastDevice;
+    this.combo = combo;
+  }
+
+  /** Reads and sums one record with the reader (any record); false at the end of the range. */
+  slow(): boolean {
+    const reader = this.reader;
+    if (reader.position() >= this.end) return false;
+    const status = reader.next();
+    if (status === END) return false;
+    // The buffer may have moved.
+    this.prevValid = false;
+    const st = reader.st;
+    const layout = this.job.layout;
+    if (status === RECORD && st.blank) {
+      this.blankLines++;
+      this.newlines += st.newlines;
+      return true;
+    }
+    const reason = classify(status, reader, layout);
+    if (reason !== undefined) {
+      this.malformedCount++;
+      if (this.malformed.length < this.job.keepMalformed) {
+        this.malformed.push({ lineInRange: this.newlines, reason, detail: describe(reason, reader.fields.n, layout), ...reader.rawText() });
+      }
+      this.newlines += st.newlines;
+      return true;
+    }
+    this.tally(lastDate, reader.recordStart, st.newlines);
+    return true;
+  }
+
+  /** Sums a well-formed row whose fields are in the field arrays, adding keys as needed. */
+  private tally(date: number, recordStart: number, rowNewlines: number): void {
+    const t = this.t;
+    if (this.untilIndex === 0) {
+      this.index.rows.push(this.rows);
+      this.index.offsets.push(recordStart);
+      this.index.lines.push(this.newlines);
+      this.untilIndex = this.indexEvery;
+    }
+    this.untilIndex--;
+    this.newlines += rowNewlines;
+    this.rows++;
+    let value = amount.value;
+    if (amount.scale !== this.scale) {
+      if (amount.scale > this.scale) {
+        t.total += this.total;
+        t.absSum += this.absSum;
+        this.total = 0;
+        this.absSum = 0;
+        this.flushCombos();
+        t.setScale(amount.scale);
+        this.scale = t.scale;
+        this.absBound = Number.MAX_SAFE_INTEGER - t.absSum;
+      } else {
+        value *= pow10[this.scale - amount.scale] as number;
+      }
+    }
+    this.total += value;
+    this.absSum += value < 0 ? -value : value;
+    if (this.absSum > this.absBound) throw tooLarge();
+    if (date !== this.date) {
+      this.date = date;
+      const month = date >= 10_000_000 ? Math.floor(date / 100) : date;
+      if (month !== this.month) {
+        this.flushCombos();
+        t.flush();
+        t.denseMonth = t.month(String(month));
+        this.month = month;
+        if (this.monthsSeen.size < caps.months) this.monthsSeen.add(month);
+      }
+      if (date >= 10_000_000) {
+        this.dayTable = t.day;
+        this.dayKey = t.day.count < caps.days || t.day.has(date) ? date : -1;
+      } else {
+        this.dayTable = t.monthRow;
+        this.dayKey = date;
+      }
+    }
+    this.dayTable.add(this.dayKey, value);
+    const item = this.keyOf(this.items, 0, this.itemAt);
+    this.itemDense.ensure(item);
+    this.itemDense.add(item, value);
+    const d = this.deviceAt >= 0 ? this.keyOf(this.devices, 1, this.deviceAt) : this.noDevice;
+    this.deviceDense.ensure(d);
+    const groupCount = this.groupCount;
+    if (groupCount === 0) {
+      this.deviceDense.add(d, value);
+    } else {
+      const hintAt = d * groupCount;
+      if (hintAt + groupCount > this.hints.length) {
+        const grown = new Int32Array(Math.max(this.hints.length * 2, hintAt + groupCount)).fill(-1);
+        grown.set(this.hints);
+        this.hints = grown;
+      }
+      if (d >= this.comboHints.length) {
+        const grown = new Int32Array(Math.max(this.comboHints.length * 2, d + 1)).fill(-1);
+        grown.set(this.comboHints);
+        this.comboHints = grown;
+      }
+      for (let g = 0; g < groupCount; g++) {
+        const i = this.groupAt[g] as number;
+        const table = this.groupKeys[g] as KeyTable;
+        const k = this.fKind[i] === 2 ? this.keyOf(table, 2 + g, i) : table.idHinted(this.view, this.fStart[i] as number, this.fEnd[i] as number, this.hints[hintAt + g] as number);
+        this.hints[hintAt + g] = k;
+        this.groupIds[g] = k;
+        (this.groupDense[g] as Dense).ensure(k);
+        this.tuple[g + 1] = k;
+      }
+      this.tuple[0] = d;
+      const c = this.combos.id(this.tuple);
+      this.combo = c;
+      if (c >= 0) {
+        this.comboHints[d] = c;
+        this.comboDense.ensure(c);
+        this.comboDense.add(c, value);
+      } else {
+        // Past the cap on combos: summed column by column.
+        this.deviceDense.add(d, value);
+        for (let g = 0; g < groupCount; g++) (this.groupDense[g] as Dense).add(this.groupIds[g] as number, value);
+      }
+    }
+    this.lastDevice = d;
+  }
+
+  /** Adds what is still pending to the tables. */
+  finish(): void {
+    const t = this.t;
+    t.total += this.total;
+    t.absSum += this.absSum;
+    this.total = 0;
+    this.absSum = 0;
+    this.flushCombos();
+    t.flush();
+    t.denseMonth = -1;
+  }
+}
+
 /** Sums the records of one byte range into `t`. */
 export function summarizeInto(job: RangeJob, t: Tables, onProgress?: (bytes: number) => void, cancelled?: () => boolean): RangeStats {
-  const { layout } = job;
-  const fd = fs.openSync(job.path, 'r');
+  const fd = job.data ? -1 : fs.openSync(job.path, 'r');
   try {
-    const size = fs.fstatSync(fd).size;
+    const size = job.data ? job.data.length : fs.fstatSync(fd).size;
     const reader = new RecordReader(
       fd,
       job.start,
       size,
-      layout.fieldCount + 1,
+      job.layout.fieldCount + 1,
       job.chunkBytes,
       (bytes) => {
         onProgress?.(bytes);
@@ -448,324 +936,52 @@ export function summarizeInto(job: RangeJob, t: Tables, onProgress?: (bytes: num
       },
       job.recordCap,
     );
-    const f = reader.fields;
-    const st = reader.st;
-    const fStart = f.start;
-    const fEnd = f.end;
-    const fKind = f.kind;
-    const malformed: MalformedEntry[] = [];
-    const index = { rows: [] as number[], offsets: [] as number[], lines: [] as number[] };
-    const { item: itemAt, device: deviceAt } = layout;
-    const groupAt = Int32Array.from(layout.groups);
-    const groupCount = groupAt.length;
-    const groupSlots = layout.groups.map((g) => t.groupSlot(layout.columns[g] ?? ''));
-    const groupKeys = groupSlots.map((s) => t.groupKeys[s] as KeyTable);
-    const groupDense = groupSlots.map((s) => t.groupDense[s] as Dense);
-    const { items, devices, itemDense, deviceDense, day, monthRow } = t;
-    const noDevice = deviceAt < 0 ? devices.idOf('') : -1;
-    const indexEvery = job.indexEvery;
-    let scratch: Buffer | undefined;
-    let scratchView: DataView | undefined;
-    const view = reader.view;
-    /** Per table, the keys as written with doubled quotes, and the key each one stands for. */
-    const escaped = new Map<KeyTable, { raw: KeyTable; to: Int32Array }>();
-    /** The key number of field `i`, doubled quotes undone. */
-    const keyOf = (table: KeyTable, i: number): number => {
-      const s = fStart[i] as number;
-      const e = fEnd[i] as number;
-      if (fKind[i] !== 2) return table.id(view, s, e);
-      // A value with doubled quotes is undone once; later rows find it by its written bytes.
-      let alias = escaped.get(table);
-      if (alias === undefined) {
-        alias = { raw: new KeyTable(table.cap, 64), to: new Int32Array(64).fill(-1) };
-        escaped.set(table, alias);
-      }
-      const a = alias.raw.id(view, s, e);
-      if (a >= alias.to.length) {
-        const grown = new Int32Array(Math.max(alias.to.length * 2, a + 1)).fill(-1);
-        grown.set(alias.to);
-        alias.to = grown;
-      }
-      // Past the alias table's cap its "other" key stands for many values: undo those every time.
-      let k = a === alias.raw.other ? -1 : (alias.to[a] as number);
-      if (k < 0) {
-        const buf = reader.buf;
-        scratch ??= Buffer.allocUnsafe(maxRecordBytes);
-        scratchView ??= viewOf(scratch);
-        let n = 0;
-        for (let p = s; p < e; p++) {
-          const c = buf[p] as number;
-          scratch[n++] = c;
-          if (c === 34) p++;
-        }
-        k = table.id(scratchView, 0, n);
-        if (a !== alias.raw.other) alias.to[a] = k;
-      }
-      return k;
-    };
-    let rows = 0;
-    let malformedCount = 0;
-    let blankLines = 0;
-    let newlines = 0;
-    let scale = t.scale;
-    let total = 0;
-    let absSum = 0;
-    let lastMonthNumber = -1;
-    let lastDateSeen = -1;
-    let monthNumber = -1;
+    reader.source = job.data;
     t.flush();
-    /** Per device number, the tag values of its last row. */
-    let hints = new Int32Array(1024 * Math.max(1, groupCount)).fill(-1);
-    let hintAt = 0;
-    let lastDevice = -1;
-    let absBound = Number.MAX_SAFE_INTEGER - t.absSum;
-    const monthsSeen = new Set<number>();
-    const buf = reader.buf;
-    const fieldCount = layout.fieldCount;
-    const dateAt = layout.date;
-    const amountAt = layout.amount;
-    const cap = job.recordCap ?? maxRecordBytes;
-    // Fields from `tailFrom` on are tag and group columns or unused: when a row's bytes from
-    // there to its line break are those of the row before, so are its tag and group values.
-    const tailFrom = Math.max(dateAt, amountAt, itemAt, deviceAt) + 1;
-    const groupsInTail = layout.groups.every((g) => g >= tailFrom);
-    const groupIds = new Int32Array(groupCount);
-    // A device with its tag and group values is one sum per row (a "combo"), spread over the
-    // device and tag sums when the month's sums are flushed.
-    const combos = new TupleTable(1 + groupCount, caps.combos);
-    const comboDense = new Dense();
-    const tuple = new Int32Array(1 + groupCount);
-    let combo = -1;
-    /** Per device number, its last combo. */
-    let comboHints = new Int32Array(1024).fill(-1);
-    const flushCombos = () => {
-      const sums = comboDense.sums;
-      for (let i = 0; i < comboDense.touchedCount; i++) {
-        const c = comboDense.touched[i] as number;
-        const a = sums[2 * c] as number;
-        const r = sums[2 * c + 1] as number;
-        sums[2 * c] = 0;
-        sums[2 * c + 1] = 0;
-        deviceDense.addRows(combos.at(c, 0), a, r);
-        for (let g = 0; g < groupCount; g++) (groupDense[g] as Dense).addRows(combos.at(c, g + 1), a, r);
-      }
-      comboDense.touchedCount = 0;
-    };
-    // The row before, as positions in the buffer (valid until the buffer moves).
-    let prevValid = false;
-    let prevTail = 0;
-    let prevTailLength = -1;
-    let prevDate = 0;
-    let prevDateStart = 0;
-    let prevDateLength = -1;
-    let prevDeviceStart = 0;
-    let prevDeviceLength = -1;
-    let prevDeviceKind = 0;
-    /** Whether `length` bytes at `x` and at `y` are the same. */
-    const same = (x: number, y: number, length: number): boolean => {
-      const e = x + length;
-      while (x + 4 <= e) {
-        if (view.getInt32(x, true) !== view.getInt32(y, true)) return false;
-        x += 4;
-        y += 4;
-      }
-      while (x < e) {
-        if (buf[x] !== buf[y]) return false;
-        x++;
-        y++;
-      }
-      return true;
-    };
+    const s = new RangeSummer(job, t, reader);
     for (;;) {
-      // The usual row is read here straight from the buffer; anything else (the buffer's end,
-      // a malformed or blank record, one over the cap) by the reader, which knows every case.
-      const p = reader.p;
-      let end = -1;
-      let date = 0;
-      let tailSame = false;
-      let tail = 0;
-      const len = reader.len;
-      if (p < job.end - reader.base && !reader.skipping) {
-        tail = tailFrom < fieldCount ? scanFields(buf, view, p, len, 0, tailFrom, fieldCount, fStart, fEnd, fKind) : -1;
-        if (tail >= 0) {
-          if (prevValid && prevTailLength >= 0 && tail + prevTailLength <= len && same(tail, prevTail, prevTailLength)) {
-            end = tail + prevTailLength;
-            tailSame = true;
-          } else end = scanFields(buf, view, tail, len, tailFrom, fieldCount, fieldCount, fStart, fEnd, fKind);
-        } else if (tailFrom >= fieldCount) end = scanFields(buf, view, p, len, 0, fieldCount, fieldCount, fStart, fEnd, fKind);
-        if (end >= 0) {
-          const ds = fStart[dateAt] as number;
-          const dl = (fEnd[dateAt] as number) - ds;
-          if (end - p > cap || (fKind[dateAt] as number) >= 2 || (fKind[amountAt] as number) >= 2) end = -1;
-          else {
-            date = prevValid && dl === prevDateLength && same(ds, prevDateStart, dl) ? prevDate : dateNumber(buf, ds, ds + dl);
-            if (date === 0 || !parseAmountBytes(buf, fStart[amountAt] as number, fEnd[amountAt] as number)) end = -1;
-            else {
-              prevDate = date;
-              prevDateStart = ds;
-              prevDateLength = dl;
-            }
-          }
-        }
-      }
-      let recordStart: number;
-      let rowNewlines = 1;
-      if (end >= 0) {
-        recordStart = reader.base + p;
-        reader.skipTo(end);
-      } else {
-        if (reader.position() >= job.end) break;
-        const status = reader.next();
-        if (status === END) break;
-        // The buffer may have moved.
-        prevValid = false;
-        prevTailLength = -1;
-        prevDateLength = -1;
-        prevDeviceLength = -1;
-        if (status === RECORD && st.blank) {
-          blankLines++;
-          newlines += st.newlines;
-          continue;
-        }
-        const reason = classify(status, reader, layout);
-        if (reason !== undefined) {
-          malformedCount++;
-          if (malformed.length < job.keepMalformed) {
-            malformed.push({ lineInRange: newlines, reason, detail: describe(reason, f.n, layout), ...reader.rawText() });
-          }
-          newlines += st.newlines;
-          continue;
-        }
-        date = lastDate;
-        recordStart = reader.recordStart;
-        rowNewlines = st.newlines;
-      }
-      if (rows % indexEvery === 0) {
-        index.rows.push(rows);
-        index.offsets.push(recordStart);
-        index.lines.push(newlines);
-      }
-      newlines += rowNewlines;
-      rows++;
-      let value = amount.value;
-      if (amount.scale !== scale) {
-        if (amount.scale > scale) {
-          t.total += total;
-          t.absSum += absSum;
-          total = 0;
-          absSum = 0;
-          flushCombos();
-          t.setScale(amount.scale);
-          scale = t.scale;
-          absBound = Number.MAX_SAFE_INTEGER - t.absSum;
-        } else {
-          value *= pow10[scale - amount.scale] as number;
-        }
-      }
-      total += value;
-      absSum += value < 0 ? -value : value;
-      if (absSum > absBound) throw tooLarge();
-      if (date !== lastDateSeen) {
-        lastDateSeen = date;
-        monthNumber = date >= 10_000_000 ? Math.floor(date / 100) : date;
-      }
-      if (monthNumber !== lastMonthNumber) {
-        flushCombos();
-        t.flush();
-        t.denseMonth = t.month(String(monthNumber));
-        lastMonthNumber = monthNumber;
-        if (monthsSeen.size < caps.months) monthsSeen.add(monthNumber);
-      }
-      if (date >= 10_000_000) day.add(day.count < caps.days || day.has(date) ? date : -1, value);
-      else monthRow.add(date, value);
-      itemDense.add(keyOf(items, itemAt), value);
-      let d = noDevice;
-      if (deviceAt >= 0) {
-        const ds = fStart[deviceAt] as number;
-        const dl = (fEnd[deviceAt] as number) - ds;
-        const dk = fKind[deviceAt] as number;
-        if (!(prevValid && dl === prevDeviceLength && (dk === prevDeviceKind || (dk < 2 && prevDeviceKind < 2)) && same(ds, prevDeviceStart, dl))) {
-          d = keyOf(devices, deviceAt);
-        } else d = lastDevice;
-        prevDeviceStart = ds;
-        prevDeviceLength = dl;
-        prevDeviceKind = dk;
-      }
-      if (groupCount === 0) deviceDense.add(d, value);
-      else {
-        if (d !== lastDevice) {
-          hintAt = d * groupCount;
-          if (hintAt + groupCount > hints.length) {
-            const grown = new Int32Array(Math.max(hints.length * 2, hintAt + groupCount)).fill(-1);
-            grown.set(hints);
-            hints = grown;
-          }
-        }
-        // With a tail as in the row before, the tail fields' positions are those of an earlier
-        // row with the same bytes (still in the buffer).
-        const sameGroups = tailSame && groupsInTail;
-        if (!sameGroups) {
-          // A device's tags rarely change: the values its last row had are tried first.
-          for (let g = 0; g < groupCount; g++) {
-            const i = groupAt[g] as number;
-            const table = groupKeys[g] as KeyTable;
-            const k = fKind[i] === 2 ? keyOf(table, i) : table.idHinted(view, fStart[i] as number, fEnd[i] as number, hints[hintAt + g] as number);
-            hints[hintAt + g] = k;
-            groupIds[g] = k;
-          }
-        }
-        if (!sameGroups || d !== lastDevice || combo < 0) {
-          // The device's last combo is tried first.
-          const hint = comboHints[d] ?? -1;
-          let g = 0;
-          if (hint >= 0) while (g < groupCount && combos.at(hint, g + 1) === groupIds[g]) g++;
-          if (hint >= 0 && g === groupCount) combo = hint;
-          else {
-            tuple[0] = d;
-            for (g = 0; g < groupCount; g++) tuple[g + 1] = groupIds[g] as number;
-            combo = combos.id(tuple);
-            if (d >= comboHints.length) {
-              const grown = new Int32Array(Math.max(comboHints.length * 2, d + 1)).fill(-1);
-              grown.set(comboHints);
-              comboHints = grown;
-            }
-            comboHints[d] = combo;
-          }
-        }
-        if (combo >= 0) comboDense.add(combo, value);
-        else {
-          deviceDense.add(d, value);
-          for (let g = 0; g < groupCount; g++) (groupDense[g] as Dense).add(groupIds[g] as number, value);
-        }
-      }
-      lastDevice = d;
-      if (end >= 0) {
-        prevValid = true;
-        if (tail >= 0) {
-          prevTail = tail;
-          prevTailLength = end - tail;
-        }
-      }
+      s.fast();
+      if (!s.slow()) break;
     }
-    t.total += total;
-    t.absSum += absSum;
-    flushCombos();
-    t.flush();
-    t.denseMonth = -1;
+    s.finish();
     return {
       start: job.start,
       stoppedAt: Math.min(reader.position(), size),
-      rows,
-      malformedCount,
-      blankLines,
-      newlines,
-      malformed,
-      months: [...monthsSeen].map(String),
-      index,
+      rows: s.rows,
+      malformedCount: s.malformedCount,
+      blankLines: s.blankLines,
+      newlines: s.newlines,
+      malformed: s.malformed,
+      months: [...s.monthsSeen].map(String),
+      index: s.index,
     };
   } finally {
-    fs.closeSync(fd);
+    if (fd >= 0) fs.closeSync(fd);
   }
+}
+
+/**
+ * Sums a small made-up export once, so that in a fresh thread every path of the summary has
+ * run before the real file: the compiler then optimizes the row loop with all it needs to
+ * know, instead of throwing optimized code away (and compiling it again) the first time a file
+ * reaches a path it had not seen (a second day, a known device, a negative amount…).
+ */
+export function warmUp(): void {
+  const lines = ['\uFEFFimsi,date,billItemName,unitPrice,quantity,amount,tag:name,tag:location,group'];
+  const items = ['"Basic fee (plan-D, s1.standard)"', '"Data fee (plan-D, upload)"', 'SMS fee'];
+  for (const month of ['202405', '202406']) {
+    for (let day = 1; day <= 3; day++) {
+      for (let sim = 0; sim < 40; sim++) {
+        const imsi = `4401030000${String(sim).padStart(5, '0')}`;
+        const tags = sim % 3 === 0 ? 'Meter,"Yokohama ""Minato Mirai""","Field test ""phase 2"""' : `Camera ${sim},"Osaka, Kita-ku",Cold chain`;
+        items.forEach((item, i) => lines.push(`${imsi},${month}0${day},${item},10,1,${(sim + day + i) % 7 === 0 ? '0.5' : String(sim + i)},${tags}`));
+      }
+    }
+    lines.push(`,${month},"Volume discount (basic fee, 5%)",-1200,1,-1200,,,`, `,${month},SMS fee,0.25,3,0.75,,,`, `bad,${month}01,SMS fee,1,1,x,,,`, '');
+  }
+  const data = Buffer.from(lines.join('\r\n') + '\r\n');
+  const layout = layoutFromHead(data, data.length, data.length);
+  summarizeRanges([{ path: '', data, start: layout.dataStart, end: data.length, layout, keepMalformed: 10, indexEvery: 64, chunkBytes: 16 * 1024 }]);
 }
 
 /** Sums one byte range on its own. */

@@ -76,15 +76,26 @@ export class KeyTable {
 
   /** `id`, trying `hint` first (the value this column had the last time a row's device was seen). */
   idHinted(dv: DataView, s: number, e: number, hint: number): number {
-    if (hint >= 0 && hint !== this.lastId && this.same(dv, s, e, hint)) {
-      this.follow(this.lastId, hint);
-      return hint;
-    }
-    return this.id(dv, s, e);
+    const k = this.findHinted(dv, s, e, hint);
+    return k >= 0 ? k : this.id(dv, s, e);
   }
 
-  /** The number of the key `dv[s..e)` (a view of the buffer the key was read into). */
-  id(dv: DataView, s: number, e: number): number {
+  /** `find`, trying `hint` first. */
+  findHinted(dv: DataView, s: number, e: number, hint: number): number {
+    const last = this.lastId;
+    if (hint >= 0 && hint !== last && this.same(dv, s, e, hint)) {
+      this.follow(last, hint);
+      return hint;
+    }
+    return this.find(dv, s, e);
+  }
+
+  /** Where the last `find` that found nothing stopped: the key's hash and free slot. */
+  private missHash = 0;
+  private missSlot = 0;
+
+  /** The number of the key `dv[s..e)` (a view of the buffer the key was read into), or -1 when the table does not hold it. */
+  find(dv: DataView, s: number, e: number): number {
     // Rows come in runs: the last key is the likely one; bill items alternate among a few.
     const last = this.lastId;
     if (last >= 0) {
@@ -125,8 +136,18 @@ export class KeyTable {
       }
       slot = (slot + 1) & mask;
     }
+    this.missHash = h;
+    this.missSlot = slot;
+    return -1;
+  }
+
+  /** The number of the key `dv[s..e)`, added when new (past the cap: the "other" key). */
+  id(dv: DataView, s: number, e: number): number {
+    const found = this.find(dv, s, e);
+    if (found >= 0) return found;
     if (this.count >= this.cap) return this.otherId();
-    const k = this.add(dv, s, e, h, slot);
+    const last = this.lastId;
+    const k = this.add(dv, s, e, this.missHash, this.missSlot);
     this.follow(last, k);
     this.remember(k);
     return k;
@@ -395,6 +416,11 @@ export class Dense {
     this.addRows(k, amount, 1);
   }
 
+  /** Room for key `k`, so adding to it never grows the arrays. */
+  ensure(k: number): void {
+    if (2 * k + 1 >= this.sums.length) this.grow(2 * k);
+  }
+
   addRows(k: number, amount: number, rows: number): void {
     const at = k * 2;
     if (at >= this.sums.length) this.grow(at);
@@ -418,6 +444,12 @@ export class Dense {
     const a = new Float64Array(size);
     a.set(this.sums);
     this.sums = a;
+    // A key is touched at most once between flushes.
+    if (this.touched.length < size / 2) {
+      const t = new Int32Array(size / 2);
+      t.set(this.touched.subarray(0, this.touchedCount));
+      this.touched = t;
+    }
   }
 
   /** Adds every sum to `into` under `k * width + month`, and starts again from zero. */
@@ -458,8 +490,8 @@ export class TupleTable {
     return h ^ (h >>> 16);
   }
 
-  /** The number of the tuple in `t[0..width)`, or -1 past the cap. */
-  id(t: Int32Array): number {
+  /** The number of the tuple in `t[0..width)`, or -1 when the table does not hold it. */
+  find(t: Int32Array): number {
     const width = this.width;
     const tuples = this.tuples;
     let slot = this.hash(t, 0) & this.mask;
@@ -472,7 +504,19 @@ export class TupleTable {
       if (i === width) return v - 1;
       slot = (slot + 1) & this.mask;
     }
+    this.missSlot = slot;
+    return -1;
+  }
+
+  private missSlot = 0;
+
+  /** The number of the tuple in `t[0..width)`, added when new; -1 past the cap. */
+  id(t: Int32Array): number {
+    const found = this.find(t);
+    if (found >= 0) return found;
+    const slot = this.missSlot;
     if (this.count >= this.cap) return -1;
+    const width = this.width;
     const k = this.count++;
     if ((k + 1) * width > this.tuples.length) {
       const grown = new Int32Array(this.tuples.length * 2);

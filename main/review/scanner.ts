@@ -560,13 +560,24 @@ export class RecordReader {
     this.onRead?.(got);
   }
 
+  /** The file's bytes given in memory instead (see `RangeJob.data`). */
+  source: Uint8Array | undefined;
+
+  private readSync(at: number, want: number, pos: number): number {
+    const source = this.source;
+    if (source === undefined) return fs.readSync(this.fd, this.buf, at, want, pos);
+    const got = Math.max(0, Math.min(want, source.length - pos));
+    this.buf.set(source.subarray(pos, pos + got), at);
+    return got;
+  }
+
   /** `step` with synchronous reads. */
   next(): number {
     for (;;) {
       const status = this.step();
       if (status !== MORE) return status;
       const { at, want, pos } = this.prepare();
-      this.took(want > 0 ? fs.readSync(this.fd, this.buf, at, want, pos) : 0);
+      this.took(want > 0 ? this.readSync(at, want, pos) : 0);
     }
   }
 

@@ -4,11 +4,13 @@
  * Closing a review terminates the thread, which stops the job wherever it is.
  */
 import { parentPort } from 'node:worker_threads';
-import { TooLargeError } from './engine';
+import { TooLargeError, warmUp } from './engine';
 import { runJob, type WorkerJob, type WorkerReply } from './summarize';
 
 const port = parentPort;
 if (port) {
+  // While the file is being opened on the main thread (the job comes after).
+  warmUp();
   port.on('message', (job: WorkerJob) => {
     let lastReport = 0;
     let pending = 0;
