@@ -12,7 +12,7 @@ import v8 from 'node:v8';
 import type { FileSummary, Total } from './summarize';
 
 const probeBytes = 64 * 1024;
-const version = 2;
+const version = 3;
 
 /** A list of totals as columns: one string of keys and two arrays (fast to write and read back). */
 interface PackedTotals {
@@ -44,25 +44,45 @@ function unpackTotals(p: PackedTotals): Total[] {
 
 const listFields = ['byItem', 'byDay', 'byMonthRow', 'byDevice', 'byMonthItem', 'byDeviceMonth'] as const;
 
-type PackedSummary = Omit<FileSummary, (typeof listFields)[number] | 'byGroup' | 'byGroupMonth'> & {
+/** Devices' tag values as two strings: the devices, and their values row by row. */
+interface PackedDeviceGroups {
+  devices: string;
+  values: string;
+  width: number;
+}
+
+type PackedSummary = Omit<FileSummary, (typeof listFields)[number] | 'byGroup' | 'byGroupMonth' | 'deviceGroups'> & {
   lists: Record<(typeof listFields)[number], PackedTotals>;
   byGroup: PackedTotals[];
   byGroupMonth: PackedTotals[];
+  deviceGroups: PackedDeviceGroups;
 };
 
+function packDeviceGroups(list: FileSummary['deviceGroups']): PackedDeviceGroups {
+  return { devices: list.map((d) => d.device).join(SEP), values: list.flatMap((d) => d.values).join(SEP), width: list[0]?.values.length ?? 0 };
+}
+
+function unpackDeviceGroups(p: PackedDeviceGroups): FileSummary['deviceGroups'] {
+  if (p.devices === '' && p.values === '' && p.width === 0) return [];
+  const devices = p.devices.split(SEP);
+  const values = p.width === 0 ? [] : p.values.split(SEP);
+  return devices.map((device, i) => ({ device, values: values.slice(i * p.width, (i + 1) * p.width) }));
+}
+
 function packSummary(s: FileSummary): PackedSummary {
-  const { byItem, byDay, byMonthRow, byDevice, byMonthItem, byDeviceMonth, byGroup, byGroupMonth, ...rest } = s;
+  const { byItem, byDay, byMonthRow, byDevice, byMonthItem, byDeviceMonth, byGroup, byGroupMonth, deviceGroups, ...rest } = s;
   const lists = { byItem, byDay, byMonthRow, byDevice, byMonthItem, byDeviceMonth };
   return {
     ...rest,
     lists: Object.fromEntries(listFields.map((f) => [f, packTotals(lists[f])])) as PackedSummary['lists'],
     byGroup: byGroup.map(packTotals),
     byGroupMonth: byGroupMonth.map(packTotals),
+    deviceGroups: packDeviceGroups(deviceGroups),
   };
 }
 
 function unpackSummary(p: PackedSummary): FileSummary {
-  const { lists, byGroup, byGroupMonth, ...rest } = p;
+  const { lists, byGroup, byGroupMonth, deviceGroups, ...rest } = p;
   return {
     ...rest,
     byItem: unpackTotals(lists.byItem),
@@ -73,6 +93,7 @@ function unpackSummary(p: PackedSummary): FileSummary {
     byDeviceMonth: unpackTotals(lists.byDeviceMonth),
     byGroup: byGroup.map(unpackTotals),
     byGroupMonth: byGroupMonth.map(unpackTotals),
+    deviceGroups: unpackDeviceGroups(deviceGroups),
   };
 }
 

@@ -50,6 +50,9 @@ export const caps = { items: 10_000, days: 10_000, months: 1_200, devices: 200_0
 /** Pair keys are `key * monthWidth + month index`. */
 const monthWidth = 2048;
 
+/** Device × tag value keys are `device * deviceGroupWidth + value` (more than any value number). */
+export const deviceGroupWidth = caps.groupValues + 1;
+
 /** Reads the header record and finds the columns by name. Throws ReviewFormatError when it cannot. */
 export function readLayout(fd: number, size: number): Layout {
   const buf = Buffer.allocUnsafe(Math.min(headerProbeBytes, size));
@@ -233,6 +236,8 @@ export interface PackedTables {
   itemMonth: PackedSums;
   deviceMonth: PackedSums;
   groupMonth: PackedSums[];
+  /** Per tag or group column, per device × value (`device * deviceGroupWidth + value`). */
+  deviceGroup: PackedSums[];
   /** Rows dated yyyyMMdd by that number. */
   day: PackedSums;
   /** Rows dated yyyyMM by that number. */
@@ -253,6 +258,8 @@ export class Tables {
   readonly itemMonth = new Sums(256, caps.pairs);
   readonly deviceMonth = new Sums(4096, caps.pairs);
   readonly groupMonth: Sums[] = [];
+  /** Per tag or group column, sums per device × value: which values each device has. */
+  readonly deviceGroup: Sums[] = [];
   readonly day = new Sums(64);
   readonly monthRow = new Sums(16);
   private readonly all: Sums[] = [this.itemMonth, this.deviceMonth, this.day, this.monthRow];
@@ -282,7 +289,9 @@ export class Tables {
       const sums = new Sums(4096, caps.pairs);
       this.groupMonth.push(sums);
       this.groupDense.push(new Dense());
-      this.all.push(sums);
+      const pairs = new Sums(1024, caps.pairs);
+      this.deviceGroup.push(pairs);
+      this.all.push(sums, pairs);
     }
     return g;
   }
@@ -332,6 +341,7 @@ export class Tables {
       itemMonth: this.itemMonth.pack(),
       deviceMonth: this.deviceMonth.pack(),
       groupMonth: this.groupMonth.map((s) => s.pack()),
+      deviceGroup: this.deviceGroup.map((s) => s.pack()),
       day: this.day.pack(),
       monthRow: this.monthRow.pack(),
     };
@@ -365,7 +375,17 @@ export class Tables {
       const slot = this.groupSlot(name);
       const table = this.groupKeys[slot] as KeyTable;
       (this.groupMonth[slot] as Sums).reserve((p.groupMonth[g] as PackedSums).keys.length);
-      pair(p.groupMonth[g] as PackedSums, table.idsOf(p.groupKeys[g] as PackedKeys), this.groupMonth[slot] as Sums);
+      const valueIds = table.idsOf(p.groupKeys[g] as PackedKeys);
+      pair(p.groupMonth[g] as PackedSums, valueIds, this.groupMonth[slot] as Sums);
+      const from = p.deviceGroup[g] as PackedSums;
+      const into = this.deviceGroup[slot] as Sums;
+      into.reserve(from.keys.length);
+      for (let i = 0; i < from.keys.length; i++) {
+        const key = from.keys[i] as number;
+        const d = Math.floor(key / deviceGroupWidth);
+        const to = key < 0 ? -1 : (deviceIds[d] as number) * deviceGroupWidth + (valueIds[key - d * deviceGroupWidth] as number);
+        into.addSum(to, (from.amounts[i] as number) * f, from.rows[i] as number);
+      }
     });
     for (const [from, into] of [
       [p.day, this.day],
@@ -471,6 +491,8 @@ class RangeSummer {
   readonly itemDense: Dense;
   readonly deviceDense: Dense;
   readonly groupDense: Dense[];
+  /** Per tag or group column, sums per device × value. */
+  readonly deviceGroup: Sums[];
   /** Per key column (item, device, then each tag or group column), values with doubled quotes. */
   readonly aliases: (Alias | undefined)[];
   readonly noDevice: number;
@@ -546,6 +568,7 @@ class RangeSummer {
     this.itemDense = t.itemDense;
     this.deviceDense = t.deviceDense;
     this.groupDense = slots.map((s) => t.groupDense[s] as Dense);
+    this.deviceGroup = slots.map((s) => t.deviceGroup[s] as Sums);
     this.aliases = Array.from({ length: 2 + this.groupCount }, () => undefined);
     this.noDevice = layout.device < 0 ? t.devices.idOf('') : -1;
     this.combos = new TupleTable(1 + this.groupCount, caps.combos);
@@ -635,8 +658,13 @@ class RangeSummer {
       const r = sums[2 * c + 1] as number;
       sums[2 * c] = 0;
       sums[2 * c + 1] = 0;
-      this.deviceDense.addRows(this.combos.at(c, 0), a, r);
-      for (let g = 0; g < this.groupCount; g++) (this.groupDense[g] as Dense).addRows(this.combos.at(c, g + 1), a, r);
+      const d = this.combos.at(c, 0);
+      this.deviceDense.addRows(d, a, r);
+      for (let g = 0; g < this.groupCount; g++) {
+        const v = this.combos.at(c, g + 1);
+        (this.groupDense[g] as Dense).addRows(v, a, r);
+        (this.deviceGroup[g] as Sums).addSum(d * deviceGroupWidth + v, a, r);
+      }
     }
     dense.touchedCount = 0;
   }
@@ -900,7 +928,11 @@ class RangeSummer {
       } else {
         // Past the cap on combos: summed column by column.
         this.deviceDense.add(d, value);
-        for (let g = 0; g < groupCount; g++) (this.groupDense[g] as Dense).add(this.groupIds[g] as number, value);
+        for (let g = 0; g < groupCount; g++) {
+          const v = this.groupIds[g] as number;
+          (this.groupDense[g] as Dense).add(v, value);
+          (this.deviceGroup[g] as Sums).add(d * deviceGroupWidth + v, value);
+        }
       }
     }
     this.lastDevice = d;

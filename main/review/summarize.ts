@@ -17,6 +17,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import {
   CancelledError,
+  deviceGroupWidth,
   filterRange,
   monthWidth,
   otherKey,
@@ -171,10 +172,21 @@ export interface Totals {
   months: string[];
 }
 
+/** A device's tag and group values, one per column (as `byGroup`; '' where it has none). */
+export interface DeviceGroups {
+  device: string;
+  values: string[];
+}
+
 export interface FileSummary extends Totals {
   byGroup: Total[][];
   /** Per tag/group column (as `byGroup`), per value × month; key = yyyyMM + value. */
   byGroupMonth: Total[][];
+  /**
+   * Every device's tag and group values, devices in order of first appearance. When a device
+   * had several values in a column, the one on most of its rows (then the first in text order).
+   */
+  deviceGroups: DeviceGroups[];
   /** With 1-based line numbers. */
   malformed: (Omit<MalformedEntry, 'lineInRange'> & { line: number })[];
   index: RowIndex;
@@ -191,6 +203,8 @@ export interface MultiSummary extends Totals {
   /** As `groupColumns`. */
   byGroup: Total[][];
   byGroupMonth: Total[][];
+  /** As in `FileSummary`, values as `groupColumns`. */
+  deviceGroups: DeviceGroups[];
   files: {
     path: string;
     rows: number;
@@ -308,6 +322,7 @@ export async function summarizeFile(file: string, layout: Layout, size: number, 
   return {
     ...totals,
     ...groupTotals(tables, names),
+    deviceGroups: layout.device < 0 ? [] : deviceGroupsOf(tables, names),
     malformed: stats.malformed,
     index: stats.index,
     ranges: stats.ranges,
@@ -376,6 +391,7 @@ export async function summarizeFiles(files: FileToSum[], opts: SummarizeOptions)
     ...totalsOf(tables, all),
     groupColumns,
     ...groupTotals(tables, groupColumns),
+    deviceGroups: files.every((f) => f.layout.device < 0) ? [] : deviceGroupsOf(tables, groupColumns),
     files: files.map((f, i) => {
       const s = fileStats[i] as ReturnType<typeof mergeStats>;
       return { path: f.path, rows: s.rows, malformedCount: s.malformedCount, blankLines: s.blankLines, months: s.months, malformed: s.malformed };
@@ -512,6 +528,33 @@ function groupTotals(t: Tables, names: string[]): { byGroup: Total[][]; byGroupM
     byGroupMonth.push(r.byMonthKey);
   }
   return { byGroup, byGroupMonth };
+}
+
+/** Each device's values in the columns `names`: per column, the value on most of its rows. */
+function deviceGroupsOf(t: Tables, names: string[]): DeviceGroups[] {
+  if (names.length === 0) return [];
+  const devices = t.devices.texts();
+  const values = names.map(() => new Array<string>(devices.length).fill(''));
+  names.forEach((name, column) => {
+    const g = t.groupNames.indexOf(name);
+    if (g < 0) return;
+    const texts = (t.groupKeys[g] as Tables['items']).texts();
+    const sums = t.deviceGroup[g] as Sums;
+    const bestRows = new Float64Array(devices.length);
+    const best = values[column] as string[];
+    for (let i = 0; i < sums.count; i++) {
+      const key = sums.keys[i] as number;
+      if (key < 0) continue;
+      const d = Math.floor(key / deviceGroupWidth);
+      const text = texts[key - d * deviceGroupWidth] ?? otherKey;
+      const rows = sums.rows[i] as number;
+      if (rows > (bestRows[d] as number) || (rows === bestRows[d] && text < (best[d] as string))) {
+        bestRows[d] = rows;
+        best[d] = text;
+      }
+    }
+  });
+  return devices.map((device, d) => ({ device, values: values.map((v) => v[d] as string) }));
 }
 
 /** Global numbers of the rows matching a filter, with one runner per range. */

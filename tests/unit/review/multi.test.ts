@@ -114,6 +114,11 @@ describe('several files, one summary', () => {
       ]);
       expect(s.files[4]?.malformed.map((m) => [m.line, m.reason, m.raw])).toEqual([[3, 'amount', '440103000000001,20240501,基本料金,x,冷蔵庫']]);
       expect(s.byGroup[s.groupColumns.indexOf('tag:name')]?.map((t) => t.key)).toContain('冷蔵庫 "A", 🧊');
+      // Each SIM's tag and group values, as `groupColumns` ('' in a column its files lack).
+      const tags = new Map(s.deviceGroups.map((d) => [d.device, d.values]));
+      expect(tags.get('440103000000001')?.[s.groupColumns.indexOf('tag:name')]).toBe('冷蔵庫 "A", 🧊');
+      expect(tags.get('440103000000001')?.[s.groupColumns.indexOf('group')]).toBe('');
+      expect(new Set(s.deviceGroups.map((d) => d.device))).toEqual(new Set(e.byDevice.keys()));
     });
   }
 });

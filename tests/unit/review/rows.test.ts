@@ -96,6 +96,8 @@ function expectedOf(file: string, groupColumns: string[]) {
     byMonthItem: new Map<string, bigint>(),
     byDeviceMonth: new Map<string, bigint>(),
     byGroupMonth: groupColumns.map(() => new Map<string, bigint>()),
+    /** Per device, per column, rows by value. */
+    valueRows: new Map<string, Map<string, number>[]>(),
   };
   for (const { cells } of e.rows) {
     const v = scaled(cells[col('amount')] as string);
@@ -104,6 +106,13 @@ function expectedOf(file: string, groupColumns: string[]) {
     add(out.byMonthItem, month + (cells[col('billItemName')] as string), v);
     add(out.byDeviceMonth, month + (col('imsi') >= 0 ? (cells[col('imsi')] as string) : ''), v);
     groupColumns.forEach((c, g) => add(out.byGroupMonth[g] as Map<string, bigint>, month + (cells[col(c)] as string), v));
+    const device = col('imsi') >= 0 ? (cells[col('imsi')] as string) : '';
+    let perColumn = out.valueRows.get(device);
+    if (!perColumn) out.valueRows.set(device, (perColumn = groupColumns.map(() => new Map())));
+    groupColumns.forEach((c, g) => {
+      const m = perColumn[g] as Map<string, number>;
+      m.set(cells[col(c)] as string, (m.get(cells[col(c)] as string) ?? 0) + 1);
+    });
   }
   return out;
 }
@@ -135,6 +144,10 @@ describe('rows read straight from the buffer', () => {
         expect(asMap(s.byMonthItem, s.scale)).toEqual(e.byMonthItem);
         expect(asMap(s.byDeviceMonth, s.scale)).toEqual(order.includes('imsi') ? e.byDeviceMonth : new Map());
         groupColumns.forEach((_, g) => expect(asMap(s.byGroupMonth[g] ?? [], s.scale)).toEqual(e.byGroupMonth[g]));
+        // Each device's values: in each column the one on most of its rows, then the first in text order.
+        const most = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))[0]?.[0] ?? '';
+        const expected = order.includes('imsi') ? [...e.valueRows].map(([device, columns]) => [device, columns.map(most)]) : [];
+        expect(new Map(s.deviceGroups.map((d) => [d.device, d.values]))).toEqual(new Map(expected.map(([d, v]) => [d, v])));
       }
       const multi = await summarizeFiles([{ path: file, layout, size }], { runner: inlineRunner, workers: 1 });
       expect(asMap(multi.byDeviceMonth, multi.scale)).toEqual(order.includes('imsi') ? e.byDeviceMonth : new Map([...e.byDeviceMonth]));
