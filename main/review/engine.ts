@@ -992,13 +992,8 @@ export function summarizeInto(job: RangeJob, t: Tables, onProgress?: (bytes: num
   }
 }
 
-/**
- * Sums a small made-up export once, so that in a fresh thread every path of the summary has
- * run before the real file: the compiler then optimizes the row loop with all it needs to
- * know, instead of throwing optimized code away (and compiling it again) the first time a file
- * reaches a path it had not seen (a second day, a known device, a negative amount…).
- */
-export function warmUp(): void {
+/** A small made-up export with every path of the summary in it (see `warmUp`). */
+export function madeUpExport(): { data: Buffer; layout: Layout } {
   const lines = ['\uFEFFimsi,date,billItemName,unitPrice,quantity,amount,tag:name,tag:location,group'];
   const items = ['"Basic fee (plan-D, s1.standard)"', '"Data fee (plan-D, upload)"', 'SMS fee'];
   for (const month of ['202405', '202406']) {
@@ -1012,7 +1007,17 @@ export function warmUp(): void {
     lines.push(`,${month},"Volume discount (basic fee, 5%)",-1200,1,-1200,,,`, `,${month},SMS fee,0.25,3,0.75,,,`, `bad,${month}01,SMS fee,1,1,x,,,`, '');
   }
   const data = Buffer.from(lines.join('\r\n') + '\r\n');
-  const layout = layoutFromHead(data, data.length, data.length);
+  return { data, layout: layoutFromHead(data, data.length, data.length) };
+}
+
+/**
+ * Sums the made-up export once, so that in a fresh thread every path of the summary has run
+ * before the real file: the compiler then optimizes the row loop with all it needs to know,
+ * instead of throwing optimized code away (and compiling it again) the first time a file
+ * reaches a path it had not seen (a second day, a known device, a negative amount…).
+ */
+export function warmUp(): void {
+  const { data, layout } = madeUpExport();
   summarizeRanges([{ path: '', data, start: layout.dataStart, end: data.length, layout, keepMalformed: 10, indexEvery: 64, chunkBytes: 16 * 1024 }]);
 }
 

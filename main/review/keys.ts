@@ -93,6 +93,9 @@ export class KeyTable {
   /** Where the last `find` that found nothing stopped: the key's hash and free slot. */
   private missHash = 0;
   private missSlot = 0;
+  /** The last view keys were added from, and its bytes. */
+  private sourceView: DataView | undefined;
+  private sourceBytes: Buffer = Buffer.alloc(0);
 
   /** The number of the key `dv[s..e)` (a view of the buffer the key was read into), or -1 when the table does not hold it. */
   find(dv: DataView, s: number, e: number): number {
@@ -214,8 +217,12 @@ export class KeyTable {
       this.arena = bigger;
       this.arenaView = viewOf(bigger);
     }
-    const arena = this.arena;
-    for (let i = 0, o = this.used; i < len; i++, o++) arena[o] = dv.getUint8(s + i);
+    if (dv !== this.sourceView) {
+      // The bytes behind the view, as a Buffer (made once per view: no object per key).
+      this.sourceView = dv;
+      this.sourceBytes = Buffer.from(dv.buffer, dv.byteOffset, dv.byteLength);
+    }
+    this.sourceBytes.copy(this.arena, this.used, s, e);
     this.offs[k] = this.used;
     this.lens[k] = len;
     this.hashes[k] = h;
