@@ -446,7 +446,7 @@ export interface RangeStats {
   /** yyyyMM of the rows' dates. */
   months: string[];
   /** Row (in range), byte offset, line (in range) of every `indexEvery`-th well-formed row. */
-  index: { rows: number[]; offsets: number[]; lines: number[] };
+  index: { rows: Float64Array; offsets: Float64Array; lines: Float64Array };
 }
 
 export interface RangeResult extends RangeStats {
@@ -985,7 +985,8 @@ export function summarizeInto(job: RangeJob, t: Tables, onProgress?: (bytes: num
       newlines: s.newlines,
       malformed: s.malformed,
       months: [...s.monthsSeen].map(String),
-      index: s.index,
+      // Typed arrays: moved between threads, not copied.
+      index: { rows: Float64Array.from(s.index.rows), offsets: Float64Array.from(s.index.offsets), lines: Float64Array.from(s.index.lines) },
     };
   } finally {
     if (fd >= 0) fs.closeSync(fd);

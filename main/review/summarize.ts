@@ -414,9 +414,6 @@ function mergeStats(parts: RangeStats[], layout: Layout, keepMalformed: number) 
   let malformedCount = 0;
   let blankLines = 0;
   const malformed: FileSummary['malformed'] = [];
-  const indexRows: number[] = [];
-  const indexOffsets: number[] = [];
-  const indexLines: number[] = [];
   const ranges: FileSummary['ranges'] = [];
   const months = new Set<string>();
   for (const r of parts) {
@@ -425,11 +422,6 @@ function mergeStats(parts: RangeStats[], layout: Layout, keepMalformed: number) 
       if (malformed.length >= keepMalformed) break;
       const { lineInRange, ...rest } = m;
       malformed.push({ ...rest, line: layout.headerNewlines + newlines + lineInRange + 1 });
-    }
-    for (let k = 0; k < r.index.rows.length; k++) {
-      indexRows.push(rows + (r.index.rows[k] as number));
-      indexOffsets.push(r.index.offsets[k] as number);
-      indexLines.push(newlines + (r.index.lines[k] as number));
     }
     for (const m of r.months) months.add(m);
     rows += r.rows;
@@ -444,8 +436,31 @@ function mergeStats(parts: RangeStats[], layout: Layout, keepMalformed: number) 
     malformed,
     months: [...months].sort(),
     ranges,
-    index: { rows: Float64Array.from(indexRows), offsets: Float64Array.from(indexOffsets), lines: Float64Array.from(indexLines), count: indexRows.length },
+    index: joinIndex(parts),
   };
+}
+
+/** The ranges' row indexes as one, numbered from the first range's start. */
+function joinIndex(parts: RangeStats[]): RowIndex {
+  const count = parts.reduce((n, r) => n + r.index.rows.length, 0);
+  const only = parts.length === 1 ? parts[0] : undefined;
+  if (only) return { rows: only.index.rows, offsets: only.index.offsets, lines: only.index.lines, count };
+  const index: RowIndex = { rows: new Float64Array(count), offsets: new Float64Array(count), lines: new Float64Array(count), count };
+  let at = 0;
+  let rows = 0;
+  let newlines = 0;
+  for (const r of parts) {
+    const n = r.index.rows.length;
+    for (let k = 0; k < n; k++) {
+      index.rows[at + k] = rows + (r.index.rows[k] as number);
+      index.lines[at + k] = newlines + (r.index.lines[k] as number);
+    }
+    index.offsets.set(r.index.offsets, at);
+    at += n;
+    rows += r.rows;
+    newlines += r.newlines;
+  }
+  return index;
 }
 
 function safe(t: Total): Total {
