@@ -44,11 +44,11 @@ function unpackTotals(p: PackedTotals): Total[] {
 
 const listFields = ['byItem', 'byDay', 'byMonthRow', 'byDevice', 'byMonthItem', 'byDeviceMonth'] as const;
 
-/** Devices' tag values as two strings: the devices, and their values row by row. */
+/** Devices' tag values as strings of keys (see `PackedTotals`). */
 interface PackedDeviceGroups {
   devices: string;
-  values: string;
-  width: number;
+  count: number;
+  values: string[];
 }
 
 type PackedSummary = Omit<FileSummary, (typeof listFields)[number] | 'byGroup' | 'byGroupMonth' | 'deviceGroups'> & {
@@ -58,15 +58,13 @@ type PackedSummary = Omit<FileSummary, (typeof listFields)[number] | 'byGroup' |
   deviceGroups: PackedDeviceGroups;
 };
 
-function packDeviceGroups(list: FileSummary['deviceGroups']): PackedDeviceGroups {
-  return { devices: list.map((d) => d.device).join(SEP), values: list.flatMap((d) => d.values).join(SEP), width: list[0]?.values.length ?? 0 };
+function packDeviceGroups(d: FileSummary['deviceGroups']): PackedDeviceGroups {
+  return { devices: d.devices.join(SEP), count: d.devices.length, values: d.values.map((v) => v.join(SEP)) };
 }
 
 function unpackDeviceGroups(p: PackedDeviceGroups): FileSummary['deviceGroups'] {
-  if (p.devices === '' && p.values === '' && p.width === 0) return [];
-  const devices = p.devices.split(SEP);
-  const values = p.width === 0 ? [] : p.values.split(SEP);
-  return devices.map((device, i) => ({ device, values: values.slice(i * p.width, (i + 1) * p.width) }));
+  const split = (text: string) => (p.count === 0 ? [] : text.split(SEP));
+  return { devices: split(p.devices), values: p.values.map(split) };
 }
 
 function packSummary(s: FileSummary): PackedSummary {

@@ -172,10 +172,13 @@ export interface Totals {
   months: string[];
 }
 
-/** A device's tag and group values, one per column (as `byGroup`; '' where it has none). */
+/**
+ * Every device's tag and group values, as columns: `values[g][i]` is the value device
+ * `devices[i]` has in column `g` (columns as `byGroup`; '' where it has none).
+ */
 export interface DeviceGroups {
-  device: string;
-  values: string[];
+  devices: string[];
+  values: string[][];
 }
 
 export interface FileSummary extends Totals {
@@ -186,7 +189,7 @@ export interface FileSummary extends Totals {
    * Every device's tag and group values, devices in order of first appearance. When a device
    * had several values in a column, the one on most of its rows (then the first in text order).
    */
-  deviceGroups: DeviceGroups[];
+  deviceGroups: DeviceGroups;
   /** With 1-based line numbers. */
   malformed: (Omit<MalformedEntry, 'lineInRange'> & { line: number })[];
   index: RowIndex;
@@ -203,8 +206,8 @@ export interface MultiSummary extends Totals {
   /** As `groupColumns`. */
   byGroup: Total[][];
   byGroupMonth: Total[][];
-  /** As in `FileSummary`, values as `groupColumns`. */
-  deviceGroups: DeviceGroups[];
+  /** As in `FileSummary`, columns as `groupColumns`. */
+  deviceGroups: DeviceGroups;
   files: {
     path: string;
     rows: number;
@@ -322,7 +325,7 @@ export async function summarizeFile(file: string, layout: Layout, size: number, 
   return {
     ...totals,
     ...groupTotals(tables, names),
-    deviceGroups: layout.device < 0 ? [] : deviceGroupsOf(tables, names),
+    deviceGroups: layout.device < 0 ? { devices: [], values: names.map(() => []) } : deviceGroupsOf(tables, names),
     malformed: stats.malformed,
     index: stats.index,
     ranges: stats.ranges,
@@ -391,7 +394,7 @@ export async function summarizeFiles(files: FileToSum[], opts: SummarizeOptions)
     ...totalsOf(tables, all),
     groupColumns,
     ...groupTotals(tables, groupColumns),
-    deviceGroups: files.every((f) => f.layout.device < 0) ? [] : deviceGroupsOf(tables, groupColumns),
+    deviceGroups: files.every((f) => f.layout.device < 0) ? { devices: [], values: groupColumns.map(() => []) } : deviceGroupsOf(tables, groupColumns),
     files: files.map((f, i) => {
       const s = fileStats[i] as ReturnType<typeof mergeStats>;
       return { path: f.path, rows: s.rows, malformedCount: s.malformedCount, blankLines: s.blankLines, months: s.months, malformed: s.malformed };
@@ -546,8 +549,7 @@ function groupTotals(t: Tables, names: string[]): { byGroup: Total[][]; byGroupM
 }
 
 /** Each device's values in the columns `names`: per column, the value on most of its rows. */
-function deviceGroupsOf(t: Tables, names: string[]): DeviceGroups[] {
-  if (names.length === 0) return [];
+function deviceGroupsOf(t: Tables, names: string[]): DeviceGroups {
   const devices = t.devices.texts();
   const values = names.map(() => new Array<string>(devices.length).fill(''));
   names.forEach((name, column) => {
@@ -569,7 +571,7 @@ function deviceGroupsOf(t: Tables, names: string[]): DeviceGroups[] {
       }
     }
   });
-  return devices.map((device, d) => ({ device, values: values.map((v) => v[d] as string) }));
+  return { devices, values };
 }
 
 /** Global numbers of the rows matching a filter, with one runner per range. */

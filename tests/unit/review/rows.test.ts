@@ -147,7 +147,8 @@ describe('rows read straight from the buffer', () => {
         // Each device's values: in each column the one on most of its rows, then the first in text order.
         const most = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))[0]?.[0] ?? '';
         const expected = order.includes('imsi') ? [...e.valueRows].map(([device, columns]) => [device, columns.map(most)]) : [];
-        expect(new Map(s.deviceGroups.map((d) => [d.device, d.values]))).toEqual(new Map(expected.map(([d, v]) => [d, v])));
+        const { devices, values } = s.deviceGroups;
+        expect(new Map(devices.map((d, i) => [d, values.map((column) => column[i])]))).toEqual(new Map(expected.map(([d, v]) => [d, v])));
       }
       const multi = await summarizeFiles([{ path: file, layout, size }], { runner: inlineRunner, workers: 1 });
       expect(asMap(multi.byDeviceMonth, multi.scale)).toEqual(order.includes('imsi') ? e.byDeviceMonth : new Map([...e.byDeviceMonth]));
