@@ -161,8 +161,10 @@ export async function openReviewFile(file: string, opts: SessionOptions): Promis
   const now = opts.now ?? (() => performance.now());
   const startedAt = now();
   checkReviewPath(file);
-  // The summary's threads start now, while the file is checked and its first rows read.
-  const started = Array.from({ length: Math.max(1, opts.workers) }, () => opts.runner());
+  // The summary's threads start now, while the file is checked and its first rows read; not for
+  // a file the cache has an entry for (it usually opens from it: starting threads would only
+  // take the processor from that; they start if the entry turns out stale).
+  const started = opts.cache?.has(file) ? [] : Array.from({ length: Math.max(1, opts.workers) }, () => opts.runner());
   try {
     return await openChecked(file, opts, startedAt, started);
   } catch (error) {
