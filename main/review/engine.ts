@@ -679,6 +679,8 @@ class RangeSummer {
     const len = reader.len;
     const base = reader.base;
     const stopAt = this.end - base;
+    /** The fields read before the tail (all of them when there is no tail). */
+    const headFields = tailFrom < fieldCount ? tailFrom : fieldCount;
     let p = reader.p;
     let rows = this.rows;
     let newlines = this.newlines;
@@ -699,22 +701,20 @@ class RangeSummer {
     let combo = this.combo;
     while (p < stopAt) {
       // The fields up to the last one the totals need, then the tail: as in the row before, or read.
-      let end: number;
+      const head = scanFields(buf, view, p, len, 0, headFields, fieldCount, fStart, fEnd, fKind);
+      if (head < 0) break;
+      let end = head;
       let tail = -1;
       let tailSame = false;
-      if (tailFrom < fieldCount) {
-        tail = scanFields(buf, view, p, len, 0, tailFrom, fieldCount, fStart, fEnd, fKind);
-        if (tail < 0) break;
+      if (headFields < fieldCount) {
+        tail = head;
         if (prevValid && prevTailLength >= 0 && tail + prevTailLength <= len && this.same(tail, prevTail, prevTailLength)) {
           end = tail + prevTailLength;
           tailSame = true;
         } else {
-          end = scanFields(buf, view, tail, len, tailFrom, fieldCount, fieldCount, fStart, fEnd, fKind);
+          end = scanFields(buf, view, tail, len, headFields, fieldCount, fieldCount, fStart, fEnd, fKind);
           if (end < 0) break;
         }
-      } else {
-        end = scanFields(buf, view, p, len, 0, fieldCount, fieldCount, fStart, fEnd, fKind);
-        if (end < 0) break;
       }
       if (end - p > cap || (fKind[dateAt] as number) >= 2 || (fKind[amountAt] as number) >= 2) break;
       const ds = fStart[dateAt] as number;
