@@ -537,6 +537,9 @@ class RangeSummer {
   prevDeviceKind = 0;
   lastDevice = -1;
   combo = -1;
+  /** Where a well-formed row `fast` read but left to `slow` ends (-1: none), and its date. */
+  pendingEnd = -1;
+  pendingDate = 0;
 
   constructor(
     readonly job: RangeJob,
@@ -699,6 +702,8 @@ class RangeSummer {
     let prevDeviceKind = this.prevDeviceKind;
     let lastDevice = this.lastDevice;
     let combo = this.combo;
+    let pendingEnd = -1;
+    let pendingDate = 0;
     while (p < stopAt) {
       // The fields up to the last one the totals need, then the tail: as in the row before, or read.
       const head = scanFields(buf, view, p, len, 0, headFields, fieldCount, fStart, fEnd, fKind);
@@ -719,8 +724,17 @@ class RangeSummer {
       if (end - p > cap || (fKind[dateAt] as number) >= 2 || (fKind[amountAt] as number) >= 2) break;
       const ds = fStart[dateAt] as number;
       const dl = (fEnd[dateAt] as number) - ds;
-      if (!(prevValid && dl === prevDateLength && this.same(ds, prevDateStart, dl)) && dateNumber(buf, ds, ds + dl) !== date) break;
-      if (!parseAmountBytes(buf, fStart[amountAt] as number, fEnd[amountAt] as number) || amount.scale > scale) break;
+      let rowDate = date;
+      if (!(prevValid && dl === prevDateLength && this.same(ds, prevDateStart, dl))) {
+        rowDate = dateNumber(buf, ds, ds + dl);
+        if (rowDate === 0) break;
+      }
+      if (!parseAmountBytes(buf, fStart[amountAt] as number, fEnd[amountAt] as number)) break;
+      // A well-formed row: what this loop does not do with it (a new day, month, decimal scale or
+      // key), `slow` does with the fields read here.
+      pendingEnd = end;
+      pendingDate = rowDate;
+      if (rowDate !== date || amount.scale > scale) break;
       const item = this.find(items, 0, itemAt);
       if (item < 0) break;
       let d = this.noDevice;
@@ -791,9 +805,12 @@ class RangeSummer {
       prevDeviceStart = devStart;
       prevDeviceLength = devLength;
       prevDeviceKind = devKind;
+      pendingEnd = -1;
       p = end;
     }
     reader.skipTo(p);
+    this.pendingEnd = pendingEnd;
+    this.pendingDate = pendingDate;
     this.rows = rows;
     this.newlines = newlines;
     this.untilIndex = untilIndex;
@@ -815,6 +832,15 @@ class RangeSummer {
   /** Reads and sums one record with the reader (any record); false at the end of the range. */
   slow(): boolean {
     const reader = this.reader;
+    // The buffer has not moved since; the row before is no longer the one `fast` knows.
+    this.prevValid = false;
+    if (this.pendingEnd >= 0) {
+      const start = reader.position();
+      reader.skipTo(this.pendingEnd);
+      this.pendingEnd = -1;
+      this.tally(this.pendingDate, start, 1);
+      return true;
+    }
     if (reader.position() >= this.end) return false;
     const status = reader.next();
     if (status === END) return false;
