@@ -112,9 +112,10 @@ test('billing accounts: list, detail, orgs, usage, edit, create and delete throu
   await expect(summary).toContainText('100 records');
   await expect(page.getByText('These are the newest 100')).toBeVisible();
 
-  // addOrgToBillingAccount: moves Brightline's org here.
+  // addOrgToBillingAccount: moves Brightline's org here, once the move is confirmed.
   await page.getByRole('textbox', { name: 'Organisation id' }).fill(brightlineOrgId);
   await page.getByRole('button', { name: 'Add organisation' }).click();
+  await page.getByRole('dialog', { name: 'Move Brightline Engineering to this billing account?' }).getByRole('button', { name: 'Move organisation' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Added Brightline Engineering to this billing account.' })).toBeVisible();
   await expect(orgsTable(page).getByRole('row')).toHaveCount(4);
 

@@ -9,13 +9,13 @@ const sidebar = (page: Page) => page.getByRole('navigation', { name: 'Accounts' 
 const views = ['SpatialFlow (demo)', 'Agilicus (demo)', 'Soracom (demo)'] as const;
 const offlineBanner = (page: Page) => page.getByRole('status').filter({ hasText: /^Offline: data as of / });
 
-/** What the view shows of the provider's data: the pane's text, without the lines that say how fresh it is. */
+/** What the view shows of the provider's data: the pane's text, without the lines that say how fresh it is or that changes are off. */
 async function shownData(page: Page): Promise<string[]> {
   const text = await page.getByRole('main').innerText();
   return text
     .split('\n')
     .map((line) => line.replace(/\s+/g, ' ').trim())
-    .filter((line) => line !== '' && !/^(Updated |Refreshing|Refresh$|Offline: data as of )/.test(line));
+    .filter((line) => line !== '' && !/^(Updated |Refreshing|Refresh$|Offline: data as of |Changes are off: )/.test(line));
 }
 
 async function openView(page: Page, name: string) {

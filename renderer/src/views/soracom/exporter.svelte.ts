@@ -36,6 +36,10 @@ export class SoracomExporter {
     this.#accountId = accountId;
   }
 
+  get accountId(): string {
+    return this.#accountId();
+  }
+
   async run(target: ExportTarget): Promise<void> {
     if (this.running !== undefined) return;
     const accountId = this.#accountId();
