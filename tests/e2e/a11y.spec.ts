@@ -70,6 +70,8 @@ test.describe('with the demo accounts', () => {
   });
 
   test('errors, notes and dialogs have no accessibility violations', async ({ page, harness }) => {
+    // Four axe runs (two views, light and dark): more than the default 30 s on a busy machine.
+    test.setTimeout(90_000);
     await page.goto(harness.url);
     await open(page, 'Soracom (demo)');
     await harness.setFaults('soracom', [{ kind: 'status', status: 401 }]);
