@@ -113,6 +113,11 @@ test('the overview lists every account with its spend in its own currency and op
   await expect(agCard.getByTestId('agilicus-subscriptions')).not.toContainText(/[$¥€£]/);
   // Its only amounts are the forecast's, an estimate from prices × quantities, and labelled so.
   await expect(agCard.getByTestId('forecast')).toContainText('estimate');
+  // One amount per currency, set apart so two currencies never read as one figure.
+  const amounts = await agCard.getByTestId('forecast').locator('.amount').allInnerTexts();
+  expect(amounts.length).toBeGreaterThan(1);
+  await expect(agCard.getByTestId('forecast').locator('.separator')).toHaveCount(amounts.length - 1);
+  await expect(agCard.getByTestId('forecast').locator('.separator').first()).toBeVisible();
 
   await page.screenshot({ path: screenshotPath('overview.png') });
 
