@@ -15,6 +15,7 @@ import { reviewArgs, type ReviewResults } from './channels/review';
 import { downloadArgs, type DownloadResults } from './channels/download';
 import { archiveArgs, type ArchiveResults } from './channels/archive';
 import { insightArgs, type InsightResults } from './channels/insight';
+import { reviewSetArgs, type ReviewSetResults } from './channels/review-set';
 
 /** Run-time argument schemas for every channel; the main process validates every call with these. */
 export const argSchemas = {
@@ -31,6 +32,7 @@ export const argSchemas = {
   ...downloadArgs,
   ...archiveArgs,
   ...insightArgs,
+  ...reviewSetArgs,
 };
 
 /** What each channel answers with. */
@@ -47,7 +49,8 @@ export interface Results
     ReviewResults,
     DownloadResults,
     ArchiveResults,
-    InsightResults {}
+    InsightResults,
+    ReviewSetResults {}
 
 export type Channel = keyof typeof argSchemas & keyof Results;
 export type ArgsIn<C extends Channel> = z.input<(typeof argSchemas)[C]>;

@@ -36,6 +36,7 @@ import { createAlertStore } from './insight/alerts';
 import { createInsightService } from './insight/service';
 import { createSyncScheduler, type SyncScheduler } from './insight/scheduler';
 import { createInsightHandlers } from './services/insight';
+import { createReviewSetService } from './services/review-set';
 
 export interface MainServicesOptions {
   platform: Platform;
@@ -217,6 +218,14 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
     log: opts.log,
     ...(opts.backgroundSync ? opts.backgroundSync : {}),
   });
+  const reviewSet = createReviewSetService({
+    platform: opts.platform,
+    events,
+    library,
+    dropped,
+    call: (channel, args) => router.handle(channel, args),
+    log: opts.log,
+  });
   const handlers: HandlerMap = {
     ...createAppHandlers(opts.platform),
     ...createAccountHandlers(accounts),
@@ -232,6 +241,7 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
     ...downloads.handlers,
     ...archive.handlers,
     ...createInsightHandlers({ insight, alerts, settings, scheduler }),
+    ...reviewSet.handlers,
   };
   if (opts.backgroundSync !== false) {
     void scheduler.start().catch((error: unknown) => opts.log(`[sync] ${error instanceof Error ? error.message : String(error)}`));
@@ -265,6 +275,7 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
       await insight.close();
       review.close();
       await soracomExports.clear();
+      reviewSet.close();
       await snapshots.flush();
       await demo.close();
     },

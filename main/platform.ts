@@ -21,6 +21,8 @@ export interface Platform {
   trashItem?(path: string): Promise<void>;
   /** Asks the user for an existing file; undefined when they cancel. */
   chooseFile(opts: { title: string; filters: { name: string; extensions: string[] }[] }): Promise<string | undefined>;
+  /** Asks the user for one or more existing files; undefined when they cancel. Absent: `chooseFile` is asked instead. */
+  chooseFiles?(opts: { title: string; filters: { name: string; extensions: string[] }[] }): Promise<string[] | undefined>;
   /** Asks the user for a folder; undefined when they cancel. */
   chooseFolder(opts: { title: string; defaultPath?: string }): Promise<string | undefined>;
   /**

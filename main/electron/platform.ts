@@ -24,6 +24,12 @@ export function electronPlatform(window: () => BrowserWindow | undefined): Platf
     },
     trashItem: (file) => shell.trashItem(file),
     chooseFile: ({ title, filters }) => ask({ title, filters, properties: ['openFile'] }),
+    chooseFiles: async ({ title, filters }) => {
+      const parent = window();
+      const options: OpenDialogOptions = { title, filters, properties: ['openFile', 'multiSelections'] };
+      const result = parent ? await dialog.showOpenDialog(parent, options) : await dialog.showOpenDialog(options);
+      return result.canceled ? undefined : result.filePaths;
+    },
     chooseFolder: ({ title, defaultPath }) =>
       ask({ title, properties: ['openDirectory', 'createDirectory'], ...(defaultPath === undefined ? {} : { defaultPath }) }),
     notify: ({ title, body }) => {

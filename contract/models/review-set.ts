@@ -1,0 +1,154 @@
+/**
+ * Several detailed Soracom exports reviewed as one: totals per month (from each row's date),
+ * every SIM's cost per month, tags and groups per month, and what changed between two months.
+ * Amounts are exact decimal strings in major units, as in a single-file review.
+ */
+
+/** How a file of a set was used. */
+export type ReviewSetFileState =
+  /** Every month of the file is counted. */
+  | 'used'
+  /** Some of its months are counted; the others were already open from another file. */
+  | 'partly'
+  /** None of its months is counted: each was already open from another file. */
+  | 'repeats'
+  /** The same file (same bytes) as another file of the set; counted once. */
+  | 'duplicate'
+  /** It has no well-formed row with a date. */
+  | 'empty'
+  /** It could not be read (see `error`). */
+  | 'failed';
+
+export interface ReviewSetFile {
+  /** Library id, when the file was opened from the library. */
+  libraryId?: string;
+  fileName: string;
+  size: number;
+  state: ReviewSetFileState;
+  /** Every yyyyMM of its rows' dates. */
+  months: string[];
+  /** The months counted from this file. */
+  usedMonths: string[];
+  /** Months already open from another file, and which one. */
+  repeated: { month: string; openIn: string }[];
+  /** For a duplicate: the file it is the same as. */
+  duplicateOf?: string;
+  rows: number;
+  malformedRows: number;
+  /** The file's own total (all its rows), even where months were not counted. */
+  total: string;
+  error?: { code: string; message: string };
+}
+
+/** The progress of opening a set: `task.progress` events with `taskId`. */
+export interface ReviewSetOpened {
+  setId: string;
+  taskId: string;
+  files: { fileName: string; size: number }[];
+}
+
+/** One line of a table by month: an amount per month of the set (same order as `months`). */
+export interface ReviewMonthlyLine {
+  key: string;
+  amounts: string[];
+  total: string;
+  rows: number;
+}
+
+export interface ReviewSetSummary {
+  setId: string;
+  files: ReviewSetFile[];
+  /** The months of the counted rows, oldest first (yyyyMM). */
+  months: string[];
+  /** The total of each month (same order as `months`). */
+  monthTotals: string[];
+  total: string;
+  /** Rows counted (malformed rows never are). */
+  rows: number;
+  malformedRows: number;
+  /** Per bill item, per month; largest total first. */
+  byItem: ReviewMonthlyLine[];
+  /** The device column (`imsi`) when the files have one. */
+  deviceColumn?: string;
+  /** Distinct devices (SIMs); the empty key (account-level rows) counts as one. */
+  devices: number;
+  /** Tag and group columns, by header name, across the files. */
+  groupColumns: string[];
+  /** Per tag/group column, per value, per month; largest total first. Empty key: rows without a value. */
+  byGroup: { column: string; lines: ReviewMonthlyLine[] }[];
+  /** The file does not say its currency (see ReviewSummary.currency). */
+  currency: { code: string; source: 'default'; note: string };
+  ms: number;
+}
+
+/** One SIM's cost per month. */
+export interface ReviewSetDevice {
+  /** The device id (IMSI); empty for account-level rows. */
+  key: string;
+  /** Its tag/group values (same order as `groupColumns`) in the latest month's file: per column, the value on most of its rows there. */
+  groups: string[];
+  /** Amount per month of the set (same order as `months`); "0" where it had no rows. */
+  amounts: string[];
+  /** Which months it has rows in (same order as `months`). */
+  present: boolean[];
+  total: string;
+  /** The amount in the later of the compared months. */
+  last: string;
+  /** Later compared month minus the earlier one. */
+  change: string;
+}
+
+export type ReviewSetDeviceSort = 'total' | 'last' | 'change' | 'key';
+
+export interface ReviewSetDevicePage {
+  /** Devices matching the filter. */
+  total: number;
+  offset: number;
+  rows: ReviewSetDevice[];
+  /** The compared months (`change` = to − from). */
+  from?: string;
+  to: string;
+  /** The sum of `change` over every matching device. */
+  sumOfChanges: string;
+}
+
+/** One line of "What changed". */
+export interface ReviewChange {
+  key: string;
+  from: string;
+  to: string;
+  /** to − from */
+  change: string;
+}
+
+export interface ReviewChangeTable {
+  lines: ReviewChange[];
+  /** The sum of the changes: equals `difference`. */
+  sum: string;
+}
+
+export interface ReviewChanges {
+  from: string;
+  to: string;
+  fromTotal: string;
+  toTotal: string;
+  /** toTotal − fromTotal. */
+  difference: string;
+  byItem: ReviewChangeTable;
+  /** Per tag/group column; values by largest change first. */
+  byGroup: ({ column: string } & ReviewChangeTable)[];
+  /** SIMs (and the account-level rows) whose amount changed, with the sum of every change. */
+  devices: { changed: number; appeared: number; gone: number; sum: string };
+  /** The ten largest changes by SIM (by size, either way). */
+  topMovers: ReviewChange[];
+}
+
+/** "Compare with the previous month": the exports it needed, saved or found in the library. */
+export interface ReviewFetchedMonths {
+  /** Library ids of the exports, oldest month first. */
+  libraryIds: string[];
+  /** Months exported and saved now. */
+  fetched: string[];
+  /** Months already in the library. */
+  reused: string[];
+}

@@ -1,0 +1,348 @@
+/**
+ * Several saved bill exports in one review (channels `reviewSet.*`): files are named by library
+ * id or chosen in the OS dialog, never by a path from the renderer. Each file is summarized by
+ * the review engine, one after the other, then combined by month (review-set-model.ts).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ReviewSetResults } from '../../contract/channels/review-set';
+import type { Envelope } from '../../contract/errors';
+import type { SavedFile } from '../../contract/models/files';
+import type { ReviewSetOpened, ReviewSetSummary } from '../../contract/models/review-set';
+import type { DroppedFileStore } from '../files/dropped';
+import type { LibraryIndex } from '../files/library-index';
+import { AppError } from '../http/errors';
+import type { Platform } from '../platform';
+import { ReviewFormatError, TooLargeError } from '../review/engine';
+import { openReviewFile, ReviewPathError, type ReviewSession } from '../review/session';
+import { bundledWorkerScript, inlineRunner, threadRunner, type RunnerFactory } from '../review/summarize';
+import type { EventSink, HandlerTable } from '../router/types';
+import { defaultCurrency } from './review';
+import { formatSet, MonthNotInSetError, ReviewSetModel, type SetFileInput } from './review-set-model';
+
+type CallableChannel = 'soracom.exportBilling' | 'files.saveSoracomExport';
+
+export interface ReviewSetServiceDeps {
+  platform: Pick<Platform, 'chooseFile' | 'chooseFiles'>;
+  events: EventSink;
+  library: Pick<LibraryIndex, 'all' | 'get'>;
+  /** Files dropped on the window, by the ids the preload's drop channel gave. */
+  dropped: Pick<DroppedFileStore, 'pathOf'>;
+  /** Calls a channel through the router: the existing export and save path. */
+  call: (channel: CallableChannel, args: Record<string, unknown>) => Promise<Envelope<unknown>>;
+  runner?: RunnerFactory;
+  workers?: number;
+  /** Open sets kept at once; the oldest is closed. */
+  maxSets?: number;
+  log?: (line: string) => void;
+}
+
+interface SetSource {
+  path: string;
+  fileName: string;
+  libraryId?: string;
+}
+
+/** Bytes of the head and of the tail that identify a file before it is hashed whole. */
+const probeBytes = 64 * 1024;
+
+async function probe(file: string, size: number): Promise<string> {
+  const handle = await fs.promises.open(file, 'r');
+  try {
+    const hash = createHash('sha256').update(String(size));
+    const head = Buffer.alloc(Math.min(probeBytes, size));
+    await handle.read(head, 0, head.length, 0);
+    hash.update(head);
+    if (size > probeBytes) {
+      const tail = Buffer.alloc(Math.min(probeBytes, size - probeBytes));
+      await handle.read(tail, 0, tail.length, size - tail.length);
+      hash.update(tail);
+    }
+    return hash.digest('hex');
+  } finally {
+    await handle.close();
+  }
+}
+
+async function fullHash(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of fs.createReadStream(file, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+function asErrorInfo(error: unknown): { code: string; message: string } {
+  if (error instanceof AppError) return { code: error.code, message: error.message };
+  if (error instanceof ReviewPathError) return { code: 'not_allowed', message: error.message };
+  if (error instanceof ReviewFormatError) return { code: 'validation', message: error.message };
+  if (error instanceof TooLargeError) return { code: 'too_large', message: error.message };
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return { code: 'io_error', message: `Billfold could not read the file (${code}).` };
+  return { code: 'internal', message: error instanceof Error ? error.message : String(error) };
+}
+
+class ReviewSet {
+  readonly id = randomBytes(12).toString('base64url');
+  readonly taskId = `review-set-${this.id}`;
+  readonly model = new ReviewSetModel();
+  readonly done: Promise<void>;
+  readonly startedAt = performance.now();
+  ms = 0;
+  private closed = false;
+  private current: ReviewSession | undefined;
+
+  constructor(
+    readonly sources: (SetSource & { size: number })[],
+    private readonly opts: { runner: RunnerFactory; workers: number; events: EventSink },
+  ) {
+    this.done = this.run();
+    this.done.catch(() => undefined);
+  }
+
+  private emit(label: string, done: number, total: number, state: 'running' | 'done' | 'failed' | 'cancelled') {
+    this.opts.events.emit('task.progress', { taskId: this.taskId, label, done, total, state });
+  }
+
+  private async run(): Promise<void> {
+    const total = this.sources.reduce((n, s) => n + s.size, 0);
+    let before = 0;
+    const seen: { path: string; fileName: string; size: number; probe: string; full?: string }[] = [];
+    const count = this.sources.length;
+    for (const [i, source] of this.sources.entries()) {
+      if (this.closed) break;
+      const label = `Reading ${source.fileName} (${i + 1} of ${count})`;
+      this.emit(label, before, total, 'running');
+      const input: SetFileInput = { fileName: source.fileName, size: source.size };
+      if (source.libraryId !== undefined) input.libraryId = source.libraryId;
+      try {
+        const same = seen.find((s) => s.path === source.path);
+        let duplicateOf = same?.fileName;
+        if (duplicateOf === undefined) {
+          const p = await probe(source.path, source.size);
+          for (const s of seen) {
+            if (s.probe !== p || s.size !== source.size) continue;
+            s.full ??= await fullHash(s.path);
+            if ((await fullHash(source.path)) === s.full) {
+              duplicateOf = s.fileName;
+              break;
+            }
+          }
+          if (duplicateOf === undefined) seen.push({ path: source.path, fileName: source.fileName, size: source.size, probe: p });
+        }
+        if (duplicateOf !== undefined) input.duplicateOf = duplicateOf;
+        else {
+          const session = await openReviewFile(source.path, {
+            runner: this.opts.runner,
+            workers: this.opts.workers,
+            firstPageRows: 1,
+            onProgress: (_s, bytes) => this.emit(label, before + Math.min(bytes, source.size), total, 'running'),
+          });
+          this.current = session;
+          try {
+            input.summary = await session.summary;
+            input.layout = session.layout;
+          } finally {
+            session.close();
+            this.current = undefined;
+          }
+        }
+      } catch (error) {
+        if (this.closed) break;
+        input.error = asErrorInfo(error);
+      }
+      if (this.closed) break;
+      try {
+        this.model.add(input);
+      } catch (error) {
+        this.model.add({ fileName: source.fileName, size: source.size, error: asErrorInfo(error) });
+      }
+      before += source.size;
+    }
+    this.ms = performance.now() - this.startedAt;
+    if (this.closed) {
+      this.emit('Closed', before, total, 'cancelled');
+      throw new AppError('cancelled', 'This review was closed before it finished. Open the files again.');
+    }
+    this.emit(`Read ${count} ${count === 1 ? 'file' : 'files'}`, total, total, 'done');
+  }
+
+  close(): void {
+    this.closed = true;
+    this.current?.close();
+  }
+}
+
+export function createReviewSetService(deps: ReviewSetServiceDeps) {
+  const sets = new Map<string, ReviewSet>();
+  const maxSets = deps.maxSets ?? 3;
+  const workers = deps.workers ?? Math.max(1, Math.min(4, os.availableParallelism()));
+  let runner = deps.runner;
+  if (!runner) {
+    const script = bundledWorkerScript();
+    runner = script ? threadRunner(script) : inlineRunner;
+  }
+  const opts = { runner, workers, events: deps.events };
+
+  async function open(sources: SetSource[]): Promise<ReviewSetOpened> {
+    if (sources.length === 0) throw new AppError('validation', 'Choose at least one bill export to review.');
+    const sized = await Promise.all(
+      sources.map(async (s) => ({ ...s, size: (await fs.promises.stat(s.path).catch(() => undefined))?.size ?? 0 })),
+    );
+    const set = new ReviewSet(sized, opts);
+    sets.set(set.id, set);
+    while (sets.size > maxSets) {
+      const oldest = sets.keys().next().value as string;
+      sets.get(oldest)?.close();
+      sets.delete(oldest);
+    }
+    return { setId: set.id, taskId: set.taskId, files: sized.map((s) => ({ fileName: s.fileName, size: s.size })) };
+  }
+
+  function fromLibrary(f: SavedFile): SetSource {
+    if (f.kind !== 'bill-csv') throw new AppError('validation', `${f.fileName} is not a bill export; only bill exports can be reviewed.`);
+    return { path: f.path, fileName: f.fileName, libraryId: f.id };
+  }
+
+  function find(setId: string): ReviewSet {
+    const set = sets.get(setId);
+    if (!set) throw new AppError('not_found', 'This review is no longer open. Open the files again.');
+    return set;
+  }
+
+  async function finished(setId: string): Promise<ReviewSet> {
+    const set = find(setId);
+    await set.done;
+    return set;
+  }
+
+  const monthError = (error: unknown): never => {
+    if (error instanceof MonthNotInSetError) throw new AppError('validation', error.message);
+    throw error;
+  };
+
+  const iso = (yyyyMM: string) => `${yyyyMM.slice(0, 4)}-${yyyyMM.slice(4)}`;
+  const unwrap = <T>(envelope: Envelope<unknown>): T => {
+    if (!envelope.ok) throw new AppError(envelope.error.code, envelope.error.message);
+    return envelope.value as T;
+  };
+
+  const handlers: HandlerTable<keyof ReviewSetResults> = {
+    'reviewSet.open': async ({ libraryIds }) => open(await Promise.all(libraryIds.map(async (id) => fromLibrary(await deps.library.get(id))))),
+    'reviewSet.openAccount': async ({ accountId }) => {
+      const files = (await deps.library.all()).filter((f) => f.kind === 'bill-csv' && f.accountId === accountId);
+      if (files.length === 0) throw new AppError('not_found', 'This account has no saved bill exports yet. Export a month’s CSV from its bills first.');
+      // Newest saved first: when a month was exported twice, the later export is the one counted.
+      files.sort((a, b) => b.savedAt.localeCompare(a.savedAt));
+      return open(files.map(fromLibrary));
+    },
+    'reviewSet.openDropped': ({ dropIds }) =>
+      open(
+        dropIds.map((id) => {
+          const p = deps.dropped.pathOf(id);
+          return { path: p, fileName: path.basename(p) };
+        }),
+      ),
+    'reviewSet.choose': async () => {
+      const request = { title: 'Open bill CSVs', filters: [{ name: 'CSV files', extensions: ['csv'] }] };
+      const chosen = deps.platform.chooseFiles ? await deps.platform.chooseFiles(request) : await deps.platform.chooseFile(request).then((f) => (f === undefined ? undefined : [f]));
+      if (chosen === undefined || chosen.length === 0) return null;
+      return open(chosen.map((p) => ({ path: p, fileName: path.basename(p) })));
+    },
+    'reviewSet.summary': async ({ setId }) => {
+      const set = await finished(setId);
+      const m = set.model;
+      const summary: ReviewSetSummary = {
+        setId,
+        files: m.files,
+        months: m.months,
+        monthTotals: m.monthTotalsList().map(formatSet),
+        total: formatSet(m.total()),
+        rows: m.rows,
+        malformedRows: m.malformedRows,
+        byItem: m.itemLines(),
+        devices: m.deviceCount(),
+        groupColumns: m.groupColumns,
+        byGroup: m.groupLines(),
+        currency: defaultCurrency,
+        ms: Math.round(set.ms),
+      };
+      if (m.deviceColumn !== undefined) summary.deviceColumn = m.deviceColumn;
+      return summary;
+    },
+    'reviewSet.devices': async ({ setId, offset, limit, sort, ascending, filter, from, to, only }) => {
+      const set = await finished(setId);
+      try {
+        const page = set.model.devicePage(
+          {
+            ...(sort ? { sort } : {}),
+            ...(ascending !== undefined ? { ascending } : {}),
+            ...(filter ? { filter: { text: filter.text, ...(filter.column !== undefined ? { column: filter.column } : {}) } } : {}),
+            ...(from ? { from } : {}),
+            ...(to ? { to } : {}),
+            ...(only ? { only } : {}),
+          },
+          offset,
+          limit,
+        );
+        return { ...page, offset };
+      } catch (error) {
+        return monthError(error);
+      }
+    },
+    'reviewSet.compare': async ({ setId, from, to }) => {
+      const set = await finished(setId);
+      if (from === to) throw new AppError('validation', 'Choose two different months to compare.');
+      try {
+        return set.model.compare(from, to);
+      } catch (error) {
+        return monthError(error);
+      }
+    },
+    'reviewSet.fetchMonths': async ({ accountId, months, taskId }, ctx) => {
+      const id = taskId ?? `review-fetch-${randomBytes(6).toString('hex')}`;
+      const wanted = [...new Set(months)].sort();
+      const out = { libraryIds: [] as string[], fetched: [] as string[], reused: [] as string[] };
+      const progress = (label: string, done: number, state: 'running' | 'done' | 'failed') =>
+        ctx.events.emit('task.progress', { taskId: id, label, done, total: wanted.length, state });
+      try {
+        for (const [i, month] of wanted.entries()) {
+          const saved = (await deps.library.all())
+            .filter((f) => f.kind === 'bill-csv' && f.accountId === accountId && f.period === iso(month))
+            .sort((a, b) => b.savedAt.localeCompare(a.savedAt))[0];
+          if (saved) {
+            out.libraryIds.push(saved.id);
+            out.reused.push(month);
+            progress(`${iso(month)} is already in the library (${i + 1} of ${wanted.length})`, i + 1, 'running');
+            continue;
+          }
+          progress(`Exporting ${iso(month)} (${i + 1} of ${wanted.length})`, i, 'running');
+          const exported = unwrap<{ exportedFileId: string }>(await deps.call('soracom.exportBilling', { accountId, yyyyMM: month, taskId: `${id}.${month}` }));
+          progress(`Saving ${iso(month)} (${i + 1} of ${wanted.length})`, i, 'running');
+          const file = unwrap<SavedFile>(await deps.call('files.saveSoracomExport', { accountId, exportedFileId: exported.exportedFileId, yyyyMM: month }));
+          out.libraryIds.push(file.id);
+          out.fetched.push(month);
+          progress(`Saved ${iso(month)} (${i + 1} of ${wanted.length})`, i + 1, 'running');
+        }
+      } catch (error) {
+        progress('Failed', 0, 'failed');
+        throw error;
+      }
+      progress('Ready', wanted.length, 'done');
+      return out;
+    },
+    'reviewSet.close': ({ setId }) => {
+      const set = sets.get(setId);
+      set?.close();
+      return Promise.resolve({ closed: sets.delete(setId) });
+    },
+  };
+
+  return {
+    handlers,
+    close: () => {
+      for (const set of sets.values()) set.close();
+      sets.clear();
+    },
+  };
+}

@@ -1,0 +1,300 @@
+/**
+ * Several exports in one review: totals by month from the rows' dates, a month split across two
+ * files, the same file twice, a repeated month, and What changed, all against an independent
+ * reading (papaparse and BigInt sums, independent.ts).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { SavedFile } from '../../../contract/models/files';
+import type { ReviewSetDevice, ReviewSetSummary } from '../../../contract/models/review-set';
+import { AppError } from '../../../main/http/errors';
+import { inlineRunner } from '../../../main/review/summarize';
+import type { EventSink } from '../../../main/router/types';
+import { createReviewSetService } from '../../../main/services/review-set';
+import { generateDetailedCsv } from '../../../main/sandbox/soracom/csv';
+import { independentSummary, scaled } from './independent';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'billfold-review-set-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+const header = 'imsi,date,billItemName,amount,tag:name,group\r\n';
+/** The first half of May 2024 is quirks.csv (days 1-5, and one row of 29 February). */
+const quirks = fs.readFileSync(path.resolve('tests/fixtures/review/quirks.csv'));
+/** The rest of May 2024: Japanese item names, quoted fields, a malformed row. */
+const mayRest =
+  header +
+  '440103000000007,20240516,"データ通信料 (plan-D, アップロード)",1.5,"Vending machine\r\nBldg 2","Vending machines, Kanto"\r\n' +
+  '440103000000007,20240520,基本料金,10,"Vending machine\r\nBldg 2","Vending machines, Kanto"\r\n' +
+  '440103000000099,20240531,"SMS 送信料 ""MO""",3.25,新しいセンサー,"Field test ""phase 3"""\r\n' +
+  '440103000000099,20240531,基本料金,oops,新しいセンサー,x\r\n' +
+  ',20240531,"Free tier, 1 GB",-0.125,,\r\n';
+/** June 2024, from the sandbox's generator, whole. */
+const june = generateDetailedCsv({ yyyyMM: '202406', seed: 5, sims: 8, currency: 'JPY' });
+/** Another export of June with the same days: a repeat, not added. */
+const juneAgain = generateDetailedCsv({ yyyyMM: '202406', seed: 6, sims: 8, currency: 'JPY' });
+/** July 2024. */
+const july = generateDetailedCsv({ yyyyMM: '202407', seed: 7, sims: 9, currency: 'JPY' });
+
+const files: { name: string; bytes: Buffer }[] = [
+  { name: 'billing-2024-05 part 1.csv', bytes: quirks },
+  { name: 'billing-2024-05 part 2.csv', bytes: Buffer.from(mayRest) },
+  { name: 'billing-2024-06.csv', bytes: Buffer.from(june) },
+  { name: 'billing-2024-06 (1).csv', bytes: Buffer.from(june) },
+  { name: 'billing-2024-06 again.csv', bytes: Buffer.from(juneAgain) },
+  { name: 'billing-2024-07.csv', bytes: Buffer.from(july) },
+];
+const library: SavedFile[] = files.map((f, i) => {
+  const p = path.join(tmp, f.name);
+  fs.writeFileSync(p, f.bytes);
+  return { id: `file-${i}`, kind: 'bill-csv', accountId: 'acc-1', accountName: 'Fleet', fileName: f.name, path: p, size: f.bytes.length, savedAt: new Date(Date.UTC(2024, 7, 1, 0, 0, i)).toISOString() };
+});
+
+/** The combined tables, computed independently: one file after another, skipping byte-identical files and months whose days another file already holds. */
+function independentSet(list: { name: string; bytes: Buffer }[]) {
+  const seen: Buffer[] = [];
+  const taken = new Map<string, Set<string>>();
+  const total = new Map<string, bigint>();
+  const byItem = new Map<string, bigint>();
+  const byDevice = new Map<string, bigint>();
+  const byGroup = new Map<string, bigint>();
+  const byTag = new Map<string, bigint>();
+  const add = (map: Map<string, bigint>, key: string, v: bigint) => map.set(key, (map.get(key) ?? 0n) + v);
+  const repeated: string[] = [];
+  for (const f of list) {
+    if (seen.some((b) => b.equals(f.bytes))) continue;
+    seen.push(f.bytes);
+    const e = independentSummary(f.bytes, []);
+    const col = (name: string) => e.header.indexOf(name);
+    const days = new Map<string, Set<string>>();
+    for (const r of e.rows) {
+      const d = r.cells[col('date')] as string;
+      const m = d.slice(0, 6);
+      if (!days.has(m)) days.set(m, new Set());
+      days.get(m)?.add(d);
+    }
+    const used = new Set<string>();
+    for (const [m, ds] of days) {
+      const t = taken.get(m) ?? new Set<string>();
+      if ([...ds].some((d) => t.has(d))) {
+        repeated.push(`${f.name}:${m}`);
+        continue;
+      }
+      used.add(m);
+      for (const d of ds) t.add(d);
+      taken.set(m, t);
+    }
+    for (const r of e.rows) {
+      const c = r.cells;
+      const m = (c[col('date')] as string).slice(0, 6);
+      if (!used.has(m)) continue;
+      const v = scaled(c[col('amount')] as string);
+      add(total, m, v);
+      add(byItem, `${m} ${c[col('billItemName')]}`, v);
+      add(byDevice, `${m} ${c[col('imsi')] ?? ''}`, v);
+      add(byGroup, `${m} ${col('group') >= 0 ? c[col('group')] : ''}`, v);
+      add(byTag, `${m} ${col('tag:name') >= 0 ? c[col('tag:name')] : ''}`, v);
+    }
+  }
+  return { total, byItem, byDevice, byGroup, byTag, repeated };
+}
+
+function service() {
+  const progress: { label: string; state: string; done: number; total?: number }[] = [];
+  const events: EventSink = { emit: (event, payload) => void (event === 'task.progress' && progress.push(payload as (typeof progress)[number])) };
+  const calls: [string, Record<string, unknown>][] = [];
+  const set = createReviewSetService({
+    platform: { chooseFile: () => Promise.resolve(undefined) },
+    events,
+    library: {
+      all: () => Promise.resolve(library),
+      get: (id) => {
+        const f = library.find((l) => l.id === id);
+        return f ? Promise.resolve(f) : Promise.reject(new AppError('not_found', 'That file is no longer in the library.'));
+      },
+    },
+    dropped: { pathOf: () => { throw new AppError('not_found', 'That dropped file is no longer known. Drop it again.'); } },
+    call: (channel, args) => {
+      calls.push([channel, args]);
+      return Promise.resolve({ ok: false, error: { code: 'network', message: 'Soracom cannot be reached.' } });
+    },
+    runner: inlineRunner,
+    workers: 2,
+  });
+  return { h: set.handlers, progress, calls, close: set.close };
+}
+
+const ctx = { events: { emit: () => undefined } };
+
+const amounts = (lines: { key: string; amounts: string[] }[], months: string[]) => {
+  const out = new Map<string, bigint>();
+  for (const l of lines) months.forEach((m, i) => l.amounts[i] !== '0' && out.set(`${m} ${l.key}`, scaled(l.amounts[i] as string)));
+  return out;
+};
+const nonZero = (map: Map<string, bigint>) => new Map([...map].filter(([, v]) => v !== 0n));
+
+async function allDevices(h: ReturnType<typeof service>['h'], setId: string): Promise<ReviewSetDevice[]> {
+  const out: ReviewSetDevice[] = [];
+  for (let offset = 0; ; offset += 1000) {
+    const page = await h['reviewSet.devices']({ setId, offset, limit: 1000 }, ctx);
+    out.push(...page.rows);
+    if (out.length >= page.total) return out;
+  }
+}
+
+describe('several exports in one review', () => {
+  const expected = independentSet(files);
+  let summary: ReviewSetSummary;
+  const s = service();
+
+  it('totals by month × item, SIM × month and tag/group × month equal the independent computation', async () => {
+    const opened = await s.h['reviewSet.open']({ libraryIds: library.map((f) => f.id) }, ctx);
+    expect(opened.files.map((f) => f.fileName)).toEqual(files.map((f) => f.name));
+    summary = await s.h['reviewSet.summary']({ setId: opened.setId }, ctx);
+    // Months from the rows' dates: quirks.csv holds one row of February.
+    expect(summary.months).toEqual(['202402', '202405', '202406', '202407']);
+    expect(new Map(summary.months.map((m, i) => [m, scaled(summary.monthTotals[i] as string)]))).toEqual(expected.total);
+    expect(scaled(summary.total)).toBe([...expected.total.values()].reduce((a, b) => a + b, 0n));
+    expect(amounts(summary.byItem, summary.months)).toEqual(nonZero(expected.byItem));
+    const groupColumn = summary.byGroup.find((g) => g.column === 'group');
+    expect(amounts(groupColumn?.lines ?? [], summary.months)).toEqual(nonZero(expected.byGroup));
+    const tagColumn = summary.byGroup.find((g) => g.column === 'tag:name');
+    expect(amounts(tagColumn?.lines ?? [], summary.months)).toEqual(nonZero(expected.byTag));
+    const devices = await allDevices(s.h, opened.setId);
+    expect(amounts(devices, summary.months)).toEqual(nonZero(expected.byDevice));
+    expect(devices).toHaveLength(summary.devices);
+    // Japanese item names and quoted fields come through as written.
+    expect(summary.byItem.map((l) => l.key)).toContain('データ通信料 (plan-D, アップロード)');
+    expect(summary.byItem.map((l) => l.key)).toContain('SMS 送信料 "MO"');
+    // Progress was reported per file, and finished.
+    expect(s.progress.some((p) => p.label.startsWith('Reading billing-2024-05 part 2.csv (2 of 6)'))).toBe(true);
+    expect(s.progress.at(-1)?.state).toBe('done');
+  });
+
+  it('a month split across two files is counted from both; malformed rows from neither', () => {
+    const [part1, part2] = summary.files;
+    expect(part1?.state).toBe('used');
+    expect(part2?.state).toBe('used');
+    expect(part1?.usedMonths).toEqual(['202402', '202405']);
+    expect(part2?.usedMonths).toEqual(['202405']);
+    expect(part2?.malformedRows).toBe(1);
+    expect(summary.malformedRows).toBe((part1?.malformedRows ?? 0) + 1);
+  });
+
+  it('names the same file twice and a repeated month, and counts them once', () => {
+    const duplicate = summary.files[3];
+    expect(duplicate?.state).toBe('duplicate');
+    expect(duplicate?.duplicateOf).toBe('billing-2024-06.csv');
+    const again = summary.files[4];
+    expect(again?.state).toBe('repeats');
+    expect(again?.repeated).toEqual([{ month: '202406', openIn: 'billing-2024-06.csv' }]);
+    expect(again?.usedMonths).toEqual([]);
+    expect(expected.repeated).toEqual(['billing-2024-06 again.csv:202406']);
+  });
+
+  it('sorts SIMs by total, by last month and by change, and filters them by IMSI, tag or group', async () => {
+    const setId = summary.setId;
+    const byTotal = await s.h['reviewSet.devices']({ setId, offset: 0, limit: 1000 }, ctx);
+    const totals = byTotal.rows.map((r) => scaled(r.total));
+    expect(totals).toEqual([...totals].sort((a, b) => (b > a ? 1 : b < a ? -1 : 0)));
+    const byLast = await s.h['reviewSet.devices']({ setId, offset: 0, limit: 1000, sort: 'last' }, ctx);
+    expect(byLast.to).toBe('202407');
+    expect(byLast.from).toBe('202406');
+    const lasts = byLast.rows.map((r) => scaled(r.last));
+    expect(lasts).toEqual([...lasts].sort((a, b) => (b > a ? 1 : b < a ? -1 : 0)));
+    const byChange = await s.h['reviewSet.devices']({ setId, offset: 0, limit: 1000, sort: 'change', ascending: true }, ctx);
+    const changes = byChange.rows.map((r) => scaled(r.change));
+    expect(changes).toEqual([...changes].sort((a, b) => (a > b ? 1 : a < b ? -1 : 0)));
+    for (const r of byChange.rows) expect(scaled(r.change)).toBe(scaled(r.amounts[3] as string) - scaled(r.amounts[2] as string));
+
+    const imsi = await s.h['reviewSet.devices']({ setId, offset: 0, limit: 10, filter: { text: '000000099', column: 'imsi' } }, ctx);
+    expect(imsi.rows.map((r) => r.key)).toEqual(['440103000000099']);
+    const tag = await s.h['reviewSet.devices']({ setId, offset: 0, limit: 10, filter: { text: 'センサー', column: 'tag:name' } }, ctx);
+    expect(tag.rows.map((r) => r.key)).toEqual(['440103000000099']);
+    expect(tag.rows[0]?.groups[summary.groupColumns.indexOf('group')]).toBe('Field test "phase 3"');
+    const group = await s.h['reviewSet.devices']({ setId, offset: 0, limit: 10, filter: { text: 'kanto', column: 'group' } }, ctx);
+    expect(group.rows.map((r) => r.key)).toContain('440103000000007');
+    for (const r of group.rows) expect(r.groups[summary.groupColumns.indexOf('group')]?.toLowerCase()).toContain('kanto');
+    await expect(s.h['reviewSet.devices']({ setId, offset: 0, limit: 10, filter: { text: 'x', column: 'nope' } }, ctx)).rejects.toMatchObject({ code: 'validation' });
+  });
+
+  it('What changed: by item, by SIM and by tag/group, each sum equal to the difference of the two months', async () => {
+    const months = summary.months;
+    for (const [from, to] of [
+      ['202405', '202406'],
+      ['202406', '202407'],
+      ['202402', '202407'],
+      ['202407', '202405'],
+    ] as const) {
+      const c = await s.h['reviewSet.compare']({ setId: summary.setId, from, to }, ctx);
+      const difference = (expected.total.get(to) ?? 0n) - (expected.total.get(from) ?? 0n);
+      expect(scaled(c.difference)).toBe(difference);
+      expect(scaled(c.toTotal) - scaled(c.fromTotal)).toBe(difference);
+      expect(scaled(c.byItem.sum)).toBe(difference);
+      expect(c.byItem.lines.reduce((a, l) => a + scaled(l.change), 0n)).toBe(difference);
+      for (const g of c.byGroup) {
+        expect(scaled(g.sum)).toBe(difference);
+        expect(g.lines.reduce((a, l) => a + scaled(l.change), 0n)).toBe(difference);
+      }
+      expect(scaled(c.devices.sum)).toBe(difference);
+      const page = await s.h['reviewSet.devices']({ setId: summary.setId, offset: 0, limit: 1000, from, to, only: 'changed' }, ctx);
+      expect(page.rows.reduce((a, r) => a + scaled(r.change), 0n)).toBe(difference);
+      expect(scaled(page.sumOfChanges)).toBe(difference);
+      // Per item, against the independent tables.
+      for (const l of c.byItem.lines) {
+        expect(scaled(l.change)).toBe((expected.byItem.get(`${to} ${l.key}`) ?? 0n) - (expected.byItem.get(`${from} ${l.key}`) ?? 0n));
+      }
+      // The ten largest movers are the largest changes by SIM.
+      const sims = (await allDevices(s.h, summary.setId)).filter((d) => d.key !== '');
+      const i = months.indexOf(from);
+      const j = months.indexOf(to);
+      const moves = sims.map((d) => scaled(d.amounts[j] as string) - scaled(d.amounts[i] as string)).filter((v) => v !== 0n);
+      const largest = moves.map((v) => (v < 0n ? -v : v)).sort((a, b) => (b > a ? 1 : b < a ? -1 : 0));
+      expect(c.topMovers.map((m) => (scaled(m.change) < 0n ? -scaled(m.change) : scaled(m.change)))).toEqual(largest.slice(0, 10));
+    }
+  });
+
+  it('counts SIMs that appeared and went away', async () => {
+    const c = await s.h['reviewSet.compare']({ setId: summary.setId, from: '202405', to: '202406' }, ctx);
+    const appeared = await s.h['reviewSet.devices']({ setId: summary.setId, offset: 0, limit: 1000, from: '202405', to: '202406', only: 'appeared' }, ctx);
+    const gone = await s.h['reviewSet.devices']({ setId: summary.setId, offset: 0, limit: 1000, from: '202405', to: '202406', only: 'gone' }, ctx);
+    expect(appeared.total).toBe(c.devices.appeared);
+    expect(gone.total).toBe(c.devices.gone);
+    expect(gone.rows.map((r) => r.key)).toContain('440103000000099');
+    for (const r of appeared.rows) expect(r.present.slice(1, 3)).toEqual([false, true]);
+    for (const r of gone.rows) expect(r.present.slice(1, 3)).toEqual([true, false]);
+  });
+
+  it('refuses months that are not in the review, and the same month twice', async () => {
+    await expect(s.h['reviewSet.compare']({ setId: summary.setId, from: '202401', to: '202405' }, ctx)).rejects.toMatchObject({ code: 'validation', message: '2024-01 is not a month of this review.' });
+    await expect(s.h['reviewSet.compare']({ setId: summary.setId, from: '202405', to: '202405' }, ctx)).rejects.toMatchObject({ code: 'validation' });
+  });
+
+  it('reviews every export of an account, the newest export of a month first', async () => {
+    const opened = await s.h['reviewSet.openAccount']({ accountId: 'acc-1' }, ctx);
+    const all = await s.h['reviewSet.summary']({ setId: opened.setId }, ctx);
+    expect(all.files.map((f) => f.fileName)).toEqual([...files].reverse().map((f) => f.name));
+    // June again is now the first June: the other June is named as a repeat, and its copy as the same file.
+    const byName = (name: string) => all.files.find((f) => f.fileName === name);
+    expect(byName('billing-2024-06 again.csv')?.state).toBe('used');
+    expect(byName('billing-2024-06 (1).csv')).toMatchObject({ state: 'repeats', repeated: [{ month: '202406', openIn: 'billing-2024-06 again.csv' }] });
+    expect(byName('billing-2024-06.csv')).toMatchObject({ state: 'duplicate', duplicateOf: 'billing-2024-06 (1).csv' });
+    const expectedNewestFirst = independentSet([...files].reverse());
+    expect(new Map(all.months.map((m, i) => [m, scaled(all.monthTotals[i] as string)]))).toEqual(expectedNewestFirst.total);
+    await expect(s.h['reviewSet.openAccount']({ accountId: 'acc-2' }, ctx)).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it('names a file that cannot be read, and a file that is not a bill export', async () => {
+    const broken = path.join(tmp, 'not-a-bill.csv');
+    fs.writeFileSync(broken, 'name,value\r\na,1\r\n');
+    library.push({ id: 'broken', kind: 'bill-csv', accountId: 'acc-1', fileName: 'not-a-bill.csv', path: broken, size: 18, savedAt: '2020-01-01T00:00:00.000Z' });
+    library.push({ id: 'table', kind: 'table-csv', fileName: 'table.csv', path: broken, size: 18, savedAt: '2020-01-01T00:00:00.000Z' });
+    const opened = await s.h['reviewSet.open']({ libraryIds: ['broken', 'file-5'] }, ctx);
+    const result = await s.h['reviewSet.summary']({ setId: opened.setId }, ctx);
+    expect(result.files[0]).toMatchObject({ state: 'failed', error: { code: 'validation' } });
+    expect(result.files[0]?.error?.message).toMatch(/not a Soracom detailed billing CSV/);
+    expect(result.months).toEqual(['202407']);
+    await expect(s.h['reviewSet.open']({ libraryIds: ['table'] }, ctx)).rejects.toMatchObject({ code: 'validation' });
+  });
+});
