@@ -1,0 +1,238 @@
+import fs from 'node:fs/promises';
+import type { Page } from '@playwright/test';
+import type { AccountList } from '../../contract/models/app';
+import type { LibraryList, SavedFile } from '../../contract/models/files';
+import { expect, test, type Harness, screenshotPath } from './fixtures';
+import { independentSummary, SCALE } from '../unit/review/independent';
+import { downloadSoracomExport, previousMonth } from './soracom-export';
+
+test.use({ harnessArgs: ['--demo'], locale: 'en-US' });
+
+/** Exact decimal text of a BigInt in units of 10^-SCALE, as the review writes amounts. */
+function decimal(v: bigint): string {
+  const negative = v < 0n;
+  const digits = (negative ? -v : v).toString().padStart(SCALE + 1, '0');
+  const whole = digits.slice(0, -SCALE);
+  const frac = digits.slice(-SCALE).replace(/0+$/, '');
+  if (whole === '0' && frac === '') return '0';
+  return `${negative ? '-' : ''}${whole}${frac ? `.${frac}` : ''}`;
+}
+
+const monthBefore = (yyyyMM: string) => {
+  const d = new Date(Date.UTC(Number(yyyyMM.slice(0, 4)), Number(yyyyMM.slice(4)) - 2, 1));
+  return `${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
+};
+
+const monthName = (yyyyMM: string) => new Intl.DateTimeFormat('en-US', { year: 'numeric', month: 'long', timeZone: 'UTC' }).format(new Date(Date.UTC(Number(yyyyMM.slice(0, 4)), Number(yyyyMM.slice(4)) - 1, 1)));
+
+async function call<T>(harness: Harness, channel: string, args: unknown): Promise<T> {
+  const reply = (await harness.rawCall(channel, JSON.stringify(args))) as { ok: boolean; value: T; error?: unknown };
+  expect(reply.ok, `${channel}: ${JSON.stringify(reply.error)}`).toBe(true);
+  return reply.value;
+}
+
+async function soracomAccount(harness: Harness) {
+  const list = await call<AccountList>(harness, 'accounts.list', {});
+  const account = list.accounts.find((a) => a.provider === 'soracom');
+  expect(account).toBeDefined();
+  return account!;
+}
+
+/** The saved bill exports of the account, and per month the independent total and totals by item (papaparse, BigInt). */
+async function expectedFromLibrary(harness: Harness, accountId: string) {
+  const list = await call<LibraryList>(harness, 'library.list', { accountId, kind: 'bill-csv' });
+  const totals = new Map<string, bigint>();
+  const items = new Map<string, bigint>();
+  const devices = new Set<string>();
+  for (const f of list.files) {
+    const e = independentSummary(await fs.readFile(f.path), []);
+    const col = (name: string) => e.header.indexOf(name);
+    for (const r of e.rows) {
+      const m = (r.cells[col('date')] as string).slice(0, 6);
+      const v = scaledOf(r.cells[col('amount')] as string);
+      totals.set(m, (totals.get(m) ?? 0n) + v);
+      const key = `${m} ${r.cells[col('billItemName')]}`;
+      items.set(key, (items.get(key) ?? 0n) + v);
+      devices.add(r.cells[col('imsi')] as string);
+    }
+  }
+  return { files: list.files, totals, items, devices };
+}
+
+function scaledOf(amount: string): bigint {
+  const m = /^([+-])?(\d+)(?:\.(\d+))?$/.exec(amount);
+  if (!m) throw new Error(`not a decimal: ${amount}`);
+  const v = BigInt((m[2] ?? '') + (m[3] ?? '').padEnd(SCALE, '0'));
+  return m[1] === '-' ? -v : v;
+}
+
+async function openSoracomMonth(page: Page, harness: Harness, yyyyMM: string) {
+  await page.goto(harness.url);
+  await page.getByRole('navigation', { name: 'Accounts' }).getByRole('button', { name: /Soracom \(demo\)/ }).click();
+  await expect(page.getByRole('heading', { name: 'Soracom (demo)', level: 1 })).toBeVisible();
+  await page.locator(`[data-month-details="${yyyyMM}"]`).click();
+  await expect(page.getByRole('heading', { name: monthName(yyyyMM), level: 2 })).toBeVisible();
+}
+
+test('Compare with the previous month fetches and saves both exports, then shows what changed, adding up to the difference', async ({ page, harness }) => {
+  test.setTimeout(90_000);
+  const to = previousMonth();
+  const from = monthBefore(to);
+  const account = await soracomAccount(harness);
+  await openSoracomMonth(page, harness, to);
+
+  await page.getByRole('button', { name: 'Compare with the previous month' }).click();
+  await expect(page.getByTestId('review-set-view')).toBeVisible({ timeout: 45_000 });
+  await expect(page.getByRole('tab', { name: 'What changed' })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByTestId('compare-from')).toHaveValue(from);
+  await expect(page.getByTestId('compare-to')).toHaveValue(to);
+
+  // Both exports are in the library now, once each.
+  const expected = await expectedFromLibrary(harness, account.id);
+  expect(expected.files.map((f: SavedFile) => f.period).sort()).toEqual([from, to].map((m) => `${m.slice(0, 4)}-${m.slice(4)}`));
+  const difference = (expected.totals.get(to) ?? 0n) - (expected.totals.get(from) ?? 0n);
+  await expect(page.getByTestId('compare-from-total')).toHaveAttribute('data-amount', decimal(expected.totals.get(from) ?? 0n), { timeout: 20_000 });
+  await expect(page.getByTestId('compare-to-total')).toHaveAttribute('data-amount', decimal(expected.totals.get(to) ?? 0n));
+  await expect(page.getByTestId('compare-difference')).toHaveAttribute('data-amount', decimal(difference));
+  // The equation on screen: the sum of the changes by item equals the difference, and so do the others.
+  await expect(page.getByTestId('compare-equation').locator('strong')).toHaveAttribute('data-amount', decimal(difference));
+  await expect(page.getByTestId('compare-check')).toContainText('add up to the same');
+  await expect(page.getByTestId('compare-by-item-sum')).toHaveAttribute('data-amount', decimal(difference));
+  const itemChanges = await page.getByTestId('compare-by-item').locator('tbody td.set-change').evaluateAll((cells) => cells.map((c) => c.getAttribute('data-amount') ?? ''));
+  expect(itemChanges.reduce((a, v) => a + scaledOf(v), 0n)).toBe(difference);
+  for (const key of new Set([...expected.items.keys()].map((k) => k.slice(7)))) {
+    const change = (expected.items.get(`${to} ${key}`) ?? 0n) - (expected.items.get(`${from} ${key}`) ?? 0n);
+    await expect(page.getByTestId('compare-by-item').locator(`tr[data-key="${key.replace(/"/g, '\\"')}"] td.set-change`)).toHaveAttribute('data-amount', decimal(change));
+  }
+  await expect(page.getByTestId('compare-movers').locator('tbody tr')).toHaveCount(10);
+  await expect(page.getByTestId('compare-sims-sum')).toHaveAttribute('data-amount', decimal(difference));
+  await page.getByTestId('compare-movers').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: screenshotPath('review-compare.png'), fullPage: false });
+
+  // A second comparison reuses the saved exports instead of exporting again.
+  await openSoracomMonth(page, harness, to);
+  await page.getByRole('button', { name: 'Compare with the previous month' }).click();
+  await expect(page.getByTestId('compare-difference')).toHaveAttribute('data-amount', decimal(difference), { timeout: 45_000 });
+  const again = await call<LibraryList>(harness, 'library.list', { accountId: account.id, kind: 'bill-csv' });
+  expect(again.files).toHaveLength(2);
+});
+
+test('Review all exports of the demo Soracom account: months × items, every SIM per month, tags and groups, by keyboard', async ({ page, harness }) => {
+  test.setTimeout(90_000);
+  const last = previousMonth();
+  const months = [monthBefore(monthBefore(last)), monthBefore(last), last];
+  const account = await soracomAccount(harness);
+  // Three months exported and saved through the app's own export path.
+  await call(harness, 'reviewSet.fetchMonths', { accountId: account.id, months });
+  const expected = await expectedFromLibrary(harness, account.id);
+
+  await page.goto(harness.url);
+  await page.getByRole('navigation', { name: 'Accounts' }).getByRole('button', { name: 'Library' }).click();
+  await page.getByRole('combobox', { name: 'Account' }).selectOption({ label: 'Soracom (demo)' });
+  await page.getByRole('button', { name: 'Review all exports of Soracom (demo) (3)' }).click();
+  await expect(page.getByRole('heading', { name: 'All exports of Soracom (demo)', level: 1 })).toBeVisible();
+
+  // Totals by month × item, exact, from the rows' dates.
+  const total = [...expected.totals.values()].reduce((a, b) => a + b, 0n);
+  await expect(page.getByTestId('set-total')).toHaveAttribute('data-amount', decimal(total), { timeout: 30_000 });
+  await expect(page.getByTestId('set-files')).toHaveText('3 of 3 counted');
+  const table = page.getByTestId('set-by-item');
+  for (const [key, amount] of expected.items) {
+    const [m, item] = [key.slice(0, 6), key.slice(7)];
+    await expect(table.locator(`tr[data-key="${item.replace(/"/g, '\\"')}"] td[data-month="${m}"]`)).toHaveAttribute('data-amount', decimal(amount));
+  }
+  for (const m of months) await expect(table.locator(`tfoot td[data-month="${m}"]`)).toHaveAttribute('data-amount', decimal(expected.totals.get(m) ?? 0n));
+  await page.screenshot({ path: screenshotPath('review-set-months.png') });
+
+  // Every SIM per month, by keyboard: the tabs move with the arrow keys.
+  await page.getByRole('tab', { name: 'By month' }).focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(page.getByRole('tab', { name: 'SIMs' })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByRole('tab', { name: 'SIMs' })).toBeFocused();
+  await expect(page.getByTestId('set-devices')).toHaveText(expected.devices.size.toLocaleString('en-US'));
+  await expect(page.getByTestId('set-sims-count')).toContainText(`${expected.devices.size.toLocaleString('en-US')} SIMs`);
+  const grid = page.getByRole('grid', { name: 'Cost per SIM and month' });
+  await expect(grid.getByRole('img').first()).toBeVisible(); // a trend line per SIM
+  const totals = await grid.locator('.set-total').evaluateAll((cells) => cells.map((c) => c.getAttribute('data-amount') ?? ''));
+  expect(totals.length).toBeGreaterThan(5);
+  const sorted = [...totals].sort((a, b) => (scaledOf(b) > scaledOf(a) ? 1 : scaledOf(b) < scaledOf(a) ? -1 : 0));
+  expect(totals).toEqual(sorted);
+  await page.screenshot({ path: screenshotPath('review-set-sims.png') });
+  // Filter by IMSI.
+  const first = (await grid.getByTestId('set-sims-key').first().textContent())!.trim();
+  await page.getByTestId('set-sims-filter').fill(first);
+  await expect(page.getByTestId('set-sims-count')).toContainText(`1 SIM match “${first}”`);
+  await page.getByTestId('set-sims-filter').fill('no such SIM');
+  await expect(page.getByTestId('set-sims-empty')).toHaveText('No SIM matches “no such SIM”.');
+
+  // Tags and groups per month.
+  await page.getByRole('tab', { name: 'Tags and groups' }).click();
+  await page.getByTestId('set-group-column').selectOption('group');
+  await expect(page.getByTestId('set-by-group').locator('tbody tr').first()).toBeVisible();
+  for (const m of months) await expect(page.getByTestId('set-by-group').locator(`tfoot td[data-month="${m}"]`)).toHaveAttribute('data-amount', decimal(expected.totals.get(m) ?? 0n));
+
+  // What changed between the first and the last month.
+  await page.getByRole('tab', { name: 'What changed' }).click();
+  await page.getByTestId('compare-from').selectOption(months[0]!);
+  const difference = (expected.totals.get(last) ?? 0n) - (expected.totals.get(months[0]!) ?? 0n);
+  await expect(page.getByTestId('compare-difference')).toHaveAttribute('data-amount', decimal(difference));
+  await expect(page.getByTestId('compare-by-item-sum')).toHaveAttribute('data-amount', decimal(difference));
+  await page.getByTestId('compare-group-column').selectOption('group');
+  await expect(page.getByTestId('compare-by-group-sum')).toHaveAttribute('data-amount', decimal(difference));
+});
+
+test('the month × item table is exported as CSV with exact amounts', async ({ page, harness }) => {
+  test.setTimeout(60_000);
+  const last = previousMonth();
+  const account = await soracomAccount(harness);
+  const fetched = await call<{ libraryIds: string[] }>(harness, 'reviewSet.fetchMonths', { accountId: account.id, months: [monthBefore(last), last] });
+  expect(fetched.libraryIds).toHaveLength(2);
+  const expected = await expectedFromLibrary(harness, account.id);
+
+  await page.goto(harness.url);
+  await page.getByRole('navigation', { name: 'Accounts' }).getByRole('button', { name: 'Library' }).click();
+  // A chosen set: tick both exports.
+  for (const f of expected.files) await page.getByRole('checkbox', { name: `Choose ${f.fileName} for a review together` }).check();
+  await page.getByRole('button', { name: 'Review selected exports together (2)' }).click();
+  await expect(page.getByTestId('set-total')).toBeVisible({ timeout: 30_000 });
+  await page.getByRole('button', { name: 'Export table as CSV' }).click();
+  const done = page.getByRole('status').filter({ hasText: /^Saved / });
+  await expect(done).toBeVisible({ timeout: 15_000 });
+  const tables = await call<LibraryList>(harness, 'library.list', { kind: 'table-csv' });
+  expect(tables.files).toHaveLength(1);
+  const text = (await fs.readFile(tables.files[0]!.path, 'utf8')).replace(/^\uFEFF/, '');
+  const [head, ...lines] = text.trim().split(/\r?\n/);
+  const iso = (m: string) => `${m.slice(0, 4)}-${m.slice(4)}`;
+  expect(head).toBe(`Bill item,${iso(monthBefore(last))},${iso(last)},Total,Rows`);
+  expect(lines.length).toBe(new Set([...expected.items.keys()].map((k) => k.slice(7))).size);
+});
+
+test('several files dropped on the review open as one; the same file twice is named and counted once', async ({ page, harness }) => {
+  test.setTimeout(60_000);
+  const last = previousMonth();
+  const before = monthBefore(last);
+  const [a, b] = await Promise.all([downloadSoracomExport(harness, before), downloadSoracomExport(harness, last)]);
+  const total = (bytes: Buffer) => independentSummary(bytes, []).total;
+  await page.goto(harness.url);
+  await page.getByRole('navigation', { name: 'Accounts' }).getByRole('button', { name: 'Review a bill CSV' }).click();
+  const files = [
+    { name: `billing-${before}.csv`, b64: a.toString('base64') },
+    { name: `billing-${last}.csv`, b64: b.toString('base64') },
+    { name: `billing-${last} copy.csv`, b64: b.toString('base64') },
+  ];
+  const dataTransfer = await page.evaluateHandle((list) => {
+    const dt = new DataTransfer();
+    for (const f of list) dt.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name, { type: 'text/csv' }));
+    return dt;
+  }, files);
+  await page.dispatchEvent('[data-testid=review-view]', 'dragover', { dataTransfer });
+  await page.dispatchEvent('[data-testid=review-view]', 'drop', { dataTransfer });
+
+  await expect(page.getByRole('heading', { name: 'Several bill exports', level: 1 })).toBeVisible();
+  await expect(page.getByTestId('set-total')).toHaveAttribute('data-amount', decimal(total(a) + total(b)), { timeout: 30_000 });
+  await expect(page.getByTestId('set-files')).toHaveText('2 of 3 counted');
+  const copy = page.getByTestId('set-file').filter({ hasText: `billing-${last} copy.csv` });
+  await expect(copy).toContainText(`Not added: the same file as billing-${last}.csv`);
+  await expect(copy).toHaveAttribute('data-state', 'duplicate');
+  await page.screenshot({ path: screenshotPath('review-set-dropped.png') });
+});
