@@ -106,8 +106,9 @@ test('Compare with the previous month fetches and saves both exports, then shows
   }
   await expect(page.getByTestId('compare-movers').locator('tbody tr')).toHaveCount(10);
   await expect(page.getByTestId('compare-sims-sum')).toHaveAttribute('data-amount', decimal(difference));
-  await page.getByTestId('compare-movers').scrollIntoViewIfNeeded();
-  await page.screenshot({ path: screenshotPath('review-compare.png'), fullPage: false });
+  // The tabs at the top of the pane: the two months, the difference and the equation in view.
+  await page.getByRole('tablist', { name: 'Views of the review' }).evaluate((el) => el.scrollIntoView({ block: 'start' }));
+  await page.screenshot({ path: screenshotPath('review-compare.png') });
 
   // A second comparison reuses the saved exports instead of exporting again.
   await openSoracomMonth(page, harness, to);
@@ -158,6 +159,13 @@ test('Review all exports of the demo Soracom account: months × items, every SIM
   const sorted = [...totals].sort((a, b) => (scaledOf(b) > scaledOf(a) ? 1 : scaledOf(b) < scaledOf(a) ? -1 : 0));
   expect(totals).toEqual(sorted);
   await page.screenshot({ path: screenshotPath('review-set-sims.png') });
+  // Sorted by the last month instead, largest first.
+  const shortMonth = new Intl.DateTimeFormat('en-US', { year: 'numeric', month: 'short', timeZone: 'UTC' }).format(new Date(Date.UTC(Number(last.slice(0, 4)), Number(last.slice(4)) - 1, 1)));
+  await grid.getByRole('columnheader').getByRole('button', { name: shortMonth }).click();
+  await expect(grid.getByRole('columnheader', { name: `${shortMonth} ↓` })).toHaveAttribute('aria-sort', 'descending');
+  const lasts = await grid.locator(`[data-month="${last}"]`).evaluateAll((cells) => cells.map((c) => c.getAttribute('data-amount') ?? ''));
+  expect(lasts.length).toBeGreaterThan(5);
+  expect(lasts).toEqual([...lasts].sort((a, b) => (scaledOf(b) > scaledOf(a) ? 1 : scaledOf(b) < scaledOf(a) ? -1 : 0)));
   // Filter by IMSI.
   const first = (await grid.getByTestId('set-sims-key').first().textContent())!.trim();
   await page.getByTestId('set-sims-filter').fill(first);

@@ -35,9 +35,14 @@ describe('multi-file review tables', () => {
       expect(y).toBeGreaterThanOrEqual(2);
       expect(y).toBeLessThanOrEqual(18);
     }
-    // The highest amount is drawn highest.
-    expect(points[1]?.[1]).toBeLessThan(points[0]?.[1] ?? 0);
-    expect(points[2]?.[1]).toBeGreaterThan(points[0]?.[1] ?? 0);
+    // The highest amount is drawn highest, the lowest lowest, across the whole box.
+    expect(points[1]?.[1]).toBe(2);
+    expect(points[2]?.[1]).toBe(18);
+    expect(points[0]?.[1]).toBe(10);
+    // A small change between large amounts still shows; equal amounts make a flat line.
+    const close = trendPoints(['500', '520'], 72, 20).split(' ').map((p) => Number(p.split(',')[1]));
+    expect(close).toEqual([18, 2]);
+    expect(new Set(trendPoints(['7', '7', '7'], 72, 20).split(' ').map((p) => p.split(',')[1]))).toEqual(new Set(['10.0']));
   });
 
   it('knows the previous month across a year, and the sign of an exact decimal', () => {

@@ -45,16 +45,17 @@ export function deviceTable(title: string, deviceColumn: string, groupColumns: r
 
 /**
  * The points of a trend line through `amounts` in a `width` × `height` box (a polyline's
- * `points`); months without rows still count as zero. Empty for fewer than two months.
+ * `points`), scaled from the smallest to the largest amount so a change shows; a flat line in the
+ * middle when all are equal; months without rows count as zero. Empty for fewer than two months.
  */
 export function trendPoints(amounts: readonly string[], width: number, height: number, pad = 2): string {
   if (amounts.length < 2) return '';
   const values = amounts.map(Number);
-  const min = Math.min(0, ...values);
-  const max = Math.max(0, ...values);
-  const span = max - min || 1;
+  const min = Math.min(...values);
+  const span = Math.max(...values) - min;
   const step = (width - pad * 2) / (values.length - 1);
-  return values.map((v, i) => `${(pad + i * step).toFixed(1)},${(height - pad - ((v - min) / span) * (height - pad * 2)).toFixed(1)}`).join(' ');
+  const y = (v: number) => (span === 0 ? height / 2 : height - pad - ((v - min) / span) * (height - pad * 2));
+  return values.map((v, i) => `${(pad + i * step).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
 }
 
 /** The previous calendar month of a yyyyMM. */
