@@ -83,7 +83,8 @@ test('Compare with the previous month fetches and saves both exports, then shows
 
   await page.getByRole('button', { name: 'Compare with the previous month' }).click();
   await expect(page.getByTestId('review-set-view')).toBeVisible({ timeout: 45_000 });
-  await expect(page.getByRole('tab', { name: 'What changed' })).toHaveAttribute('aria-selected', 'true');
+  // Both files are read before the tabs appear.
+  await expect(page.getByRole('tab', { name: 'What changed' })).toHaveAttribute('aria-selected', 'true', { timeout: 45_000 });
   await expect(page.getByTestId('compare-from')).toHaveValue(from);
   await expect(page.getByTestId('compare-to')).toHaveValue(to);
 
