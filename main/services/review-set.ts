@@ -223,7 +223,10 @@ export function createReviewSetService(deps: ReviewSetServiceDeps) {
 
   const iso = (yyyyMM: string) => `${yyyyMM.slice(0, 4)}-${yyyyMM.slice(4)}`;
   const unwrap = <T>(envelope: Envelope<unknown>): T => {
-    if (!envelope.ok) throw new AppError(envelope.error.code, envelope.error.message);
+    if (!envelope.ok) {
+      const { code, message, ...extra } = envelope.error;
+      throw new AppError(code, message, extra);
+    }
     return envelope.value as T;
   };
 

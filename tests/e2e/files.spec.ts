@@ -65,7 +65,7 @@ test('the library lists saved files across accounts, filters them, opens, reveal
   await page.screenshot({ path: screenshotPath('library.png') });
 
   await page.getByRole('button', { name: `Open ${saved.invoice.fileName}` }).click();
-  await page.getByRole('button', { name: `Show ${saved.statement.fileName} in folder` }).click();
+  await page.getByRole('button', { name: `Show in folder: ${saved.statement.fileName}` }).click();
   await expect.poll(() => harness.shellLog()).toEqual([
     { action: 'openPath', path: saved.invoice.path },
     { action: 'showItemInFolder', path: saved.statement.path },

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import type { Page } from '@playwright/test';
 import type { AccountList } from '../../contract/models/app';
 import type { LibraryList, SavedFile } from '../../contract/models/files';
+import { expectAccessible } from './a11y';
 import { expect, test, type Harness, screenshotPath } from './fixtures';
 import { independentSummary, SCALE } from '../unit/review/independent';
 import { downloadSoracomExport, previousMonth } from './soracom-export';
@@ -44,9 +45,12 @@ async function expectedFromLibrary(harness: Harness, accountId: string) {
   const totals = new Map<string, bigint>();
   const items = new Map<string, bigint>();
   const devices = new Set<string>();
-  for (const f of list.files) {
+  /** Each SIM's group in the latest month's export: the one on most of its rows there (then the first in text order). */
+  const groupOf = new Map<string, string>();
+  for (const f of [...list.files].sort((a, b) => (a.period ?? '').localeCompare(b.period ?? ''))) {
     const e = independentSummary(await fs.readFile(f.path), []);
     const col = (name: string) => e.header.indexOf(name);
+    const groupRows = new Map<string, Map<string, number>>();
     for (const r of e.rows) {
       const m = (r.cells[col('date')] as string).slice(0, 6);
       const v = scaledOf(r.cells[col('amount')] as string);
@@ -54,9 +58,16 @@ async function expectedFromLibrary(harness: Harness, accountId: string) {
       const key = `${m} ${r.cells[col('billItemName')]}`;
       items.set(key, (items.get(key) ?? 0n) + v);
       devices.add(r.cells[col('imsi')] as string);
+      const counts = groupRows.get(r.cells[col('imsi')] as string) ?? new Map<string, number>();
+      counts.set(r.cells[col('group')] as string, (counts.get(r.cells[col('group')] as string) ?? 0) + 1);
+      groupRows.set(r.cells[col('imsi')] as string, counts);
+    }
+    for (const [sim, counts] of groupRows) {
+      const best = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))[0];
+      groupOf.set(sim, best?.[0] ?? '');
     }
   }
-  return { files: list.files, totals, items, devices };
+  return { files: list.files, totals, items, devices, groupOf };
 }
 
 function scaledOf(amount: string): bigint {
@@ -110,6 +121,7 @@ test('Compare with the previous month fetches and saves both exports, then shows
   // The tabs at the top of the pane: the two months, the difference and the equation in view.
   await page.getByRole('tablist', { name: 'Views of the review' }).evaluate((el) => el.scrollIntoView({ block: 'start' }));
   await page.screenshot({ path: screenshotPath('review-compare.png') });
+  await expectAccessible(page, 'What changed between two months');
 
   // A second comparison reuses the saved exports instead of exporting again.
   await openSoracomMonth(page, harness, to);
@@ -131,6 +143,7 @@ test('Review all exports of the demo Soracom account: months × items, every SIM
   await page.goto(harness.url);
   await page.getByRole('navigation', { name: 'Accounts' }).getByRole('button', { name: 'Library' }).click();
   await page.getByRole('combobox', { name: 'Account' }).selectOption({ label: 'Soracom (demo)' });
+  await expectAccessible(page, 'the Library with bill exports to review together');
   await page.getByRole('button', { name: 'Review all exports of Soracom (demo) (3)' }).click();
   await expect(page.getByRole('heading', { name: 'All exports of Soracom (demo)', level: 1 })).toBeVisible();
 
@@ -145,6 +158,7 @@ test('Review all exports of the demo Soracom account: months × items, every SIM
   }
   for (const m of months) await expect(table.locator(`tfoot td[data-month="${m}"]`)).toHaveAttribute('data-amount', decimal(expected.totals.get(m) ?? 0n));
   await page.screenshot({ path: screenshotPath('review-set-months.png') });
+  await expectAccessible(page, 'the multi-file review by month');
 
   // Every SIM per month, by keyboard: the tabs move with the arrow keys.
   await page.getByRole('tab', { name: 'By month' }).focus();
@@ -160,6 +174,7 @@ test('Review all exports of the demo Soracom account: months × items, every SIM
   const sorted = [...totals].sort((a, b) => (scaledOf(b) > scaledOf(a) ? 1 : scaledOf(b) < scaledOf(a) ? -1 : 0));
   expect(totals).toEqual(sorted);
   await page.screenshot({ path: screenshotPath('review-set-sims.png') });
+  await expectAccessible(page, 'every SIM per month');
   // Sorted by the last month instead, largest first.
   const shortMonth = new Intl.DateTimeFormat('en-US', { year: 'numeric', month: 'short', timeZone: 'UTC' }).format(new Date(Date.UTC(Number(last.slice(0, 4)), Number(last.slice(4)) - 1, 1)));
   await grid.getByRole('columnheader').getByRole('button', { name: shortMonth }).click();
@@ -174,12 +189,20 @@ test('Review all exports of the demo Soracom account: months × items, every SIM
   await expect(page.getByTestId('set-sims-count')).toContainText(`1 SIM match “${first}”`);
   await page.getByTestId('set-sims-filter').fill('no such SIM');
   await expect(page.getByTestId('set-sims-empty')).toHaveText('No SIM matches “no such SIM”.');
+  // Filter by group: the SIMs whose group (on their latest row) holds the text.
+  const group = [...expected.groupOf.values()].find((v) => v !== '')!;
+  const inGroup = [...expected.groupOf.values()].filter((v) => v.toLowerCase().includes(group.toLowerCase())).length;
+  await page.getByTestId('set-sims-filter-column').selectOption('group');
+  await page.getByTestId('set-sims-filter').fill(group);
+  await expect(page.getByTestId('set-sims-count')).toContainText(`${inGroup.toLocaleString('en-US')} ${inGroup === 1 ? 'SIM' : 'SIMs'} match “${group}”`);
+  await page.getByTestId('set-sims-filter').fill('');
 
   // Tags and groups per month.
   await page.getByRole('tab', { name: 'Tags and groups' }).click();
   await page.getByTestId('set-group-column').selectOption('group');
   await expect(page.getByTestId('set-by-group').locator('tbody tr').first()).toBeVisible();
   for (const m of months) await expect(page.getByTestId('set-by-group').locator(`tfoot td[data-month="${m}"]`)).toHaveAttribute('data-amount', decimal(expected.totals.get(m) ?? 0n));
+  await expectAccessible(page, 'tag and group totals per month');
 
   // What changed between the first and the last month.
   await page.getByRole('tab', { name: 'What changed' }).click();
@@ -245,4 +268,5 @@ test('several files dropped on the review open as one; the same file twice is na
   await expect(copy).toContainText(`Not added: the same file as billing-${last}.csv`);
   await expect(copy).toHaveAttribute('data-state', 'duplicate');
   await page.screenshot({ path: screenshotPath('review-set-dropped.png') });
+  await expectAccessible(page, 'the files of a dropped review');
 });
