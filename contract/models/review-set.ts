@@ -119,6 +119,8 @@ export interface ReviewChange {
   to: string;
   /** to − from */
   change: string;
+  /** The month the key has no rows in (a SIM that appeared or went away); its amount there is "0". */
+  absent?: 'from' | 'to';
 }
 
 export interface ReviewChangeTable {

@@ -390,7 +390,7 @@ export class ReviewSetModel {
     let appeared = 0;
     let gone = 0;
     let sum = 0n;
-    const movers: { key: string; from: bigint; to: bigint; change: bigint }[] = [];
+    const movers: { key: string; from: bigint; to: bigint; change: bigint; absent?: 'from' | 'to' }[] = [];
     for (const l of lines) {
       const fv = l.amounts[from] ?? 0n;
       const tv = l.amounts[to] ?? 0n;
@@ -400,7 +400,7 @@ export class ReviewSetModel {
       if (inTo && !inFrom) appeared++;
       if (inFrom && !inTo) gone++;
       if (tv !== fv || inFrom !== inTo) changed++;
-      if (l.key !== '' && tv !== fv) movers.push({ key: l.key, from: fv, to: tv, change: tv - fv });
+      if (l.key !== '' && tv !== fv) movers.push({ key: l.key, from: fv, to: tv, change: tv - fv, ...(inFrom ? (inTo ? {} : { absent: 'to' as const }) : { absent: 'from' as const }) });
     }
     movers.sort((x, y) => (abs(y.change) > abs(x.change) ? 1 : abs(y.change) < abs(x.change) ? -1 : x.key.localeCompare(y.key)));
     return {
@@ -417,8 +417,10 @@ export class ReviewSetModel {
   }
 }
 
-function asChange(c: { key: string; from: bigint; to: bigint; change: bigint }): ReviewChange {
-  return { key: c.key, from: formatSet(c.from), to: formatSet(c.to), change: formatSet(c.change) };
+function asChange(c: { key: string; from: bigint; to: bigint; change: bigint; absent?: 'from' | 'to' }): ReviewChange {
+  const out: ReviewChange = { key: c.key, from: formatSet(c.from), to: formatSet(c.to), change: formatSet(c.change) };
+  if (c.absent) out.absent = c.absent;
+  return out;
 }
 
 export class MonthNotInSetError extends Error {

@@ -264,6 +264,11 @@ describe('several exports in one review', () => {
     expect(gone.rows.map((r) => r.key)).toContain('440103000000099');
     for (const r of appeared.rows) expect(r.present.slice(1, 3)).toEqual([false, true]);
     for (const r of gone.rows) expect(r.present.slice(1, 3)).toEqual([true, false]);
+    // The largest movers say which SIMs were not there in one of the months.
+    const appearedKeys = new Set(appeared.rows.map((r) => r.key));
+    const goneKeys = new Set(gone.rows.map((r) => r.key));
+    expect(c.topMovers.find((m) => goneKeys.has(m.key))).toMatchObject({ absent: 'to', to: '0' });
+    for (const m of c.topMovers) expect(m.absent).toBe(appearedKeys.has(m.key) ? 'from' : goneKeys.has(m.key) ? 'to' : undefined);
   });
 
   it('refuses months that are not in the review, and the same month twice', async () => {
