@@ -275,7 +275,9 @@ export function createDownloadService(deps: DownloadServiceDeps) {
     const same = mine.find((f) => sha !== undefined && f.sha256 === sha) ?? mine.find((f) => f.sha256 === undefined && f.fileName === fetched.fileName);
     if (!same) return undefined;
     const { id: _id, ...entry } = same;
-    return deps.library.add({ ...entry, ...(period === undefined ? {} : { period }), source: { key: source, hash: fetched.hash } });
+    // A file left unrecorded has no hash yet: it gets the hash of what is on disk.
+    const contentHash = same.sha256 ?? (await sha256OfFile(same.path));
+    return deps.library.add({ ...entry, ...(period === undefined ? {} : { period }), sha256: contentHash, source: { key: source, hash: fetched.hash } });
   }
 
   async function store(account: AccountSummary, fetched: Fetched, source: string, period: string | undefined, signal: AbortSignal): Promise<SavedFile> {

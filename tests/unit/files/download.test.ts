@@ -187,7 +187,11 @@ describe('download everything', () => {
     expect(resumed).toMatchObject({ resumed: true, failed: 0, fetched: 0 });
     const after = await second.call<LibraryList>('library.list', {});
     expect(after.files.map((f) => f.path).sort()).toEqual(library.files.map((f) => f.path).sort());
-    for (const victim of victims) expect(after.files.find((f) => f.path === victim?.path)?.source?.key).toBe(victim?.source?.key);
+    for (const victim of victims) {
+      const found = after.files.find((f) => f.path === victim?.path);
+      expect(found?.source?.key).toBe(victim?.source?.key);
+      expect(found?.sha256).toBe(victim?.sha256);
+    }
     const names = (await Promise.all([...new Set(after.files.map((f) => path.dirname(f.path)))].map((d) => fs.readdir(d)))).flat();
     expect(names.filter((n) => / \(\d+\)\.[a-z]+$/.test(n))).toEqual([]);
     expect(names.filter((n) => n.endsWith('.part'))).toEqual([]);
