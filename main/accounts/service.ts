@@ -4,7 +4,7 @@ import type { AccountList, AccountSummary, CredentialKind, ProviderId } from '..
 import { AppError } from '../http/errors';
 import type { SessionStore } from '../providers/session-store';
 import { describeConnection, type Connectors, type ProviderClients, type ProviderCredentials } from './connectors';
-import type { SecretStore } from './keychain';
+import { memorySecretStore, type SecretStore } from './keychain';
 import type { Registry } from './registry';
 import { secretValuesOf } from '../security/scrub';
 
@@ -58,6 +58,10 @@ export function createAccountService(deps: AccountServiceDeps) {
   const { registry, secrets, connectors } = deps;
   const now = deps.now ?? (() => new Date());
   const clients = new Map<string, { baseUrl: string; client: ProviderClients[ProviderId] }>();
+  // Demo accounts reach only the built-in sandboxes, whose credentials are made up each run: they
+  // are kept in memory, so the demo works where no keychain does. Every other secret is the keychain's.
+  const demoSecrets = memorySecretStore();
+  const storeFor = (account: Pick<AccountSummary, 'demo'>): SecretStore => (account.demo ? demoSecrets : secrets);
 
   async function requireKeychain(action: string): Promise<void> {
     const status = await secrets.status();
@@ -73,7 +77,7 @@ export function createAccountService(deps: AccountServiceDeps) {
   }
 
   async function readCredentials<P extends ProviderId>(account: AccountSummary & { provider: P }): Promise<ProviderCredentials[P]> {
-    const raw = await secrets.get(credentialsKey(account.id));
+    const raw = await storeFor(account).get(credentialsKey(account.id));
     if (raw === undefined) {
       throw new AppError('auth_failed', `The keychain holds no credentials for “${account.name}”. Edit the account and enter them again.`);
     }
@@ -100,9 +104,11 @@ export function createAccountService(deps: AccountServiceDeps) {
   async function refreshDemoAccount(account: AccountSummary): Promise<AccountSummary> {
     if (!account.demo || !deps.demo) return account;
     const endpoint = (await deps.demo.ensure())[account.provider];
+    const known = (await demoSecrets.get(credentialsKey(account.id))) !== undefined;
+    if (account.baseUrl === endpoint.apiUrl && known) return account;
+    await demoSecrets.set(credentialsKey(account.id), JSON.stringify(endpoint.credentials));
+    await demoSecrets.delete(sessionKey(account.id));
     if (account.baseUrl === endpoint.apiUrl) return account;
-    await secrets.set(credentialsKey(account.id), JSON.stringify(endpoint.credentials));
-    await secrets.delete(sessionKey(account.id));
     return registry.update((data) => {
       const target = data.accounts.find((a) => a.id === account.id);
       if (target) target.baseUrl = endpoint.apiUrl;
@@ -117,26 +123,28 @@ export function createAccountService(deps: AccountServiceDeps) {
     const cached = clients.get(id);
     if (cached && cached.baseUrl === account.baseUrl) return cached.client as ProviderClients[P];
     const credentials = await readCredentials(account as AccountSummary & { provider: P });
-    const made = connect(provider, account.baseUrl, credentials, keychainSession(secrets, id), id);
+    const made = connect(provider, account.baseUrl, credentials, keychainSession(storeFor(account), id), id);
     clients.set(id, { baseUrl: account.baseUrl, client: made });
     return made;
   }
 
   async function add(input: NewAccount, opts: { testFirst?: boolean; demo?: boolean } = {}): Promise<AccountSummary> {
-    await requireKeychain('save this account');
+    const demo = opts.demo === true;
+    const store = storeFor({ demo });
+    if (!demo) await requireKeychain('save this account');
     if (opts.testFirst) {
       const probe = connect(input.provider, input.baseUrl, input.credentials as never, keychainSessionlessStore());
       await describeConnection(input.provider, probe);
     }
     const id = `acc_${randomBytes(8).toString('hex')}`;
-    await secrets.set(credentialsKey(id), JSON.stringify(input.credentials));
+    await store.set(credentialsKey(id), JSON.stringify(input.credentials));
     const account: AccountSummary = {
       id,
       name: input.name,
       provider: input.provider,
       baseUrl: input.baseUrl,
       credentialKind: input.credentials.kind as CredentialKind,
-      demo: opts.demo === true,
+      demo,
       sync: {},
     };
     try {
@@ -147,7 +155,7 @@ export function createAccountService(deps: AccountServiceDeps) {
       });
     } catch (error) {
       // The registry could not be written: take the secret back out rather than leave it orphaned.
-      await secrets.delete(credentialsKey(id)).catch(() => undefined);
+      await store.delete(credentialsKey(id)).catch(() => undefined);
       // A full or read-only disk keeps its own code and the folder it names.
       if (error instanceof AppError && (error.code === 'disk_full' || error.code === 'read_only')) {
         throw new AppError(error.code, `${error.message} Nothing was added.`, { cause: error });
@@ -170,6 +178,10 @@ export function createAccountService(deps: AccountServiceDeps) {
     async update(change: { id: string; name?: string; baseUrl?: string; credentials?: ProviderCredentials[ProviderId] }): Promise<AccountSummary> {
       const account = await find(change.id);
       const movesOrigin = change.baseUrl !== undefined && originOf(change.baseUrl) !== originOf(account.baseUrl);
+      // A demo account's secrets are not kept in the keychain, so it never points anywhere but its sandbox.
+      if (account.demo && movesOrigin) {
+        throw new AppError('not_allowed', 'A demo account talks only to its built-in sandbox. Add an account of your own to use another API address.');
+      }
       // Credentials were entered for one API origin and go nowhere else: a new origin needs them again.
       if (movesOrigin && change.credentials === undefined) {
         throw new AppError('invalid_args', 'Enter the credentials again when you change the API address: Billfold sends them only to the address they were entered for.', {
@@ -179,9 +191,10 @@ export function createAccountService(deps: AccountServiceDeps) {
       if (change.credentials !== undefined) {
         const checked = credentialSchemas[account.provider].safeParse(change.credentials);
         if (!checked.success) throw new AppError('invalid_args', `Those credentials are not ${account.provider} credentials.`);
-        await requireKeychain('save the new credentials');
-        await secrets.set(credentialsKey(account.id), JSON.stringify(checked.data));
-        await secrets.delete(sessionKey(account.id));
+        const store = storeFor(account);
+        if (!account.demo) await requireKeychain('save the new credentials');
+        await store.set(credentialsKey(account.id), JSON.stringify(checked.data));
+        await store.delete(sessionKey(account.id));
       }
       clients.delete(account.id);
       return registry.update((data) => {
@@ -198,7 +211,7 @@ export function createAccountService(deps: AccountServiceDeps) {
     },
 
     async remove(id: string, opts: { deleteFiles?: boolean } = {}): Promise<void> {
-      await find(id);
+      const account = await find(id);
       // Files first: if they cannot be deleted the account is still there to try again.
       if (opts.deleteFiles) await deps.deleteSavedFiles?.(id);
       await registry.update((data) => {
@@ -211,7 +224,10 @@ export function createAccountService(deps: AccountServiceDeps) {
         return { data, result: undefined };
       });
       clients.delete(id);
-      await Promise.all([secrets.delete(credentialsKey(id)), secrets.delete(sessionKey(id)), deps.forgetCachedData?.(id)]);
+      const store = storeFor(account);
+      await Promise.all([store.delete(credentialsKey(id)), store.delete(sessionKey(id)), deps.forgetCachedData?.(id)]);
+      // Earlier versions kept demo credentials in the keychain: take them out where it answers.
+      if (account.demo) await Promise.all([secrets.delete(credentialsKey(id)), secrets.delete(sessionKey(id))]).catch(() => undefined);
     },
 
     /**
@@ -221,16 +237,23 @@ export function createAccountService(deps: AccountServiceDeps) {
      */
     async secretValues(id?: string): Promise<Set<string>> {
       const out = new Set<string>();
+      let known: AccountSummary[];
       try {
-        const ids = id === undefined ? (await registry.read()).accounts.map((a) => a.id) : [id];
-        for (const one of ids) {
+        known = (await registry.read()).accounts;
+      } catch {
+        return out;
+      }
+      const ids = id === undefined ? known.map((a) => a.id) : [id];
+      for (const one of ids) {
+        const store = storeFor(known.find((a) => a.id === one) ?? { demo: false });
+        try {
           for (const key of [credentialsKey(one), sessionKey(one)]) {
-            const raw = await secrets.get(key);
+            const raw = await store.get(key);
             if (raw !== undefined) secretValuesOf(raw, out);
           }
+        } catch {
+          // The keychain is unavailable: then no call could have used a secret of this account either.
         }
-      } catch {
-        // The keychain is unavailable: then no call could have used a secret either.
       }
       return out;
     },

@@ -26,13 +26,14 @@ export interface SyncOutcome {
 /** The accounts a command works on: all of them, or the one `--account` names (else a usage error). */
 export async function chosenAccounts(session: CliSession, accountId: string | undefined): Promise<AccountSummary[]> {
   const list = await session.services.accounts.list();
-  if (!list.keychain.available) {
+  const one = accountId === undefined ? undefined : list.accounts.find((a) => a.id === accountId);
+  if (accountId !== undefined && !one) session.usage(`There is no account ${accountId}. \`billfold accounts list\` shows the ids.`);
+  const chosen = one ? [one] : list.accounts;
+  // Demo accounts keep their sandbox credentials in memory; every other account needs the keychain.
+  if (!list.keychain.available && chosen.some((a) => !a.demo)) {
     throw new AppError('keychain_unavailable', `Billfold keeps credentials only in your keychain, and it is not available. ${list.keychain.reason ?? ''}`.trim());
   }
-  if (accountId === undefined) return list.accounts;
-  const one = list.accounts.find((a) => a.id === accountId);
-  if (!one) session.usage(`There is no account ${accountId}. \`billfold accounts list\` shows the ids.`);
-  return [one];
+  return chosen;
 }
 
 /** `billfold sync [--account ID]`: reads each account's data from its provider, as the window does. */

@@ -219,15 +219,22 @@ describe.runIf(inKeychainSession)('billfold command line against the sandboxes, 
     expect(parseJson<DownloadSummary>(download).items).toEqual([expect.objectContaining({ kind: 'listing', state: 'failed', reason: expect.objectContaining({ code: 'network' }) })]);
   });
 
-  it('exits 3 when the keychain is not available, and still lists the accounts', async () => {
+  it('exits 3 when the keychain is not available, and still lists the accounts; demo accounts need no keychain', async () => {
     const { home, userData } = await folders;
+    const sandbox = await startAgilicusSandbox();
+    sandboxes.push(sandbox);
+    const own = await addAccount(userData, { provider: 'agilicus', name: 'Own', baseUrl: sandbox.apiUrl, credentials: sandbox.credentials });
     const env = { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus' };
+    // Demo accounts reach only the built-in sandboxes: their made-up credentials live in memory.
     const demo = await runBillfold(['--user-data', userData, 'demo', '--json'], { home, env });
-    expect(demo.code).toBe(3);
-    expect(parseJson<{ error: { code: string; message: string } }>(demo).error).toMatchObject({ code: 'keychain_unavailable' });
-    expect(demo.stderr).toMatch(/keychain/i);
-    const sync = await runBillfold(['--user-data', userData, 'sync'], { home, env });
+    expect(demo.code, demo.stderr).toBe(0);
+    const [first] = parseJson<{ accounts: AccountSummary[] }>(demo).accounts;
+    const demoSync = await runBillfold(['--user-data', userData, 'sync', '--account', first!.id, '--json'], { home, env });
+    expect(demoSync.code, demoSync.stderr).toBe(0);
+    const sync = await runBillfold(['--user-data', userData, 'sync', '--account', own.id, '--json'], { home, env });
     expect(sync.code).toBe(3);
+    expect(parseJson<{ error: { code: string } }>(sync).error).toMatchObject({ code: 'keychain_unavailable' });
+    expect(sync.stderr).toMatch(/keychain/i);
     const list = await runBillfold(['--user-data', userData, 'accounts', 'list', '--json'], { home, env });
     expect(list.code).toBe(0);
     expect(parseJson<AccountList>(list).keychain.available).toBe(false);
