@@ -21,6 +21,11 @@ export const libraryArgs = {
   'library.open': z.strictObject({ id: fileId, formulasConfirmed: z.literal(true).optional() }),
   /** Shows a saved file in the OS file manager. */
   'library.showInFolder': z.strictObject({ id: fileId }),
+  /**
+   * Where the host cannot open files (the browser, see `AppCapabilities.openFiles`): a one-time
+   * address on the host that answers the saved file's bytes as a download. Same formulas rule as open.
+   */
+  'library.download': z.strictObject({ id: fileId, formulasConfirmed: z.literal(true).optional() }),
   /** Deletes a saved file from disk and from the library (the renderer asks first). */
   'library.delete': z.strictObject({ id: fileId }),
   /** Rebuilds the library index from the download folders. */
@@ -31,6 +36,7 @@ export interface LibraryResults {
   'library.list': LibraryList;
   'library.open': { opened: true };
   'library.showInFolder': { shown: true };
+  'library.download': { url: string };
   'library.delete': { deleted: true };
   'library.rebuild': LibraryRebuild;
 }

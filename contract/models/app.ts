@@ -6,12 +6,21 @@ export const providerNames: Record<ProviderId, string> = {
   soracom: 'Soracom',
 };
 
+/** What the host around the window can do; the renderer shows only what works there. */
+export interface AppCapabilities {
+  /** The OS's file and folder dialogs: Open… in the review, Change folder… in the Library. Without them (the browser) files are uploaded. */
+  fileDialogs: boolean;
+  /** Saved files open with the OS and show in their folder. Without it (the browser) they are downloaded (`library.download`). */
+  openFiles: boolean;
+}
+
 export interface AppInfo {
   name: string;
   version: string;
   /** Which shell carries the channels: the Electron app, or the browser harness used in tests and `npm run web`. */
   shell: 'electron' | 'web' | 'cli';
   platform: string;
+  capabilities: AppCapabilities;
 }
 
 export type CredentialKind = 'password' | 'token' | 'authKey' | 'root' | 'sam';

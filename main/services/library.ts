@@ -8,7 +8,7 @@ import { AppError } from '../http/errors';
 import type { HandlerTable } from '../router/types';
 
 export interface LibraryServiceDeps {
-  platform: Pick<Platform, 'openPath' | 'showItemInFolder'>;
+  platform: Pick<Platform, 'openPath' | 'showItemInFolder' | 'offerDownload'>;
   accounts: Pick<AccountService, 'list'>;
   library: LibraryIndex;
   settings: SettingsStore;
@@ -35,6 +35,14 @@ export function createLibraryHandlers(deps: LibraryServiceDeps): HandlerTable<ke
     });
   }
 
+  async function openable(id: string, formulasConfirmed: true | undefined) {
+    const file = await library.get(id);
+    if (file.formulas && formulasConfirmed !== true) {
+      throw new AppError('not_allowed', `${file.fileName} holds spreadsheet formulas from the provider. Confirm before opening it in a spreadsheet program.`);
+    }
+    return file;
+  }
+
   return {
     'library.list': async ({ query, accountId, kind }) => {
       const all = await withCurrentNames(await library.all());
@@ -43,12 +51,15 @@ export function createLibraryHandlers(deps: LibraryServiceDeps): HandlerTable<ke
       return { files, total: all.length, downloadsFolder: (await deps.settings.get()).downloadsFolder };
     },
     'library.open': async ({ id, formulasConfirmed }) => {
-      const file = await library.get(id);
-      if (file.formulas && formulasConfirmed !== true) {
-        throw new AppError('not_allowed', `${file.fileName} holds spreadsheet formulas from the provider. Confirm before opening it in a spreadsheet program.`);
-      }
+      const file = await openable(id, formulasConfirmed);
       await deps.platform.openPath(file.path);
       return { opened: true };
+    },
+    'library.download': async ({ id, formulasConfirmed }) => {
+      const offer = deps.platform.offerDownload?.bind(deps.platform);
+      if (!offer) throw new AppError('not_allowed', 'Saved files open on this computer here: use Open or Show in folder.');
+      const file = await openable(id, formulasConfirmed);
+      return { url: await offer({ path: file.path, fileName: file.fileName }) };
     },
     'library.showInFolder': async ({ id }) => {
       await deps.platform.showItemInFolder((await library.get(id)).path);

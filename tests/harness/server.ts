@@ -5,6 +5,7 @@
  * `npm run web` starts it for trying the UI in a browser.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
@@ -18,8 +19,10 @@ import type { ProviderId } from '../../contract/models/app';
 import type { Fault } from '../../main/sandbox/kit';
 import { contentSecurityPolicy } from '../../main/security/csp';
 import { mimeTypeFor } from '../../main/security/app-origin';
+import { desktopCapabilities } from '../../main/platform';
 
 interface HarnessOptions {
+  /** `npm run web`: the app as a browser gets it (files uploaded and downloaded, no OS dialogs), kept in a per-user folder. */
   web: boolean;
   /** Started by the end-to-end tests: the /__harness/ endpoints that steer the run exist only then. */
   test: boolean;
@@ -37,6 +40,18 @@ interface HarnessOptions {
 const maxBodyBytes = 1024 * 1024;
 /** Dropped files the harness stores for the page (see /__harness/upload). */
 const maxUploadBytes = 512 * 1024 * 1024;
+/** How long the address `library.download` answers stays good (the page follows it at once). */
+const downloadTicketMs = 60_000;
+
+/**
+ * Where `npm run web` keeps its accounts, settings and saved files between runs: a folder of its
+ * own beside the desktop app's, per user (`--user-data DIR` chooses another).
+ */
+function defaultWebUserDataDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, home = os.homedir()): string {
+  if (platform === 'win32') return path.join(env['APPDATA'] || path.join(home, 'AppData', 'Roaming'), 'Billfold (web)');
+  if (platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'Billfold (web)');
+  return path.join(env['XDG_DATA_HOME'] || path.join(home, '.local', 'share'), 'billfold-web');
+}
 
 function parseOptions(argv: string[]): HarnessOptions {
   const value = (name: string) => {
@@ -44,10 +59,13 @@ function parseOptions(argv: string[]): HarnessOptions {
     return i >= 0 ? argv[i + 1] : undefined;
   };
   const distDir = path.resolve(value('--dist') ?? path.join(__dirname, '..'));
-  const userDataDir = path.resolve(value('--user-data') ?? path.join(os.tmpdir(), `billfold-harness-${process.pid}`));
+  const web = argv.includes('--web');
+  const test = argv.includes('--test');
+  // The tests get a throw-away folder unless they name one; `npm run web` keeps its data.
+  const userDataDir = path.resolve(value('--user-data') ?? (web && !test ? defaultWebUserDataDir() : path.join(os.tmpdir(), `billfold-harness-${process.pid}`)));
   return {
-    web: argv.includes('--web'),
-    test: argv.includes('--test'),
+    web,
+    test,
     demo: argv.includes('--demo'),
     record: value('--record'),
     port: Number(value('--port') ?? 0),
@@ -109,10 +127,11 @@ function send(res: http.ServerResponse, status: number, body: string | Buffer, t
 
 async function main() {
   const opts = parseOptions(process.argv.slice(2));
+  await fs.mkdir(opts.userDataDir, { recursive: true });
   await fs.mkdir(opts.documentsDir, { recursive: true });
   // One process per user-data folder: a second one would lose the first one's account changes.
   try {
-    await acquireInstanceLock(opts.userDataDir, 'the test harness');
+    await acquireInstanceLock(opts.userDataDir, opts.web && !opts.test ? 'Billfold in the browser (npm run web)' : 'the test harness');
   } catch (error) {
     if (!(error instanceof AppError)) throw error;
     process.stderr.write(`${JSON.stringify({ error: error.toInfo() })}\n${error.message}\n`);
@@ -128,6 +147,8 @@ async function main() {
   const dialogAnswers: { file: (string | null)[]; folder: (string | null)[] } = { file: [], folder: [] };
   /** Desktop notifications the app would have shown. */
   const notifications: { title: string; body: string }[] = [];
+  /** Saved files handed to the page as downloads: one-time ticket → file (see `library.download`). */
+  const downloadTickets = new Map<string, { path: string; fileName: string; expires: number }>();
   const demo = createDemoSandboxes();
   const record = (payload: string) => {
     if (opts.record) void fs.appendFile(opts.record, `${payload}\n`);
@@ -139,6 +160,20 @@ async function main() {
       version: await readVersion(opts.distDir),
       userDataDir: opts.userDataDir,
       documentsDir: opts.documentsDir,
+      // Without --web the harness stands in for the desktop (its dialogs answered by the tests);
+      // with it, the page is in a browser, which uploads and downloads files instead.
+      capabilities: opts.web ? { fileDialogs: false, openFiles: false } : desktopCapabilities,
+      ...(opts.web
+        ? {
+            offerDownload: (file: { path: string; fileName: string }) => {
+              const now = Date.now();
+              for (const [key, ticket] of downloadTickets) if (ticket.expires < now) downloadTickets.delete(key);
+              const ticket = randomBytes(24).toString('base64url');
+              downloadTickets.set(ticket, { ...file, expires: now + downloadTicketMs });
+              return Promise.resolve(`/__harness/download/${ticket}`);
+            },
+          }
+        : {}),
       openExternal: (url) => {
         openedUrls.push(url);
         return Promise.resolve();
@@ -223,7 +258,32 @@ async function main() {
 
       // The endpoints that steer a run (dialog answers, faults, what the OS was asked) exist only for
       // the tests; `npm run web` has the app's own channels and the upload that stands in for a drop.
-      if (url.pathname.startsWith('/__harness/') && url.pathname !== '/__harness/upload' && !opts.test) return send(res, 404, 'Not found', 'text/plain');
+      const download = /^\/__harness\/download\/([A-Za-z0-9_-]{32})$/.exec(url.pathname);
+      if (url.pathname.startsWith('/__harness/') && url.pathname !== '/__harness/upload' && !download && !opts.test) return send(res, 404, 'Not found', 'text/plain');
+
+      // A saved file the page asked for through `library.download`: the ticket (unguessable, used
+      // once, a minute long) stands for the token, and names a file only the main side chose.
+      if (download && req.method === 'GET') {
+        const ticket = downloadTickets.get(download[1] ?? '');
+        downloadTickets.delete(download[1] ?? '');
+        if (!ticket || ticket.expires < Date.now()) return send(res, 404, 'This download has expired. Ask for it again.', 'text/plain');
+        let size: number;
+        try {
+          size = (await fs.stat(ticket.path)).size;
+        } catch {
+          return send(res, 404, 'The file is no longer in its folder.', 'text/plain');
+        }
+        const ascii = ticket.fileName.replace(/[^\x20-\x7e]|["\\]/g, '_');
+        res.writeHead(200, {
+          'Content-Type': 'application/octet-stream',
+          'Content-Length': String(size),
+          'Content-Disposition': `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(ticket.fileName)}`,
+          'Cache-Control': 'no-store',
+          'X-Content-Type-Options': 'nosniff',
+        });
+        createReadStream(ticket.path).on('error', () => res.destroy()).pipe(res);
+        return;
+      }
 
       if (url.pathname === '/__harness/opened-urls') {
         if (!tokenMatches(token, req.headers['x-billfold-token'] as string | undefined)) return send(res, 403, 'Bad token', 'text/plain');
@@ -341,7 +401,12 @@ async function main() {
     const port = typeof address === 'object' && address ? address.port : 0;
     const url = `http://127.0.0.1:${port}`;
     process.stdout.write(`${JSON.stringify({ url, token, userDataDir: opts.userDataDir, documentsDir: opts.documentsDir })}\n`);
-    if (opts.web) process.stdout.write(`\nBillfold is running in your browser at:\n  ${url}/#token=${token}\n\nPress Ctrl+C to stop.\n`);
+    if (opts.web) {
+      process.stdout.write(
+        `\nBillfold is running in your browser at:\n  ${url}/#token=${token}\n\n` +
+          `Its data (accounts, settings, saved files) is kept in:\n  ${opts.userDataDir}\n(another folder: npm run web -- --user-data DIR)\n\nPress Ctrl+C to stop.\n`,
+      );
+    }
   });
 
   const stop = () => {

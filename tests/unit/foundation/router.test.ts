@@ -34,7 +34,7 @@ describe('router', () => {
     const { router } = services();
     expect(await router.handle('app.info', {})).toEqual({
       ok: true,
-      value: { name: 'Billfold', version: '9.9.9', shell: 'web', platform: process.platform },
+      value: { name: 'Billfold', version: '9.9.9', shell: 'web', platform: process.platform, capabilities: { fileDialogs: true, openFiles: true } },
     });
   });
 

@@ -54,7 +54,11 @@ async function setup() {
   const shell: string[] = [];
   const settings = createSettingsStore(userData, path.join(dir, 'Documents'));
   const handlers = createLibraryHandlers({
-    platform: { openPath: (p) => (shell.push(`open ${p}`), Promise.resolve()), showItemInFolder: (p) => (shell.push(`show ${p}`), Promise.resolve()) },
+    platform: {
+      openPath: (p) => (shell.push(`open ${p}`), Promise.resolve()),
+      showItemInFolder: (p) => (shell.push(`show ${p}`), Promise.resolve()),
+      offerDownload: (f) => (shell.push(`download ${f.path}`), Promise.resolve('/download')),
+    },
     accounts: { list: () => Promise.resolve({ accounts: [], keychain: { available: true }, notices: [] }) },
     library,
     settings,
@@ -77,7 +81,7 @@ describe('the library acts only on Billfold’s own files', () => {
   it('refuses to open, reveal or delete through a crafted entry', async () => {
     const { foreign, secret, unlisted, link, handlers, shell } = await setup();
     for (const f of foreign) {
-      for (const channel of ['library.open', 'library.showInFolder', 'library.delete'] as const) {
+      for (const channel of ['library.open', 'library.showInFolder', 'library.download', 'library.delete'] as const) {
         await expect(handlers[channel]({ id: f.id }, ctx), `${channel} ${f.path}`).rejects.toMatchObject({ code: 'not_found' });
       }
     }
@@ -89,6 +93,8 @@ describe('the library acts only on Billfold’s own files', () => {
     const { saved, handlers, shell } = await setup();
     await handlers['library.open']({ id: saved.id }, ctx);
     expect(shell).toEqual([`open ${saved.path}`]);
+    expect(await handlers['library.download']({ id: saved.id }, ctx)).toEqual({ url: '/download' });
+    expect(shell).toEqual([`open ${saved.path}`, `download ${saved.path}`]);
     await handlers['library.delete']({ id: saved.id }, ctx);
     expect(await exists(saved.path)).toBe(false);
   });
