@@ -97,6 +97,7 @@ test.describe('npm run web: files in a browser', () => {
 
     await expect(page.getByRole('button', { name: 'Change folder…' })).toHaveCount(0);
     await expect(page.getByTestId('downloads-folder-fixed')).toContainText('A browser cannot choose a folder');
+    await page.screenshot({ path: screenshotPath('web-library-1200-light.png') });
   });
 });
 
