@@ -45,6 +45,8 @@ export interface MainServicesOptions {
   log: (line: string) => void;
   /** The OS keychain by default. */
   secrets?: SecretStore;
+  /** Demo accounts' credentials and sessions; in memory by default (see the account service). */
+  demoSecrets?: SecretStore;
   demo?: DemoEndpoints & { close(): Promise<void> };
   /** Background sync: wait before the first scheduled run (default 20 s); `false` builds the scheduler without starting it. */
   backgroundSync?: { firstRunDelayMs?: number } | false;
@@ -165,6 +167,7 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
   const accounts = createAccountService({
     registry: createRegistry(opts.platform.userDataDir),
     secrets: opts.secrets ?? keytarSecretStore(),
+    ...(opts.demoSecrets ? { demoSecrets: opts.demoSecrets } : {}),
     connectors: providerConnectors,
     demo,
     forgetCachedData: async (id) => {

@@ -21,6 +21,8 @@ export interface DemoEndpoints {
 export interface AccountServiceDeps {
   registry: Registry;
   secrets: SecretStore;
+  /** Where demo accounts keep their sandboxes' made-up credentials and sessions: memory unless a test looks in. */
+  demoSecrets?: SecretStore;
   connectors: Connectors;
   demo?: DemoEndpoints;
   /** Removes what Billfold cached for an account (offline snapshots); saved files are kept. */
@@ -60,7 +62,7 @@ export function createAccountService(deps: AccountServiceDeps) {
   const clients = new Map<string, { baseUrl: string; client: ProviderClients[ProviderId] }>();
   // Demo accounts reach only the built-in sandboxes, whose credentials are made up each run: they
   // are kept in memory, so the demo works where no keychain does. Every other secret is the keychain's.
-  const demoSecrets = memorySecretStore();
+  const demoSecrets = deps.demoSecrets ?? memorySecretStore();
   const storeFor = (account: Pick<AccountSummary, 'demo'>): SecretStore => (account.demo ? demoSecrets : secrets);
 
   async function requireKeychain(action: string): Promise<void> {

@@ -40,7 +40,8 @@ export async function mainServices() {
   };
   const demo = createDemoSandboxes();
   const secrets = memorySecretStore();
-  const services = createMainServices({ platform, emit: (m) => events.push(m), log: () => undefined, secrets, demo });
+  // The demo accounts' credentials and sessions go to the same store, so a test sees every secret value in one place.
+  const services = createMainServices({ platform, emit: (m) => events.push(m), log: () => undefined, secrets, demoSecrets: secrets, demo });
   const accounts = await services.accounts.startDemo();
   const id = (provider: string) => accounts.find((a) => a.provider === provider)!.id;
   /** Calls a channel as the renderer does and unwraps the envelope (throws the error info). */
