@@ -60,7 +60,7 @@ test.describe('npm run web on a machine without a keychain', () => {
 test.describe('npm run web: files in a browser', () => {
   test.use({ harnessArgs: ['--web', '--demo'] });
 
-  test('Open… in the review uploads the chosen file', async ({ context, harness }) => {
+  test('Open… and Open several… in the review upload the chosen files', async ({ context, harness }) => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'billfold-web-review-'));
     const file = path.join(dir, 'billing-detail-202410.csv');
     await fs.copyFile(path.join('tests', 'fixtures', 'review', 'quirks.csv'), file);
@@ -71,6 +71,17 @@ test.describe('npm run web: files in a browser', () => {
     await (await chooser).setFiles(file);
     await expect(page.getByTestId('review-file-name')).toHaveText('billing-detail-202410.csv');
     await expect(page.getByTestId('review-total')).toBeVisible({ timeout: 20_000 });
+
+    // Open several… picks more than one, and they are reviewed together.
+    const other = path.join(dir, 'billing-detail-202411.csv');
+    await fs.copyFile(file, other);
+    const several = page.waitForEvent('filechooser');
+    await page.getByRole('button', { name: 'Open several…' }).click();
+    const chosen = await several;
+    expect(chosen.isMultiple()).toBe(true);
+    await chosen.setFiles([file, other]);
+    await expect(page.getByTestId('review-set-view')).toBeVisible({ timeout: 45_000 });
+    await expect(page.getByRole('alert')).toHaveCount(0);
     await fs.rm(dir, { recursive: true, force: true });
   });
 
