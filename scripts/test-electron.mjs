@@ -5,6 +5,7 @@
 // and exits 0, so the rest of `npm test` runs. Same rules as tests/electron/electron-target.ts.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -12,13 +13,20 @@ const require = createRequire(import.meta.url);
 function missingReason() {
   const packaged = process.env.BILLFOLD_E2E_EXECUTABLE;
   if (packaged) return fs.existsSync(packaged) ? undefined : `BILLFOLD_E2E_EXECUTABLE names ${packaged}, which does not exist`;
-  let executable;
-  try {
-    executable = require('electron');
-  } catch {
+  // Where the electron package would look, read without require('electron'): that tries to
+  // download a missing binary, printing a stack trace where it cannot.
+  const electronDir = path.dirname(require.resolve('electron/package.json'));
+  const pathFile = path.join(electronDir, 'path.txt');
+  const name = fs.existsSync(pathFile) ? fs.readFileSync(pathFile, 'utf8') : undefined;
+  const override = process.env.ELECTRON_OVERRIDE_DIST_PATH;
+  if (override) {
+    const executable = path.join(override, name ?? 'electron');
+    return fs.existsSync(executable) ? undefined : `no Electron binary at ${executable} (check ELECTRON_OVERRIDE_DIST_PATH)`;
+  }
+  if (name === undefined || !fs.existsSync(path.join(electronDir, 'dist', name))) {
     return 'no Electron binary: node_modules/electron was installed without it (ELECTRON_SKIP_BINARY_DOWNLOAD); `npm start` fetches it, or set ELECTRON_OVERRIDE_DIST_PATH to an Electron build';
   }
-  return typeof executable === 'string' && fs.existsSync(executable) ? undefined : `no Electron binary at ${executable} (check ELECTRON_OVERRIDE_DIST_PATH)`;
+  return undefined;
 }
 
 const reason = missingReason();
