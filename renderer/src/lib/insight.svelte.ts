@@ -6,12 +6,25 @@ import { call } from './billing';
  * offline snapshots), every account's sidebar badges, and the alerts. One instance, kept current
  * by the `insight.changed` and `insight.alert` events.
  */
+/** Toasts on screen at once; the others wait in the Alerts panel. */
+export const maxToasts = 3;
+
+/**
+ * An alert that asks the user to do something: a failed payment ("check its payment method").
+ * Its toast stays until dismissed or until its account is opened.
+ */
+export const needsAction = (alert: Alert): boolean => alert.kind === 'payment-failed' && alert.accountId !== undefined;
+
 class InsightState {
   overview = $state<InsightOverview | undefined>();
   badges = $state<Record<string, AccountBadges>>({});
   alerts = $state<AlertList | undefined>();
-  /** Alerts raised while the window is open, shown as banners until dismissed. */
-  fresh = $state<Alert[]>([]);
+  /** Alerts raised while the window is open and on screen as toasts, newest first (at most `maxToasts`). */
+  toasts = $state<Alert[]>([]);
+  /** Alerts raised while the toasts are on screen that went straight to the Alerts panel for want of room. */
+  overflow = $state<string[]>([]);
+  /** What the polite live region has said, one line per alert, each said once. */
+  announcements = $state<{ id: string; text: string }[]>([]);
   loading = $state(false);
 
   async refresh(): Promise<void> {
@@ -27,8 +40,33 @@ class InsightState {
   }
 
   async dismiss(id: string): Promise<void> {
-    this.fresh = this.fresh.filter((a) => a.id !== id);
+    this.overflow = this.overflow.filter((x) => x !== id);
+    this.stepBack(id);
     this.alerts = await call('insight.dismissAlert', { id });
+  }
+
+  /** Takes a toast off the screen; the alert stays in the Alerts panel as it was (unread, not dismissed). */
+  stepBack(id: string): void {
+    this.toasts = this.toasts.filter((a) => a.id !== id);
+    if (this.toasts.length === 0) this.overflow = [];
+  }
+
+  /** The Alerts panel is opened: the alerts counted as "more" are there. */
+  clearOverflow(): void {
+    this.overflow = [];
+  }
+
+  private show(alert: Alert): void {
+    if (this.toasts.some((a) => a.id === alert.id) || this.overflow.includes(alert.id)) return;
+    this.announcements = [...this.announcements, { id: alert.id, text: `New alert: ${alert.title}. ${alert.message}` }].slice(-20);
+    const toasts = [alert, ...this.toasts];
+    while (toasts.length > maxToasts) {
+      // The oldest toast makes room, unless it waits for an action (a failed payment) and another does not.
+      const i = toasts.findLastIndex((a) => !needsAction(a));
+      const [out] = toasts.splice(i === -1 ? toasts.length - 1 : i, 1);
+      if (out) this.overflow = [...this.overflow, out.id];
+    }
+    this.toasts = toasts;
   }
 
   listen(): () => void {
@@ -40,7 +78,7 @@ class InsightState {
       timer = setTimeout(() => void this.refresh().catch(() => undefined), 100);
     });
     const offAlert = window.billing.on('insight.alert', (alert) => {
-      if (!this.fresh.some((a) => a.id === alert.id)) this.fresh = [alert, ...this.fresh];
+      this.show(alert);
     });
     // The first read waits until the window has connected to the main process's events and
     // opened its first view, so a notice that reading the offline data raises is not lost.

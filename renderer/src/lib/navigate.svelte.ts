@@ -12,3 +12,10 @@ class PendingOpen {
 }
 
 export const pendingOpen = new PendingOpen();
+
+/** Set by the toasts' "+N more in Alerts": the overview's Alerts panel takes focus once it is on screen. */
+class PendingAlerts {
+  wanted = $state(false);
+}
+
+export const pendingAlerts = new PendingAlerts();
