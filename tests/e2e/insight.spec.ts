@@ -230,8 +230,11 @@ test('a budget crossed by the demo data raises one alert and one notification, a
       const soracom = byProvider('soracom');
       soracomName = soracom.name;
       const page = await pageFor(browser, first.harness);
+      // The page's clock is paused while the alert is looked at, so its toast stays (toasts step back after 8 s).
+      await page.clock.install();
       await openOverview(page, first.harness);
       await waitForInsight(page);
+      await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 100);
       const overview = await channel<{ accounts: { accountId: string; forecast: { amounts: Money[] } }[] }>(first.harness, 'insight.overview', {});
       const forecast = overview.accounts.find((a) => a.accountId === soracom.id)!.forecast.amounts[0]!;
       // A budget the forecast fills to about 90%: past 80%, not 100%.
