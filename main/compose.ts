@@ -24,7 +24,7 @@ import { removeStaleTempFiles } from './files/write';
 import { removeStaleAtomicTemps } from './fs/atomic-write';
 import { createSettingsStore } from './files/settings';
 import { createTaskRegistry } from './files/tasks';
-import { createFilesHandlers } from './services/files';
+import { createFilesService } from './services/files';
 import { createLibraryHandlers } from './services/library';
 import { createSpatialFlowHandlers } from './services/spatialflow';
 import { createReviewService, type ReviewFiles } from './services/review';
@@ -221,12 +221,16 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
     log: opts.log,
     ...(opts.backgroundSync ? opts.backgroundSync : {}),
   });
+  const files = createFilesService({ platform: opts.platform, accounts, library, settings, soracomExports, tasks });
   const reviewSet = createReviewSetService({
     platform: opts.platform,
     events,
     library,
     dropped,
     call: (channel, args) => router.handle(channel, args),
+    listAccounts: () => accounts.list(),
+    snapshots,
+    saveTableCsv: files.saveTableCsv,
     log: opts.log,
   });
   const handlers: HandlerMap = {
@@ -238,7 +242,7 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
     ...recordingOutcomes(createSpatialFlowHandlers((id) => accounts.client('spatialflow', id)), accounts, snapshots, opts.log, diskTrouble),
     ...recordingOutcomes(createAgilicusHandlers((id) => accounts.client('agilicus', id)), accounts, snapshots, opts.log, diskTrouble),
     ...recordingOutcomes(createSoracomHandlers((id) => accounts.client('soracom', id), { exports: soracomExports, tasks }), accounts, snapshots, opts.log, diskTrouble),
-    ...createFilesHandlers({ platform: opts.platform, accounts, library, settings, soracomExports, tasks }),
+    ...files.handlers,
     ...createLibraryHandlers({ platform: opts.platform, accounts, library, settings }),
     ...review.handlers,
     ...downloads.handlers,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { dropIdSchema, maxDroppedFiles } from '../drops';
-import type { ReviewChanges, ReviewFetchedMonths, ReviewSetDevicePage, ReviewSetOpened, ReviewSetSummary } from '../models/review-set';
+import type { SavedFile } from '../models/files';
+import type { ReviewChanges, ReviewFetchedMonths, ReviewSetDevicePage, ReviewSetMalformedPage, ReviewSetOpened, ReviewSetSummary } from '../models/review-set';
 
 const setId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'Not a review set id');
 const libraryId = z
@@ -14,6 +15,19 @@ const taskId = z
   .min(1)
   .max(64)
   .regex(/^[A-Za-z0-9_.:-]+$/, 'Only letters, digits and _ . : -');
+
+/** Which SIMs, in which order, between which months (`reviewSet.devices`, `reviewSet.saveCsv`). */
+const deviceQuery = {
+  sort: z.enum(['total', 'last', 'change', 'key']).optional(),
+  /** Largest first (the default), or smallest first. */
+  ascending: z.boolean().optional(),
+  /** Case-insensitive text in the device id (`column` absent or the device column) or in one tag/group column. */
+  filter: z.strictObject({ text: z.string().min(1).max(200), column: z.string().min(1).max(200).optional() }).optional(),
+  from: yyyyMM.optional(),
+  to: yyyyMM.optional(),
+  /** Only the devices that changed, appeared (no rows in `from`) or went away (no rows in `to`). */
+  only: z.enum(['changed', 'appeared', 'gone']).optional(),
+};
 
 /** At most this many files in one review. */
 export const reviewSetMaxFiles = 120;
@@ -34,15 +48,22 @@ export const reviewSetArgs = {
     setId,
     offset: z.number().int().min(0).max(2 ** 32),
     limit: z.number().int().min(1).max(1000),
-    sort: z.enum(['total', 'last', 'change', 'key']).optional(),
-    /** Largest first (the default), or smallest first. */
-    ascending: z.boolean().optional(),
-    /** Case-insensitive text in the device id (`column` absent or the device column) or in one tag/group column. */
-    filter: z.strictObject({ text: z.string().min(1).max(200), column: z.string().min(1).max(200).optional() }).optional(),
-    from: yyyyMM.optional(),
-    to: yyyyMM.optional(),
-    /** Only the devices that changed, appeared (no rows in `from`) or went away (no rows in `to`). */
-    only: z.enum(['changed', 'appeared', 'gone']).optional(),
+    ...deviceQuery,
+  }),
+  /** The malformed rows of the set's files, with each one's file. */
+  'reviewSet.malformed': z.strictObject({ setId, offset: z.number().int().min(0).max(2 ** 32), limit: z.number().int().min(1).max(1000) }),
+  /**
+   * Saves one of the set's tables as a CSV file, built in the main process from the set it holds
+   * (every row and column, however many), as `files.saveTableCsv` saves a table. The SIM table
+   * takes the list's sort, filter and months; a change table takes the two months.
+   */
+  'reviewSet.saveCsv': z.strictObject({
+    setId,
+    table: z.enum(['byItem', 'byGroup', 'devices', 'changeByItem', 'changeByGroup', 'movers']),
+    /** The tag/group column of `byGroup` and `changeByGroup`. */
+    column: z.string().min(1).max(200).optional(),
+    ...deviceQuery,
+    taskId: taskId.optional(),
   }),
   /** What changed from one month of the set to another. */
   'reviewSet.compare': z.strictObject({ setId, from: yyyyMM, to: yyyyMM }),
@@ -58,6 +79,8 @@ export interface ReviewSetResults {
   'reviewSet.choose': ReviewSetOpened | null;
   'reviewSet.summary': ReviewSetSummary;
   'reviewSet.devices': ReviewSetDevicePage;
+  'reviewSet.malformed': ReviewSetMalformedPage;
+  'reviewSet.saveCsv': SavedFile;
   'reviewSet.compare': ReviewChanges;
   'reviewSet.fetchMonths': ReviewFetchedMonths;
   'reviewSet.close': { closed: boolean };

@@ -3,6 +3,7 @@
  * every SIM's cost per month, tags and groups per month, and what changed between two months.
  * Amounts are exact decimal strings in major units, as in a single-file review.
  */
+import type { ReviewMalformedReason } from './review';
 
 /** How a file of a set was used. */
 export type ReviewSetFileState =
@@ -76,10 +77,57 @@ export interface ReviewSetSummary {
   groupColumns: string[];
   /** Per tag/group column, per value, per month; largest total first. Empty key: rows without a value. */
   byGroup: { column: string; lines: ReviewMonthlyLine[] }[];
-  /** The file does not say its currency (see ReviewSummary.currency). */
-  currency: { code: string; source: 'default'; note: string };
+  /** The currency of each month, from the account's bills; never one figure across currencies. */
+  currency: ReviewSetCurrency;
   ms: number;
 }
+
+/** Where a month's currency comes from: the bill of that month of the account the files were saved for. */
+export interface ReviewSetMonthCurrency {
+  month: string;
+  /** ISO 4217 code; absent when unknown (loose files, or no bill for the month). */
+  code?: string;
+  /** `live`: the bill fetched now; `offline`: the account's last synced bill. */
+  source?: 'live' | 'offline';
+  accountName?: string;
+  /** Why the currency is unknown. */
+  reason?: string;
+}
+
+export interface ReviewSetCurrency {
+  /** The one currency of every month; absent when some month's is unknown or they differ. */
+  code?: string;
+  /** Months in more than one currency (or some known and some not): totals across them are per currency. */
+  mixed: boolean;
+  /** Each month of `months`, same order. */
+  months: ReviewSetMonthCurrency[];
+  /** The total per currency (absent code: currency unknown), in order of the first month in it. */
+  totals: { code?: string; months: string[]; total: string }[];
+  /** Said where the amounts are shown. */
+  note: string;
+}
+
+/** A malformed row of one file of the set (see ReviewMalformedRow). */
+export interface ReviewSetMalformedRow {
+  fileName: string;
+  line: number;
+  reason: ReviewMalformedReason;
+  detail: string;
+  /** The record's text (at most 500 characters). */
+  raw: string;
+  truncated: boolean;
+}
+
+export interface ReviewSetMalformedPage {
+  /** All malformed records of the set's files. */
+  total: number;
+  /** How many are kept with their text (each file's first ones, up to a bound). */
+  listed: number;
+  rows: ReviewSetMalformedRow[];
+}
+
+/** The set's tables `reviewSet.saveCsv` writes. */
+export type ReviewSetTable = 'byItem' | 'byGroup' | 'devices' | 'changeByItem' | 'changeByGroup' | 'movers';
 
 /** One SIM's cost per month. */
 export interface ReviewSetDevice {

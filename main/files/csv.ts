@@ -17,7 +17,28 @@ export async function tableToCsv(columns: string[], rows: CsvCell[][]): Promise<
   return new TextEncoder().encode(`\uFEFF${text}\r\n`);
 }
 
-/** Whether a CSV has a cell a spreadsheet would run as a formula (see `formulaLike`). */
+/**
+ * The same CSV as `tableToCsv`, written a chunk of rows at a time, for tables too large to hold
+ * as one string (every SIM of years of exports): BOM and header first, then each chunk.
+ */
+export async function* tableCsvChunks(columns: string[], rows: Iterable<CsvCell[]>, chunkRows = 2000): AsyncGenerator<Uint8Array> {
+  const { default: Papa } = await import('papaparse');
+  const encoder = new TextEncoder();
+  const options = { newline: '\r\n', escapeFormulae: formulaLike, quotes: false, header: false };
+  yield encoder.encode(`\uFEFF${Papa.unparse([columns], options)}\r\n`);
+  let chunk: CsvCell[][] = [];
+  const flush = () => {
+    const bytes = encoder.encode(`${Papa.unparse(chunk, options)}\r\n`);
+    chunk = [];
+    return bytes;
+  };
+  for (const row of rows) {
+    chunk.push(columns.map((_, i) => row[i] ?? null));
+    if (chunk.length >= chunkRows) yield flush();
+  }
+  if (chunk.length > 0) yield flush();
+}
+
 /** `csvHasFormulas` for a file on disk, read as a stream. */
 export async function csvFileHasFormulas(file: string): Promise<boolean> {
   const { default: Papa } = await import('papaparse');
@@ -41,6 +62,7 @@ export async function csvFileHasFormulas(file: string): Promise<boolean> {
   });
 }
 
+/** Whether a CSV has a cell a spreadsheet would run as a formula (see `formulaLike`). */
 export async function csvHasFormulas(bytes: Uint8Array): Promise<boolean> {
   const { default: Papa } = await import('papaparse');
   const text = new TextDecoder().decode(bytes).replace(/^\uFEFF/, '');

@@ -46,6 +46,23 @@ const month = (yyyyMM: string) => `${yyyyMM.slice(0, 4)}-${yyyyMM.slice(4, 6)}`;
  * then a name that is never an existing file's), and into the library.
  */
 export function createFilesHandlers(deps: FilesServiceDeps): HandlerTable<keyof FilesResults | keyof SettingsResults> {
+  return createFilesService(deps).handlers;
+}
+
+/** A table the main process builds itself, saved as `files.saveTableCsv` saves one (see `saveTableCsv`). */
+export interface TableCsvSource {
+  accountId?: string | undefined;
+  /** Also the start of the file name (the date is added). */
+  title: string;
+  /** The file's bytes a chunk at a time (`tableCsvChunks`), never whole in memory. */
+  chunks: AsyncIterable<Uint8Array>;
+  taskId?: string | undefined;
+}
+
+export type SaveTableCsv = (ctx: ServiceContext, table: TableCsvSource) => Promise<SavedFile>;
+
+/** The files handlers, and the same table save for services that build a table in the main process. */
+export function createFilesService(deps: FilesServiceDeps): { handlers: HandlerTable<keyof FilesResults | keyof SettingsResults>; saveTableCsv: SaveTableCsv } {
   const { accounts, library, settings } = deps;
   const now = deps.now ?? (() => new Date());
   const tasks = deps.tasks ?? createTaskRegistry();
@@ -158,7 +175,28 @@ export function createFilesHandlers(deps: FilesServiceDeps): HandlerTable<keyof 
     return settings.setDownloadsFolder(folder);
   }
 
-  return {
+  const tableFileName = (title: string) => {
+    const date = now().toISOString().slice(0, 10);
+    return safeFileName(`${title} ${date}`, '.csv', `Table ${date}`);
+  };
+
+  const saveTableCsv: SaveTableCsv = async (ctx, { accountId, title, chunks, taskId }) => {
+    const account = accountId === undefined ? undefined : await accountOf(accountId);
+    return task(ctx, taskId, title, async (signal, progress) => {
+      let written = 0;
+      async function* counted() {
+        for await (const chunk of chunks) {
+          if (signal.aborted) throw new AppError('cancelled', 'The save was cancelled.');
+          written += chunk.byteLength;
+          progress({ receivedBytes: written });
+          yield chunk;
+        }
+      }
+      return store(account, tableFileName(title), counted(), { kind: 'table-csv' }, signal);
+    });
+  };
+
+  const handlers: HandlerTable<keyof FilesResults | keyof SettingsResults> = {
     'files.saveInvoicePdf': async ({ accountId, invoiceId, taskId }, ctx) => {
       const account = await accountOf(accountId, 'spatialflow');
       return task(ctx, taskId, `Invoice ${invoiceId}`, async (signal, onProgress) => {
@@ -203,8 +241,7 @@ export function createFilesHandlers(deps: FilesServiceDeps): HandlerTable<keyof 
       return task(ctx, undefined, title, async (signal) => {
         const { tableToCsv } = await import('../files/csv');
         const bytes = await tableToCsv(columns, rows);
-        const date = now().toISOString().slice(0, 10);
-        return store(account, safeFileName(`${title} ${date}`, '.csv', `Table ${date}`), bytes, { kind: 'table-csv' }, signal);
+        return store(account, tableFileName(title), bytes, { kind: 'table-csv' }, signal);
       });
     },
 
@@ -261,4 +298,5 @@ export function createFilesHandlers(deps: FilesServiceDeps): HandlerTable<keyof 
 
     'settings.resetDownloadsFolder': () => settings.setDownloadsFolder(undefined),
   };
+  return { handlers, saveTableCsv };
 }

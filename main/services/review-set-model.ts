@@ -5,7 +5,7 @@
  * holds rows for on the same days is a repeat: it is named and not counted twice. Sums are exact
  * BigInts in units of 10^-9.
  */
-import type { ReviewChange, ReviewChanges, ReviewChangeTable, ReviewMonthlyLine, ReviewSetDevice, ReviewSetDeviceSort, ReviewSetFile } from '../../contract/models/review-set';
+import type { ReviewChange, ReviewChanges, ReviewChangeTable, ReviewMonthlyLine, ReviewSetDevice, ReviewSetDeviceSort, ReviewSetFile, ReviewSetMalformedRow } from '../../contract/models/review-set';
 import { maxScale } from '../review/decimal';
 import type { Layout } from '../review/engine';
 import { splitMonthKey, type FileSummary, type Total } from '../review/summarize';
@@ -64,6 +64,8 @@ export interface SetFileInput {
   fileName: string;
   size: number;
   libraryId?: string;
+  /** The account the file was saved for (a library file); its bills say each month's currency. */
+  accountId?: string;
   summary?: FileSummary;
   layout?: Layout;
   /** Set when the file is the same as an earlier file of the set. */
@@ -86,8 +88,15 @@ export interface DeviceQuery {
   only?: 'changed' | 'appeared' | 'gone';
 }
 
+/** Malformed rows kept with their text across the set (each file keeps its own bounded list too). */
+export const setMalformedLimit = 5000;
+
 export class ReviewSetModel {
   readonly files: ReviewSetFile[] = [];
+  /** Malformed rows with their file, in file order, at most `setMalformedLimit`. */
+  readonly malformed: ReviewSetMalformedRow[] = [];
+  /** Per counted month, the account of the file it was first counted from (when that file has one). */
+  private readonly monthAccount = new Map<string, string | undefined>();
   readonly groupColumns: string[] = [];
   deviceColumn: string | undefined;
   rows = 0;
@@ -127,6 +136,10 @@ export class ReviewSetModel {
     file.total = formatSet(toSet(s.total, s.scale));
     file.months = s.months;
     this.malformedRows += s.malformedCount;
+    for (const m of s.malformed) {
+      if (this.malformed.length >= setMalformedLimit) break;
+      this.malformed.push({ fileName: input.fileName, line: m.line, reason: m.reason, detail: m.detail, raw: m.raw, truncated: m.truncated });
+    }
     if (s.rows === 0 || s.months.length === 0) {
       file.state = 'empty';
       return file;
@@ -159,6 +172,7 @@ export class ReviewSetModel {
         continue;
       }
       used.add(month);
+      if (!this.monthAccount.has(month)) this.monthAccount.set(month, input.accountId);
       let t = taken;
       if (!t) this.taken.set(month, (t = new Map()));
       for (const d of days.get(month) ?? []) t.set(d, input.fileName);
@@ -219,6 +233,11 @@ export class ReviewSetModel {
       });
     }
     return file;
+  }
+
+  /** The account each counted month was read for, when its file came from an account's saved exports. */
+  accountOf(month: string): string | undefined {
+    return this.monthAccount.get(month);
   }
 
   get months(): string[] {
@@ -297,9 +316,8 @@ export class ReviewSetModel {
     return { from: f, to: t };
   }
 
-  /** The SIM × month table, filtered and sorted. */
-  devicePage(query: DeviceQuery, offset: number, limit: number): { total: number; rows: ReviewSetDevice[]; from?: string; to: string; sumOfChanges: string } {
-    const months = this.months;
+  /** The SIM × month table, filtered and sorted: the lines and their order. */
+  private deviceOrder(query: DeviceQuery) {
     const lines = this.deviceLines();
     const { from, to } = this.comparedMonths(query.from, query.to);
     const at = (l: { amounts: bigint[] }, i: number) => (i >= 0 ? (l.amounts[i] ?? 0n) : 0n);
@@ -340,9 +358,7 @@ export class ReviewSetModel {
       });
       this.sortCache = { key: cacheKey, order };
     }
-    let sum = 0n;
-    for (const i of order) sum += change(lines[i] as (typeof lines)[number]);
-    const rows = order.slice(offset, offset + limit).map((i) => {
+    const row = (i: number): ReviewSetDevice => {
       const l = lines[i] as (typeof lines)[number];
       return {
         key: l.key,
@@ -353,8 +369,33 @@ export class ReviewSetModel {
         last: formatSet(at(l, to)),
         change: formatSet(change(l)),
       };
-    });
+    };
+    return { order, from, to, row, change: (i: number) => change(lines[i] as (typeof lines)[number]) };
+  }
+
+  /** The SIM × month table, filtered and sorted. */
+  devicePage(query: DeviceQuery, offset: number, limit: number): { total: number; rows: ReviewSetDevice[]; from?: string; to: string; sumOfChanges: string } {
+    const months = this.months;
+    const { order, from, to, row, change } = this.deviceOrder(query);
+    let sum = 0n;
+    for (const i of order) sum += change(i);
+    const rows = order.slice(offset, offset + limit).map(row);
     const out: { total: number; rows: ReviewSetDevice[]; from?: string; to: string; sumOfChanges: string } = { total: order.length, rows, to: months[to] ?? '', sumOfChanges: formatSet(sum) };
+    if (from >= 0 && months[from] !== undefined) out.from = months[from];
+    return out;
+  }
+
+  /** Every matching SIM, in the page order, one at a time (for a CSV of any size). */
+  deviceRows(query: DeviceQuery): { from?: string; to: string; count: number; rows: Iterable<ReviewSetDevice> } {
+    const months = this.months;
+    const { order, from, to, row } = this.deviceOrder(query);
+    const out: { from?: string; to: string; count: number; rows: Iterable<ReviewSetDevice> } = {
+      to: months[to] ?? '',
+      count: order.length,
+      rows: (function* () {
+        for (const i of order) yield row(i);
+      })(),
+    };
     if (from >= 0 && months[from] !== undefined) out.from = months[from];
     return out;
   }

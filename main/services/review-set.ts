@@ -10,7 +10,8 @@ import path from 'node:path';
 import type { ReviewSetResults } from '../../contract/channels/review-set';
 import type { Envelope } from '../../contract/errors';
 import type { SavedFile } from '../../contract/models/files';
-import type { ReviewSetOpened, ReviewSetSummary } from '../../contract/models/review-set';
+import type { AccountList } from '../../contract/models/app';
+import type { ReviewSetCurrency, ReviewSetMonthCurrency, ReviewSetOpened, ReviewSetSummary } from '../../contract/models/review-set';
 import type { DroppedFileStore } from '../files/dropped';
 import type { LibraryIndex } from '../files/library-index';
 import { AppError } from '../http/errors';
@@ -19,10 +20,14 @@ import { ReviewFormatError, TooLargeError } from '../review/engine';
 import { openReviewFile, ReviewPathError, type ReviewSession } from '../review/session';
 import { bundledWorkerScript, inlineRunner, threadRunner, type RunnerFactory } from '../review/summarize';
 import type { EventSink, HandlerTable } from '../router/types';
-import { defaultCurrency } from './review';
-import { formatSet, MonthNotInSetError, ReviewSetModel, type SetFileInput } from './review-set-model';
+import { tableCsvChunks } from '../files/csv';
+import type { SnapshotStore } from '../snapshots/store';
+import type { SaveTableCsv } from './files';
+import { findMonthBill } from './review';
+import { ColumnNotInSetError, setCurrency, setTableCsv, type SetCsv } from './review-set-csv';
+import { formatSet, MonthNotInSetError, ReviewSetModel, type DeviceQuery, type SetFileInput } from './review-set-model';
 
-type CallableChannel = 'soracom.exportBilling' | 'files.saveSoracomExport';
+type CallableChannel = 'soracom.exportBilling' | 'files.saveSoracomExport' | 'soracom.getBilling';
 
 export interface ReviewSetServiceDeps {
   platform: Pick<Platform, 'chooseFile' | 'chooseFiles'>;
@@ -30,8 +35,14 @@ export interface ReviewSetServiceDeps {
   library: Pick<LibraryIndex, 'all' | 'get'>;
   /** Files dropped on the window, by the ids the preload's drop channel gave. */
   dropped: Pick<DroppedFileStore, 'pathOf'>;
-  /** Calls a channel through the router: the existing export and save path. */
+  /** Calls a channel through the router: the existing export and save path, and the month's bill. */
   call: (channel: CallableChannel, args: Record<string, unknown>) => Promise<Envelope<unknown>>;
+  /** The accounts, to name the one whose bills give each month's currency. */
+  listAccounts: () => Promise<AccountList>;
+  /** Offline bills, when a month's bill cannot be fetched now. */
+  snapshots: Pick<SnapshotStore, 'get'>;
+  /** Saves a table the main process builds, as `files.saveTableCsv` saves one. */
+  saveTableCsv: SaveTableCsv;
   runner?: RunnerFactory;
   workers?: number;
   /** Open sets kept at once; the oldest is closed. */
@@ -43,6 +54,7 @@ interface SetSource {
   path: string;
   fileName: string;
   libraryId?: string;
+  accountId?: string;
 }
 
 /** Bytes of the head and of the tail that identify a file before it is hashed whole. */
@@ -89,6 +101,8 @@ class ReviewSet {
   readonly done: Promise<void>;
   readonly startedAt = performance.now();
   ms = 0;
+  /** Each month's currency, looked up once the files are read. */
+  currency: Promise<ReviewSetCurrency> | undefined;
   private closed = false;
   private current: ReviewSession | undefined;
 
@@ -115,6 +129,7 @@ class ReviewSet {
       this.emit(label, before, total, 'running');
       const input: SetFileInput = { fileName: source.fileName, size: source.size };
       if (source.libraryId !== undefined) input.libraryId = source.libraryId;
+      if (source.accountId !== undefined) input.accountId = source.accountId;
       try {
         const same = seen.find((s) => s.path === source.path);
         let duplicateOf = same?.fileName;
@@ -173,6 +188,17 @@ class ReviewSet {
   }
 }
 
+function deviceQueryOf({ sort, ascending, filter, from, to, only }: { sort?: DeviceQuery['sort']; ascending?: boolean | undefined; filter?: { text: string; column?: string | undefined } | undefined; from?: string | undefined; to?: string | undefined; only?: DeviceQuery['only'] }): DeviceQuery {
+  return {
+    ...(sort ? { sort } : {}),
+    ...(ascending !== undefined ? { ascending } : {}),
+    ...(filter ? { filter: { text: filter.text, ...(filter.column !== undefined ? { column: filter.column } : {}) } } : {}),
+    ...(from ? { from } : {}),
+    ...(to ? { to } : {}),
+    ...(only ? { only } : {}),
+  };
+}
+
 export function createReviewSetService(deps: ReviewSetServiceDeps) {
   const sets = new Map<string, ReviewSet>();
   const maxSets = deps.maxSets ?? 3;
@@ -201,7 +227,36 @@ export function createReviewSetService(deps: ReviewSetServiceDeps) {
 
   function fromLibrary(f: SavedFile): SetSource {
     if (f.kind !== 'bill-csv') throw new AppError('validation', `${f.fileName} is not a bill export; only bill exports can be reviewed.`);
-    return { path: f.path, fileName: f.fileName, libraryId: f.id };
+    return { path: f.path, fileName: f.fileName, libraryId: f.id, ...(f.accountId !== undefined ? { accountId: f.accountId } : {}) };
+  }
+
+  /** Each month's currency from the bill of that month of the account its file was saved for. */
+  async function currencyOf(set: ReviewSet): Promise<ReviewSetCurrency> {
+    const m = set.model;
+    const months = m.months;
+    const soracom = new Map((await deps.listAccounts()).accounts.filter((a) => a.provider === 'soracom').map((a) => [a.id, a.name]));
+    const perMonth: ReviewSetMonthCurrency[] = new Array<ReviewSetMonthCurrency>(months.length);
+    let next = 0;
+    // A few months at a time: years of months would otherwise wait on each other's answers.
+    const worker = async () => {
+      while (next < months.length) {
+        const i = next++;
+        const month = months[i] as string;
+        const accountId = m.accountOf(month);
+        const accountName = accountId === undefined ? undefined : soracom.get(accountId);
+        if (accountId === undefined || accountName === undefined) {
+          perMonth[i] = { month, reason: accountId === undefined ? 'The file belongs to no account in Billfold.' : 'The file’s account is no longer a Soracom account in Billfold.' };
+          continue;
+        }
+        const found = await findMonthBill({ call: deps.call, snapshots: deps.snapshots }, accountId, month);
+        perMonth[i] =
+          'bill' in found
+            ? { month, code: found.bill.amount.currency, source: found.source, accountName }
+            : { month, accountName, reason: `No bill of ${accountName} for this month: ${found.message}` };
+      }
+    };
+    await Promise.all([worker(), worker(), worker(), worker()]);
+    return setCurrency(perMonth, m.monthTotalsList());
   }
 
   function find(setId: string): ReviewSet {
@@ -217,7 +272,7 @@ export function createReviewSetService(deps: ReviewSetServiceDeps) {
   }
 
   const monthError = (error: unknown): never => {
-    if (error instanceof MonthNotInSetError) throw new AppError('validation', error.message);
+    if (error instanceof MonthNotInSetError || error instanceof ColumnNotInSetError) throw new AppError('validation', error.message);
     throw error;
   };
 
@@ -267,31 +322,39 @@ export function createReviewSetService(deps: ReviewSetServiceDeps) {
         devices: m.deviceCount(),
         groupColumns: m.groupColumns,
         byGroup: m.groupLines(),
-        currency: defaultCurrency,
+        currency: await (set.currency ??= currencyOf(set)),
         ms: Math.round(set.ms),
       };
       if (m.deviceColumn !== undefined) summary.deviceColumn = m.deviceColumn;
       return summary;
     },
-    'reviewSet.devices': async ({ setId, offset, limit, sort, ascending, filter, from, to, only }) => {
+    'reviewSet.devices': async ({ setId, offset, limit, ...query }) => {
       const set = await finished(setId);
       try {
-        const page = set.model.devicePage(
-          {
-            ...(sort ? { sort } : {}),
-            ...(ascending !== undefined ? { ascending } : {}),
-            ...(filter ? { filter: { text: filter.text, ...(filter.column !== undefined ? { column: filter.column } : {}) } } : {}),
-            ...(from ? { from } : {}),
-            ...(to ? { to } : {}),
-            ...(only ? { only } : {}),
-          },
-          offset,
-          limit,
-        );
+        const page = set.model.devicePage(deviceQueryOf(query), offset, limit);
         return { ...page, offset };
       } catch (error) {
         return monthError(error);
       }
+    },
+    'reviewSet.malformed': async ({ setId, offset, limit }) => {
+      const m = (await finished(setId)).model;
+      return { total: m.malformedRows, listed: m.malformed.length, rows: m.malformed.slice(offset, offset + limit) };
+    },
+    'reviewSet.saveCsv': async ({ setId, table, column, taskId, ...query }, ctx) => {
+      const set = await finished(setId);
+      const currency = await (set.currency ??= currencyOf(set));
+      let csv: SetCsv;
+      try {
+        csv = setTableCsv(set.model, currency, table, column, deviceQueryOf(query));
+      } catch (error) {
+        return monthError(error);
+      }
+      // Into the account's folder when every file is that account's, else the shared one.
+      const accountIds = new Set(set.sources.map((s) => s.accountId));
+      const [only] = accountIds;
+      const known = only !== undefined && accountIds.size === 1 && (await deps.listAccounts()).accounts.some((a) => a.id === only);
+      return deps.saveTableCsv(ctx, { accountId: known ? only : undefined, title: csv.title, chunks: tableCsvChunks(csv.columns, csv.rows), taskId });
     },
     'reviewSet.compare': async ({ setId, from, to }) => {
       const set = await finished(setId);

@@ -85,6 +85,20 @@ export function summaryModel(session: ReviewSession, s: FileSummary, top: number
   return out;
 }
 
+export type MonthBillFound = { bill: SoracomMonthlyBill; source: 'live' | 'offline'; syncedAt?: string } | { message: string };
+
+/**
+ * A Soracom account's bill of one month: fetched now (through the router, recorded like any
+ * other call), else the account's last synced bill of that month; why not, when neither.
+ */
+export async function findMonthBill(deps: Pick<ReviewServiceDeps, 'call' | 'snapshots'>, accountId: string, month: string): Promise<MonthBillFound> {
+  const live = await deps.call('soracom.getBilling', { accountId, yyyyMM: month });
+  if (live.ok) return { bill: live.value as SoracomMonthlyBill, source: 'live' };
+  const snap = await deps.snapshots.get(accountId, snapshotKey('soracom.getBilling', { accountId, yyyyMM: month }));
+  if (snap) return { bill: snap.value as SoracomMonthlyBill, source: 'offline', syncedAt: snap.syncedAt };
+  return { message: live.error.message || 'No bill for this month.' };
+}
+
 /**
  * Why a file could not be opened, in one message whatever the cause: a missing file, a link, a
  * folder, another extension and a CSV that is not a bill all read the same, and nothing of the
@@ -195,25 +209,12 @@ export function createReviewService(deps: ReviewServiceDeps) {
     const total = formatScaled(summary.total, summary.scale);
     const result: ReviewReconciliation = { month, matches: [], unavailable: [] };
     for (const account of soracom) {
-      let bill: SoracomMonthlyBill | undefined;
-      let source: 'live' | 'offline' = 'live';
-      let syncedAt: string | undefined;
-      let liveMessage = '';
-      const live = await deps.call('soracom.getBilling', { accountId: account.id, yyyyMM: month });
-      if (live.ok) bill = live.value as SoracomMonthlyBill;
-      else {
-        liveMessage = live.error.message;
-        const snap = await deps.snapshots.get(account.id, snapshotKey('soracom.getBilling', { accountId: account.id, yyyyMM: month }));
-        if (snap) {
-          bill = snap.value as SoracomMonthlyBill;
-          source = 'offline';
-          syncedAt = snap.syncedAt;
-        }
-      }
-      if (!bill) {
-        result.unavailable.push({ accountId: account.id, accountName: account.name, message: liveMessage || 'No bill for this month.' });
+      const found = await findMonthBill(deps, account.id, month);
+      if (!('bill' in found)) {
+        result.unavailable.push({ accountId: account.id, accountName: account.name, message: found.message });
         continue;
       }
+      const { bill, source, syncedAt } = found;
       const currency = bill.amount.currency;
       const csv = decimalToMinor(total, minorDigits(currency));
       const match: ReviewReconciliation['matches'][number] = {

@@ -1,28 +1,31 @@
 import { describe, expect, it } from 'vitest';
-import { changeTable, deviceTable, monthlyTable, previousMonthOf, signOf, trendPoints } from '../../../renderer/src/views/review-set/tables';
+import type { ReviewSetCurrency } from '../../../contract/models/review-set';
+import { currencyOfMonth, currencyOfMonths, setMoney } from '../../../renderer/src/views/review-set/money';
+import { previousMonthOf, signOf, trendPoints } from '../../../renderer/src/views/review-set/tables';
 
 describe('multi-file review tables', () => {
-  it('a table by month keeps exact amounts and ISO months, and names the empty key', () => {
-    const t = monthlyTable('Totals by month', 'Bill item', '(no name)', ['202404', '202405'], [
-      { key: 'データ通信料', amounts: ['0.0000002', '-1.5'], total: '-1.4999998', rows: 3 },
-      { key: '', amounts: ['0', '10'], total: '10', rows: 1 },
-    ]);
-    expect(t.columns).toEqual(['Bill item', '2024-04', '2024-05', 'Total', 'Rows']);
-    expect(t.rows).toEqual([
-      ['データ通信料', '0.0000002', '-1.5', '-1.4999998', 3],
-      ['(no name)', '0', '10', '10', 1],
-    ]);
-  });
+  const currency: ReviewSetCurrency = {
+    mixed: true,
+    months: [
+      { month: '202404', code: 'JPY', source: 'live', accountName: 'Fleet' },
+      { month: '202405', code: 'JPY', source: 'offline', accountName: 'Fleet' },
+      { month: '202406', code: 'USD', source: 'live', accountName: 'Fleet' },
+      { month: '202407', accountName: 'Fleet', reason: 'No bill.' },
+    ],
+    totals: [],
+    note: '',
+  };
 
-  it('a change table and the SIM table say which months they compare', () => {
-    expect(changeTable('Change', 'group', '(none)', '202404', '202405', [{ key: 'A', from: '1', to: '3', change: '2' }]).columns).toEqual(['group', '2024-04', '2024-05', 'Change']);
-    const sims = deviceTable('SIMs', 'imsi', ['tag:name'], ['202404', '202405'], { from: '202404', to: '202405' }, [
-      { key: '001010000000001', groups: ['Meter'], amounts: ['1', '2'], present: [true, true], total: '3', last: '2', change: '1' },
-      { key: '', groups: [''], amounts: ['0', '-5'], present: [false, true], total: '-5', last: '-5', change: '-5' },
-    ]);
-    expect(sims.columns).toEqual(['imsi', 'tag:name', '2024-04', '2024-05', 'Total', 'Amount 2024-05', 'Change 2024-04 to 2024-05']);
-    expect(sims.rows[0]).toEqual(['001010000000001', 'Meter', '1', '2', '3', '2', '1']);
-    expect(sims.rows[1]?.[0]).toBe('(account-level)');
+  it('shows each month in the currency of its bill, and a figure across currencies as a plain decimal', () => {
+    expect(currencyOfMonth(currency, '202406')).toBe('USD');
+    expect(currencyOfMonth(currency, '202407')).toBeUndefined();
+    expect(currencyOfMonths(currency, ['202404', '202405'])).toEqual({ code: 'JPY', mixed: false });
+    expect(currencyOfMonths(currency, ['202405', '202406'])).toEqual({ mixed: true });
+    // A known currency and an unknown one are not the same currency either.
+    expect(currencyOfMonths(currency, ['202406', '202407'])).toEqual({ mixed: true });
+    expect(setMoney('1234.5', currency, ['202404', '202405'])).toBe('¥1,234.5');
+    expect(setMoney('1234.5', currency, ['202406'])).toBe('$1,234.50');
+    expect(setMoney('1234.5', currency, ['202405', '202406'])).toBe('1,234.5');
   });
 
   it('draws a trend line inside its box, zero included, and none for a single month', () => {

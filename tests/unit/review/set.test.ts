@@ -7,14 +7,18 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { AccountSummary } from '../../../contract/models/app';
 import type { SavedFile } from '../../../contract/models/files';
 import type { ReviewSetDevice, ReviewSetSummary } from '../../../contract/models/review-set';
 import { AppError } from '../../../main/http/errors';
 import { inlineRunner } from '../../../main/review/summarize';
 import type { EventSink } from '../../../main/router/types';
 import { createReviewSetService } from '../../../main/services/review-set';
+import { snapshotKey } from '../../../main/snapshots/store';
 import { generateDetailedCsv } from '../../../main/sandbox/soracom/csv';
+import { formatSet } from '../../../main/services/review-set-model';
 import { independentSummary, scaled } from './independent';
+import Papa from 'papaparse';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'billfold-review-set-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -100,11 +104,42 @@ function independentSet(list: { name: string; bytes: Buffer }[]) {
   return { total, byItem, byDevice, byGroup, byTag, repeated };
 }
 
-function service() {
+const fleet: AccountSummary = { id: 'acc-1', name: 'Fleet', provider: 'soracom', baseUrl: 'https://api.soracom.io', credentialKind: 'authKey', demo: false, sync: {} };
+
+/** A Soracom bill of a month in a currency (the amount does not matter here). */
+const billIn = (yyyyMM: string, currency: string) => ({ yearMonth: yyyyMM, amount: { minor: 1000, currency }, state: 'closed' });
+
+interface ServiceOptions {
+  /** Live bills by month (their currency); a month without one fails as unreachable. */
+  bills?: Record<string, string>;
+  /** Offline bills by month (their currency), for months whose live bill fails. */
+  offline?: Record<string, string>;
+  /** Dropped files: id → path. */
+  dropped?: Record<string, string>;
+}
+
+function service(opts: ServiceOptions = {}) {
   const progress: { label: string; state: string; done: number; total?: number }[] = [];
   const events: EventSink = { emit: (event, payload) => void (event === 'task.progress' && progress.push(payload as (typeof progress)[number])) };
   const calls: [string, Record<string, unknown>][] = [];
+  const saved: { title: string; accountId?: string | undefined; path: string }[] = [];
   const set = createReviewSetService({
+    listAccounts: () => Promise.resolve({ accounts: [fleet], keychain: { available: true }, notices: [] }),
+    snapshots: {
+      get: (accountId, key) => {
+        const month = Object.keys(opts.offline ?? {}).find((m) => key === snapshotKey('soracom.getBilling', { accountId, yyyyMM: m })) ?? '';
+        const currency = opts.offline?.[month];
+        return Promise.resolve(accountId === 'acc-1' && currency ? { value: billIn(month, currency), syncedAt: '2024-08-01T00:00:00.000Z' } : undefined);
+      },
+    },
+    saveTableCsv: async (_ctx, table) => {
+      const p = path.join(tmp, `saved-${saved.length}.csv`);
+      const out = fs.createWriteStream(p);
+      for await (const chunk of table.chunks) out.write(chunk);
+      await new Promise((resolve) => out.end(resolve));
+      saved.push({ title: table.title, accountId: table.accountId, path: p });
+      return { id: `table-${saved.length}`, kind: 'table-csv', fileName: path.basename(p), path: p, size: fs.statSync(p).size, savedAt: new Date().toISOString() };
+    },
     platform: { chooseFile: () => Promise.resolve(undefined) },
     events,
     library: {
@@ -114,15 +149,23 @@ function service() {
         return f ? Promise.resolve(f) : Promise.reject(new AppError('not_found', 'That file is no longer in the library.'));
       },
     },
-    dropped: { pathOf: () => { throw new AppError('not_found', 'That dropped file is no longer known. Drop it again.'); } },
+    dropped: {
+      pathOf: (id) => {
+        const p = opts.dropped?.[id];
+        if (p === undefined) throw new AppError('not_found', 'That dropped file is no longer known. Drop it again.');
+        return p;
+      },
+    },
     call: (channel, args) => {
       calls.push([channel, args]);
+      const currency = channel === 'soracom.getBilling' && args['accountId'] === 'acc-1' ? opts.bills?.[args['yyyyMM'] as string] : undefined;
+      if (currency) return Promise.resolve({ ok: true, value: billIn(args['yyyyMM'] as string, currency) });
       return Promise.resolve({ ok: false, error: { code: 'network', message: 'Soracom cannot be reached.' } });
     },
     runner: inlineRunner,
     workers: 2,
   });
-  return { h: set.handlers, progress, calls, close: set.close };
+  return { h: set.handlers, progress, calls, saved, close: set.close };
 }
 
 const ctx = { events: { emit: () => undefined } };
@@ -180,6 +223,38 @@ describe('several exports in one review', () => {
     expect(part2?.usedMonths).toEqual(['202405']);
     expect(part2?.malformedRows).toBe(1);
     expect(summary.malformedRows).toBe((part1?.malformedRows ?? 0) + 1);
+  });
+
+  it('lists the malformed rows of every file read, with the file, the line, the reason and the text', async () => {
+    const page = await s.h['reviewSet.malformed']({ setId: summary.setId, offset: 0, limit: 1000 }, ctx);
+    // The same file twice is read once; every other file is read, a repeated month too.
+    const expectedRows = files
+      .filter((f, i) => files.findIndex((g) => g.bytes.equals(f.bytes)) === i)
+      .flatMap((f) => independentSummary(f.bytes, []).malformed.map((m) => ({ fileName: f.name, line: m.line, reason: m.reason })));
+    expect(expectedRows.length).toBeGreaterThan(1);
+    expect(page.total).toBe(summary.malformedRows);
+    expect(page.listed).toBe(expectedRows.length);
+    expect(page.rows.map((r) => ({ fileName: r.fileName, line: r.line, reason: r.reason }))).toEqual(expectedRows);
+    const oops = page.rows.find((r) => r.fileName === 'billing-2024-05 part 2.csv');
+    expect(oops).toMatchObject({ line: 7, reason: 'amount', truncated: false }); // quoted line breaks above it
+    expect(oops?.raw).toContain('基本料金,oops');
+    for (const r of page.rows) expect(r.raw.length).toBeLessThanOrEqual(500);
+    // Paged like the single-file list.
+    const second = await s.h['reviewSet.malformed']({ setId: summary.setId, offset: 1, limit: 1 }, ctx);
+    expect(second.rows).toEqual(page.rows.slice(1, 2));
+  });
+
+  it('saves the month × item table from the set it holds, equal to the independent computation', async () => {
+    const file = await s.h['reviewSet.saveCsv']({ setId: summary.setId, table: 'byItem' }, ctx);
+    const text = fs.readFileSync(file.path, 'utf8');
+    expect(text.startsWith('\uFEFF')).toBe(true);
+    const [head, ...rows] = Papa.parse<string[]>(text.slice(1), { skipEmptyLines: true }).data;
+    // No bill was found for these months: the headers name no currency.
+    expect(head).toEqual(['Bill item', '2024-02', '2024-05', '2024-06', '2024-07', 'Total', 'Rows']);
+    const got = new Map<string, bigint>();
+    for (const r of rows) summary.months.forEach((m, i) => r[i + 1] !== '0' && got.set(`${m} ${r[0] === '(no name)' ? '' : r[0]}`, scaled(r[i + 1] as string)));
+    expect(got).toEqual(nonZero(expected.byItem));
+    expect(s.saved.at(-1)).toMatchObject({ title: 'Totals by month and bill item', accountId: 'acc-1' });
   });
 
   it('names the same file twice and a repeated month, and counts them once', () => {
@@ -301,5 +376,66 @@ describe('several exports in one review', () => {
     expect(result.files[0]?.error?.message).toMatch(/not a Soracom detailed billing CSV/);
     expect(result.months).toEqual(['202407']);
     await expect(s.h['reviewSet.open']({ libraryIds: ['table'] }, ctx)).rejects.toMatchObject({ code: 'validation' });
+  });
+});
+
+describe('each month in the currency of its bill', () => {
+  const expected = independentSet(files);
+  const sumOf = (months: string[]) => months.reduce((a, m) => a + (expected.total.get(m) ?? 0n), 0n);
+
+  it('takes every month’s currency from the account’s bill, live or offline', async () => {
+    const s = service({ bills: { '202402': 'JPY', '202405': 'JPY', '202406': 'JPY' }, offline: { '202407': 'JPY' } });
+    const opened = await s.h['reviewSet.openAccount']({ accountId: 'acc-1' }, ctx);
+    const summary = await s.h['reviewSet.summary']({ setId: opened.setId }, ctx);
+    expect(summary.currency.code).toBe('JPY');
+    expect(summary.currency.mixed).toBe(false);
+    expect(summary.currency.months.map((m) => [m.month, m.code, m.source])).toEqual([
+      ['202402', 'JPY', 'live'],
+      ['202405', 'JPY', 'live'],
+      ['202406', 'JPY', 'live'],
+      ['202407', 'JPY', 'offline'],
+    ]);
+    expect(summary.currency.note).toBe('Amounts in JPY, the currency of each month’s bill of Fleet.');
+    // The bill lookups went through the router, one per month.
+    expect(s.calls.filter(([c]) => c === 'soracom.getBilling').map(([, a]) => a['yyyyMM']).sort()).toEqual(summary.months);
+    const file = await s.h['reviewSet.saveCsv']({ setId: opened.setId, table: 'byItem' }, ctx);
+    const head = fs.readFileSync(file.path, 'utf8').split('\r\n')[0];
+    expect(head).toBe('\uFEFFBill item,2024-02 (JPY),2024-05 (JPY),2024-06 (JPY),2024-07 (JPY),Total (JPY),Rows');
+  });
+
+  it('never adds months of different currencies into one figure: totals per currency, columns marked', async () => {
+    const s = service({ bills: { '202402': 'JPY', '202405': 'JPY', '202406': 'USD', '202407': 'USD' } });
+    const opened = await s.h['reviewSet.open']({ libraryIds: library.slice(0, 6).map((f) => f.id) }, ctx);
+    const summary = await s.h['reviewSet.summary']({ setId: opened.setId }, ctx);
+    expect(summary.currency.code).toBeUndefined();
+    expect(summary.currency.mixed).toBe(true);
+    expect(summary.currency.totals).toEqual([
+      { code: 'JPY', months: ['202402', '202405'], total: formatSet(sumOf(['202402', '202405'])) },
+      { code: 'USD', months: ['202406', '202407'], total: formatSet(sumOf(['202406', '202407'])) },
+    ]);
+    expect(summary.currency.note).toMatch(/^The months are in different currencies \(JPY: 2 months; USD: 2 months\)/);
+    const file = await s.h['reviewSet.saveCsv']({ setId: opened.setId, table: 'changeByItem', from: '202405', to: '202406' }, ctx);
+    expect(fs.readFileSync(file.path, 'utf8').split('\r\n')[0]).toBe('\uFEFFBill item,2024-05 (JPY),2024-06 (USD),Change (mixed currencies)');
+    const same = await s.h['reviewSet.saveCsv']({ setId: opened.setId, table: 'changeByItem', from: '202406', to: '202407' }, ctx);
+    expect(fs.readFileSync(same.path, 'utf8').split('\r\n')[0]).toBe('\uFEFFBill item,2024-06 (USD),2024-07 (USD),Change (USD)');
+  });
+
+  it('a month without a bill, and loose files of no account, say the currency is unknown', async () => {
+    const s = service({ bills: { '202402': 'JPY', '202405': 'JPY', '202406': 'JPY' }, dropped: { 'drop-1': library[5]?.path ?? '', 'drop-2': library[2]?.path ?? '' } });
+    const opened = await s.h['reviewSet.open']({ libraryIds: library.slice(0, 6).map((f) => f.id) }, ctx);
+    const summary = await s.h['reviewSet.summary']({ setId: opened.setId }, ctx);
+    expect(summary.currency.mixed).toBe(true);
+    expect(summary.currency.months[3]).toMatchObject({ month: '202407', accountName: 'Fleet' });
+    expect(summary.currency.months[3]?.code).toBeUndefined();
+    expect(summary.currency.months[3]?.reason).toMatch(/^No bill of Fleet for this month: Soracom cannot be reached/);
+    expect(summary.currency.totals.at(-1)).toEqual({ months: ['202407'], total: formatSet(sumOf(['202407'])) });
+
+    const loose = await s.h['reviewSet.openDropped']({ dropIds: ['drop-1', 'drop-2'] }, ctx);
+    const looseSummary = await s.h['reviewSet.summary']({ setId: loose.setId }, ctx);
+    expect(looseSummary.currency).toMatchObject({ mixed: false, note: 'These files belong to no account in Billfold and do not say their currency: amounts are plain decimals, currency unknown.' });
+    expect(looseSummary.currency.code).toBeUndefined();
+    expect(looseSummary.currency.months.every((m) => m.code === undefined)).toBe(true);
+    // No bill is asked for files of no account.
+    expect(s.calls.filter(([c]) => c === 'soracom.getBilling')).toHaveLength(4);
   });
 });
