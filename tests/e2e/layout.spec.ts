@@ -129,6 +129,79 @@ const views: View[] = [
   },
 ];
 
+/** Two months of the demo Soracom account saved as bill exports, once per run. */
+const exported = new WeakSet<Harness>();
+async function saveExports(harness: Harness): Promise<void> {
+  if (exported.has(harness)) return;
+  exported.add(harness);
+  const { accounts } = await call<{ accounts: { id: string; provider: string }[] }>(harness, 'accounts.list', {});
+  const soracom = accounts.find((a) => a.provider === 'soracom')!.id;
+  const last = previousMonth();
+  const before = new Date(Date.UTC(Number(last.slice(0, 4)), Number(last.slice(4)) - 2, 1));
+  await call(harness, 'reviewSet.fetchMonths', { accountId: soracom, months: [`${before.getUTCFullYear()}${String(before.getUTCMonth() + 1).padStart(2, '0')}`, last] });
+}
+
+/** The multi-file review of every export of the demo Soracom account, on one of its tabs. */
+async function openReviewSet(page: Page, harness: Harness, tab: string) {
+  // The review stays open from one tab to the next.
+  if (!(await page.getByTestId('review-set-view').isVisible())) {
+    await saveExports(harness);
+    await openPlace(page, 'Library');
+    await page.getByRole('combobox', { name: 'Account' }).selectOption({ label: 'Soracom (demo)' });
+    await page.getByRole('button', { name: /^Review all exports of Soracom \(demo\)/ }).click();
+  }
+  await expect(page.getByRole('tab', { name: tab })).toBeVisible({ timeout: 30_000 });
+  await page.getByRole('tab', { name: tab }).click();
+  await settled(page);
+}
+
+/** The multi-file review's tabs: measured like every view, and with no scroll area of their own (one scrollbar). */
+const reviewSetViews: View[] = [
+  {
+    name: 'review-set-months',
+    open: async (page, harness) => {
+      await openReviewSet(page, harness, 'By month');
+      await expect(page.getByTestId('set-by-item').locator('tbody tr').first()).toBeVisible();
+    },
+  },
+  {
+    name: 'review-set-sims',
+    open: async (page, harness) => {
+      await openReviewSet(page, harness, 'SIMs');
+      await expect(page.getByTestId('set-sims-key').first()).toBeVisible();
+    },
+  },
+  {
+    name: 'review-set-groups',
+    open: async (page, harness) => {
+      await openReviewSet(page, harness, 'Tags and groups');
+      await expect(page.getByTestId('set-by-group').locator('tbody tr').first()).toBeVisible();
+    },
+  },
+  {
+    name: 'review-set-changes',
+    open: async (page, harness) => {
+      await openReviewSet(page, harness, 'What changed');
+      await expect(page.getByTestId('compare-sims-key').first()).toBeVisible();
+    },
+  },
+];
+views.push(...reviewSetViews);
+
+/** Elements in the pane that scroll on their own, down or sideways: a scrollbar beside the page's. */
+function innerScrollers(page: Page) {
+  return page.evaluate(() => {
+    const out: string[] = [];
+    for (const el of document.querySelectorAll<HTMLElement>('main *')) {
+      const style = getComputedStyle(el);
+      const down = /auto|scroll/.test(style.overflowY) && el.scrollHeight > el.clientHeight + 1;
+      const sideways = /auto|scroll/.test(style.overflowX) && el.scrollWidth > el.clientWidth + 1;
+      if (down || sideways) out.push(`${el.tagName.toLowerCase()}.${[...el.classList].join('.')}${down ? ' down' : ''}${sideways ? ' sideways' : ''}`);
+    }
+    return out;
+  });
+}
+
 const view = (name: string): View => views.find((v) => v.name === name)!;
 
 /** How far the window scrolls down or sideways, and the pane sideways (it scrolls only down). */
@@ -148,13 +221,14 @@ const sizes = [
 
 for (const size of sizes) {
   test(`at ${size.width}×${size.height} no view scrolls the window, down or sideways`, async ({ page, harness }) => {
-    test.setTimeout(180_000);
+    test.setTimeout(240_000);
     await saveSome(harness);
     await page.setViewportSize(size);
     await page.goto(harness.url);
     for (const v of views) {
       await v.open(page, harness);
       expect.soft(await windowOverflow(page), `${v.name} at ${size.width}×${size.height}`).toEqual({ down: 0, sideways: 0, paneSideways: 0 });
+      if (reviewSetViews.includes(v)) expect.soft(await innerScrollers(page), `${v.name} at ${size.width}×${size.height}`).toEqual([]);
       // BILLFOLD_LAYOUT_SURVEY=1: every view at this size, light and dark, in test-results/survey/, to look at.
       if (process.env['BILLFOLD_LAYOUT_SURVEY']) {
         for (const scheme of ['light', 'dark'] as const) {
@@ -289,4 +363,54 @@ test('every bar of the bill-history chart opens its month, flagged or not', asyn
     await page.getByRole('button', { name: '← All bills' }).click();
     await expect(page.locator(`[data-month-details="${key}"]`)).toBeFocused();
   }
+});
+
+/** A month's export of `sims` SIMs, one row each, as a loose file (no account). */
+function manySims(yyyyMM: string, sims: number, shift: number): string {
+  let text = 'imsi,date,billItemName,amount,group\r\n';
+  for (let i = 0; i < sims; i++) text += `44010${String(i + shift).padStart(10, '0')},${yyyyMM}05,Data,${(i % 97) + 0.5},g${i % 9}\r\n`;
+  return text;
+}
+
+test('the SIM list of What changed scrolls with the page, stays virtualized, and keeps its header in view', async ({ page, harness }) => {
+  test.setTimeout(90_000);
+  const sims = 3000;
+  await page.setViewportSize({ width: 900, height: 600 });
+  await page.goto(harness.url);
+  await openPlace(page, 'Review a bill CSV');
+  // Two months of 3,000 SIMs each, 50 of them new in the second: dropped, like files from a folder.
+  const files = [
+    { name: 'many-202409.csv', text: manySims('202409', sims, 0) },
+    { name: 'many-202410.csv', text: manySims('202410', sims, 50) },
+  ];
+  const dataTransfer = await page.evaluateHandle((list) => {
+    const dt = new DataTransfer();
+    for (const f of list) dt.items.add(new File([f.text], f.name, { type: 'text/csv' }));
+    return dt;
+  }, files);
+  await page.dispatchEvent('[data-testid=review-view]', 'drop', { dataTransfer });
+  await page.getByRole('tab', { name: 'What changed' }).click({ timeout: 30_000 });
+  const grid = page.getByRole('grid', { name: /^SIMs that changed/ });
+  await expect(grid).toHaveAttribute('aria-rowcount', String(sims + 50 + 1));
+  // Scrolled by the page to the end of the list, page after page, to its last SIM.
+  const pane = page.locator('main');
+  for (let i = 0; i < 40 && (await grid.locator('[role=row][aria-rowindex]').last().getAttribute('aria-rowindex')) !== String(sims + 51); i++) {
+    await pane.evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
+    await page.waitForTimeout(100);
+  }
+  await expect(grid.locator(`[role=row][aria-rowindex="${sims + 51}"]`)).toBeInViewport();
+  expect(await grid.locator('.vlist-item').count()).toBeLessThan(60);
+  expect(await innerScrollers(page)).toEqual([]);
+  expect(await windowOverflow(page)).toEqual({ down: 0, sideways: 0, paneSideways: 0 });
+  // Half-way down, the column headers stay at the top of the pane.
+  const box = (await grid.boundingBox())!;
+  await pane.evaluate((el, y) => el.scrollBy({ top: y }), box.y + 2000);
+  const head = (await grid.getByRole('row').first().boundingBox())!;
+  const paneTop = (await pane.boundingBox())!.y;
+  expect(Math.abs(head.y - paneTop)).toBeLessThan(4);
+  const rows = await grid.locator('.vlist-item').evaluateAll((list) => list.map((r) => r.getBoundingClientRect()).filter((r) => r.bottom > 0 && r.top < window.innerHeight).length);
+  expect(rows).toBeGreaterThan(5);
+  await page.screenshot({ path: screenshotPath('review-compare-sims-900x600.png') });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.screenshot({ path: screenshotPath('review-compare-sims-900x600-dark.png') });
 });

@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import type { Page } from '@playwright/test';
+import Papa from 'papaparse';
 import type { AccountList } from '../../contract/models/app';
 import type { LibraryList, SavedFile } from '../../contract/models/files';
 import { expectAccessible } from './a11y';
@@ -214,7 +215,7 @@ test('Review all exports of the demo Soracom account: months × items, every SIM
   await expect(page.getByTestId('compare-by-group-sum')).toHaveAttribute('data-amount', decimal(difference));
 });
 
-test('the month × item table is exported as CSV with exact amounts', async ({ page, harness }) => {
+test('the month × item and SIM tables are exported as CSV by the main process, with exact amounts in the account’s currency', async ({ page, harness }) => {
   test.setTimeout(60_000);
   const last = previousMonth();
   const account = await soracomAccount(harness);
@@ -228,23 +229,47 @@ test('the month × item table is exported as CSV with exact amounts', async ({ p
   for (const f of expected.files) await page.getByRole('checkbox', { name: `Choose ${f.fileName} for a review together` }).check();
   await page.getByRole('button', { name: 'Open ticked exports in one review (2)' }).click();
   await expect(page.getByTestId('set-total')).toBeVisible({ timeout: 30_000 });
+  // Money in the currency of the account's bills (the demo Soracom account bills in yen).
+  await expect(page.getByTestId('set-total')).toHaveAttribute('data-currency', 'JPY');
+  await expect(page.getByTestId('set-total')).toHaveText(/^¥/);
+  await expect(page.getByTestId('set-currency')).toContainText('Amounts in JPY, the currency of each month’s bill of Soracom (demo).');
+  await expect(page.getByTestId('set-by-item').locator('tfoot td.set-total')).toHaveText(/^-?¥[\d,]+/);
   await page.getByRole('button', { name: 'Export table as CSV' }).click();
   const done = page.getByRole('status').filter({ hasText: /^Saved / });
   await expect(done).toBeVisible({ timeout: 15_000 });
   const tables = await call<LibraryList>(harness, 'library.list', { kind: 'table-csv' });
   expect(tables.files).toHaveLength(1);
+  expect(tables.files[0]?.accountId).toBe(account.id);
   const text = (await fs.readFile(tables.files[0]!.path, 'utf8')).replace(/^\uFEFF/, '');
   const [head, ...lines] = text.trim().split(/\r?\n/);
   const iso = (m: string) => `${m.slice(0, 4)}-${m.slice(4)}`;
-  expect(head).toBe(`Bill item,${iso(monthBefore(last))},${iso(last)},Total,Rows`);
+  expect(head).toBe(`Bill item,${iso(monthBefore(last))} (JPY),${iso(last)} (JPY),Total (JPY),Rows`);
   expect(lines.length).toBe(new Set([...expected.items.keys()].map((k) => k.slice(7))).size);
+
+  // The SIM table: written by the main process from the review it holds, every SIM, in the list's order.
+  await page.getByRole('tab', { name: 'SIMs' }).click();
+  await expect(page.getByTestId('set-sims-count')).toContainText(`${expected.devices.size.toLocaleString('en-US')} SIMs`);
+  await page.getByRole('tabpanel').getByRole('button', { name: 'Export table as CSV' }).click();
+  await expect(page.getByRole('tabpanel').getByRole('status').filter({ hasText: /^Saved Cost per SIM and month/ })).toBeVisible({ timeout: 15_000 });
+  const after = await call<LibraryList>(harness, 'library.list', { kind: 'table-csv' });
+  const simsFile = after.files.find((f) => f.fileName.startsWith('Cost per SIM and month'))!;
+  const [simHead = [], ...simRows] = Papa.parse<string[]>((await fs.readFile(simsFile.path, 'utf8')).replace(/^\uFEFF/, ''), { skipEmptyLines: true }).data;
+  expect(simHead[0]).toBe('imsi');
+  expect(simHead).toContain(`${iso(last)} (JPY)`);
+  expect(simRows).toHaveLength(expected.devices.size);
+  const totalAt = simHead.indexOf('Total (JPY)');
+  const sumOfSims = simRows.reduce((a, r) => a + scaledOf(r[totalAt] ?? '0'), 0n);
+  expect(sumOfSims).toBe([...expected.totals.values()].reduce((a, b) => a + b, 0n));
 });
 
-test('several files dropped on the review open as one; the same file twice is named and counted once', async ({ page, harness }) => {
+test('several files dropped on the review open as one; the same file twice is named and counted once, the currency is unknown, malformed rows are listed', async ({ page, harness }) => {
   test.setTimeout(60_000);
   const last = previousMonth();
   const before = monthBefore(last);
-  const [a, b] = await Promise.all([downloadSoracomExport(harness, before), downloadSoracomExport(harness, last)]);
+  const [exportA, b] = await Promise.all([downloadSoracomExport(harness, before), downloadSoracomExport(harness, last)]);
+  // One malformed record at the end of the first file: listed with its file, line and reason.
+  const a = Buffer.concat([exportA, Buffer.from('440100000000001,20240931,Broken row\r\n')]);
+  const brokenLine = a.toString('utf8').replace(/\r?\n$/, '').split(/\r?\n/).length;
   const total = (bytes: Buffer) => independentSummary(bytes, []).total;
   await page.goto(harness.url);
   await page.getByRole('navigation', { name: 'Accounts' }).getByRole('button', { name: 'Review a bill CSV' }).click();
@@ -267,6 +292,18 @@ test('several files dropped on the review open as one; the same file twice is na
   const copy = page.getByTestId('set-file').filter({ hasText: `billing-${last} copy.csv` });
   await expect(copy).toContainText(`Not added: the same file as billing-${last}.csv`);
   await expect(copy).toHaveAttribute('data-state', 'duplicate');
+  // Files of no account: the currency is unknown, and said so.
+  await expect(page.getByTestId('set-currency')).toContainText('These files belong to no account in Billfold and do not say their currency: amounts are plain decimals, currency unknown.');
+  await expect(page.getByTestId('set-total').locator('..')).toContainText('Total (currency unknown)');
+  await expect(page.getByTestId('set-total')).toHaveText(/^[\d,.-]+$/);
+  await expect(page.getByTestId('review-malformed-count')).toContainText('1 record is malformed and left out of every total.');
+  await page.getByTestId('review-malformed-toggle').click();
+  const malformed = page.getByTestId('review-malformed-list').locator('tbody tr');
+  await expect(malformed).toHaveCount(1);
+  await expect(malformed.locator('td').nth(0)).toHaveText(`billing-${before}.csv`);
+  await expect(malformed.locator('td').nth(1)).toHaveText(String(brokenLine));
+  await expect(malformed.locator('td').nth(2)).toContainText('Wrong number of fields');
+  await expect(malformed.locator('td').nth(3)).toHaveText('440100000000001,20240931,Broken row');
   await page.screenshot({ path: screenshotPath('review-set-dropped.png') });
   await expectAccessible(page, 'the files of a dropped review');
 });

@@ -1,6 +1,4 @@
-import type { ReviewChange, ReviewMonthlyLine, ReviewSetDevice } from '../../../../contract/models/review-set';
 import { locale } from '../../lib/format';
-import { isoMonth, type CsvTable } from '../../lib/table-csv';
 
 const shortMonth = new Intl.DateTimeFormat(locale, { year: 'numeric', month: 'short', timeZone: 'UTC' });
 
@@ -8,39 +6,6 @@ const shortMonth = new Intl.DateTimeFormat(locale, { year: 'numeric', month: 'sh
 export function formatShortMonth(yyyyMM: string): string {
   if (!/^\d{6}$/.test(yyyyMM)) return yyyyMM;
   return shortMonth.format(new Date(Date.UTC(Number(yyyyMM.slice(0, 4)), Number(yyyyMM.slice(4)) - 1, 1)));
-}
-
-/**
- * The multi-file review's tables as `files.saveTableCsv` takes them (exact decimal amounts,
- * months as `YYYY-MM`), and the points of a SIM's trend line. Pure functions, unit-tested.
- */
-
-/** A table by month: key, one amount per month, the total. */
-export function monthlyTable(title: string, keyLabel: string, emptyKey: string, months: readonly string[], lines: readonly ReviewMonthlyLine[]): CsvTable {
-  return {
-    title,
-    columns: [keyLabel, ...months.map(isoMonth), 'Total', 'Rows'],
-    rows: lines.map((l) => [l.key === '' ? emptyKey : l.key, ...l.amounts, l.total, l.rows]),
-  };
-}
-
-/** Change lines: key, the two months, the change. */
-export function changeTable(title: string, keyLabel: string, emptyKey: string, from: string, to: string, lines: readonly ReviewChange[]): CsvTable {
-  return {
-    title,
-    columns: [keyLabel, isoMonth(from), isoMonth(to), 'Change'],
-    rows: lines.map((l) => [l.key === '' ? emptyKey : l.key, l.from, l.to, l.change]),
-  };
-}
-
-/** Every SIM: id, tags and groups, one amount per month, total, the compared months and the change. */
-export function deviceTable(title: string, deviceColumn: string, groupColumns: readonly string[], months: readonly string[], compared: { from?: string | undefined; to: string }, rows: readonly ReviewSetDevice[]): CsvTable {
-  const change = compared.from === undefined ? 'Change' : `Change ${isoMonth(compared.from)} to ${isoMonth(compared.to)}`;
-  return {
-    title,
-    columns: [deviceColumn, ...groupColumns, ...months.map(isoMonth), 'Total', `Amount ${isoMonth(compared.to)}`, change],
-    rows: rows.map((r) => [r.key === '' ? '(account-level)' : r.key, ...r.groups, ...r.amounts, r.total, r.last, r.change]),
-  };
 }
 
 /**
