@@ -307,3 +307,30 @@ test('several files dropped on the review open as one; the same file twice is na
   await page.screenshot({ path: screenshotPath('review-set-dropped.png') });
   await expectAccessible(page, 'the files of a dropped review');
 });
+
+test.describe('in a browser (npm run web)', () => {
+  test.use({ harnessArgs: ['--web', '--demo'] });
+
+  test('a table of the review, saved by the main process, comes down as a download', async ({ page, harness }) => {
+    test.setTimeout(90_000);
+    const last = previousMonth();
+    const account = await soracomAccount(harness);
+    await call(harness, 'reviewSet.fetchMonths', { accountId: account.id, months: [monthBefore(last), last] });
+    const expected = await expectedFromLibrary(harness, account.id);
+    await page.goto(harness.url);
+    await page.getByRole('navigation', { name: 'Accounts' }).getByRole('button', { name: 'Library' }).click();
+    await page.getByRole('combobox', { name: 'Account' }).selectOption({ label: 'Soracom (demo)' });
+    await page.getByRole('button', { name: 'Review all exports of Soracom (demo) (2)' }).click();
+    await page.getByRole('tab', { name: 'SIMs' }).click({ timeout: 30_000 });
+    await page.getByRole('tabpanel').getByRole('button', { name: 'Export table as CSV' }).click();
+    const saved = page.getByRole('tabpanel').getByRole('status').filter({ hasText: /^Saved Cost per SIM and month/ });
+    await expect(saved).toBeVisible({ timeout: 15_000 });
+    const download = page.waitForEvent('download');
+    await saved.getByRole('button', { name: 'Download' }).click();
+    const file = await (await download).path();
+    const [head = [], ...rows] = Papa.parse<string[]>((await fs.readFile(file, 'utf8')).replace(/^\uFEFF/, ''), { skipEmptyLines: true }).data;
+    expect(head[0]).toBe('imsi');
+    expect(rows).toHaveLength(expected.devices.size);
+    expect(new Set(rows.map((r) => (r[0] === '(account-level)' ? '' : r[0])))).toEqual(expected.devices);
+  });
+});
