@@ -234,7 +234,9 @@ export function createReviewSetService(deps: ReviewSetServiceDeps) {
   async function currencyOf(set: ReviewSet): Promise<ReviewSetCurrency> {
     const m = set.model;
     const months = m.months;
-    const soracom = new Map((await deps.listAccounts()).accounts.filter((a) => a.provider === 'soracom').map((a) => [a.id, a.name]));
+    // The accounts or a bill that cannot be read leave the currency unknown; the review itself still opens.
+    const accounts = await deps.listAccounts().catch(() => ({ accounts: [] as AccountList['accounts'] }));
+    const soracom = new Map(accounts.accounts.filter((a) => a.provider === 'soracom').map((a) => [a.id, a.name]));
     const perMonth: ReviewSetMonthCurrency[] = new Array<ReviewSetMonthCurrency>(months.length);
     let next = 0;
     // A few months at a time: years of months would otherwise wait on each other's answers.
@@ -248,7 +250,9 @@ export function createReviewSetService(deps: ReviewSetServiceDeps) {
           perMonth[i] = { month, reason: accountId === undefined ? 'The file belongs to no account in Billfold.' : 'The file’s account is no longer a Soracom account in Billfold.' };
           continue;
         }
-        const found = await findMonthBill({ call: deps.call, snapshots: deps.snapshots }, accountId, month);
+        const found = await findMonthBill({ call: deps.call, snapshots: deps.snapshots }, accountId, month).catch((error: unknown) => ({
+          message: error instanceof Error ? error.message : 'The bill could not be read.',
+        }));
         perMonth[i] =
           'bill' in found
             ? { month, code: found.bill.amount.currency, source: found.source, accountName }
