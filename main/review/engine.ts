@@ -262,13 +262,42 @@ export class Tables {
   readonly deviceGroup: Sums[] = [];
   readonly day = new Sums(64);
   readonly monthRow = new Sums(16);
-  private readonly all: Sums[] = [this.itemMonth, this.deviceMonth, this.day, this.monthRow];
+  private readonly all: Sums[];
   /** This month's sums by item, device and tag value, moved into the pair sums by `flush`. */
   readonly itemDense = new Dense();
   readonly deviceDense = new Dense();
   readonly groupDense: Dense[] = [];
   /** The month the dense sums are for (-1: none). */
   denseMonth = -1;
+
+  /** Empty, or holding packed totals as they are (their memory is taken over, not copied). */
+  constructor(from?: PackedTables) {
+    if (from) {
+      this.scale = from.scale;
+      this.total = from.total;
+      this.absSum = from.absSum;
+      this.items = KeyTable.fromPacked(from.items, caps.items, true);
+      this.devices = KeyTable.fromPacked(from.devices, caps.devices);
+      this.itemMonth = Sums.fromPacked(from.itemMonth, caps.pairs);
+      this.deviceMonth = Sums.fromPacked(from.deviceMonth, caps.pairs);
+      this.day = Sums.fromPacked(from.day);
+      this.monthRow = Sums.fromPacked(from.monthRow);
+      for (const m of from.months) this.month(m);
+    }
+    this.all = [this.itemMonth, this.deviceMonth, this.day, this.monthRow];
+    from?.groupNames.forEach((name, g) => {
+      this.groupNames.push(name);
+      this.groupKeys.push(KeyTable.fromPacked(from.groupKeys[g] as PackedKeys, caps.groupValues));
+      this.groupDense.push(new Dense());
+      this.addGroupSums(Sums.fromPacked(from.groupMonth[g] as PackedSums, caps.pairs), Sums.fromPacked(from.deviceGroup[g] as PackedSums, caps.pairs));
+    });
+  }
+
+  private addGroupSums(byMonth: Sums, byDevice: Sums): void {
+    this.groupMonth.push(byMonth);
+    this.deviceGroup.push(byDevice);
+    this.all.push(byMonth, byDevice);
+  }
 
   /** Moves the dense sums into the pair sums. */
   flush(): void {
@@ -286,12 +315,8 @@ export class Tables {
       g = this.groupNames.length;
       this.groupNames.push(name);
       this.groupKeys.push(new KeyTable(caps.groupValues, 1024));
-      const sums = new Sums(4096, caps.pairs);
-      this.groupMonth.push(sums);
       this.groupDense.push(new Dense());
-      const pairs = new Sums(1024, caps.pairs);
-      this.deviceGroup.push(pairs);
-      this.all.push(sums, pairs);
+      this.addGroupSums(new Sums(4096, caps.pairs), new Sums(1024, caps.pairs));
     }
     return g;
   }

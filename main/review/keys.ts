@@ -74,6 +74,22 @@ export class KeyTable {
     return true;
   }
 
+  /** A table holding packed keys (numbered as they were), sharing their memory; its hash index is built on first lookup. */
+  static fromPacked(p: PackedKeys, cap: number, alternating = false): KeyTable {
+    const t = new KeyTable(cap, 0, alternating);
+    t.arena = Buffer.from(p.bytes.buffer, p.bytes.byteOffset, p.bytes.byteLength);
+    t.arenaView = viewOf(t.arena);
+    t.used = p.bytes.byteLength;
+    t.offs = p.offs;
+    t.lens = p.lens;
+    t.hashes = p.hashes;
+    t.succ = new Int32Array(p.offs.length).fill(-1);
+    t.count = p.offs.length;
+    t.other = p.other;
+    t.mask = -1;
+    return t;
+  }
+
   /** `id`, trying `hint` first (the value this column had the last time a row's device was seen). */
   idHinted(dv: DataView, s: number, e: number, hint: number): number {
     const k = this.findHinted(dv, s, e, hint);
@@ -93,9 +109,6 @@ export class KeyTable {
   /** Where the last `find` that found nothing stopped: the key's hash and free slot. */
   private missHash = 0;
   private missSlot = 0;
-  /** The last view keys were added from, and its bytes. */
-  private sourceView: DataView | undefined;
-  private sourceBytes: Buffer = Buffer.alloc(0);
 
   /** The number of the key `dv[s..e)` (a view of the buffer the key was read into), or -1 when the table does not hold it. */
   find(dv: DataView, s: number, e: number): number {
@@ -126,6 +139,7 @@ export class KeyTable {
     for (; i + 4 <= e; i += 4) h = Math.imul((h << 5) ^ (h >>> 27) ^ dv.getInt32(i, true), 0x01000193);
     for (; i < e; i++) h = Math.imul(h ^ dv.getUint8(i), 0x01000193);
     h ^= h >>> 15;
+    if (this.mask < 0) this.rehash();
     const mask = this.mask;
     let slot = h & mask;
     for (;;) {
@@ -175,7 +189,13 @@ export class KeyTable {
 
   /** The keys as bytes, for posting between threads. */
   pack(): PackedKeys {
-    return { bytes: new Uint8Array(this.arena.subarray(0, this.used)), offs: this.offs.slice(0, this.count), lens: this.lens.slice(0, this.count), other: this.other };
+    return {
+      bytes: new Uint8Array(this.arena.subarray(0, this.used)),
+      offs: this.offs.slice(0, this.count),
+      lens: this.lens.slice(0, this.count),
+      hashes: this.hashes.slice(0, this.count),
+      other: this.other,
+    };
   }
 
   /** The numbers in this table of packed keys (from another table). */
@@ -200,14 +220,14 @@ export class KeyTable {
     const k = this.count++;
     if (k >= this.offs.length) {
       const grow = (a: Int32Array) => {
-        const b = new Int32Array(a.length * 2);
+        const b = new Int32Array(Math.max(16, a.length * 2));
         b.set(a);
         return b;
       };
       this.offs = grow(this.offs);
       this.lens = grow(this.lens);
       this.hashes = grow(this.hashes);
-      const succ = new Int32Array(this.succ.length * 2).fill(-1);
+      const succ = new Int32Array(Math.max(16, this.succ.length * 2)).fill(-1);
       succ.set(this.succ);
       this.succ = succ;
     }
@@ -217,12 +237,13 @@ export class KeyTable {
       this.arena = bigger;
       this.arenaView = viewOf(bigger);
     }
-    if (dv !== this.sourceView) {
-      // The bytes behind the view, as a Buffer (made once per view: no object per key).
-      this.sourceView = dv;
-      this.sourceBytes = Buffer.from(dv.buffer, dv.byteOffset, dv.byteLength);
-    }
-    this.sourceBytes.copy(this.arena, this.used, s, e);
+    // Keys are short: copied here rather than through Buffer#copy, whose code every new thread
+    // would otherwise compile for this.
+    const arena = this.arenaView;
+    let o = this.used;
+    let i = s;
+    for (; i + 4 <= e; i += 4, o += 4) arena.setInt32(o, dv.getInt32(i, true), true);
+    for (; i < e; i++, o++) arena.setUint8(o, dv.getUint8(i));
     this.offs[k] = this.used;
     this.lens[k] = len;
     this.hashes[k] = h;
@@ -234,8 +255,9 @@ export class KeyTable {
     return k;
   }
 
+  /** A hash index twice as large (or, when there is none yet, one for the keys held). */
   private rehash(): void {
-    const size = this.slots.length * 2;
+    const size = this.mask < 0 ? 1 << Math.ceil(Math.log2(Math.max(16, this.count * 2 + 2))) : this.slots.length * 2;
     const slots = new Int32Array(size);
     const mask = size - 1;
     for (let k = 0; k < this.count; k++) {
@@ -307,6 +329,17 @@ export class Sums {
     this.rows = new Float64Array(initial);
   }
 
+  /** Sums holding packed sums, sharing their memory; the hash index is built on first lookup. */
+  static fromPacked(p: PackedSums, cap = Infinity): Sums {
+    const s = new Sums(0, cap);
+    s.keys = p.keys;
+    s.amounts = p.amounts;
+    s.rows = p.rows;
+    s.count = p.keys.length;
+    s.mask = -1;
+    return s;
+  }
+
   add(key: number, amount: number): void {
     let i: number;
     if (key === this.lastKey) i = this.lastIndex;
@@ -321,6 +354,7 @@ export class Sums {
 
   /** Whether `key` has a sum. */
   has(key: number): boolean {
+    if (this.mask < 0) this.rehash();
     const mask = this.mask;
     let slot = mix(key) & mask;
     for (;;) {
@@ -339,6 +373,7 @@ export class Sums {
   }
 
   private indexOf(key: number): number {
+    if (this.mask < 0) this.rehash();
     const mask = this.mask;
     let slot = mix(key) & mask;
     for (;;) {
@@ -351,7 +386,7 @@ export class Sums {
     const i = this.count++;
     if (i >= this.keys.length) {
       const grow = (a: Float64Array) => {
-        const b = new Float64Array(a.length * 2);
+        const b = new Float64Array(Math.max(16, a.length * 2));
         b.set(a);
         return b;
       };
@@ -367,7 +402,7 @@ export class Sums {
     return i;
   }
 
-  private rehash(size = this.slots.length * 2): void {
+  private rehash(size = this.mask < 0 ? 1 << Math.ceil(Math.log2(Math.max(16, this.count * 2 + 2))) : this.slots.length * 2): void {
     const slots = new Int32Array(size);
     const mask = size - 1;
     for (let i = 0; i < this.count; i++) {
@@ -559,6 +594,7 @@ export interface PackedKeys {
   bytes: Uint8Array;
   offs: Int32Array;
   lens: Int32Array;
+  hashes: Int32Array;
   /** The number of the "other" key, or -1. */
   other: number;
 }

@@ -290,16 +290,9 @@ async function summarizeFileTables(file: string, layout: Layout, size: number, o
     const job: RangeJob = { path: file, start, end: ends[i] as number, layout, keepMalformed, indexEvery };
     return (await run(opts, { kind: 'summarize', jobs: [job] }, (bytes) => report(i, bytes))) as RangesResult;
   };
-  // The first range starts at a known record start: its totals are added as soon as they come,
-  // while the other ranges are still being read. The others wait until their start is checked.
-  const tables = new Tables();
-  const results = await Promise.all(
-    starts.map(async (s, i) => {
-      const r = await runRange(i, s);
-      if (i === 0) tables.absorb(r.tables);
-      return r;
-    }),
-  );
+  // Every range but the first is summed only once its start is checked against where the range
+  // before it ended.
+  const results = await Promise.all(starts.map((s, i) => runRange(i, s)));
   let reparsed = 0;
   for (let i = 1; i < results.length; i++) {
     const before = (results[i - 1] as RangesResult).parts[0] as RangeStats;
@@ -308,6 +301,8 @@ async function summarizeFileTables(file: string, layout: Layout, size: number, o
       results[i] = await runRange(i, before.stoppedAt);
     }
   }
+  // The first range's totals are taken over as they are; the others are added to them.
+  const tables = new Tables((results[0] as RangesResult).tables);
   for (const r of results.slice(1)) tables.absorb(r.tables);
   return { parts: results.map((r) => r.parts[0] as RangeStats), tables, reparsed };
 }
@@ -348,7 +343,7 @@ export async function summarizeFiles(files: FileToSum[], opts: SummarizeOptions)
   const keepMalformed = opts.keepMalformed ?? 1000;
   const indexEvery = opts.indexEvery ?? 1 << 30;
   const workers = Math.max(1, opts.workers);
-  const tables = new Tables();
+  let tables: Tables | undefined;
   const perFile: { stats: RangeStats[]; layout: Layout }[] = files.map((f) => ({ stats: [], layout: f.layout }));
   const total = files.reduce((n, f) => n + f.size, 0);
   let done = 0;
@@ -362,7 +357,8 @@ export async function summarizeFiles(files: FileToSum[], opts: SummarizeOptions)
       const before = done;
       const r = await summarizeFileTables(f.path, f.layout, f.size, { ...opts, onProgress: (bytes) => opts.onProgress?.(Math.min(before + bytes, total)) });
       done = before + f.size;
-      tables.absorb(packOf(r.tables));
+      if (tables) tables.absorb(r.tables.pack());
+      else tables = r.tables;
       (perFile[i] as (typeof perFile)[number]).stats = r.parts;
     }
   } else {
@@ -381,8 +377,10 @@ export async function summarizeFiles(files: FileToSum[], opts: SummarizeOptions)
         return result;
       }),
     );
-    for (const r of results) tables.absorb(r.tables);
+    tables = new Tables(results[0]?.tables);
+    for (const r of results.slice(1)) tables.absorb(r.tables);
   }
+  tables ??= new Tables();
   const fileStats = perFile.map((p) => mergeStats(p.stats, p.layout, keepMalformed));
   const all = {
     rows: fileStats.reduce((n, s) => n + s.rows, 0),
@@ -400,10 +398,6 @@ export async function summarizeFiles(files: FileToSum[], opts: SummarizeOptions)
       return { path: f.path, rows: s.rows, malformedCount: s.malformedCount, blankLines: s.blankLines, months: s.months, malformed: s.malformed };
     }),
   };
-}
-
-function packOf(t: Tables): PackedTables {
-  return t.pack();
 }
 
 /** A per-month key (`yyyyMM` + rest) as its month and the rest. */

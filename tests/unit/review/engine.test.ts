@@ -188,6 +188,22 @@ describe('split ranges parsed in parallel', () => {
     }
   });
 
+  it('a first range without rows does not lose what the next ranges add to it', async () => {
+    // The first range's totals are taken over as they are: here they are empty, and grow.
+    let text = 'imsi,date,billItemName,amount,tag:name\n';
+    for (let i = 0; i < 5; i++) text += `bad ${i},20240501,Item,not a number,x\n`;
+    const firstRow = text.length;
+    for (let i = 0; i < 300; i++) text += `${String(i).padStart(15, '0')},202405${String((i % 28) + 1).padStart(2, '0')},Item ${i % 5},${i}.25,tag ${i % 40}\n`;
+    const file = path.join(tmp, 'empty-first-range.csv');
+    fs.writeFileSync(file, text);
+    const expected = independentSummary(Buffer.from(text), ['tag:name']);
+    const split = await summarize(file, [firstRow]);
+    expect(split.ranges).toHaveLength(2);
+    expect(split.reparsed).toBe(0);
+    expectSameTotals(split, expected, file);
+    expect(split.byDeviceMonth).toHaveLength(300);
+  });
+
   it('a generated month split into several ranges matches the independent computation, and rows read back anywhere', async () => {
     const text = generateDetailedCsv({ yyyyMM: '202405', seed: 3, sims: 30, currency: 'USD' });
     const file = path.join(tmp, 'generated.csv');
