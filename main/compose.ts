@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import type { Channel } from '../contract';
 import type { EventMessage } from '../contract/events';
@@ -37,6 +38,7 @@ import { createInsightService } from './insight/service';
 import { createSyncScheduler, type SyncScheduler } from './insight/scheduler';
 import { createInsightHandlers } from './services/insight';
 import { createReviewSetService } from './services/review-set';
+import { bundledWorkerScript, threadPool } from './review/summarize';
 
 export interface MainServicesOptions {
   platform: Platform;
@@ -50,6 +52,12 @@ export interface MainServicesOptions {
   demo?: DemoEndpoints & { close(): Promise<void> };
   /** Background sync: wait before the first scheduled run (default 20 s); `false` builds the scheduler without starting it. */
   backgroundSync?: { firstRunDelayMs?: number } | false;
+  /**
+   * Start the review threads this long after start-up (the window's default: 3 s), so the first
+   * CSV review does not wait for them to start and compile; without it they start with a review.
+   * Either way they are kept for a while after a review, for the next one.
+   */
+  warmReviewThreadsAfterMs?: number;
 }
 
 export interface MainServices {
@@ -180,8 +188,14 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
   });
   const dropped = createDroppedFileStore();
   const secretsFor = (rawArgs: unknown) => callSecrets(accounts, rawArgs);
+  const reviewWorkers = Math.max(1, Math.min(4, os.availableParallelism()));
+  const workerScript = bundledWorkerScript();
+  const reviewThreads = workerScript ? threadPool(workerScript, reviewWorkers) : undefined;
+  if (reviewThreads && opts.warmReviewThreadsAfterMs !== undefined) setTimeout(() => reviewThreads.prestart(), opts.warmReviewThreadsAfterMs).unref();
   const review = createReviewService({
     platform: opts.platform,
+    ...(reviewThreads ? { runner: reviewThreads.runner } : {}),
+    workers: reviewWorkers,
     dropped,
     libraryPath: async (id) => (await library.get(id)).path,
     events,
@@ -224,6 +238,8 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
   const files = createFilesService({ platform: opts.platform, accounts, library, settings, soracomExports, tasks });
   const reviewSet = createReviewSetService({
     platform: opts.platform,
+    ...(reviewThreads ? { runner: reviewThreads.runner } : {}),
+    workers: reviewWorkers,
     events,
     library,
     dropped,
@@ -283,6 +299,7 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
       review.close();
       await soracomExports.clear();
       reviewSet.close();
+      reviewThreads?.close();
       await snapshots.flush();
       await demo.close();
     },

@@ -91,50 +91,129 @@ export const inlineRunner: RunnerFactory = () => {
   };
 };
 
+function spawnWorker(script: string): Worker {
+  // Inside a packaged app the script sits in app.asar, which only Electron's fs can read.
+  // A small young generation: the parse allocates little, and a large nursery only raises
+  // the peak memory.
+  const resourceLimits = { maxYoungGenerationSizeMb: 8 };
+  const worker = script.includes(`.asar${path.sep}`)
+    ? new Worker(fs.readFileSync(script, 'utf8'), { eval: true, resourceLimits })
+    : new Worker(script, { resourceLimits });
+  worker.unref();
+  return worker;
+}
+
+/** Worker threads of the bundled worker script, some kept between jobs. */
+export interface ThreadPool {
+  runner: RunnerFactory;
+  /** Starts the threads to keep now, so that a review opened later finds their code compiled. */
+  prestart(): void;
+  /** Stops the idle threads. */
+  close(): void;
+}
+
+/**
+ * Up to `keep` threads stay after their job, for `idleMs`: a new thread spends its first
+ * hundreds of milliseconds compiling the summary's code, which a kept one has done already.
+ * A thread whose job was stopped (a closed review) is terminated, never kept.
+ */
+export function threadPool(script: string, keep: number, idleMs = 5 * 60_000): ThreadPool {
+  const idle: Worker[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  const dropIdle = () => {
+    for (const worker of idle.splice(0)) void worker.terminate();
+  };
+  const touch = () => {
+    clearTimeout(timer);
+    timer = setTimeout(dropIdle, idleMs);
+    timer.unref();
+  };
+  const spawn = () => {
+    const worker = spawnWorker(script);
+    worker.once('exit', () => {
+      const i = idle.indexOf(worker);
+      if (i >= 0) idle.splice(i, 1);
+    });
+    return worker;
+  };
+  const release = (worker: Worker) => {
+    if (idle.length < keep) {
+      idle.push(worker);
+      touch();
+    } else void worker.terminate();
+  };
+  return {
+    runner: () => workerRunner(idle.pop() ?? spawn(), release),
+    prestart: () => {
+      while (idle.length < keep) idle.push(spawn());
+      touch();
+    },
+    close: () => {
+      clearTimeout(timer);
+      dropIdle();
+    },
+  };
+}
+
 /** A fresh worker thread per job, from the bundled worker script. */
 export function threadRunner(script: string): RunnerFactory {
-  return () => {
-    // Inside a packaged app the script sits in app.asar, which only Electron's fs can read.
-    // A small young generation: the parse allocates little, and a large nursery only raises
-    // the peak memory.
-    const resourceLimits = { maxYoungGenerationSizeMb: 8 };
-    const worker = script.includes(`.asar${path.sep}`)
-      ? new Worker(fs.readFileSync(script, 'utf8'), { eval: true, resourceLimits })
-      : new Worker(script, { resourceLimits });
-    worker.unref();
-    let settled = false;
-    let stopped = false;
-    /** Rejects the job in progress; set while one runs. */
-    let fail: ((error: Error) => void) | undefined;
-    return {
-      run: (job, onProgress) =>
-        new Promise((resolve, reject) => {
-          if (stopped) return reject(closedError());
-          fail = (error) => {
-            if (settled) return;
-            settled = true;
-            reject(error);
-          };
-          worker.on('message', (reply: WorkerReply) => {
-            if (reply.type === 'progress') return onProgress?.(reply.bytes);
-            if (settled) return;
-            settled = true;
-            void worker.terminate();
-            if (reply.type === 'summary') resolve(reply.result);
-            else if (reply.type === 'filter') resolve(reply.rows);
-            else reject(reply.tooLarge ? new TooLargeError(reply.message) : new Error(reply.message));
-          });
-          worker.on('error', (error) => fail?.(error));
-          worker.on('exit', () => fail?.(stopped ? closedError() : new Error('The review worker stopped.')));
-          worker.postMessage(job);
-        }),
-      terminate: () => {
-        stopped = true;
+  return threadPool(script, 0).runner;
+}
+
+/** Runs jobs on `worker`; when done with, a worker with no job running goes back through `release`. */
+function workerRunner(worker: Worker, release: (worker: Worker) => void): JobRunner {
+  let stopped = false;
+  let busy = false;
+  let broken = false;
+  /** Rejects the job in progress; set while one runs. */
+  let fail: ((error: Error) => void) | undefined;
+  return {
+    run: (job, onProgress) =>
+      new Promise((resolve, reject) => {
+        if (stopped) return reject(closedError());
+        busy = true;
+        const settle = () => {
+          busy = false;
+          fail = undefined;
+          worker.off('message', onMessage);
+          worker.off('error', onError);
+          worker.off('exit', onExit);
+        };
+        const onMessage = (reply: WorkerReply) => {
+          if (reply.type === 'progress') return onProgress?.(reply.bytes);
+          settle();
+          if (reply.type === 'summary') resolve(reply.result);
+          else if (reply.type === 'filter') resolve(reply.rows);
+          else reject(reply.tooLarge ? new TooLargeError(reply.message) : new Error(reply.message));
+        };
+        const onError = (error: Error) => {
+          broken = true;
+          settle();
+          reject(error);
+        };
+        const onExit = () => {
+          broken = true;
+          settle();
+          reject(stopped ? closedError() : new Error('The review worker stopped.'));
+        };
+        fail = (error) => {
+          settle();
+          reject(error);
+        };
+        worker.on('message', onMessage);
+        worker.on('error', onError);
+        worker.on('exit', onExit);
+        worker.postMessage(job);
+      }),
+    terminate: () => {
+      if (stopped) return;
+      stopped = true;
+      if (busy || broken) {
         // Pending work answers at once: a closed or evicted review must not leave calls hanging.
         fail?.(closedError());
         void worker.terminate();
-      },
-    };
+      } else release(worker);
+    },
   };
 }
 

@@ -1,0 +1,92 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { threadPool, type JobRunner, type WorkerJob } from '../../../main/review/summarize';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'billfold-review-pool-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+// A worker speaking the review worker's protocol: a filter job is answered with the thread's id
+// (which thread ran it), a job on the path "hang" is never answered.
+const script = path.join(tmp, 'id-worker.cjs');
+fs.writeFileSync(
+  script,
+  `const { parentPort, threadId } = require('node:worker_threads');
+parentPort.on('message', (job) => {
+  if (job.job.path === 'hang') return;
+  parentPort.postMessage({ type: 'filter', rows: Uint32Array.of(threadId) });
+});
+`,
+);
+
+const job = (p = 'file.csv'): WorkerJob => ({
+  kind: 'filter',
+  job: { path: p, start: 0, end: 0, rowBase: 0, layout: {} as never, filter: { text: '' } },
+});
+
+/** Runs one job on a fresh runner of the pool and lets the runner go; the id of the thread that ran it. */
+async function threadOf(runner: JobRunner): Promise<number> {
+  try {
+    return ((await runner.run(job())) as Uint32Array)[0] as number;
+  } finally {
+    runner.terminate();
+  }
+}
+
+describe('review threads kept between jobs', () => {
+  it('a later job runs on a thread kept from an earlier one, up to the number kept', async () => {
+    const pool = threadPool(script, 2);
+    try {
+      const first = await Promise.all([threadOf(pool.runner()), threadOf(pool.runner()), threadOf(pool.runner())]);
+      expect(new Set(first).size).toBe(3);
+      const again = await Promise.all([threadOf(pool.runner()), threadOf(pool.runner())]);
+      // Two of the three were kept: both later jobs ran on them.
+      expect(again.every((id) => first.includes(id))).toBe(true);
+      expect(new Set(again).size).toBe(2);
+    } finally {
+      pool.close();
+    }
+  });
+
+  it('threads started ahead run the first jobs', async () => {
+    const pool = threadPool(script, 2);
+    try {
+      pool.prestart();
+      // A thread started after the pool's (thread ids grow in order of start).
+      const marker = await threadOf(threadPool(script, 0).runner());
+      const ids = await Promise.all([threadOf(pool.runner()), threadOf(pool.runner())]);
+      expect(ids.every((id) => id < marker)).toBe(true);
+    } finally {
+      pool.close();
+    }
+  });
+
+  it('a stopped job ends its thread: the next job runs on another one', async () => {
+    const pool = threadPool(script, 1);
+    try {
+      const kept = await threadOf(pool.runner());
+      const runner = pool.runner();
+      const pending = runner.run(job('hang'));
+      pending.catch(() => undefined);
+      runner.terminate();
+      await expect(pending).rejects.toMatchObject({ code: 'cancelled' });
+      const next = await threadOf(pool.runner());
+      expect(next).not.toBe(kept);
+    } finally {
+      pool.close();
+    }
+  });
+
+  it('idle threads are let go after a while', async () => {
+    const pool = threadPool(script, 1, 50);
+    try {
+      const kept = await threadOf(pool.runner());
+      expect(await threadOf(pool.runner())).toBe(kept);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(await threadOf(pool.runner())).not.toBe(kept);
+    } finally {
+      pool.close();
+    }
+  });
+});
