@@ -9,6 +9,11 @@ import { runJob, type WorkerJob, type WorkerReply } from './summarize';
 
 const port = parentPort;
 if (port) {
+  // Posting a result moves its buffers out of this thread, and the first buffer ever moved
+  // makes V8 throw away all code compiled until then (it assumed no buffer would be). One moved
+  // now, before anything is compiled, keeps the compiled code for the jobs after the first.
+  const moved = new ArrayBuffer(8);
+  structuredClone(moved, { transfer: [moved] });
   // While the file is being opened on the main thread (the job comes after).
   warmUp();
   port.on('message', (job: WorkerJob) => {
