@@ -5,18 +5,22 @@
  *                                 1,000,000 rows each in .bench/, then reports, each measured in
  *                                 a child process of its own and the worst of several runs: the
  *                                 engine and DuckDB (2 threads, amounts as DECIMAL(18,9)) on one
- *                                 file and on the six, checking that both find the same totals;
+ *                                 file and on the six, checking that both find the same totals,
+ *                                 as in the running app (the review threads started when the
+ *                                 window opened, DuckDB's database open) and in a fresh process;
  *                                 the engine's peak memory; the time to the first rows and to the
  *                                 totals of a file already summarized (cache); and hostile files
  *                                 (no line break for 2 GB, a quote that never closes over 88 MB,
  *                                 one 50 MB line), generated on the fly and deleted afterwards.
  *   npm run bench -- --hostile    only the hostile files.
- *   npm run bench -- --csv FILE [FILE...] [--cache DIR]
+ *   npm run bench -- --csv FILE [FILE...] [--cache DIR] [--warm]
  *                                 summarizes the files with the engine the app uses and prints
  *                                 one JSON line: rows, malformedRows, totalsByItem, totalsByMonth
  *                                 (yyyyMM -> amount), devices, topDevices ([imsi, amount], the 20
  *                                 largest), files, ms, peakRssMB (one file: also firstRowsMs and
- *                                 whether the totals came from the cache in DIR).
+ *                                 whether the totals came from the cache in DIR). With --warm the
+ *                                 review threads are started a second before, as the window
+ *                                 starts them after it opens, and kept between reviews.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -28,7 +32,7 @@ import { formatScaled } from '../../main/review/decimal';
 import { readLayout } from '../../main/review/engine';
 import { SummaryCache } from '../../main/review/cache';
 import { openReviewFile } from '../../main/review/session';
-import { bundledWorkerScript, inlineRunner, summarizeFiles, threadRunner, type Totals } from '../../main/review/summarize';
+import { bundledWorkerScript, inlineRunner, summarizeFiles, threadPool, threadRunner, type Totals } from '../../main/review/summarize';
 import { report } from './report';
 
 const benchDir = path.resolve('.bench');
@@ -39,12 +43,18 @@ const monthFile = (yyyyMM: string) => path.join(benchDir, `soracom-detailed-${yy
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 const threads = 2;
 
-function engineOptions() {
+const workers = Math.max(1, Math.min(threads, os.availableParallelism()));
+
+/** The engine as a review opens it: threads started for it, or (warm) kept since the app started. */
+async function engineOptions(warm: boolean) {
   const script = bundledWorkerScript();
-  return {
-    runner: script ? threadRunner(script) : inlineRunner,
-    workers: Math.max(1, Math.min(threads, os.availableParallelism())),
-  };
+  if (!script) return { runner: inlineRunner, workers };
+  if (!warm) return { runner: threadRunner(script), workers };
+  const pool = threadPool(script, workers);
+  pool.prestart();
+  // The window starts them a few seconds after it opens; a review comes later than that.
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  return { runner: pool.runner, workers };
 }
 
 /** Exact decimals as JSON numbers (their text is exact, whatever a reader does with it). */
@@ -103,13 +113,14 @@ const cpuMs = () => {
 };
 
 /** The engine on the files: what the app does when they are opened, to the full totals. */
-async function summarizeCsv(files: string[], cacheDir: string | undefined, asStrings: boolean): Promise<void> {
+async function summarizeCsv(files: string[], cacheDir: string | undefined, asStrings: boolean, warm: boolean): Promise<void> {
+  const options = await engineOptions(warm);
   const started = performance.now();
   let out: CsvFigures;
   try {
     if (files.length === 1) {
       const cache = cacheDir ? new SummaryCache(cacheDir) : undefined;
-      const session = await openReviewFile(path.resolve(files[0] as string), { ...engineOptions(), ...(cache ? { cache } : {}) });
+      const session = await openReviewFile(path.resolve(files[0] as string), { ...options, ...(cache ? { cache } : {}) });
       const summary = await session.summary;
       const ms = Math.round(performance.now() - started);
       out = { ...figuresOf(summary), files: 1, ms, cpuMs: cpuMs(), peakRssMB: peakRssMB(), firstRowsMs: Math.round(session.firstRowsMs * 10) / 10, cached: session.cached };
@@ -126,7 +137,7 @@ async function summarizeCsv(files: string[], cacheDir: string | undefined, asStr
           fs.closeSync(fd);
         }
       });
-      const summary = await summarizeFiles(list, engineOptions());
+      const summary = await summarizeFiles(list, options);
       const ms = Math.round(performance.now() - started);
       out = { ...figuresOf(summary), files: files.length, ms, cpuMs: cpuMs(), peakRssMB: peakRssMB() };
     }
@@ -207,7 +218,8 @@ function child<T>(command: string, args: string[], timeoutMs = 120_000): T {
 // Amounts come back as strings (--strings), so they compare as exact decimal text.
 const engineRun = (files: string[], extra: string[] = [], timeoutMs?: number) =>
   child<CsvFigures>(process.execPath, [process.argv[1] ?? 'dist/bench/run.cjs', '--csv', ...files, '--strings', ...extra], timeoutMs);
-const duckdbRun = (files: string[]) => child<CsvFigures>(process.execPath, [path.resolve('scripts/bench-duckdb.mjs'), '--strings', '--threads', String(threads), ...files]);
+const duckdbRun = (files: string[], extra: string[] = []) =>
+  child<CsvFigures>(process.execPath, [path.resolve('scripts/bench-duckdb.mjs'), '--strings', '--threads', String(threads), ...extra, ...files]);
 
 /** The same figures, amounts compared as numbers of the same decimal text. */
 function sameTotals(a: CsvFigures, b: CsvFigures): string[] {
@@ -224,11 +236,38 @@ function sameTotals(a: CsvFigures, b: CsvFigures): string[] {
   return diffs;
 }
 
-function worstOf<T extends { ms: number; peakRssMB: number }>(measure: () => T): { worst: T; best: T; maxRss: number; all: number[] } {
-  const results: T[] = [];
-  for (let i = 0; i < runs; i++) results.push(measure());
+interface Runs<T> {
+  worst: T;
+  best: T;
+  maxRss: number;
+  all: number[];
+}
+
+function summaryOf<T extends { ms: number; peakRssMB: number }>(results: T[]): Runs<T> {
   const sorted = [...results].sort((a, b) => a.ms - b.ms);
   return { worst: sorted.at(-1) as T, best: sorted[0] as T, maxRss: Math.max(...results.map((r) => r.peakRssMB)), all: results.map((r) => r.ms) };
+}
+
+function worstOf<T extends { ms: number; peakRssMB: number }>(measure: () => T): Runs<T> {
+  const results: T[] = [];
+  for (let i = 0; i < runs; i++) results.push(measure());
+  return summaryOf(results);
+}
+
+/** The engine and DuckDB on the same files, one run of each in turn (so a busy moment hits both). */
+function engineAgainstDuckDB(label: string, files: string[], warm: boolean): { engine: Runs<CsvFigures>; duckdb: Runs<CsvFigures> } {
+  const extra = warm ? ['--warm'] : [];
+  const e: CsvFigures[] = [];
+  const d: CsvFigures[] = [];
+  for (let i = 0; i < runs; i++) {
+    e.push(engineRun(files, extra));
+    d.push(duckdbRun(files, extra));
+  }
+  const engine = summaryOf(e);
+  const duckdb = summaryOf(d);
+  const diff = sameTotals(engine.worst, duckdb.worst);
+  console.log(`  ${label}: engine ${engine.all.join('/')} ms, DuckDB ${duckdb.all.join('/')} ms${diff.length ? `; DIFFERENT TOTALS: ${diff.join('; ')}` : '; same totals'}`);
+  return { engine, duckdb };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -325,10 +364,10 @@ export default async function csvReviewBench(args: string[]): Promise<void> {
     const cacheDir = cacheAt >= 0 ? args[cacheAt + 1] : undefined;
     const files = args.slice(csvAt + 1).filter((a, i, all) => !a.startsWith('--') && all[i - 1] !== '--cache');
     if (files.length === 0) {
-      console.error('usage: npm run bench -- --csv FILE [FILE...] [--cache DIR]');
+      console.error('usage: npm run bench -- --csv FILE [FILE...] [--cache DIR] [--warm]');
       process.exit(2);
     }
-    await summarizeCsv(files, cacheDir, args.includes('--strings'));
+    await summarizeCsv(files, cacheDir, args.includes('--strings'), args.includes('--warm'));
     // --csv prints its one JSON line and nothing else.
     process.exit(0);
   }
@@ -348,21 +387,23 @@ export default async function csvReviewBench(args: string[]): Promise<void> {
   // Warm the page cache so every reader reads from memory.
   for (const f of files) plainReadMs(f);
 
-  const e1 = worstOf(() => engineRun([one]));
-  const d1 = worstOf(() => duckdbRun([one]));
-  const diff1 = sameTotals(e1.worst, d1.worst);
-  console.log(`  one file: engine ${e1.all.join('/')} ms, DuckDB ${d1.all.join('/')} ms${diff1.length ? `; DIFFERENT TOTALS: ${diff1.join('; ')}` : '; same totals'}`);
-  report('DuckDB: 1,000,000-row summary (worst)', d1.worst.ms, 'ms');
-  report('CSV review: 1,000,000-row summary (worst)', e1.worst.ms, 'ms', d1.worst.ms);
-  report('CSV review: peak memory, one file', e1.maxRss, 'MB', 250);
+  // In the running app: the review threads started when the window opened (--warm), and DuckDB's
+  // database already open. In a fresh process: both start from nothing.
+  const app1 = engineAgainstDuckDB('one file, in the running app', [one], true);
+  report('DuckDB: 1,000,000-row summary, database open (worst)', app1.duckdb.worst.ms, 'ms');
+  report('CSV review: 1,000,000-row summary in the running app (worst)', app1.engine.worst.ms, 'ms', app1.duckdb.worst.ms);
+  const fresh1 = engineAgainstDuckDB('one file, a fresh process', [one], false);
+  report('DuckDB: 1,000,000-row summary, fresh process (worst)', fresh1.duckdb.worst.ms, 'ms');
+  report('CSV review: 1,000,000-row summary, fresh process (worst)', fresh1.engine.worst.ms, 'ms', fresh1.duckdb.worst.ms);
+  report('CSV review: peak memory, one file', Math.max(app1.engine.maxRss, fresh1.engine.maxRss), 'MB', 250);
 
-  const e6 = worstOf(() => engineRun(files));
-  const d6 = worstOf(() => duckdbRun(files));
-  const diff6 = sameTotals(e6.worst, d6.worst);
-  console.log(`  six files: engine ${e6.all.join('/')} ms, DuckDB ${d6.all.join('/')} ms${diff6.length ? `; DIFFERENT TOTALS: ${diff6.join('; ')}` : '; same totals'}`);
-  report('DuckDB: six files into the per-SIM-per-month table (worst)', d6.worst.ms, 'ms');
-  report('CSV review: six files into the per-SIM-per-month table (worst)', e6.worst.ms, 'ms', d6.worst.ms);
-  report('CSV review: peak memory, six files', e6.maxRss, 'MB', 250);
+  const app6 = engineAgainstDuckDB('six files, in the running app', files, true);
+  report('DuckDB: six files into the per-SIM-per-month table, database open (worst)', app6.duckdb.worst.ms, 'ms');
+  report('CSV review: six files into the per-SIM-per-month table in the running app (worst)', app6.engine.worst.ms, 'ms', app6.duckdb.worst.ms);
+  const fresh6 = engineAgainstDuckDB('six files, a fresh process', files, false);
+  report('DuckDB: six files into the per-SIM-per-month table, fresh process (worst)', fresh6.duckdb.worst.ms, 'ms');
+  report('CSV review: six files into the per-SIM-per-month table, fresh process (worst)', fresh6.engine.worst.ms, 'ms', fresh6.duckdb.worst.ms);
+  report('CSV review: peak memory, six files', Math.max(app6.engine.maxRss, fresh6.engine.maxRss), 'MB', 250);
 
   // A file already summarized: its totals come from the cache.
   const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'billfold-bench-cache-'));
@@ -371,7 +412,7 @@ export default async function csvReviewBench(args: string[]): Promise<void> {
     const again = worstOf(() => engineRun([one], ['--cache', cacheDir]));
     if (!again.worst.cached) console.log('  note: the second open did not use the cache');
     report('CSV review: totals of a file already summarized (worst)', again.worst.ms, 'ms', 100);
-    report('CSV review: first rows visible (worst)', Math.max(...[e1.worst, again.worst].map((r) => r.firstRowsMs ?? 0)), 'ms', 300);
+    report('CSV review: first rows visible (worst)', Math.max(...[fresh1.engine.worst, app1.engine.worst, again.worst].map((r) => r.firstRowsMs ?? 0)), 'ms', 300);
   } finally {
     fs.rmSync(cacheDir, { recursive: true, force: true });
   }
