@@ -38,7 +38,7 @@ import { createInsightService } from './insight/service';
 import { createSyncScheduler, type SyncScheduler } from './insight/scheduler';
 import { createInsightHandlers } from './services/insight';
 import { createReviewSetService } from './services/review-set';
-import { bundledWorkerScript, threadPool } from './review/summarize';
+import { bundledWorkerScript, threadPool, warmUpTotals } from './review/summarize';
 
 export interface MainServicesOptions {
   platform: Platform;
@@ -191,7 +191,12 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
   const reviewWorkers = Math.max(1, Math.min(4, os.availableParallelism()));
   const workerScript = bundledWorkerScript();
   const reviewThreads = workerScript ? threadPool(workerScript, reviewWorkers) : undefined;
-  if (reviewThreads && opts.warmReviewThreadsAfterMs !== undefined) setTimeout(() => reviewThreads.prestart(), opts.warmReviewThreadsAfterMs).unref();
+  if (reviewThreads && opts.warmReviewThreadsAfterMs !== undefined) {
+    setTimeout(() => {
+      reviewThreads.prestart();
+      warmUpTotals().catch((error: unknown) => opts.log(`[review] warming up the totals failed: ${String(error)}`));
+    }, opts.warmReviewThreadsAfterMs).unref();
+  }
   const review = createReviewService({
     platform: opts.platform,
     ...(reviewThreads ? { runner: reviewThreads.runner } : {}),

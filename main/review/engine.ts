@@ -1044,22 +1044,29 @@ export function summarizeInto(job: RangeJob, t: Tables, onProgress?: (bytes: num
   }
 }
 
-/** A small made-up export with every path of the summary in it (see `warmUp`). */
-export function madeUpExport(): { data: Buffer; layout: Layout } {
-  const lines = ['\uFEFFimsi,date,billItemName,unitPrice,quantity,amount,tag:name,tag:location,group'];
+/** A made-up export with every path of the summary in it (see `warmUp`), `sims` SIMs over `days` days of two months. */
+export function madeUpExport(sims = 40, days = 3): { data: Buffer; layout: Layout } {
   const items = ['"Basic fee (plan-D, s1.standard)"', '"Data fee (plan-D, upload)"', 'SMS fee'];
+  const lineBytes = 160;
+  const data = Buffer.allocUnsafe(200 + 2 * (days * sims * items.length + 3) * lineBytes);
+  let at = data.write('\uFEFFimsi,date,billItemName,unitPrice,quantity,amount,tag:name,tag:location,group\r\n');
+  // Written line by line into one buffer: a large warm-up keeps no string per line.
+  const line = (text: string) => (at += data.write(`${text}\r\n`, at));
   for (const month of ['202405', '202406']) {
-    for (let day = 1; day <= 3; day++) {
-      for (let sim = 0; sim < 40; sim++) {
+    for (let day = 1; day <= days; day++) {
+      for (let sim = 0; sim < sims; sim++) {
         const imsi = `4401030000${String(sim).padStart(5, '0')}`;
         const tags = sim % 3 === 0 ? 'Meter,"Yokohama ""Minato Mirai""","Field test ""phase 2"""' : `Camera ${sim},"Osaka, Kita-ku",Cold chain`;
-        items.forEach((item, i) => lines.push(`${imsi},${month}0${day},${item},10,1,${(sim + day + i) % 7 === 0 ? '0.5' : String(sim + i)},${tags}`));
+        items.forEach((item, i) => line(`${imsi},${month}${String(day).padStart(2, '0')},${item},10,1,${(sim + day + i) % 7 === 0 ? '0.5' : String(sim + i)},${tags}`));
       }
     }
-    lines.push(`,${month},"Volume discount (basic fee, 5%)",-1200,1,-1200,,,`, `,${month},SMS fee,0.25,3,0.75,,,`, `bad,${month}01,SMS fee,1,1,x,,,`, '');
+    line(`,${month},"Volume discount (basic fee, 5%)",-1200,1,-1200,,,`);
+    line(`,${month},SMS fee,0.25,3,0.75,,,`);
+    line(`bad,${month}01,SMS fee,1,1,x,,,`);
+    line('');
   }
-  const data = Buffer.from(lines.join('\r\n') + '\r\n');
-  return { data, layout: layoutFromHead(data, data.length, data.length) };
+  const written = data.subarray(0, at);
+  return { data: written, layout: layoutFromHead(written, written.length, written.length) };
 }
 
 /**
@@ -1068,8 +1075,8 @@ export function madeUpExport(): { data: Buffer; layout: Layout } {
  * instead of throwing optimized code away (and compiling it again) the first time a file
  * reaches a path it had not seen (a second day, a known device, a negative amount…).
  */
-export function warmUp(): void {
-  const { data, layout } = madeUpExport();
+export function warmUp(sims?: number, days?: number): void {
+  const { data, layout } = madeUpExport(sims, days);
   summarizeRanges([{ path: '', data, start: layout.dataStart, end: data.length, layout, keepMalformed: 10, indexEvery: 64, chunkBytes: 16 * 1024 }]);
 }
 

@@ -5,7 +5,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { TooLargeError, warmUp } from './engine';
-import { runJob, type WorkerJob, type WorkerReply } from './summarize';
+import { runJob, type WorkerMessage, type WorkerReply } from './summarize';
 
 const port = parentPort;
 if (port) {
@@ -16,7 +16,16 @@ if (port) {
   structuredClone(moved, { transfer: [moved] });
   // While the file is being opened on the main thread (the job comes after).
   warmUp();
-  port.on('message', (job: WorkerJob) => {
+  port.on('message', (job: WorkerMessage) => {
+    if (job.kind === 'warm-up') {
+      // Only a head start: a job sent after it must not fail because of it.
+      try {
+        warmUp(job.sims, job.days);
+      } catch {
+        // The job compiles what it needs itself.
+      }
+      return;
+    }
     let lastReport = 0;
     let pending = 0;
     try {

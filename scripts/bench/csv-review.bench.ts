@@ -32,7 +32,7 @@ import { formatScaled } from '../../main/review/decimal';
 import { readLayout } from '../../main/review/engine';
 import { SummaryCache } from '../../main/review/cache';
 import { openReviewFile } from '../../main/review/session';
-import { bundledWorkerScript, inlineRunner, summarizeFiles, threadPool, threadRunner, type Totals } from '../../main/review/summarize';
+import { bundledWorkerScript, inlineRunner, summarizeFiles, threadPool, threadRunner, warmUpTotals, type Totals } from '../../main/review/summarize';
 import { report } from './report';
 
 const benchDir = path.resolve('.bench');
@@ -52,6 +52,7 @@ async function engineOptions(warm: boolean) {
   if (!warm) return { runner: threadRunner(script), workers };
   const pool = threadPool(script, workers);
   pool.prestart();
+  await warmUpTotals();
   // The window starts them a few seconds after it opens; a review comes later than that.
   await new Promise((resolve) => setTimeout(resolve, 1000));
   return { runner: pool.runner, workers };

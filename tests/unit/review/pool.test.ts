@@ -2,19 +2,21 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { threadPool, type JobRunner, type WorkerJob } from '../../../main/review/summarize';
+import { readLayout } from '../../../main/review/engine';
+import { inlineRunner, summarizeFile, threadPool, warmUpTotals, type JobRunner, type WorkerJob } from '../../../main/review/summarize';
+import { generateDetailedCsv } from '../../../main/sandbox/soracom/csv';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'billfold-review-pool-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 // A worker speaking the review worker's protocol: a filter job is answered with the thread's id
-// (which thread ran it), a job on the path "hang" is never answered.
+// (which thread ran it), a job on the path "hang" is never answered, a warm-up is not answered.
 const script = path.join(tmp, 'id-worker.cjs');
 fs.writeFileSync(
   script,
   `const { parentPort, threadId } = require('node:worker_threads');
 parentPort.on('message', (job) => {
-  if (job.job.path === 'hang') return;
+  if (job.kind === 'warm-up' || job.job.path === 'hang') return;
   parentPort.postMessage({ type: 'filter', rows: Uint32Array.of(threadId) });
 });
 `,
@@ -88,5 +90,25 @@ describe('review threads kept between jobs', () => {
     } finally {
       pool.close();
     }
+  });
+});
+
+describe('warming up the totals at start-up', () => {
+  it('changes nothing a later summary finds', async () => {
+    const file = path.join(tmp, 'month.csv');
+    fs.writeFileSync(file, generateDetailedCsv({ yyyyMM: '202405', seed: 5, sims: 40, currency: 'USD' }));
+    const size = fs.statSync(file).size;
+    const fd = fs.openSync(file, 'r');
+    const layout = readLayout(fd, size);
+    fs.closeSync(fd);
+    const summarize = () => summarizeFile(file, layout, size, { runner: inlineRunner, workers: 2, minSplitBytes: 0 });
+    const before = await summarize();
+    await warmUpTotals();
+    const after = await summarize();
+    expect(after.byItem).toEqual(before.byItem);
+    expect(after.byDevice).toEqual(before.byDevice);
+    expect(after.byGroupMonth).toEqual(before.byGroupMonth);
+    expect(after.deviceGroups).toEqual(before.deviceGroups);
+    expect(after.byDevice.length).toBeGreaterThan(30);
   });
 });
