@@ -38,7 +38,8 @@ import { createInsightService } from './insight/service';
 import { createSyncScheduler, type SyncScheduler } from './insight/scheduler';
 import { createInsightHandlers } from './services/insight';
 import { createReviewSetService } from './services/review-set';
-import { bundledWorkerScript, threadPool, warmUpTotals } from './review/summarize';
+import { warmUpTotals } from './review/summarize';
+import { bundledWorkerScript, threadPool } from './review/threads';
 
 export interface MainServicesOptions {
   platform: Platform;

@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { contentKey, type SummaryCache } from './cache';
 import { readLayoutAsync, readRows, type Layout, type ReadRow, type RowFilter, type RowIndex } from './engine';
-import { closedError, filterFile, summarizeFile, type FileSummary, type JobRunner, type RunnerFactory } from './summarize';
+import { filterFile, summarizeFile, type FileSummary } from './summarize';
+import { closedError, type JobRunner, type RunnerFactory } from './threads';
 
 export interface SessionOptions {
   runner: RunnerFactory;

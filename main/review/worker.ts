@@ -5,7 +5,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { TooLargeError, warmUp } from './engine';
-import { runJob, type WorkerMessage, type WorkerReply } from './summarize';
+import { runJob, type WorkerMessage, type WorkerReply } from './threads';
 
 const port = parentPort;
 if (port) {

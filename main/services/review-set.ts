@@ -18,7 +18,7 @@ import { AppError } from '../http/errors';
 import type { Platform } from '../platform';
 import { ReviewFormatError, TooLargeError } from '../review/engine';
 import { openReviewFile, ReviewPathError, type ReviewSession } from '../review/session';
-import { bundledWorkerScript, inlineRunner, threadRunner, type RunnerFactory } from '../review/summarize';
+import { bundledWorkerScript, inlineRunner, threadRunner, type RunnerFactory } from '../review/threads';
 import type { EventSink, HandlerTable } from '../router/types';
 import { tableCsvChunks } from '../files/csv';
 import type { SnapshotStore } from '../snapshots/store';

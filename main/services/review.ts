@@ -11,7 +11,8 @@ import { SummaryCache } from '../review/cache';
 import { decimalToMinor, formatScaled } from '../review/decimal';
 import { ReviewFormatError, TooLargeError } from '../review/engine';
 import { openReviewFile, ReviewPathError, ReviewSessions, type ReviewSession, type SessionOptions } from '../review/session';
-import { bundledWorkerScript, inlineRunner, threadRunner, type FileSummary, type RunnerFactory, type Total } from '../review/summarize';
+import type { FileSummary, Total } from '../review/summarize';
+import { bundledWorkerScript, inlineRunner, threadRunner, type RunnerFactory } from '../review/threads';
 import type { EventSink, HandlerTable } from '../router/types';
 import { snapshotKey, type SnapshotStore } from '../snapshots/store';
 

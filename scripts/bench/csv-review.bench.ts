@@ -32,7 +32,8 @@ import { formatScaled } from '../../main/review/decimal';
 import { readLayout } from '../../main/review/engine';
 import { SummaryCache } from '../../main/review/cache';
 import { openReviewFile } from '../../main/review/session';
-import { bundledWorkerScript, inlineRunner, summarizeFiles, threadPool, threadRunner, warmUpTotals, type Totals } from '../../main/review/summarize';
+import { summarizeFiles, warmUpTotals, type Totals } from '../../main/review/summarize';
+import { bundledWorkerScript, inlineRunner, threadPool, threadRunner } from '../../main/review/threads';
 import { report } from './report';
 
 const benchDir = path.resolve('.bench');

@@ -9,7 +9,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { formatScaled } from '../../../main/review/decimal';
 import { caps, CancelledError, otherKey, readLayout, summarizeRanges, type RangeJob } from '../../../main/review/engine';
 import { openReviewFile } from '../../../main/review/session';
-import { inlineRunner, summarizeFile } from '../../../main/review/summarize';
+import { summarizeFile } from '../../../main/review/summarize';
+import { inlineRunner } from '../../../main/review/threads';
 import { generateDetailedCsv } from '../../../main/sandbox/soracom/csv';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'billfold-review-bounds-'));

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SummaryCache } from '../../../main/review/cache';
 import { formatScaled } from '../../../main/review/decimal';
 import { openReviewFile } from '../../../main/review/session';
-import { inlineRunner } from '../../../main/review/summarize';
+import { inlineRunner } from '../../../main/review/threads';
 import { generateDetailedCsv } from '../../../main/sandbox/soracom/csv';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'billfold-review-cache-'));

@@ -5,7 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { formatScaled } from '../../../main/review/decimal';
 import { readLayout } from '../../../main/review/engine';
 import { openReviewFile } from '../../../main/review/session';
-import { inlineRunner, summarizeFile, type FileSummary, type Total } from '../../../main/review/summarize';
+import { summarizeFile, type FileSummary, type Total } from '../../../main/review/summarize';
+import { inlineRunner } from '../../../main/review/threads';
 import { generateDetailedCsv } from '../../../main/sandbox/soracom/csv';
 import { independentSummary, scaled, type Expected } from './independent';
 

@@ -9,7 +9,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatScaled } from '../../../main/review/decimal';
 import { readLayout } from '../../../main/review/engine';
-import { inlineRunner, summarizeFiles, type FileToSum, type Total } from '../../../main/review/summarize';
+import { summarizeFiles, type FileToSum, type Total } from '../../../main/review/summarize';
+import { inlineRunner } from '../../../main/review/threads';
 import { generateDetailedCsv } from '../../../main/sandbox/soracom/csv';
 import { independentSummary, scaled } from './independent';
 

@@ -10,7 +10,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatScaled } from '../../../main/review/decimal';
 import { readLayout, summarizeRanges, warmUp, type RangeJob } from '../../../main/review/engine';
-import { inlineRunner, summarizeFile, summarizeFiles, type Total } from '../../../main/review/summarize';
+import { summarizeFile, summarizeFiles, type Total } from '../../../main/review/summarize';
+import { inlineRunner } from '../../../main/review/threads';
 import { independentSummary, scaled } from './independent';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'billfold-review-rows-'));

@@ -8,7 +8,7 @@ import { AppError } from '../../../main/http/errors';
 import type { EventSink } from '../../../main/router/types';
 import { cannotReviewMessage, createReviewService } from '../../../main/services/review';
 import { checkReviewPath, ReviewPathError } from '../../../main/review/session';
-import { inlineRunner, threadRunner, type RunnerFactory } from '../../../main/review/summarize';
+import { inlineRunner, threadRunner, type RunnerFactory } from '../../../main/review/threads';
 import { generateDetailedCsv, summarizeMonth } from '../../../main/sandbox/soracom/csv';
 import type { Snapshot } from '../../../main/snapshots/store';
 

@@ -15,7 +15,7 @@ import type { SavedFile } from '../../../contract/models/files';
 import { tableCsvChunks, tableToCsv } from '../../../main/files/csv';
 import { createLibraryIndex } from '../../../main/files/library-index';
 import { createSettingsStore } from '../../../main/files/settings';
-import { inlineRunner } from '../../../main/review/summarize';
+import { inlineRunner } from '../../../main/review/threads';
 import { createFilesService } from '../../../main/services/files';
 import { createReviewSetService } from '../../../main/services/review-set';
 import { createDownloadedExports } from '../../../main/services/soracom';

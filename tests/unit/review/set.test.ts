@@ -11,7 +11,7 @@ import type { AccountSummary } from '../../../contract/models/app';
 import type { SavedFile } from '../../../contract/models/files';
 import type { ReviewSetDevice, ReviewSetSummary } from '../../../contract/models/review-set';
 import { AppError } from '../../../main/http/errors';
-import { inlineRunner } from '../../../main/review/summarize';
+import { inlineRunner } from '../../../main/review/threads';
 import type { EventSink } from '../../../main/router/types';
 import { createReviewSetService } from '../../../main/services/review-set';
 import { snapshotKey } from '../../../main/snapshots/store';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatScaled } from '../../../main/review/decimal';
 import { openReviewFile } from '../../../main/review/session';
-import { inlineRunner } from '../../../main/review/summarize';
+import { inlineRunner } from '../../../main/review/threads';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'billfold-review-text-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));

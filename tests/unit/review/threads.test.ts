@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readLayout } from '../../../main/review/engine';
-import { inlineRunner, summarizeFile, threadPool, warmUpTotals, type JobRunner, type WorkerJob } from '../../../main/review/summarize';
+import { summarizeFile, warmUpTotals } from '../../../main/review/summarize';
+import { inlineRunner, threadPool, type JobRunner, type WorkerJob } from '../../../main/review/threads';
 import { generateDetailedCsv } from '../../../main/sandbox/soracom/csv';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'billfold-review-pool-'));

@@ -1,0 +1,206 @@
+/**
+ * Where summary and filter jobs run: worker threads of the bundled worker script (worker.ts),
+ * some kept between jobs, or this thread (tests, and when the script is missing).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { CancelledError, filterRange, summarizeRanges, TooLargeError, type FilterJob, type PackedTables, type RangeJob, type RangeStats } from './engine';
+import { AppError } from '../http/errors';
+
+/** What pending work of a stopped runner (a closed or evicted review) is rejected with. */
+export const closedError = () => new AppError('cancelled', 'This review was closed before it finished. Open the file again.');
+
+export type WorkerJob = { kind: 'summarize'; jobs: RangeJob[] } | { kind: 'filter'; job: FilterJob };
+
+/** What a thread is sent: a job, or (a thread started ahead) a made-up export of this many SIMs and days to sum first, with no reply. */
+export type WorkerMessage = WorkerJob | { kind: 'warm-up'; sims: number; days: number };
+
+export interface RangesResult {
+  parts: RangeStats[];
+  tables: PackedTables;
+}
+
+export type WorkerReply =
+  | { type: 'progress'; bytes: number }
+  | { type: 'summary'; result: RangesResult }
+  | { type: 'filter'; rows: Uint32Array }
+  | { type: 'error'; message: string; tooLarge: boolean };
+
+/** One job at a time, in a worker thread or inline. */
+export interface JobRunner {
+  run(job: WorkerJob, onProgress?: (bytes: number) => void): Promise<RangesResult | Uint32Array>;
+  terminate(): void;
+}
+
+export type RunnerFactory = () => JobRunner;
+
+/** Runs a job in this thread (tests, and the fallback when the worker script is missing). */
+export function runJob(job: WorkerJob, onProgress?: (bytes: number) => void, cancelled?: () => boolean): RangesResult | Uint32Array {
+  return job.kind === 'summarize' ? summarizeRanges(job.jobs, onProgress, cancelled) : filterRange(job.job, cancelled);
+}
+
+export const inlineRunner: RunnerFactory = () => {
+  let stopped = false;
+  const pending = new Set<(error: Error) => void>();
+  return {
+    run: (job, onProgress) =>
+      new Promise((resolve, reject) => {
+        if (stopped) return reject(closedError());
+        pending.add(reject);
+        // Asynchronous like a worker, so callers see the same ordering.
+        setImmediate(() => {
+          if (!pending.delete(reject)) return;
+          try {
+            resolve(runJob(job, onProgress, () => stopped));
+          } catch (error) {
+            reject(error instanceof CancelledError ? closedError() : error instanceof Error ? error : new Error(String(error)));
+          }
+        });
+      }),
+    terminate: () => {
+      stopped = true;
+      for (const reject of pending) reject(closedError());
+      pending.clear();
+    },
+  };
+};
+
+function spawnWorker(script: string): Worker {
+  // Inside a packaged app the script sits in app.asar, which only Electron's fs can read.
+  // A small young generation: the parse allocates little, and a large nursery only raises
+  // the peak memory.
+  const resourceLimits = { maxYoungGenerationSizeMb: 8 };
+  const worker = script.includes(`.asar${path.sep}`)
+    ? new Worker(fs.readFileSync(script, 'utf8'), { eval: true, resourceLimits })
+    : new Worker(script, { resourceLimits });
+  worker.unref();
+  return worker;
+}
+
+/** Worker threads of the bundled worker script, some kept between jobs. */
+export interface ThreadPool {
+  runner: RunnerFactory;
+  /** Starts the threads to keep now, so that a review opened later finds their code compiled. */
+  prestart(): void;
+  /** Stops the idle threads. */
+  close(): void;
+}
+
+/**
+ * Up to `keep` threads stay after their job, for `idleMs`: a new thread spends its first
+ * hundreds of milliseconds compiling the summary's code, which a kept one has done already.
+ * A thread whose job was stopped (a closed review) is terminated, never kept.
+ */
+export function threadPool(script: string, keep: number, idleMs = 5 * 60_000): ThreadPool {
+  const idle: Worker[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  const dropIdle = () => {
+    for (const worker of idle.splice(0)) void worker.terminate();
+  };
+  const touch = () => {
+    clearTimeout(timer);
+    timer = setTimeout(dropIdle, idleMs);
+    timer.unref();
+  };
+  const spawn = () => {
+    const worker = spawnWorker(script);
+    worker.once('exit', () => {
+      const i = idle.indexOf(worker);
+      if (i >= 0) idle.splice(i, 1);
+    });
+    return worker;
+  };
+  const release = (worker: Worker) => {
+    if (idle.length < keep) {
+      idle.push(worker);
+      touch();
+    } else void worker.terminate();
+  };
+  return {
+    runner: () => workerRunner(idle.pop() ?? spawn(), release),
+    prestart: () => {
+      while (idle.length < keep) {
+        const worker = spawn();
+        // As many SIMs as a large fleet's day, so the code a real file needs is compiled now.
+        worker.postMessage({ kind: 'warm-up', sims: 3000, days: 4 } satisfies WorkerMessage);
+        idle.push(worker);
+      }
+      touch();
+    },
+    close: () => {
+      clearTimeout(timer);
+      dropIdle();
+    },
+  };
+}
+
+/** A fresh worker thread per job, from the bundled worker script. */
+export function threadRunner(script: string): RunnerFactory {
+  return threadPool(script, 0).runner;
+}
+
+/** Runs jobs on `worker`; when done with, a worker with no job running goes back through `release`. */
+function workerRunner(worker: Worker, release: (worker: Worker) => void): JobRunner {
+  let stopped = false;
+  let busy = false;
+  let broken = false;
+  /** Rejects the job in progress; set while one runs. */
+  let fail: ((error: Error) => void) | undefined;
+  return {
+    run: (job, onProgress) =>
+      new Promise((resolve, reject) => {
+        if (stopped) return reject(closedError());
+        busy = true;
+        const settle = () => {
+          busy = false;
+          fail = undefined;
+          worker.off('message', onMessage);
+          worker.off('error', onError);
+          worker.off('exit', onExit);
+        };
+        const onMessage = (reply: WorkerReply) => {
+          if (reply.type === 'progress') return onProgress?.(reply.bytes);
+          settle();
+          if (reply.type === 'summary') resolve(reply.result);
+          else if (reply.type === 'filter') resolve(reply.rows);
+          else reject(reply.tooLarge ? new TooLargeError(reply.message) : new Error(reply.message));
+        };
+        const onError = (error: Error) => {
+          broken = true;
+          settle();
+          reject(error);
+        };
+        const onExit = () => {
+          broken = true;
+          settle();
+          reject(stopped ? closedError() : new Error('The review worker stopped.'));
+        };
+        fail = (error) => {
+          settle();
+          reject(error);
+        };
+        worker.on('message', onMessage);
+        worker.on('error', onError);
+        worker.on('exit', onExit);
+        worker.postMessage(job);
+      }),
+    terminate: () => {
+      if (stopped) return;
+      stopped = true;
+      if (busy || broken) {
+        // Pending work answers at once: a closed or evicted review must not leave calls hanging.
+        fail?.(closedError());
+        void worker.terminate();
+      } else release(worker);
+    },
+  };
+}
+
+/** The bundled worker script next to the running bundle (dist/main, dist/harness, dist/bench). */
+export function bundledWorkerScript(): string | undefined {
+  const dir = typeof __dirname === 'string' ? __dirname : undefined;
+  if (dir === undefined) return undefined;
+  const file = path.join(dir, 'review-worker.cjs');
+  return fs.existsSync(file) ? file : undefined;
+}
