@@ -53,12 +53,6 @@ export interface MainServicesOptions {
   demo?: DemoEndpoints & { close(): Promise<void> };
   /** Background sync: wait before the first scheduled run (default 20 s); `false` builds the scheduler without starting it. */
   backgroundSync?: { firstRunDelayMs?: number } | false;
-  /**
-   * Start the review threads this long after start-up (the window's default: 3 s), so the first
-   * CSV review does not wait for them to start and compile; without it they start with a review.
-   * Either way they are kept for a while after a review, for the next one.
-   */
-  warmReviewThreadsAfterMs?: number;
 }
 
 export interface MainServices {
@@ -192,16 +186,18 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
   const reviewWorkers = Math.max(1, Math.min(4, os.availableParallelism()));
   const workerScript = bundledWorkerScript();
   const reviewThreads = workerScript ? threadPool(workerScript, reviewWorkers) : undefined;
-  if (reviewThreads && opts.warmReviewThreadsAfterMs !== undefined) {
-    setTimeout(() => {
-      reviewThreads.prestart();
-      warmUpTotals().catch((error: unknown) => opts.log(`[review] warming up the totals failed: ${String(error)}`));
-    }, opts.warmReviewThreadsAfterMs).unref();
-  }
+  // A view reviews open from is on screen (`review.prepare`): the threads start now, and the main
+  // thread's part is compiled too, when they were not running.
+  const prepareReview = () => {
+    if (!reviewThreads) return false;
+    if (reviewThreads.prestart() > 0) warmUpTotals().catch((error: unknown) => opts.log(`[review] warming up the totals failed: ${String(error)}`));
+    return true;
+  };
   const review = createReviewService({
     platform: opts.platform,
     ...(reviewThreads ? { runner: reviewThreads.runner } : {}),
     workers: reviewWorkers,
+    prepare: prepareReview,
     dropped,
     libraryPath: async (id) => (await library.get(id)).path,
     events,

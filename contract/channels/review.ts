@@ -31,6 +31,11 @@ export const reviewArgs = {
   /** The file's total against the month's Soracom bill of each Soracom account (live, else offline). */
   'review.reconcile': z.strictObject({ sessionId }),
   'review.close': z.strictObject({ sessionId }),
+  /**
+   * A view a review opens from is on screen: the review threads start now (when they are not
+   * running yet) and compile their code, so the review that follows does not wait for them.
+   */
+  'review.prepare': z.strictObject({}),
 };
 
 export interface ReviewResults {
@@ -42,4 +47,6 @@ export interface ReviewResults {
   'review.malformed': ReviewMalformedPage;
   'review.reconcile': ReviewReconciliation;
   'review.close': { closed: boolean };
+  /** Whether review threads are running (false where there are none: the file is read on the main thread). */
+  'review.prepare': { threads: boolean };
 }

@@ -75,7 +75,6 @@ async function start(): Promise<void> {
       for (const win of BrowserWindow.getAllWindows()) win.webContents.send(eventChannel, message);
     },
     log: (line) => console.error(line),
-    warmReviewThreadsAfterMs: 3000,
   });
 
   const refused = { ok: false, error: { code: 'not_allowed', message: 'Calls are accepted only from Billfold’s own pages.' } };

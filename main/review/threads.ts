@@ -81,8 +81,11 @@ function spawnWorker(script: string): Worker {
 /** Worker threads of the bundled worker script, some kept between jobs. */
 export interface ThreadPool {
   runner: RunnerFactory;
-  /** Starts the threads to keep now, so that a review opened later finds their code compiled. */
-  prestart(): void;
+  /**
+   * Starts the threads to keep that are not running, so that a review opened later finds their
+   * code compiled, and keeps the idle ones for another `idleMs`; how many it started.
+   */
+  prestart(): number;
   /** Stops the idle threads. */
   close(): void;
 }
@@ -120,13 +123,15 @@ export function threadPool(script: string, keep: number, idleMs = 5 * 60_000): T
   return {
     runner: () => workerRunner(idle.pop() ?? spawn(), release),
     prestart: () => {
-      while (idle.length < keep) {
+      let started = 0;
+      for (; idle.length < keep; started++) {
         const worker = spawn();
         // As many SIMs as a large fleet's day, so the code a real file needs is compiled now.
         worker.postMessage({ kind: 'warm-up', sims: 3000, days: 4 } satisfies WorkerMessage);
         idle.push(worker);
       }
       touch();
+      return started;
     },
     close: () => {
       clearTimeout(timer);

@@ -16,7 +16,7 @@ import { bundledWorkerScript, inlineRunner, threadRunner, type RunnerFactory } f
 import type { EventSink, HandlerTable } from '../router/types';
 import { snapshotKey, type SnapshotStore } from '../snapshots/store';
 
-type ReviewChannel = 'review.choose' | 'review.openDropped' | 'review.openLibrary' | 'review.summary' | 'review.rows' | 'review.malformed' | 'review.reconcile' | 'review.close';
+type ReviewChannel = 'review.choose' | 'review.openDropped' | 'review.openLibrary' | 'review.summary' | 'review.rows' | 'review.malformed' | 'review.reconcile' | 'review.close' | 'review.prepare';
 
 export interface ReviewServiceDeps {
   platform: Pick<Platform, 'chooseFile'>;
@@ -36,6 +36,8 @@ export interface ReviewServiceDeps {
   log?: (line: string) => void;
   /** Where summaries of files already read are kept (in the user-data folder); none when absent. */
   cacheDir?: string;
+  /** Starts the review threads ahead (see `review.prepare`); false when there are none. */
+  prepare?: () => boolean;
 }
 
 export const defaultCurrency = { code: 'JPY', source: 'default' as const, note: 'The file does not say its currency: amounts are shown in yen (JPY), the currency of Soracom Japan, until a bill for the month says otherwise.' };
@@ -262,6 +264,7 @@ export function createReviewService(deps: ReviewServiceDeps) {
     },
     'review.reconcile': ({ sessionId }) => reconcile(find(sessionId)),
     'review.close': ({ sessionId }) => Promise.resolve({ closed: sessions.close(sessionId) }),
+    'review.prepare': () => Promise.resolve({ threads: deps.prepare?.() ?? false }),
   };
 
   return {

@@ -6,8 +6,8 @@
  *                                 a child process of its own and the worst of several runs: the
  *                                 engine and DuckDB (2 threads, amounts as DECIMAL(18,9)) on one
  *                                 file and on the six, checking that both find the same totals,
- *                                 as in the running app (the review threads started when the
- *                                 window opened, DuckDB's database open) and in a fresh process;
+ *                                 as in the running app (the review threads started ahead, as
+ *                                 the window does, DuckDB's database open) and in a fresh process;
  *                                 the engine's peak memory; the time to the first rows and to the
  *                                 totals of a file already summarized (cache); and hostile files
  *                                 (no line break for 2 GB, a quote that never closes over 88 MB,
@@ -20,7 +20,7 @@
  *                                 largest), files, ms, peakRssMB (one file: also firstRowsMs and
  *                                 whether the totals came from the cache in DIR). With --warm the
  *                                 review threads are started a second before, as the window
- *                                 starts them after it opens, and kept between reviews.
+ *                                 starts them when it shows a view reviews open from.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -54,7 +54,7 @@ async function engineOptions(warm: boolean) {
   const pool = threadPool(script, workers);
   pool.prestart();
   await warmUpTotals();
-  // The window starts them a few seconds after it opens; a review comes later than that.
+  // The window starts them when it shows the Library or Review; a review is opened after that.
   await new Promise((resolve) => setTimeout(resolve, 1000));
   return { runner: pool.runner, workers };
 }
@@ -392,7 +392,7 @@ export default async function csvReviewBench(args: string[]): Promise<void> {
   engineRun([one]);
   duckdbRun([one]);
 
-  // In the running app: the review threads started when the window opened (--warm), and DuckDB's
+  // In the running app: the review threads started ahead (--warm), and DuckDB's
   // database already open. In a fresh process: both start from nothing.
   const app1 = engineAgainstDuckDB('one file, in the running app', [one], true);
   report('DuckDB: 1,000,000-row summary, database open (worst)', app1.duckdb.worst.ms, 'ms');

@@ -24,6 +24,17 @@ async function openReview(page: Page, harness: Harness) {
   await expect(page.getByRole('heading', { name: 'Review a bill CSV', level: 1 })).toBeVisible();
 }
 
+test('the views a review opens from have the main process ready its review threads', async ({ page, harness }) => {
+  const prepared = (view: string) =>
+    page.waitForResponse((r) => r.url().endsWith('/rpc/review.prepare'), { timeout: 10_000 }).then(async (r) => ({ view, reply: (await r.json()) as unknown }));
+  const onReview = prepared('Review a bill CSV');
+  await openReview(page, harness);
+  expect(await onReview).toEqual({ view: 'Review a bill CSV', reply: { ok: true, value: { threads: true } } });
+  const onLibrary = prepared('Library');
+  await page.getByRole('button', { name: 'Library' }).click();
+  expect(await onLibrary).toEqual({ view: 'Library', reply: { ok: true, value: { threads: true } } });
+});
+
 test('opens an exported month with Open…, checks its totals, filters its rows and reconciles it with the bill', async ({ page, harness }) => {
   const month = previousMonth();
   const bytes = await downloadSoracomExport(harness, month);

@@ -2,6 +2,7 @@
  * Asks the app to open the multi-file review from anywhere (the library, a Soracom month),
  * without threading a callback through every view in between.
  */
+import { call } from './billing';
 
 /** What to review: saved exports by library id, every export of an account, dropped files, or files chosen in the dialog. */
 export type ReviewSetSource =
@@ -26,4 +27,12 @@ let count = 0;
 export function openReviewSet(source: ReviewSetSource, compare?: { from: string; to: string }): void {
   count += 1;
   reviewNav.request = compare ? { source, compare, n: count } : { source, n: count };
+}
+
+/**
+ * A view reviews open from is on screen: the main process starts its review threads ahead, so
+ * the review the user opens next does not wait for them. Nothing to show when it cannot.
+ */
+export function prepareReview(): void {
+  void call('review.prepare', {}).catch(() => undefined);
 }

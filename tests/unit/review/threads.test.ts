@@ -65,6 +65,20 @@ describe('review threads kept between jobs', () => {
     }
   });
 
+  it('starting ahead again starts only the threads that are not running', async () => {
+    const pool = threadPool(script, 2);
+    try {
+      // A view reviews open from asks each time it is shown.
+      expect(pool.prestart()).toBe(2);
+      expect(pool.prestart()).toBe(0);
+      const ids = await Promise.all([threadOf(pool.runner()), threadOf(pool.runner())]);
+      expect(pool.prestart()).toBe(0);
+      expect(await Promise.all([threadOf(pool.runner()), threadOf(pool.runner())])).toEqual(expect.arrayContaining(ids));
+    } finally {
+      pool.close();
+    }
+  });
+
   it('a stopped job ends its thread: the next job runs on another one', async () => {
     const pool = threadPool(script, 1);
     try {
