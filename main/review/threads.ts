@@ -114,17 +114,25 @@ export function threadPool(script: string, keep: number, idleMs = 5 * 60_000): T
     });
     return worker;
   };
-  const release = (worker: Worker) => {
-    if (idle.length < keep) {
+  /** Threads lent to runners (running a job, or about to). */
+  let lent = 0;
+  const release = (worker: Worker, reusable: boolean) => {
+    lent--;
+    if (!reusable) void worker.terminate();
+    else if (idle.length < keep) {
       idle.push(worker);
       touch();
     } else void worker.terminate();
   };
   return {
-    runner: () => workerRunner(idle.pop() ?? spawn(), release),
+    runner: () => {
+      lent++;
+      return workerRunner(idle.pop() ?? spawn(), release);
+    },
     prestart: () => {
       let started = 0;
-      for (; idle.length < keep; started++) {
+      // Threads lent to a review count: they come back when it is done.
+      for (; idle.length + lent < keep; started++) {
         const worker = spawn();
         // As many SIMs as a large fleet's day, so the code a real file needs is compiled now.
         worker.postMessage({ kind: 'warm-up', sims: 3000, days: 4 } satisfies WorkerMessage);
@@ -145,8 +153,8 @@ export function threadRunner(script: string): RunnerFactory {
   return threadPool(script, 0).runner;
 }
 
-/** Runs jobs on `worker`; when done with, a worker with no job running goes back through `release`. */
-function workerRunner(worker: Worker, release: (worker: Worker) => void): JobRunner {
+/** Runs jobs on `worker`; when done with, it goes back through `release`, reusable when no job was running. */
+function workerRunner(worker: Worker, release: (worker: Worker, reusable: boolean) => void): JobRunner {
   let stopped = false;
   let busy = false;
   let broken = false;
@@ -193,11 +201,10 @@ function workerRunner(worker: Worker, release: (worker: Worker) => void): JobRun
     terminate: () => {
       if (stopped) return;
       stopped = true;
-      if (busy || broken) {
-        // Pending work answers at once: a closed or evicted review must not leave calls hanging.
-        fail?.(closedError());
-        void worker.terminate();
-      } else release(worker);
+      const reusable = !busy && !broken;
+      // Pending work answers at once: a closed or evicted review must not leave calls hanging.
+      if (!reusable) fail?.(closedError());
+      release(worker, reusable);
     },
   };
 }

@@ -79,6 +79,22 @@ describe('review threads kept between jobs', () => {
     }
   });
 
+  it('starting ahead during a review counts the threads the review has', async () => {
+    const pool = threadPool(script, 2);
+    try {
+      const busy = [pool.runner(), pool.runner()];
+      const pending = busy.map((r) => r.run(job('hang')));
+      for (const p of pending) p.catch(() => undefined);
+      // The review's two threads come back when it is done: none to start.
+      expect(pool.prestart()).toBe(0);
+      for (const r of busy) r.terminate();
+      // Stopped mid-job, they were ended: two to start now.
+      expect(pool.prestart()).toBe(2);
+    } finally {
+      pool.close();
+    }
+  });
+
   it('a stopped job ends its thread: the next job runs on another one', async () => {
     const pool = threadPool(script, 1);
     try {
