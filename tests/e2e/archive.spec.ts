@@ -15,27 +15,21 @@ test.use({ harnessArgs: ['--demo'], locale: 'en-US' });
 
 const sidebar = (page: Page) => page.getByRole('navigation', { name: 'Accounts' });
 
-async function call<T>(harness: Harness, channel: string, args: unknown): Promise<T> {
-  const reply = (await harness.rawCall(channel, JSON.stringify(args))) as { ok: boolean; value: T; error?: { message: string } };
-  if (!reply.ok) throw new Error(`${channel}: ${reply.error?.message}`);
-  return reply.value;
-}
-
 /** Syncs the demo accounts and saves one closed month's documents, through the channels the views call. */
 async function saveMonth(harness: Harness) {
-  const { accounts } = await call<{ accounts: { id: string; provider: string }[] }>(harness, 'accounts.list', {});
+  const { accounts } = await harness.call<{ accounts: { id: string; provider: string }[] }>('accounts.list', {});
   const id = (p: string) => accounts.find((a) => a.provider === p)!.id;
-  const history = await call<SoracomBillingHistory>(harness, 'soracom.getBillingHistory', { accountId: id('soracom') });
+  const history = await harness.call<SoracomBillingHistory>('soracom.getBillingHistory', { accountId: id('soracom') });
   // Two months back: a closed month whose CSV is small (the previous month's is the 50,000-row one).
   const bill = history.bills.filter((b) => b.state === 'closed')[1]!;
-  const exported = await call<SoracomExportResult>(harness, 'soracom.exportBilling', { accountId: id('soracom'), yyyyMM: bill.yearMonth });
-  await call<SavedFile>(harness, 'files.saveSoracomExport', { accountId: id('soracom'), exportedFileId: exported.exportedFileId });
+  const exported = await harness.call<SoracomExportResult>('soracom.exportBilling', { accountId: id('soracom'), yyyyMM: bill.yearMonth });
+  await harness.call<SavedFile>('files.saveSoracomExport', { accountId: id('soracom'), exportedFileId: exported.exportedFileId });
   const label = `${bill.yearMonth.slice(0, 4)}-${bill.yearMonth.slice(4)}`;
-  const page = await call<SpatialFlowInvoicePage>(harness, 'spatialflow.listInvoices', { accountId: id('spatialflow'), limit: 24 });
+  const page = await harness.call<SpatialFlowInvoicePage>('spatialflow.listInvoices', { accountId: id('spatialflow'), limit: 24 });
   const invoices = page.invoices.filter((i) => i.periodStart.slice(0, 7) === label && i.hasPdf);
-  for (const inv of invoices) await call(harness, 'files.saveInvoicePdf', { accountId: id('spatialflow'), invoiceId: inv.id });
-  const billingAccounts = await call<{ accounts: { id: string }[] }>(harness, 'agilicus.listBillingAccounts', { accountId: id('agilicus') });
-  for (const ba of billingAccounts.accounts) await call(harness, 'agilicus.getUsageRecords', { accountId: id('agilicus'), billingAccountId: ba.id });
+  for (const inv of invoices) await harness.call('files.saveInvoicePdf', { accountId: id('spatialflow'), invoiceId: inv.id });
+  const billingAccounts = await harness.call<{ accounts: { id: string }[] }>('agilicus.listBillingAccounts', { accountId: id('agilicus') });
+  for (const ba of billingAccounts.accounts) await harness.call('agilicus.getUsageRecords', { accountId: id('agilicus'), billingAccountId: ba.id });
   return { bill, label, invoices };
 }
 

@@ -8,12 +8,6 @@ import { bridgePage, expect, screenshotPath, startHarness, test, type Harness } 
 
 const sidebar = (page: Page) => page.getByRole('navigation', { name: 'Accounts' });
 
-async function call<T>(harness: Harness, channel: string, args: unknown): Promise<T> {
-  const reply = (await harness.rawCall(channel, JSON.stringify(args))) as { ok: boolean; value: T; error?: { message: string } };
-  if (!reply.ok) throw new Error(`${channel}: ${reply.error?.message}`);
-  return reply.value;
-}
-
 async function openLibrary(browser: Browser, harness: Harness): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1200, height: 760 } });
   await bridgePage(page, harness);
@@ -58,7 +52,7 @@ test('download everything for the demo accounts: quit half-way, resume, and ever
     await panel.getByRole('button', { name: 'Download' }).click();
     await expect(panel.getByTestId('download-progress')).toContainText(/\d+ of \d+ documents/);
     await expect
-      .poll(async () => (await call<LibraryList>(first.harness, 'library.list', {})).total, { timeout: 60_000 })
+      .poll(async () => (await first.harness.call<LibraryList>('library.list', {})).total, { timeout: 60_000 })
       .toBeGreaterThanOrEqual(5);
     await page1.screenshot({ path: screenshotPath('library-download-everything.png') });
   } finally {
@@ -72,7 +66,7 @@ test('download everything for the demo accounts: quit half-way, resume, and ever
   const second = await startHarness(args, {}, { userDataDir: userData });
   const page2 = await openLibrary(browser, second.harness);
   try {
-    const unfinished = await call<UnfinishedDownload>(second.harness, 'download.unfinished', {});
+    const unfinished = await second.harness.call<UnfinishedDownload>('download.unfinished', {});
     expect(unfinished).toMatchObject({ from, to });
     expect(unfinished.done).toBeGreaterThanOrEqual(1);
     const panel = page2.getByTestId('download-everything');
@@ -85,7 +79,7 @@ test('download everything for the demo accounts: quit half-way, resume, and ever
     await expect(panel.getByTestId('download-unfinished')).toHaveCount(0);
 
     // Each provider document is in the library once, and on disk once.
-    const library = await call<LibraryList>(second.harness, 'library.list', {});
+    const library = await second.harness.call<LibraryList>('library.list', {});
     const keys = library.files.map((f) => `${f.accountId}/${f.source?.key}`);
     expect(new Set(keys).size).toBe(keys.length);
     expect(library.files.every((f) => f.source !== undefined && /^[0-9a-f]{64}$/.test(f.sha256 ?? ''))).toBe(true);
@@ -99,7 +93,7 @@ test('download everything for the demo accounts: quit half-way, resume, and ever
     await expect(page2.getByTestId('library-row')).toHaveCount(library.total);
 
     // A second run of the same period finds everything already there.
-    const again = await call<{ fetched: number; skipped: number; failed: number; resumed: boolean }>(second.harness, 'download.everything', { from, to });
+    const again = await second.harness.call<{ fetched: number; skipped: number; failed: number; resumed: boolean }>('download.everything', { from, to });
     expect(again).toMatchObject({ fetched: 0, failed: 0, resumed: false });
     expect(again.skipped).toBe(library.total);
     expect(await filesOnDisk(documents)).toEqual(onDisk);

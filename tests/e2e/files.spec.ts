@@ -8,14 +8,8 @@ test.use({ harnessArgs: ['--demo'] });
 
 const sidebar = (page: Page) => page.getByRole('navigation', { name: 'Accounts' });
 
-async function call<T>(harness: Harness, channel: string, args: unknown): Promise<T> {
-  const reply = (await harness.rawCall(channel, JSON.stringify(args))) as { ok: boolean; value: T; error?: { message: string } };
-  if (!reply.ok) throw new Error(`${channel}: ${reply.error?.message}`);
-  return reply.value;
-}
-
 async function demoIds(harness: Harness) {
-  const { accounts } = await call<{ accounts: { id: string; provider: string; name: string }[] }>(harness, 'accounts.list', {});
+  const { accounts } = await harness.call<{ accounts: { id: string; provider: string; name: string }[] }>('accounts.list', {});
   const of = (p: string) => accounts.find((a) => a.provider === p)!.id;
   return { spatialflow: of('spatialflow'), agilicus: of('agilicus'), soracom: of('soracom') };
 }
@@ -23,12 +17,12 @@ async function demoIds(harness: Harness) {
 /** Saves one file of each kind through the channels the views call. */
 async function saveSome(harness: Harness) {
   const ids = await demoIds(harness);
-  const invoices = await call<{ invoices: { id: string; hasPdf: boolean }[] }>(harness, 'spatialflow.listInvoices', { accountId: ids.spatialflow });
-  const invoice = await call<SavedFile>(harness, 'files.saveInvoicePdf', { accountId: ids.spatialflow, invoiceId: invoices.invoices.find((i) => i.hasPdf)!.id });
-  const history = await call<{ bills: { yearMonth: string }[] }>(harness, 'soracom.getBillingHistory', { accountId: ids.soracom });
-  const statement = await call<SavedFile>(harness, 'files.saveSoracomStatement', { accountId: ids.soracom, yyyyMM: history.bills[1]!.yearMonth });
-  const table = await call<SavedFile>(harness, 'files.saveTableCsv', { accountId: ids.soracom, title: 'Soracom daily charges', columns: ['Date', 'Amount'], rows: [['2024-05-01', 120]] });
-  const overview = await call<SavedFile>(harness, 'files.saveTableCsv', { title: 'Overview', columns: ['Account', 'Due'], rows: [['SpatialFlow (demo)', '€12.00']] });
+  const invoices = await harness.call<{ invoices: { id: string; hasPdf: boolean }[] }>('spatialflow.listInvoices', { accountId: ids.spatialflow });
+  const invoice = await harness.call<SavedFile>('files.saveInvoicePdf', { accountId: ids.spatialflow, invoiceId: invoices.invoices.find((i) => i.hasPdf)!.id });
+  const history = await harness.call<{ bills: { yearMonth: string }[] }>('soracom.getBillingHistory', { accountId: ids.soracom });
+  const statement = await harness.call<SavedFile>('files.saveSoracomStatement', { accountId: ids.soracom, yyyyMM: history.bills[1]!.yearMonth });
+  const table = await harness.call<SavedFile>('files.saveTableCsv', { accountId: ids.soracom, title: 'Soracom daily charges', columns: ['Date', 'Amount'], rows: [['2024-05-01', 120]] });
+  const overview = await harness.call<SavedFile>('files.saveTableCsv', { title: 'Overview', columns: ['Account', 'Due'], rows: [['SpatialFlow (demo)', '€12.00']] });
   return { ids, invoice, statement, table, overview };
 }
 
@@ -107,7 +101,7 @@ test('a lost library index is rebuilt from the folders; the downloads folder can
   await harness.answerDialog('folder', elsewhere);
   await page.getByRole('button', { name: 'Change folder…' }).click();
   await expect(page.getByTestId('downloads-folder')).toHaveText(elsewhere);
-  const next = await call<SavedFile>(harness, 'files.saveTableCsv', { accountId: saved.ids.agilicus, title: 'Usage', columns: ['a'], rows: [[1]] });
+  const next = await harness.call<SavedFile>('files.saveTableCsv', { accountId: saved.ids.agilicus, title: 'Usage', columns: ['a'], rows: [[1]] });
   expect(next.path).toBe(path.join(elsewhere, 'Agilicus (demo)', next.fileName));
   // Files saved before the change stay listed.
   await page.getByRole('searchbox', { name: 'Search' }).fill('usage');
@@ -141,16 +135,16 @@ test('removing an account asks before deleting its saved files', async ({ page, 
   await dialog.getByRole('button', { name: 'Remove account' }).click();
   await expect(sidebar(page).getByRole('button', { name: /Soracom \(demo\)/ })).toHaveCount(0);
   for (const f of [saved.statement, saved.table]) await expect(fs.stat(f.path)).rejects.toThrow();
-  const left = await call<LibraryList>(harness, 'library.list', {});
+  const left = await harness.call<LibraryList>('library.list', {});
   expect(left.files.map((f) => f.fileName).sort()).toEqual([saved.invoice.fileName, saved.overview.fileName].sort());
 });
 
 test('a saved Soracom bill export opens from the library into the review', async ({ page, harness }) => {
   const { ids } = await saveSome(harness);
-  const history = await call<{ bills: { yearMonth: string; amount: { minor: number } }[] }>(harness, 'soracom.getBillingHistory', { accountId: ids.soracom });
+  const history = await harness.call<{ bills: { yearMonth: string; amount: { minor: number } }[] }>('soracom.getBillingHistory', { accountId: ids.soracom });
   const month = history.bills[2]!.yearMonth;
-  const exported = await call<{ exportedFileId: string; rows?: number }>(harness, 'soracom.exportBilling', { accountId: ids.soracom, yyyyMM: month });
-  const saved = await call<SavedFile>(harness, 'files.saveSoracomExport', { accountId: ids.soracom, exportedFileId: exported.exportedFileId, yyyyMM: month });
+  const exported = await harness.call<{ exportedFileId: string; rows?: number }>('soracom.exportBilling', { accountId: ids.soracom, yyyyMM: month });
+  const saved = await harness.call<SavedFile>('files.saveSoracomExport', { accountId: ids.soracom, exportedFileId: exported.exportedFileId, yyyyMM: month });
   expect(saved.kind).toBe('bill-csv');
 
   await page.goto(harness.url);

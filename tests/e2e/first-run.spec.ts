@@ -22,12 +22,6 @@ async function openInBrowser(context: BrowserContext, harness: Harness): Promise
   return page;
 }
 
-async function call<T>(harness: Harness, channel: string, args: unknown): Promise<T> {
-  const reply = (await harness.rawCall(channel, JSON.stringify(args))) as { ok: boolean; value: T; error?: { message: string } };
-  if (!reply.ok) throw new Error(`${channel}: ${reply.error?.message}`);
-  return reply.value;
-}
-
 test.describe('npm run web on a machine without a keychain', () => {
   test.use({ harnessArgs: ['--web'], harnessEnv: noKeychain });
 
@@ -52,7 +46,7 @@ test.describe('npm run web on a machine without a keychain', () => {
     await page.getByLabel('AuthKey secret (secret-…)').fill('secret-xyz');
     await page.getByRole('button', { name: 'Save without testing' }).click();
     await expect(page.getByRole('alert').filter({ hasText: 'keychain_unavailable' })).toContainText('only in your keychain');
-    const list = await call<AccountList>(harness, 'accounts.list', {});
+    const list = await harness.call<AccountList>('accounts.list', {});
     expect(list.accounts.map((a) => a.demo)).toEqual([true, true, true]);
   });
 });
@@ -86,9 +80,9 @@ test.describe('npm run web: files in a browser', () => {
   });
 
   test('the Library downloads a saved file, and offers no folder choice', async ({ context, harness }) => {
-    const { accounts } = await call<{ accounts: { id: string; provider: string }[] }>(harness, 'accounts.list', {});
+    const { accounts } = await harness.call<{ accounts: { id: string; provider: string }[] }>('accounts.list', {});
     const soracom = accounts.find((a) => a.provider === 'soracom')!.id;
-    const saved = await call<SavedFile>(harness, 'files.saveTableCsv', { accountId: soracom, title: 'Soracom daily charges', columns: ['Date', 'Amount'], rows: [['2024-05-01', 120]] });
+    const saved = await harness.call<SavedFile>('files.saveTableCsv', { accountId: soracom, title: 'Soracom daily charges', columns: ['Date', 'Amount'], rows: [['2024-05-01', 120]] });
     const page = await openInBrowser(context, harness);
     await sidebar(page).getByRole('button', { name: 'Library' }).click();
     const row = page.getByTestId('library-row').filter({ hasText: saved.fileName });
@@ -113,7 +107,7 @@ test.describe('npm run web: files in a browser', () => {
 });
 
 test('the desktop keeps Open…, Open, Show in folder and Change folder…', async ({ page, harness }) => {
-  const info = await call<{ capabilities: { fileDialogs: boolean; openFiles: boolean } }>(harness, 'app.info', {});
+  const info = await harness.call<{ capabilities: { fileDialogs: boolean; openFiles: boolean } }>('app.info', {});
   expect(info.capabilities).toEqual({ fileDialogs: true, openFiles: true });
   await page.goto(harness.url);
   await sidebar(page).getByRole('button', { name: 'Library' }).click();

@@ -20,6 +20,8 @@ export interface Harness {
   logs: string[];
   /** Calls a channel over the harness's HTTP transport, as the bridge does, returning the raw reply. */
   rawCall(channel: string, body: string): Promise<unknown>;
+  /** Calls a channel and answers its value; a refused call throws with the channel and the error. */
+  call<T>(channel: string, args: unknown): Promise<T>;
   /** This run's sandbox servers (the ones demo accounts use), with working credentials. */
   sandboxes(): Promise<Record<'spatialflow' | 'agilicus' | 'soracom', SandboxEndpoint>>;
   /** Replaces the faults a demo sandbox injects (see `Fault` in main/sandbox/kit.ts); `[]` clears them. */
@@ -69,6 +71,11 @@ export async function startHarness(
         body,
       });
       return res.json();
+    },
+    async call<T>(channel: string, args: unknown) {
+      const reply = (await harness.rawCall(channel, JSON.stringify(args))) as { ok: boolean; value: T; error?: { code: string; message: string } };
+      if (!reply.ok) throw new Error(`${channel}: ${reply.error?.code} ${reply.error?.message}`);
+      return reply.value;
     },
     sandboxes: () => fetch(`${info.url}/__harness/sandboxes`, { headers: authorized }).then((r) => r.json()),
     async answerDialog(kind, answer) {

@@ -9,21 +9,15 @@ test.use({ harnessArgs: ['--demo'] });
 
 const sidebar = (page: Page) => page.getByRole('navigation', { name: 'Accounts' });
 
-async function call<T>(harness: Harness, channel: string, args: unknown): Promise<T> {
-  const reply = (await harness.rawCall(channel, JSON.stringify(args))) as { ok: boolean; value: T; error?: { message: string } };
-  if (!reply.ok) throw new Error(`${channel}: ${reply.error?.message}`);
-  return reply.value;
-}
-
 /** A few saved files, so the Library has rows with actions. */
 async function saveSome(harness: Harness): Promise<void> {
-  const { accounts } = await call<{ accounts: { id: string; provider: string }[] }>(harness, 'accounts.list', {});
+  const { accounts } = await harness.call<{ accounts: { id: string; provider: string }[] }>('accounts.list', {});
   const of = (p: string) => accounts.find((a) => a.provider === p)!.id;
-  const invoices = await call<{ invoices: { id: string; hasPdf: boolean }[] }>(harness, 'spatialflow.listInvoices', { accountId: of('spatialflow') });
-  await call(harness, 'files.saveInvoicePdf', { accountId: of('spatialflow'), invoiceId: invoices.invoices.find((i) => i.hasPdf)!.id });
-  const history = await call<{ bills: { yearMonth: string }[] }>(harness, 'soracom.getBillingHistory', { accountId: of('soracom') });
-  await call(harness, 'files.saveSoracomStatement', { accountId: of('soracom'), yyyyMM: history.bills[1]!.yearMonth });
-  await call(harness, 'files.saveTableCsv', { accountId: of('soracom'), title: 'Soracom daily charges with a rather long title for a table', columns: ['Date', 'Amount'], rows: [['2024-05-01', 120]] });
+  const invoices = await harness.call<{ invoices: { id: string; hasPdf: boolean }[] }>('spatialflow.listInvoices', { accountId: of('spatialflow') });
+  await harness.call('files.saveInvoicePdf', { accountId: of('spatialflow'), invoiceId: invoices.invoices.find((i) => i.hasPdf)!.id });
+  const history = await harness.call<{ bills: { yearMonth: string }[] }>('soracom.getBillingHistory', { accountId: of('soracom') });
+  await harness.call('files.saveSoracomStatement', { accountId: of('soracom'), yyyyMM: history.bills[1]!.yearMonth });
+  await harness.call('files.saveTableCsv', { accountId: of('soracom'), title: 'Soracom daily charges with a rather long title for a table', columns: ['Date', 'Amount'], rows: [['2024-05-01', 120]] });
 }
 
 /** A Soracom month's detailed CSV on disk, for Review. */
@@ -134,11 +128,11 @@ const exported = new WeakSet<Harness>();
 async function saveExports(harness: Harness): Promise<void> {
   if (exported.has(harness)) return;
   exported.add(harness);
-  const { accounts } = await call<{ accounts: { id: string; provider: string }[] }>(harness, 'accounts.list', {});
+  const { accounts } = await harness.call<{ accounts: { id: string; provider: string }[] }>('accounts.list', {});
   const soracom = accounts.find((a) => a.provider === 'soracom')!.id;
   const last = previousMonth();
   const before = new Date(Date.UTC(Number(last.slice(0, 4)), Number(last.slice(4)) - 2, 1));
-  await call(harness, 'reviewSet.fetchMonths', { accountId: soracom, months: [`${before.getUTCFullYear()}${String(before.getUTCMonth() + 1).padStart(2, '0')}`, last] });
+  await harness.call('reviewSet.fetchMonths', { accountId: soracom, months: [`${before.getUTCFullYear()}${String(before.getUTCMonth() + 1).padStart(2, '0')}`, last] });
 }
 
 /** The multi-file review of every export of the demo Soracom account, on one of its tabs. */
@@ -289,10 +283,10 @@ test('opening a file in Review leaves the window and the pane where they were', 
 test('the Library’s action links stay inside their cells and in view', async ({ page, harness }) => {
   await saveSome(harness);
   // A bill export as well: its row has the most actions (Review, Open, Show in folder, Delete).
-  const { accounts } = await call<{ accounts: { id: string; provider: string }[] }>(harness, 'accounts.list', {});
+  const { accounts } = await harness.call<{ accounts: { id: string; provider: string }[] }>('accounts.list', {});
   const soracom = accounts.find((a) => a.provider === 'soracom')!.id;
-  const exported = await call<{ exportedFileId: string }>(harness, 'soracom.exportBilling', { accountId: soracom, yyyyMM: previousMonth() });
-  await call(harness, 'files.saveSoracomExport', { accountId: soracom, exportedFileId: exported.exportedFileId, yyyyMM: previousMonth() });
+  const exported = await harness.call<{ exportedFileId: string }>('soracom.exportBilling', { accountId: soracom, yyyyMM: previousMonth() });
+  await harness.call('files.saveSoracomExport', { accountId: soracom, exportedFileId: exported.exportedFileId, yyyyMM: previousMonth() });
   for (const size of [{ width: 1200, height: 760 }, { width: 900, height: 600 }]) {
     await page.setViewportSize(size);
     await page.goto(harness.url);

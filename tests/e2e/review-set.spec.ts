@@ -5,20 +5,10 @@ import type { AccountList } from '../../contract/models/app';
 import type { LibraryList, SavedFile } from '../../contract/models/files';
 import { expectAccessible } from './a11y';
 import { expect, test, type Harness, screenshotPath } from './fixtures';
-import { independentSummary, SCALE } from '../unit/review/independent';
+import { independentSummary, SCALE, decimalText } from '../unit/review/independent';
 import { downloadSoracomExport, previousMonth } from './soracom-export';
 
 test.use({ harnessArgs: ['--demo'], locale: 'en-US' });
-
-/** Exact decimal text of a BigInt in units of 10^-SCALE, as the review writes amounts. */
-function decimal(v: bigint): string {
-  const negative = v < 0n;
-  const digits = (negative ? -v : v).toString().padStart(SCALE + 1, '0');
-  const whole = digits.slice(0, -SCALE);
-  const frac = digits.slice(-SCALE).replace(/0+$/, '');
-  if (whole === '0' && frac === '') return '0';
-  return `${negative ? '-' : ''}${whole}${frac ? `.${frac}` : ''}`;
-}
 
 const monthBefore = (yyyyMM: string) => {
   const d = new Date(Date.UTC(Number(yyyyMM.slice(0, 4)), Number(yyyyMM.slice(4)) - 2, 1));
@@ -27,14 +17,8 @@ const monthBefore = (yyyyMM: string) => {
 
 const monthName = (yyyyMM: string) => new Intl.DateTimeFormat('en-US', { year: 'numeric', month: 'long', timeZone: 'UTC' }).format(new Date(Date.UTC(Number(yyyyMM.slice(0, 4)), Number(yyyyMM.slice(4)) - 1, 1)));
 
-async function call<T>(harness: Harness, channel: string, args: unknown): Promise<T> {
-  const reply = (await harness.rawCall(channel, JSON.stringify(args))) as { ok: boolean; value: T; error?: unknown };
-  expect(reply.ok, `${channel}: ${JSON.stringify(reply.error)}`).toBe(true);
-  return reply.value;
-}
-
 async function soracomAccount(harness: Harness) {
-  const list = await call<AccountList>(harness, 'accounts.list', {});
+  const list = await harness.call<AccountList>('accounts.list', {});
   const account = list.accounts.find((a) => a.provider === 'soracom');
   expect(account).toBeDefined();
   return account!;
@@ -42,7 +26,7 @@ async function soracomAccount(harness: Harness) {
 
 /** The saved bill exports of the account, and per month the independent total and totals by item (papaparse, BigInt). */
 async function expectedFromLibrary(harness: Harness, accountId: string) {
-  const list = await call<LibraryList>(harness, 'library.list', { accountId, kind: 'bill-csv' });
+  const list = await harness.call<LibraryList>('library.list', { accountId, kind: 'bill-csv' });
   const totals = new Map<string, bigint>();
   const items = new Map<string, bigint>();
   const devices = new Set<string>();
@@ -104,21 +88,21 @@ test('Compare with the previous month fetches and saves both exports, then shows
   const expected = await expectedFromLibrary(harness, account.id);
   expect(expected.files.map((f: SavedFile) => f.period).sort()).toEqual([from, to].map((m) => `${m.slice(0, 4)}-${m.slice(4)}`));
   const difference = (expected.totals.get(to) ?? 0n) - (expected.totals.get(from) ?? 0n);
-  await expect(page.getByTestId('compare-from-total')).toHaveAttribute('data-amount', decimal(expected.totals.get(from) ?? 0n), { timeout: 20_000 });
-  await expect(page.getByTestId('compare-to-total')).toHaveAttribute('data-amount', decimal(expected.totals.get(to) ?? 0n));
-  await expect(page.getByTestId('compare-difference')).toHaveAttribute('data-amount', decimal(difference));
+  await expect(page.getByTestId('compare-from-total')).toHaveAttribute('data-amount', decimalText(expected.totals.get(from) ?? 0n), { timeout: 20_000 });
+  await expect(page.getByTestId('compare-to-total')).toHaveAttribute('data-amount', decimalText(expected.totals.get(to) ?? 0n));
+  await expect(page.getByTestId('compare-difference')).toHaveAttribute('data-amount', decimalText(difference));
   // The equation on screen: the sum of the changes by item equals the difference, and so do the others.
-  await expect(page.getByTestId('compare-equation').locator('strong')).toHaveAttribute('data-amount', decimal(difference));
+  await expect(page.getByTestId('compare-equation').locator('strong')).toHaveAttribute('data-amount', decimalText(difference));
   await expect(page.getByTestId('compare-check')).toContainText('add up to the same');
-  await expect(page.getByTestId('compare-by-item-sum')).toHaveAttribute('data-amount', decimal(difference));
+  await expect(page.getByTestId('compare-by-item-sum')).toHaveAttribute('data-amount', decimalText(difference));
   const itemChanges = await page.getByTestId('compare-by-item').locator('tbody td.set-change').evaluateAll((cells) => cells.map((c) => c.getAttribute('data-amount') ?? ''));
   expect(itemChanges.reduce((a, v) => a + scaledOf(v), 0n)).toBe(difference);
   for (const key of new Set([...expected.items.keys()].map((k) => k.slice(7)))) {
     const change = (expected.items.get(`${to} ${key}`) ?? 0n) - (expected.items.get(`${from} ${key}`) ?? 0n);
-    await expect(page.getByTestId('compare-by-item').locator(`tr[data-key="${key.replace(/"/g, '\\"')}"] td.set-change`)).toHaveAttribute('data-amount', decimal(change));
+    await expect(page.getByTestId('compare-by-item').locator(`tr[data-key="${key.replace(/"/g, '\\"')}"] td.set-change`)).toHaveAttribute('data-amount', decimalText(change));
   }
   await expect(page.getByTestId('compare-movers').locator('tbody tr')).toHaveCount(10);
-  await expect(page.getByTestId('compare-sims-sum')).toHaveAttribute('data-amount', decimal(difference));
+  await expect(page.getByTestId('compare-sims-sum')).toHaveAttribute('data-amount', decimalText(difference));
   // The tabs at the top of the pane: the two months, the difference and the equation in view.
   await page.getByRole('tablist', { name: 'Views of the review' }).evaluate((el) => el.scrollIntoView({ block: 'start' }));
   await page.screenshot({ path: screenshotPath('review-compare.png') });
@@ -127,8 +111,8 @@ test('Compare with the previous month fetches and saves both exports, then shows
   // A second comparison reuses the saved exports instead of exporting again.
   await openSoracomMonth(page, harness, to);
   await page.getByRole('button', { name: 'Compare with the previous month' }).click();
-  await expect(page.getByTestId('compare-difference')).toHaveAttribute('data-amount', decimal(difference), { timeout: 45_000 });
-  const again = await call<LibraryList>(harness, 'library.list', { accountId: account.id, kind: 'bill-csv' });
+  await expect(page.getByTestId('compare-difference')).toHaveAttribute('data-amount', decimalText(difference), { timeout: 45_000 });
+  const again = await harness.call<LibraryList>('library.list', { accountId: account.id, kind: 'bill-csv' });
   expect(again.files).toHaveLength(2);
 });
 
@@ -138,7 +122,7 @@ test('Review all exports of the demo Soracom account: months × items, every SIM
   const months = [monthBefore(monthBefore(last)), monthBefore(last), last];
   const account = await soracomAccount(harness);
   // Three months exported and saved through the app's own export path.
-  await call(harness, 'reviewSet.fetchMonths', { accountId: account.id, months });
+  await harness.call('reviewSet.fetchMonths', { accountId: account.id, months });
   const expected = await expectedFromLibrary(harness, account.id);
 
   await page.goto(harness.url);
@@ -150,14 +134,14 @@ test('Review all exports of the demo Soracom account: months × items, every SIM
 
   // Totals by month × item, exact, from the rows' dates.
   const total = [...expected.totals.values()].reduce((a, b) => a + b, 0n);
-  await expect(page.getByTestId('set-total')).toHaveAttribute('data-amount', decimal(total), { timeout: 30_000 });
+  await expect(page.getByTestId('set-total')).toHaveAttribute('data-amount', decimalText(total), { timeout: 30_000 });
   await expect(page.getByTestId('set-files')).toHaveText('3 of 3 counted');
   const table = page.getByTestId('set-by-item');
   for (const [key, amount] of expected.items) {
     const [m, item] = [key.slice(0, 6), key.slice(7)];
-    await expect(table.locator(`tr[data-key="${item.replace(/"/g, '\\"')}"] td[data-month="${m}"]`)).toHaveAttribute('data-amount', decimal(amount));
+    await expect(table.locator(`tr[data-key="${item.replace(/"/g, '\\"')}"] td[data-month="${m}"]`)).toHaveAttribute('data-amount', decimalText(amount));
   }
-  for (const m of months) await expect(table.locator(`tfoot td[data-month="${m}"]`)).toHaveAttribute('data-amount', decimal(expected.totals.get(m) ?? 0n));
+  for (const m of months) await expect(table.locator(`tfoot td[data-month="${m}"]`)).toHaveAttribute('data-amount', decimalText(expected.totals.get(m) ?? 0n));
   await page.screenshot({ path: screenshotPath('review-set-months.png') });
   await expectAccessible(page, 'the multi-file review by month');
 
@@ -202,24 +186,24 @@ test('Review all exports of the demo Soracom account: months × items, every SIM
   await page.getByRole('tab', { name: 'Tags and groups' }).click();
   await page.getByTestId('set-group-column').selectOption('group');
   await expect(page.getByTestId('set-by-group').locator('tbody tr').first()).toBeVisible();
-  for (const m of months) await expect(page.getByTestId('set-by-group').locator(`tfoot td[data-month="${m}"]`)).toHaveAttribute('data-amount', decimal(expected.totals.get(m) ?? 0n));
+  for (const m of months) await expect(page.getByTestId('set-by-group').locator(`tfoot td[data-month="${m}"]`)).toHaveAttribute('data-amount', decimalText(expected.totals.get(m) ?? 0n));
   await expectAccessible(page, 'tag and group totals per month');
 
   // What changed between the first and the last month.
   await page.getByRole('tab', { name: 'What changed' }).click();
   await page.getByTestId('compare-from').selectOption(months[0]!);
   const difference = (expected.totals.get(last) ?? 0n) - (expected.totals.get(months[0]!) ?? 0n);
-  await expect(page.getByTestId('compare-difference')).toHaveAttribute('data-amount', decimal(difference));
-  await expect(page.getByTestId('compare-by-item-sum')).toHaveAttribute('data-amount', decimal(difference));
+  await expect(page.getByTestId('compare-difference')).toHaveAttribute('data-amount', decimalText(difference));
+  await expect(page.getByTestId('compare-by-item-sum')).toHaveAttribute('data-amount', decimalText(difference));
   await page.getByTestId('compare-group-column').selectOption('group');
-  await expect(page.getByTestId('compare-by-group-sum')).toHaveAttribute('data-amount', decimal(difference));
+  await expect(page.getByTestId('compare-by-group-sum')).toHaveAttribute('data-amount', decimalText(difference));
 });
 
 test('the month × item and SIM tables are exported as CSV by the main process, with exact amounts in the account’s currency', async ({ page, harness }) => {
   test.setTimeout(60_000);
   const last = previousMonth();
   const account = await soracomAccount(harness);
-  const fetched = await call<{ libraryIds: string[] }>(harness, 'reviewSet.fetchMonths', { accountId: account.id, months: [monthBefore(last), last] });
+  const fetched = await harness.call<{ libraryIds: string[] }>('reviewSet.fetchMonths', { accountId: account.id, months: [monthBefore(last), last] });
   expect(fetched.libraryIds).toHaveLength(2);
   const expected = await expectedFromLibrary(harness, account.id);
 
@@ -237,7 +221,7 @@ test('the month × item and SIM tables are exported as CSV by the main process, 
   await page.getByRole('button', { name: 'Export table as CSV' }).click();
   const done = page.getByRole('status').filter({ hasText: /^Saved / });
   await expect(done).toBeVisible({ timeout: 15_000 });
-  const tables = await call<LibraryList>(harness, 'library.list', { kind: 'table-csv' });
+  const tables = await harness.call<LibraryList>('library.list', { kind: 'table-csv' });
   expect(tables.files).toHaveLength(1);
   expect(tables.files[0]?.accountId).toBe(account.id);
   const text = (await fs.readFile(tables.files[0]!.path, 'utf8')).replace(/^\uFEFF/, '');
@@ -251,7 +235,7 @@ test('the month × item and SIM tables are exported as CSV by the main process, 
   await expect(page.getByTestId('set-sims-count')).toContainText(`${expected.devices.size.toLocaleString('en-US')} SIMs`);
   await page.getByRole('tabpanel').getByRole('button', { name: 'Export table as CSV' }).click();
   await expect(page.getByRole('tabpanel').getByRole('status').filter({ hasText: /^Saved Cost per SIM and month/ })).toBeVisible({ timeout: 15_000 });
-  const after = await call<LibraryList>(harness, 'library.list', { kind: 'table-csv' });
+  const after = await harness.call<LibraryList>('library.list', { kind: 'table-csv' });
   const simsFile = after.files.find((f) => f.fileName.startsWith('Cost per SIM and month'))!;
   const [simHead = [], ...simRows] = Papa.parse<string[]>((await fs.readFile(simsFile.path, 'utf8')).replace(/^\uFEFF/, ''), { skipEmptyLines: true }).data;
   expect(simHead[0]).toBe('imsi');
@@ -287,7 +271,7 @@ test('several files dropped on the review open as one; the same file twice is na
   await page.dispatchEvent('[data-testid=review-view]', 'drop', { dataTransfer });
 
   await expect(page.getByRole('heading', { name: 'Several bill exports', level: 1 })).toBeVisible();
-  await expect(page.getByTestId('set-total')).toHaveAttribute('data-amount', decimal(total(a) + total(b)), { timeout: 30_000 });
+  await expect(page.getByTestId('set-total')).toHaveAttribute('data-amount', decimalText(total(a) + total(b)), { timeout: 30_000 });
   await expect(page.getByTestId('set-files')).toHaveText('2 of 3 counted');
   const copy = page.getByTestId('set-file').filter({ hasText: `billing-${last} copy.csv` });
   await expect(copy).toContainText(`Not added: the same file as billing-${last}.csv`);
@@ -315,7 +299,7 @@ test.describe('in a browser (npm run web)', () => {
     test.setTimeout(90_000);
     const last = previousMonth();
     const account = await soracomAccount(harness);
-    await call(harness, 'reviewSet.fetchMonths', { accountId: account.id, months: [monthBefore(last), last] });
+    await harness.call('reviewSet.fetchMonths', { accountId: account.id, months: [monthBefore(last), last] });
     const expected = await expectedFromLibrary(harness, account.id);
     await page.goto(harness.url);
     await page.getByRole('navigation', { name: 'Accounts' }).getByRole('button', { name: 'Library' }).click();

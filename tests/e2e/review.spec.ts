@@ -3,20 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { expect, test, type Harness, screenshotPath } from './fixtures';
-import { independentSummary, SCALE } from '../unit/review/independent';
+import { independentSummary, decimalText } from '../unit/review/independent';
 import { downloadSoracomExport, previousMonth } from './soracom-export';
 
 test.use({ harnessArgs: ['--demo'] });
-
-/** Exact decimal text of a BigInt in units of 10^-SCALE, as the review writes amounts. */
-function decimal(v: bigint): string {
-  const negative = v < 0n;
-  const digits = (negative ? -v : v).toString().padStart(SCALE + 1, '0');
-  const whole = digits.slice(0, -SCALE);
-  const frac = digits.slice(-SCALE).replace(/0+$/, '');
-  if (whole === '0' && frac === '') return '0';
-  return `${negative ? '-' : ''}${whole}${frac ? `.${frac}` : ''}`;
-}
 
 async function openReview(page: Page, harness: Harness) {
   await page.goto(harness.url);
@@ -49,13 +39,13 @@ test('opens an exported month with Open…, checks its totals, filters its rows 
   await expect(page.getByTestId('review-file-name')).toHaveText(`billing-detail-${month}.csv`);
 
   // Totals, exact to the last digit.
-  await expect(page.getByTestId('review-total')).toHaveAttribute('data-amount', decimal(expected.total), { timeout: 20_000 });
+  await expect(page.getByTestId('review-total')).toHaveAttribute('data-amount', decimalText(expected.total), { timeout: 20_000 });
   await expect(page.getByTestId('review-rows-counted')).toHaveText(expected.rows.length.toLocaleString('en-US'));
   await expect(page.getByTestId('review-malformed-counted')).toHaveText('0');
   const items = page.getByTestId('review-by-item').locator('tbody tr');
   await expect(items).toHaveCount(expected.byItem.size);
   for (const [item, amount] of expected.byItem) {
-    await expect(page.getByTestId('review-by-item').locator(`tr[data-key="${item.replace(/"/g, '\\"')}"] td[data-amount]`)).toHaveAttribute('data-amount', decimal(amount));
+    await expect(page.getByTestId('review-by-item').locator(`tr[data-key="${item.replace(/"/g, '\\"')}"] td[data-amount]`)).toHaveAttribute('data-amount', decimalText(amount));
   }
   await page.getByTestId('review-breakdown').selectOption('day');
   await expect(page.getByTestId('review-by-day').locator('tbody tr')).toHaveCount(expected.byDay.size);
@@ -109,7 +99,7 @@ test('opens a dropped file with every quirk and lists its malformed rows', async
   await page.dispatchEvent('[data-testid=review-view]', 'drop', { dataTransfer });
 
   await expect(page.getByTestId('review-file-name')).toHaveText('quirks.csv');
-  await expect(page.getByTestId('review-total')).toHaveAttribute('data-amount', decimal(expected.total));
+  await expect(page.getByTestId('review-total')).toHaveAttribute('data-amount', decimalText(expected.total));
   await expect(page.getByTestId('review-rows-counted')).toHaveText(String(expected.rows.length));
   await expect(page.getByTestId('review-malformed-count')).toContainText(`${expected.malformed.length} records are malformed and left out of every total.`);
 

@@ -15,6 +15,16 @@ export function scaled(amount: string): bigint {
   return m[1] === '-' ? -v : v;
 }
 
+/** Exact decimal text of a BigInt in units of 10^-SCALE, as the review writes amounts. */
+export function decimalText(v: bigint): string {
+  const negative = v < 0n;
+  const digits = (negative ? -v : v).toString().padStart(SCALE + 1, '0');
+  const whole = digits.slice(0, -SCALE);
+  const frac = digits.slice(-SCALE).replace(/0+$/, '');
+  if (whole === '0' && frac === '') return '0';
+  return `${negative ? '-' : ''}${whole}${frac ? `.${frac}` : ''}`;
+}
+
 export interface Expected {
   header: string[];
   rows: { line: number; cells: string[] }[];
