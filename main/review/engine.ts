@@ -486,10 +486,11 @@ interface Alias {
 
 /**
  * Sums the records of one byte range. `fast` sums the usual row straight from the reader's
- * buffer, finding keys that are already known and nothing else; whatever it does not do (a new
- * key, a new day or month, a finer decimal scale, the buffer's end, any malformed or unusual
- * record) it leaves to `slow`, which reads that one record with the reader and sums it with
- * every case handled. The usual row thus runs through a small loop with few branches.
+ * buffer, adding the new devices, tag values and combinations a fleet's first day is full of;
+ * whatever it does not do (a new bill item, a key written with doubled quotes, a new day or
+ * month, a finer decimal scale, the buffer's end, any malformed or unusual record) it leaves to
+ * `slow`, which reads that one record with the reader and sums it with every case handled. The
+ * usual row thus runs through a small loop with few branches.
  */
 class RangeSummer {
   readonly buf: Buffer;
@@ -676,6 +677,22 @@ class RangeSummer {
     return k;
   }
 
+  /** Room in the hint arrays for device `d`. */
+  roomForHints(d: number): void {
+    if (this.groupCount === 0) return;
+    const need = (d + 1) * this.groupCount;
+    if (need > this.hints.length) {
+      const grown = new Int32Array(Math.max(this.hints.length * 2, need)).fill(-1);
+      grown.set(this.hints);
+      this.hints = grown;
+    }
+    if (d >= this.comboHints.length) {
+      const grown = new Int32Array(Math.max(this.comboHints.length * 2, d + 1)).fill(-1);
+      grown.set(this.comboHints);
+      this.comboHints = grown;
+    }
+  }
+
   /** Spreads the combos' sums over the device and tag sums. */
   flushCombos(): void {
     const dense = this.comboDense;
@@ -703,7 +720,8 @@ class RangeSummer {
     // (Until `slow` has summed a row, `date` is -1 and no row is taken here.)
     if (reader.skipping) return;
     const { buf, view, fStart, fEnd, fKind, fieldCount, dateAt, amountAt, itemAt, deviceAt, groupAt, groupCount, tailFrom, groupsInTail, cap, indexEvery } = this;
-    const { items, devices, groupKeys, itemDense, deviceDense, comboDense, combos, tuple, groupIds, comboHints, hints, scale, date, absBound, index } = this;
+    const { items, devices, groupKeys, itemDense, deviceDense, comboDense, combos, tuple, groupIds, scale, date, absBound, index } = this;
+    let { comboHints, hints } = this;
     const len = reader.len;
     const base = reader.base;
     const stopAt = this.end - base;
@@ -755,8 +773,8 @@ class RangeSummer {
         if (rowDate === 0) break;
       }
       if (!parseAmountBytes(buf, fStart[amountAt] as number, fEnd[amountAt] as number)) break;
-      // A well-formed row: what this loop does not do with it (a new day, month, decimal scale or
-      // key), `slow` does with the fields read here.
+      // A well-formed row: what this loop does not do with it (a new day, month, decimal scale,
+      // item or quoted key), `slow` does with the fields read here.
       pendingEnd = end;
       pendingDate = rowDate;
       if (rowDate !== date || amount.scale > scale) break;
@@ -770,7 +788,14 @@ class RangeSummer {
         if (prevValid && devLength === prevDeviceLength && (devKind === prevDeviceKind || (devKind < 2 && prevDeviceKind < 2)) && this.same(devStart, prevDeviceStart, devLength)) d = lastDevice;
         else {
           d = this.find(devices, 1, deviceAt);
-          if (d < 0) break;
+          if (d < 0) {
+            // A new device is added here (one written with doubled quotes, by `slow`).
+            if (devKind === 2) break;
+            d = devices.addMissed(view, devStart, devStart + devLength);
+            this.roomForHints(d);
+            comboHints = this.comboHints;
+            hints = this.hints;
+          }
         }
       }
       let c = combo;
@@ -781,8 +806,14 @@ class RangeSummer {
         for (; g < groupCount; g++) {
           const i = groupAt[g] as number;
           const table = groupKeys[g] as KeyTable;
-          const k = fKind[i] === 2 ? this.find(table, 2 + g, i) : table.findHinted(view, fStart[i] as number, fEnd[i] as number, hints[hintAt + g] as number);
-          if (k < 0) break;
+          let k: number;
+          if (fKind[i] === 2) {
+            k = this.find(table, 2 + g, i);
+            if (k < 0) break;
+          } else {
+            k = table.findHinted(view, fStart[i] as number, fEnd[i] as number, hints[hintAt + g] as number);
+            if (k < 0) k = table.addMissed(view, fStart[i] as number, fEnd[i] as number);
+          }
           hints[hintAt + g] = k;
           groupIds[g] = k;
         }
@@ -794,6 +825,8 @@ class RangeSummer {
           tuple[0] = d;
           for (g = 0; g < groupCount; g++) tuple[g + 1] = groupIds[g] as number;
           c = combos.find(tuple);
+          // Past the cap on combos, `slow` sums the row column by column.
+          if (c < 0) c = combos.addMissed(tuple);
           if (c < 0) break;
           comboHints[d] = c;
         }
@@ -950,16 +983,7 @@ class RangeSummer {
       this.deviceDense.add(d, value);
     } else {
       const hintAt = d * groupCount;
-      if (hintAt + groupCount > this.hints.length) {
-        const grown = new Int32Array(Math.max(this.hints.length * 2, hintAt + groupCount)).fill(-1);
-        grown.set(this.hints);
-        this.hints = grown;
-      }
-      if (d >= this.comboHints.length) {
-        const grown = new Int32Array(Math.max(this.comboHints.length * 2, d + 1)).fill(-1);
-        grown.set(this.comboHints);
-        this.comboHints = grown;
-      }
+      this.roomForHints(d);
       for (let g = 0; g < groupCount; g++) {
         const i = this.groupAt[g] as number;
         const table = this.groupKeys[g] as KeyTable;

@@ -161,7 +161,11 @@ export class KeyTable {
   /** The number of the key `dv[s..e)`, added when new (past the cap: the "other" key). */
   id(dv: DataView, s: number, e: number): number {
     const found = this.find(dv, s, e);
-    if (found >= 0) return found;
+    return found >= 0 ? found : this.addMissed(dv, s, e);
+  }
+
+  /** Adds `dv[s..e)` right after a `find` of it found nothing (past the cap: the "other" key). */
+  addMissed(dv: DataView, s: number, e: number): number {
     if (this.count >= this.cap) return this.otherId();
     const last = this.lastId;
     const k = this.add(dv, s, e, this.missHash, this.missSlot);
@@ -555,7 +559,11 @@ export class TupleTable {
   /** The number of the tuple in `t[0..width)`, added when new; -1 past the cap. */
   id(t: Int32Array): number {
     const found = this.find(t);
-    if (found >= 0) return found;
+    return found >= 0 ? found : this.addMissed(t);
+  }
+
+  /** Adds the tuple in `t[0..width)` right after a `find` of it found nothing; -1 past the cap. */
+  addMissed(t: Int32Array): number {
     const slot = this.missSlot;
     if (this.count >= this.cap) return -1;
     const width = this.width;

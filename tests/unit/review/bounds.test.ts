@@ -140,6 +140,52 @@ describe('distinct keys past the caps count under one key', () => {
   });
 });
 
+describe('new keys within one day', () => {
+  it('devices, tag values and device-and-tag combinations past their caps on one day are summed under "(other)", each row once', async () => {
+    const saved = { ...caps };
+    Object.assign(caps, { devices: 4, groupValues: 3, combos: 3 });
+    try {
+      // One day and one item: every row after the first is read by the row loop, which adds the
+      // new keys itself. Each SIM has two rows in a row; SIMs 0 and 1 come back at the end.
+      let text = header;
+      const rows: { imsi: string; tag: string; amount: number }[] = [];
+      for (let i = 0; i < 12; i++) {
+        const r = { imsi: `44010300000000${i % 10}`, tag: `Meter ${i % 5}`, amount: i + 1 };
+        rows.push(r, r);
+        text += `${r.imsi},20240501,Basic fee,${r.amount},${r.tag}\r\n`.repeat(2);
+      }
+      // The expected totals: the first `cap` distinct keys in file order, the rest under "(other)".
+      const expected = (keyOf: (r: (typeof rows)[number]) => string, cap: number) => {
+        const kept: string[] = [];
+        const sums: Record<string, [string, number]> = {};
+        for (const r of rows) {
+          let key = keyOf(r);
+          if (!kept.includes(key)) {
+            if (kept.length < cap) kept.push(key);
+            else key = otherKey;
+          }
+          const [amount, count] = sums[key] ?? ['0', 0];
+          sums[key] = [String(Number(amount) + r.amount), count + 1];
+        }
+        return sums;
+      };
+      const file = write(text);
+      const summary = await summarizeFile(file, layoutOf(file), fs.statSync(file).size, { runner: inlineRunner, workers: 1 });
+      const byKey = (list: { key: string; amount: number; rows: number }[]) => Object.fromEntries(list.map((t) => [t.key, [formatScaled(t.amount, summary.scale), t.rows]]));
+      expect(byKey(summary.byDevice)).toEqual(expected((r) => r.imsi, 4));
+      expect(Object.keys(byKey(summary.byDevice))).toHaveLength(5);
+      expect(byKey(summary.byGroup[0] ?? [])).toEqual(expected((r) => r.tag, 3));
+      for (const list of [summary.byDevice, summary.byGroup[0] ?? [], summary.byItem, summary.byDeviceMonth]) {
+        expect(list.reduce((a, t) => a + t.rows, 0)).toBe(24);
+        expect(list.reduce((a, t) => a + t.amount, 0)).toBe(summary.total);
+      }
+      expect(formatScaled(summary.total, summary.scale)).toBe('156');
+    } finally {
+      Object.assign(caps, saved);
+    }
+  });
+});
+
 describe('opening can be cancelled', () => {
   it('a summary in progress stops at the next piece when its review is closed', () => {
     const file = write(generateDetailedCsv({ yyyyMM: '202405', seed: 5, sims: 40 }));
