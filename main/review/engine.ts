@@ -696,6 +696,7 @@ class RangeSummer {
   /** Spreads the combos' sums over the device and tag sums. */
   flushCombos(): void {
     const dense = this.comboDense;
+    for (const sums of this.deviceGroup) sums.reserve(dense.touchedCount);
     const sums = dense.sums;
     for (let i = 0; i < dense.touchedCount; i++) {
       const c = dense.touched[i] as number;

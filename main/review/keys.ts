@@ -500,6 +500,8 @@ export class Dense {
 
   /** Adds every sum to `into` under `k * width + month`, and starts again from zero. */
   flush(into: Sums, width: number, month: number): void {
+    // Room for every key at once: one larger index instead of one per doubling.
+    into.reserve(this.touchedCount);
     const sums = this.sums;
     for (let i = 0; i < this.touchedCount; i++) {
       const k = this.touched[i] as number;
