@@ -14,7 +14,8 @@ if (port) {
   // now, before anything is compiled, keeps the compiled code for the jobs after the first.
   const moved = new ArrayBuffer(8);
   structuredClone(moved, { transfer: [moved] });
-  // While the file is being opened on the main thread (the job comes after).
+  // While the file is being opened on the main thread (the job comes after): a few SIMs over two
+  // days run every path in a few milliseconds.
   warmUp();
   port.on('message', (job: WorkerMessage) => {
     if (job.kind === 'warm-up') {
