@@ -74,7 +74,7 @@ export class KeyTable {
     return true;
   }
 
-  /** A table holding packed keys (numbered as they were), sharing their memory; its hash index is built on first lookup. */
+  /** A table holding packed keys (numbered as they were), sharing their memory; its hash index is the packed one, or built on first lookup. */
   static fromPacked(p: PackedKeys, cap: number, alternating = false): KeyTable {
     const t = new KeyTable(cap, 0, alternating);
     t.arena = Buffer.from(p.bytes.buffer, p.bytes.byteOffset, p.bytes.byteLength);
@@ -86,7 +86,10 @@ export class KeyTable {
     t.succ = new Int32Array(p.offs.length).fill(-1);
     t.count = p.offs.length;
     t.other = p.other;
-    t.mask = -1;
+    if (p.slots) {
+      t.slots = p.slots;
+      t.mask = p.slots.length - 1;
+    } else t.mask = -1;
     return t;
   }
 
@@ -199,6 +202,7 @@ export class KeyTable {
       lens: this.lens.slice(0, this.count),
       hashes: this.hashes.slice(0, this.count),
       other: this.other,
+      ...(this.mask < 0 ? {} : { slots: this.slots.slice() }),
     };
   }
 
@@ -607,6 +611,8 @@ export interface PackedKeys {
   hashes: Int32Array;
   /** The number of the "other" key, or -1. */
   other: number;
+  /** The hash index (key number + 1, or 0), taken over by the table that adopts these keys. */
+  slots?: Int32Array;
 }
 
 export interface PackedSums {

@@ -44,7 +44,7 @@ if (port) {
       else {
         // The totals are typed arrays: moved to the main thread, not copied.
         const t = result.tables;
-        const moved = [t.items, t.devices, ...t.groupKeys].flatMap((k) => [k.bytes.buffer, k.offs.buffer, k.lens.buffer]);
+        const moved = [t.items, t.devices, ...t.groupKeys].flatMap((k) => [k.bytes.buffer, k.offs.buffer, k.lens.buffer, k.hashes.buffer, ...(k.slots ? [k.slots.buffer] : [])]);
         for (const sums of [t.itemMonth, t.deviceMonth, t.day, t.monthRow, ...t.groupMonth, ...t.deviceGroup]) moved.push(sums.keys.buffer, sums.amounts.buffer, sums.rows.buffer);
         for (const part of result.parts) moved.push(part.index.rows.buffer, part.index.offsets.buffer, part.index.lines.buffer);
         port.postMessage({ type: 'summary', result } satisfies WorkerReply, moved as ArrayBuffer[]);
