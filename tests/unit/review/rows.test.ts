@@ -31,9 +31,11 @@ const quote = (v: string) => `"${v.replaceAll('"', '""')}"`;
 /** A value as a CSV writer may write it: quoted when it must be, sometimes when it need not. */
 const cell = (v: string, r: ReturnType<typeof random>) => (/[",\r\n]/.test(v) || v.startsWith('"') || r.next() < 0.2 ? quote(v) : v);
 
-const devices = ['440103000000001', '440103000000002', '001010000000042', '44010"3', '440103000000001 ', '9'];
+// Odd values, and many plain ones: the row loop adds most new keys itself, and leaves the odd ones to the slower path.
+const many = (count: number, name: (i: number) => string) => Array.from({ length: count }, (_, i) => name(i));
+const devices = ['440103000000001', '440103000000002', '001010000000042', '44010"3', '440103000000001 ', '9', ...many(150, (i) => `4401030001${String(i).padStart(5, '0')}`)];
 const items = ['Basic fee (plan-D, s1.standard)', 'Data fee (plan-D, upload)', 'Data fee "download"', 'SMS'];
-const names = ['Meter 1', 'Meter *2*', 'Camera "A", roof', '冷蔵庫 🧊', 'multi\nline', ''];
+const names = ['Meter 1', 'Meter *2*', 'Camera "A", roof', '冷蔵庫 🧊', 'multi\nline', '', ...many(100, (i) => `Sensor ${i}`)];
 const groups = ['Cold chain', 'Field test "phase 2"', 'Vending machines, Kanto', ''];
 const amounts = ['10', '0.5', '-2.25', '+3', '0', '1.125', '-0.0002'];
 
