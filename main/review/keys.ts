@@ -99,10 +99,10 @@ export class KeyTable {
     return k >= 0 ? k : this.id(dv, s, e);
   }
 
-  /** `find`, trying `hint` first. */
+  /** `find`, trying `hint` first (unless it is the "other" key, whose text a real value may have). */
   findHinted(dv: DataView, s: number, e: number, hint: number): number {
     const last = this.lastId;
-    if (hint >= 0 && hint !== last && this.same(dv, s, e, hint)) {
+    if (hint >= 0 && hint !== last && hint !== this.other && this.same(dv, s, e, hint)) {
       this.follow(last, hint);
       return hint;
     }

@@ -140,13 +140,38 @@ describe('distinct keys past the caps count under one key', () => {
   });
 });
 
+describe('a value written "(other)"', () => {
+  it('is a value of its own, not the key past the cap, wherever the file is split', async () => {
+    const saved = { ...caps };
+    Object.assign(caps, { groupValues: 2 });
+    try {
+      // SIM D's tag goes past the cap ("C"), then D has a tag written "(other)", as E had first.
+      const head = 'imsi,date,billItemName,amount,tag:name\r\n';
+      const first = 'E,20240501,Fee,1,(other)\r\nE,20240501,Fee,2,B\r\nD,20240501,Fee,4,C\r\n';
+      const file = write(`${head}${first}D,20240501,Fee,8,(other)\r\n`);
+      for (const splitAt of [undefined, [head.length + first.length]]) {
+        const summary = await summarizeFile(file, layoutOf(file), fs.statSync(file).size, { runner: inlineRunner, workers: 1, ...(splitAt ? { splitAt } : {}) });
+        // The written "(other)" (1 + 8) first, then "B", then "C" counted past the cap.
+        expect((summary.byGroup[0] ?? []).map((t) => [t.key, formatScaled(t.amount, summary.scale)])).toEqual([
+          ['(other)', '9'],
+          ['B', '2'],
+          [otherKey, '4'],
+        ]);
+      }
+    } finally {
+      Object.assign(caps, saved);
+    }
+  });
+});
+
 describe('new keys within one day', () => {
   it('devices, tag values and device-and-tag combinations past their caps on one day are summed under "(other)", each row once', async () => {
     const saved = { ...caps };
     Object.assign(caps, { devices: 4, groupValues: 3, combos: 3 });
     try {
-      // One day and one item: every row after the first is read by the row loop, which adds the
-      // new keys itself. Each SIM has two rows in a row; SIMs 0 and 1 come back at the end.
+      // One day and one item: the row loop adds the new keys itself, and leaves the rows past
+      // the cap on combinations to the slower path. Each SIM has two rows in a row; SIMs 0 and 1
+      // come back at the end.
       let text = header;
       const rows: { imsi: string; tag: string; amount: number }[] = [];
       for (let i = 0; i < 12; i++) {
