@@ -298,7 +298,7 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
       await cleanedUp;
       await scheduler.close();
       await insight.close();
-      review.close();
+      await review.close();
       await soracomExports.clear();
       reviewSet.close();
       reviewThreads?.close();

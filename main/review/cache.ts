@@ -3,7 +3,8 @@
  * again at once. An entry is keyed by the file's size, modification time and a hash of its
  * first and last 64 KiB; when the file changes its entry is dropped and the file read again.
  * Entries are named after a hash of the file's path, so one file has at most one entry, and
- * the oldest entries go when there are more than `maxEntries`.
+ * the oldest entries go when there are more than `maxEntries`. An entry is written to a temporary
+ * name first; one that a stopped process left behind is removed after `staleTempMs`.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -13,6 +14,8 @@ import type { FileSummary, Total } from './summarize';
 
 const probeBytes = 64 * 1024;
 const version = 3;
+/** No entry takes this long to write: a temporary file older than this was left by a process that stopped. */
+const staleTempMs = 10 * 60_000;
 
 /** A list of totals as columns: one string of keys and two arrays (fast to write and read back). */
 interface PackedTotals {
@@ -117,6 +120,9 @@ interface Entry {
 }
 
 export class SummaryCache {
+  /** Entries being written. */
+  private readonly writing = new Set<Promise<void>>();
+
   constructor(
     readonly dir: string,
     private readonly maxEntries = 32,
@@ -150,13 +156,34 @@ export class SummaryCache {
     return undefined;
   }
 
-  /** Stores a summary (written to a temporary name and renamed, so a reader never sees half of it). */
-  async put(filePath: string, key: string, summary: FileSummary): Promise<void> {
+  /**
+   * Stores a summary. It is written to a temporary name and renamed, so a reader never sees half
+   * of it; a write that fails (a full disk) removes its temporary file.
+   */
+  put(filePath: string, key: string, summary: FileSummary): Promise<void> {
+    const write = this.write(filePath, key, summary);
+    this.writing.add(write);
+    const done = () => this.writing.delete(write);
+    write.then(done, done);
+    return write;
+  }
+
+  /** Waits for the entries being written (before the process exits). */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.writing]);
+  }
+
+  private async write(filePath: string, key: string, summary: FileSummary): Promise<void> {
     await fs.promises.mkdir(this.dir, { recursive: true });
     const file = this.fileOf(filePath);
     const tmp = `${file}.${process.pid}.tmp`;
-    await fs.promises.writeFile(tmp, v8.serialize({ version, key, summary: packSummary(summary) } satisfies Entry));
-    await fs.promises.rename(tmp, file);
+    try {
+      await fs.promises.writeFile(tmp, v8.serialize({ version, key, summary: packSummary(summary) } satisfies Entry));
+      await fs.promises.rename(tmp, file);
+    } catch (error) {
+      await fs.promises.rm(tmp, { force: true }).catch(() => undefined);
+      throw error;
+    }
     await this.trim(path.basename(file));
   }
 
@@ -165,9 +192,16 @@ export class SummaryCache {
     return fs.existsSync(this.fileOf(filePath));
   }
 
-  /** Removes the least recently used entries past `maxEntries`, never `keep` (the one just written). */
+  /** Removes the least recently used entries past `maxEntries`, never `keep` (the one just written), and stale temporary files. */
   private async trim(keep: string): Promise<void> {
-    const names = (await fs.promises.readdir(this.dir)).filter((n) => n.endsWith('.summary') && n !== keep);
+    const all = await fs.promises.readdir(this.dir);
+    const now = Date.now();
+    for (const n of all.filter((n) => n.endsWith('.tmp'))) {
+      const at = path.join(this.dir, n);
+      const stat = await fs.promises.stat(at).catch(() => undefined);
+      if (stat && now - stat.mtimeMs > staleTempMs) await fs.promises.rm(at, { force: true }).catch(() => undefined);
+    }
+    const names = all.filter((n) => n.endsWith('.summary') && n !== keep);
     if (names.length < this.maxEntries) return;
     const dated = await Promise.all(names.map(async (n) => ({ n, t: (await fs.promises.stat(path.join(this.dir, n)).catch(() => undefined))?.mtimeMs ?? 0 })));
     dated.sort((a, b) => a.t - b.t);

@@ -142,10 +142,11 @@ export function createReviewService(deps: ReviewServiceDeps) {
       runner = inlineRunner;
     }
   }
+  const cache = deps.cacheDir ? new SummaryCache(deps.cacheDir) : undefined;
   const options: SessionOptions = {
     runner,
     workers,
-    ...(deps.cacheDir ? { cache: new SummaryCache(deps.cacheDir) } : {}),
+    ...(cache ? { cache } : {}),
     onProgress: (session, bytes) =>
       deps.events.emit('task.progress', { taskId: taskIdOf(session), label: `Reading ${session.fileName}`, done: bytes, total: session.size, state: 'running' }),
   };
@@ -269,7 +270,11 @@ export function createReviewService(deps: ReviewServiceDeps) {
 
   return {
     handlers,
-    close: () => sessions.closeAll(),
+    /** Closes every review; resolves once the summaries being kept in the cache are written. */
+    close: async () => {
+      sessions.closeAll();
+      await cache?.settled();
+    },
     /** The same review without the channels, for the command line: open a file by path, then its totals. */
     files: {
       open,

@@ -249,6 +249,10 @@ describe.runIf(inKeychainSession)('billfold command line against the sandboxes, 
     expect(file).toMatchObject({ ok: true, fileName: 'quirks.csv' });
     expect(file?.summary?.rows).toBeGreaterThan(0);
     expect(file?.summary?.byItem.length).toBeGreaterThan(0);
+    // The totals are kept for the next review of the file, whole: no temporary file is left.
+    const kept = await fs.readdir(path.join(userData, 'review-cache'));
+    expect(kept.filter((n) => n.endsWith('.summary'))).toHaveLength(1);
+    expect(kept.filter((n) => n.endsWith('.tmp'))).toEqual([]);
 
     const missing = await runBillfold(['--user-data', userData, 'review', fixture, path.join(home, 'nope.csv'), '--json'], { home });
     expect(missing.code).toBe(1);

@@ -73,4 +73,47 @@ describe('the summary cache', () => {
     expect(fs.readdirSync(dir).filter((n) => n.endsWith('.summary'))).toHaveLength(2);
     expect(cache.has(files[2] as string)).toBe(true);
   });
+
+  it('a write that fails leaves no temporary file behind, and the entry is not kept', async () => {
+    const dir = path.join(tmp, 'cache-d');
+    const cache = new SummaryCache(dir);
+    const file = path.join(tmp, 'failing.csv');
+    fs.writeFileSync(file, 'imsi,date,billItemName,amount\r\n1,20240501,Basic fee,7\r\n');
+    const { summary } = await open(file, cache);
+    // The entry's name taken by a folder with something in it: the write cannot be renamed into place.
+    const [entry] = fs.readdirSync(dir);
+    fs.rmSync(path.join(dir, entry as string));
+    fs.mkdirSync(path.join(dir, entry as string, 'inside'), { recursive: true });
+    await expect(cache.put(file, 'another key', summary)).rejects.toThrow();
+    expect(fs.readdirSync(dir)).toEqual([entry]);
+  });
+
+  it('a temporary file a stopped process left is removed when the next entry is written; a recent one stays', async () => {
+    const dir = path.join(tmp, 'cache-e');
+    fs.mkdirSync(dir, { recursive: true });
+    const left = path.join(dir, 'aaaa.summary.99999.tmp');
+    const writing = path.join(dir, 'bbbb.summary.88888.tmp');
+    fs.writeFileSync(left, 'half an entry');
+    fs.writeFileSync(writing, 'an entry being written');
+    const hourAgo = new Date(Date.now() - 60 * 60_000);
+    fs.utimesSync(left, hourAgo, hourAgo);
+    const file = path.join(tmp, 'after-a-crash.csv');
+    fs.writeFileSync(file, 'imsi,date,billItemName,amount\r\n1,20240501,Basic fee,3\r\n');
+    await open(file, new SummaryCache(dir));
+    expect(fs.existsSync(left)).toBe(false);
+    expect(fs.existsSync(writing)).toBe(true);
+  });
+
+  it('settles once every entry being written is in place', async () => {
+    const dir = path.join(tmp, 'cache-f');
+    const cache = new SummaryCache(dir);
+    const file = path.join(tmp, 'settle.csv');
+    fs.writeFileSync(file, generateDetailedCsv({ yyyyMM: '202405', seed: 4, sims: 25 }));
+    const session = await openReviewFile(file, { runner: inlineRunner, workers: 1, cache });
+    await session.summary;
+    session.close();
+    await cache.settled();
+    expect(fs.readdirSync(dir).filter((n) => n.endsWith('.summary'))).toHaveLength(1);
+    expect(fs.readdirSync(dir).filter((n) => n.endsWith('.tmp'))).toHaveLength(0);
+  });
 });

@@ -22,7 +22,7 @@ const usage = summarizeMonth(month);
 
 const soracomAccount: AccountSummary = { id: 'acc-1', name: 'Fleet', provider: 'soracom', baseUrl: 'https://api.soracom.io', credentialKind: 'authKey', demo: false, sync: {} };
 
-function service(opts: { live?: Envelope<unknown>; snapshot?: Snapshot; chosen?: string; runner?: RunnerFactory } = {}) {
+function service(opts: { live?: Envelope<unknown>; snapshot?: Snapshot; chosen?: string; runner?: RunnerFactory; cacheDir?: string } = {}) {
   const progress: unknown[] = [];
   const events: EventSink = { emit: (event, payload) => void (event === 'task.progress' && progress.push(payload)) };
   const calls: unknown[] = [];
@@ -40,6 +40,7 @@ function service(opts: { live?: Envelope<unknown>; snapshot?: Snapshot; chosen?:
     snapshots: { get: () => Promise.resolve(opts.snapshot) },
     runner: opts.runner ?? inlineRunner,
     workers: 2,
+    ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}),
   });
   return { h: review.handlers, progress, calls, close: review.close };
 }
@@ -72,6 +73,26 @@ describe('review channels', () => {
     expect(summary.byDay).toHaveLength(30);
     expect(summary.monthlyRows.map((t) => t.key)).toEqual(['202404']);
     expect(progress.at(-1)).toMatchObject({ taskId: opened?.taskId, state: 'done' });
+  });
+
+  it('closing waits for the summaries being kept, so a command that exits next leaves a whole entry and no temporary file', async () => {
+    const cacheDir = path.join(tmp, 'review-cache');
+    const { h, close, progress } = service({ cacheDir });
+    const opened = await openFile(h, csvFile);
+    await h['review.summary']({ sessionId: opened.sessionId, top: 3 }, ctx);
+    await close();
+    const reading = (list: unknown[]) => list.filter((p) => (p as { state?: string }).state === 'running');
+    expect(reading(progress).length).toBeGreaterThan(0);
+    const names = fs.readdirSync(cacheDir);
+    expect(names.filter((n) => n.endsWith('.summary'))).toHaveLength(1);
+    expect(names.filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    // The next review of the file opens its totals from there.
+    const again = service({ cacheDir });
+    const reopened = await openFile(again.h, csvFile);
+    expect((await again.h['review.summary']({ sessionId: reopened.sessionId, top: 3 }, ctx)).rows).toBe(usage.rows);
+    // Read from the cache: no progress of reading the file.
+    expect(reading(again.progress)).toEqual([]);
+    await again.close();
   });
 
   it('answers null when the dialog is cancelled', async () => {
