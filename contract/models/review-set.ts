@@ -107,6 +107,22 @@ export interface ReviewSetCurrency {
   note: string;
 }
 
+/** The currency of one month; undefined when unknown. */
+export function currencyOfMonth(c: ReviewSetCurrency, month: string): string | undefined {
+  return c.months.find((m) => m.month === month)?.code;
+}
+
+/** The one currency of these months, or `mixed` when they have different ones (unknown counts as one). */
+export function currencyOfMonths(c: ReviewSetCurrency, months: readonly string[]): { code?: string; mixed: boolean } {
+  const codes = new Set(months.map((m) => currencyOfMonth(c, m) ?? ''));
+  if (codes.size > 1) return { mixed: true };
+  const [code] = codes;
+  return code ? { code, mixed: false } : { mixed: false };
+}
+
+/** Said beside a figure (or after a CSV header) that adds months of different currencies. */
+export const mixedCurrencies = 'mixed currencies';
+
 /** A malformed row of one file of the set (see ReviewMalformedRow). */
 export interface ReviewSetMalformedRow {
   fileName: string;

@@ -4,7 +4,7 @@
  * major units; a header names the currency of its column when the account's bills say it, and a
  * column that adds months of different currencies says so.
  */
-import type { ReviewChange, ReviewMonthlyLine, ReviewSetCurrency, ReviewSetMonthCurrency, ReviewSetTable } from '../../contract/models/review-set';
+import { currencyOfMonths, mixedCurrencies, type ReviewChange, type ReviewMonthlyLine, type ReviewSetCurrency, type ReviewSetMonthCurrency, type ReviewSetTable } from '../../contract/models/review-set';
 import type { CsvCell } from '../files/csv';
 import { formatSet, type DeviceQuery, type ReviewSetModel } from './review-set-model';
 
@@ -49,10 +49,8 @@ export function setCurrency(months: ReviewSetMonthCurrency[], monthTotals: bigin
 
 /** What to write after a header: " (JPY)", " (mixed currencies)" or nothing when unknown. */
 function suffixOf(currency: ReviewSetCurrency, months: readonly string[]): string {
-  const codes = new Set(months.map((m) => currency.months.find((c) => c.month === m)?.code ?? ''));
-  if (codes.size > 1) return ' (mixed currencies)';
-  const [code] = codes;
-  return code ? ` (${code})` : '';
+  const { code, mixed } = currencyOfMonths(currency, months);
+  return mixed ? ` (${mixedCurrencies})` : code ? ` (${code})` : '';
 }
 
 function monthlyTable(title: string, keyLabel: string, emptyKey: string, months: readonly string[], currency: ReviewSetCurrency, lines: readonly ReviewMonthlyLine[]): SetCsv {
