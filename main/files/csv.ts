@@ -7,19 +7,11 @@ export type CsvCell = string | number | boolean | null;
  */
 export const formulaLike = /^[=@\t\r]|^[+-](?![\d.,]*$)/;
 
-/** UTF-8 with a byte-order mark (so Excel reads it as UTF-8), CRLF line ends, RFC 4180 quoting. */
-export async function tableToCsv(columns: string[], rows: CsvCell[][]): Promise<Uint8Array> {
-  const { default: Papa } = await import('papaparse');
-  const text = Papa.unparse(
-    { fields: columns, data: rows.map((r) => columns.map((_, i) => r[i] ?? null)) },
-    { newline: '\r\n', escapeFormulae: formulaLike, quotes: false },
-  );
-  return new TextEncoder().encode(`\uFEFF${text}\r\n`);
-}
-
 /**
- * The same CSV as `tableToCsv`, written a chunk of rows at a time, for tables too large to hold
- * as one string (every SIM of years of exports): BOM and header first, then each chunk.
+ * A table as CSV: UTF-8 with a byte-order mark (so Excel reads it as UTF-8), CRLF line ends,
+ * RFC 4180 quoting, formula-like cells marked. Written a chunk of rows at a time, so a table of
+ * any size (every SIM of years of exports) is never one string: BOM and header first, then each
+ * chunk.
  */
 export async function* tableCsvChunks(columns: string[], rows: Iterable<CsvCell[]>, chunkRows = 2000): AsyncGenerator<Uint8Array> {
   const { default: Papa } = await import('papaparse');

@@ -8,6 +8,7 @@ import type { AccountSummary, ProviderId } from '../../contract/models/app';
 import type { SavedFile, SavedFileKind } from '../../contract/models/files';
 import type { AccountService } from '../accounts/service';
 import type { LibraryIndex } from '../files/library-index';
+import { tableCsvChunks } from '../files/csv';
 import { safeFileName } from '../files/safe-name';
 import type { SettingsStore } from '../files/settings';
 import { createTaskRegistry, type TaskRegistry } from '../files/tasks';
@@ -40,15 +41,6 @@ const usageRecordLimit = 10_000;
 
 const month = (yyyyMM: string) => `${yyyyMM.slice(0, 4)}-${yyyyMM.slice(4, 6)}`;
 
-/**
- * Saving files: invoice PDFs, Soracom exports, tables as CSV and generated PDF statements, each
- * into the account's folder under the downloads folder, through `writeNewFile` (temporary file,
- * then a name that is never an existing file's), and into the library.
- */
-export function createFilesHandlers(deps: FilesServiceDeps): HandlerTable<keyof FilesResults | keyof SettingsResults> {
-  return createFilesService(deps).handlers;
-}
-
 /** A table the main process builds itself, saved as `files.saveTableCsv` saves one (see `saveTableCsv`). */
 export interface TableCsvSource {
   accountId?: string | undefined;
@@ -61,7 +53,12 @@ export interface TableCsvSource {
 
 export type SaveTableCsv = (ctx: ServiceContext, table: TableCsvSource) => Promise<SavedFile>;
 
-/** The files handlers, and the same table save for services that build a table in the main process. */
+/**
+ * Saving files: invoice PDFs, Soracom exports, tables as CSV and generated PDF statements, each
+ * into the account's folder under the downloads folder, through `writeNewFile` (temporary file,
+ * then a name that is never an existing file's), and into the library. Also the same table save
+ * for services that build a table in the main process.
+ */
 export function createFilesService(deps: FilesServiceDeps): { handlers: HandlerTable<keyof FilesResults | keyof SettingsResults>; saveTableCsv: SaveTableCsv } {
   const { accounts, library, settings } = deps;
   const now = deps.now ?? (() => new Date());
@@ -236,14 +233,7 @@ export function createFilesService(deps: FilesServiceDeps): { handlers: HandlerT
       });
     },
 
-    'files.saveTableCsv': async ({ accountId, title, columns, rows }, ctx) => {
-      const account = accountId === undefined ? undefined : await accountOf(accountId);
-      return task(ctx, undefined, title, async (signal) => {
-        const { tableToCsv } = await import('../files/csv');
-        const bytes = await tableToCsv(columns, rows);
-        return store(account, tableFileName(title), bytes, { kind: 'table-csv' }, signal);
-      });
-    },
+    'files.saveTableCsv': ({ accountId, title, columns, rows }, ctx) => saveTableCsv(ctx, { accountId, title, chunks: tableCsvChunks(columns, rows) }),
 
     'files.saveSoracomStatement': async ({ accountId, yyyyMM, taskId }, ctx) => {
       const account = await accountOf(accountId, 'soracom');

@@ -6,7 +6,7 @@ import { createLibraryIndex, fileIdOf, manifestName } from '../../../main/files/
 import { createSettingsStore } from '../../../main/files/settings';
 import { createTaskRegistry } from '../../../main/files/tasks';
 import { writeNewFile } from '../../../main/files/write';
-import { createFilesHandlers } from '../../../main/services/files';
+import { createFilesService } from '../../../main/services/files';
 import { createLibraryHandlers } from '../../../main/services/library';
 import { tempDir } from './helpers';
 
@@ -93,7 +93,7 @@ describe('a cancel that comes after the file was saved', () => {
     const progress: { taskId: string; state: string }[] = [];
     const ctx = { events: { emit: (event: string, payload: unknown) => void (event === 'task.progress' && progress.push(payload as { taskId: string; state: string })) } };
     let cancelAnswer: { cancelled: boolean } | undefined;
-    const files = createFilesHandlers({
+    const { handlers: files } = createFilesService({
       platform: { chooseFolder: () => Promise.resolve(undefined) },
       accounts: { list: () => Promise.resolve({ accounts: [], keychain: { available: true }, notices: [] }), client: () => Promise.reject(new Error('unused')) },
       // The cancel arrives just after the file went into the library.

@@ -21,7 +21,7 @@ import { startSoracomSandbox, type SoracomSandbox } from '../../../main/sandbox/
 import { generateDetailedCsv, summarizeMonth } from '../../../main/sandbox/soracom/csv';
 import { failure } from '../../support/errors';
 import { createTaskRegistry } from '../../../main/files/tasks';
-import { createFilesHandlers, type FilesServiceDeps } from '../../../main/services/files';
+import { createFilesService, type FilesServiceDeps } from '../../../main/services/files';
 import { createDownloadedExports, createSoracomHandlers } from '../../../main/services/soracom';
 
 const NOW = new Date('2025-03-15T10:23:45Z');
@@ -511,7 +511,7 @@ describe('cancelling a Soracom export', () => {
     // Only files.cancel is called: the rest of the files service is never reached.
     const unused = {} as never;
     const deps: FilesServiceDeps = { platform: unused, accounts: unused, library: unused, settings: unused, soracomExports: exports, tasks };
-    const files = createFilesHandlers(deps);
+    const files = createFilesService(deps).handlers;
     return { soracom, files, progress, ctx, exports };
   }
   const waitFor = async (check: () => boolean) => {

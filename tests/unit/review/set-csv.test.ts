@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { tableCsvLimits } from '../../../contract/channels/files';
 import type { AccountSummary } from '../../../contract/models/app';
 import type { SavedFile } from '../../../contract/models/files';
-import { tableCsvChunks, tableToCsv } from '../../../main/files/csv';
+import { tableCsvChunks } from '../../../main/files/csv';
 import { createLibraryIndex } from '../../../main/files/library-index';
 import { createSettingsStore } from '../../../main/files/settings';
 import { inlineRunner } from '../../../main/review/threads';
@@ -83,17 +83,25 @@ const decimal = (v: bigint) => {
 const marked = (v: string) => (/^[=+\-@\t\r]/.test(v) && !/^[+-][\d.,]*$/.test(v) ? `'${v}` : v);
 
 describe('the SIM table of a review set as CSV', () => {
-  it('writes the same bytes as a table the window sends, a chunk at a time', async () => {
+  it('writes the same bytes however many rows a chunk holds, every cell read back as written, formulas marked', async () => {
     const columns = ['a', '=b', 'c'];
     const rows = [
       ['=cmd|x', '-12.50', 'plain, with comma'],
       ['@x', '+81', 'line\nbreak'],
       [null, 3, true],
     ];
-    const chunks: Uint8Array[] = [];
-    for await (const c of tableCsvChunks(columns, rows, 2)) chunks.push(c);
-    expect(chunks).toHaveLength(3);
-    expect(Buffer.concat(chunks)).toEqual(Buffer.from(await tableToCsv(columns, rows)));
+    const csv = async (chunkRows: number) => {
+      const chunks: Uint8Array[] = [];
+      for await (const c of tableCsvChunks(columns, rows, chunkRows)) chunks.push(c);
+      return { chunks: chunks.length, bytes: Buffer.concat(chunks) };
+    };
+    const [pieces, whole] = [await csv(2), await csv(100)];
+    expect([pieces.chunks, whole.chunks]).toEqual([3, 2]);
+    expect(pieces.bytes).toEqual(whole.bytes);
+    const text = whole.bytes.toString('utf8');
+    expect(text.startsWith('\uFEFF') && text.endsWith('\r\n')).toBe(true);
+    const back = Papa.parse<string[]>(text.slice(1, -2), { newline: '\r\n' }).data;
+    expect(back).toEqual([columns, ...rows].map((r) => r.map((c) => marked(c === null ? '' : String(c)))));
   });
 
   it('holds every SIM and every month past the old limits, saved in the Library, equal to the independent sums', { timeout: 180_000 }, async () => {

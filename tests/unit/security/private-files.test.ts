@@ -9,7 +9,7 @@ import type { AccountSummary } from '../../../contract/models/app';
 import { csvHasFormulas } from '../../../main/files/csv';
 import { createLibraryIndex } from '../../../main/files/library-index';
 import { createSettingsStore } from '../../../main/files/settings';
-import { createFilesHandlers } from '../../../main/services/files';
+import { createFilesService } from '../../../main/services/files';
 import { createLibraryHandlers } from '../../../main/services/library';
 import { createDownloadedExports } from '../../../main/services/soracom';
 
@@ -33,7 +33,7 @@ async function setup() {
   const library = createLibraryIndex(userData, { downloadsRoot: async () => (await settings.get()).downloadsFolder });
   const exports = createDownloadedExports();
   const accounts = { list: () => Promise.resolve({ accounts: [account], keychain: { available: true as const }, notices: [] }), client: () => Promise.reject(new Error('unused')) };
-  const files = createFilesHandlers({ platform: { chooseFolder: () => Promise.resolve(undefined) }, accounts, library, settings, soracomExports: exports });
+  const files = createFilesService({ platform: { chooseFolder: () => Promise.resolve(undefined) }, accounts, library, settings, soracomExports: exports }).handlers;
   const opened: string[] = [];
   const lib = createLibraryHandlers({
     platform: { openPath: (p) => (opened.push(p), Promise.resolve()), showItemInFolder: () => Promise.resolve() },
