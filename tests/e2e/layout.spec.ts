@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Page } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
 import { expect, test, type Harness, screenshotPath } from './fixtures';
 import { downloadSoracomExport, previousMonth } from './soracom-export';
 
@@ -150,36 +150,20 @@ async function openReviewSet(page: Page, harness: Harness, tab: string) {
 }
 
 /** The multi-file review's tabs: measured like every view, and with no scroll area of their own (one scrollbar). */
-const reviewSetViews: View[] = [
-  {
-    name: 'review-set-months',
-    open: async (page, harness) => {
-      await openReviewSet(page, harness, 'By month');
-      await expect(page.getByTestId('set-by-item').locator('tbody tr').first()).toBeVisible();
-    },
+const reviewSetViews: View[] = (
+  [
+    ['review-set-months', 'By month', (page) => page.getByTestId('set-by-item').locator('tbody tr').first()],
+    ['review-set-sims', 'SIMs', (page) => page.getByTestId('set-sims-key').first()],
+    ['review-set-groups', 'Tags and groups', (page) => page.getByTestId('set-by-group').locator('tbody tr').first()],
+    ['review-set-changes', 'What changed', (page) => page.getByTestId('compare-sims-key').first()],
+  ] as const satisfies readonly (readonly [string, string, (page: Page) => Locator])[]
+).map(([name, tab, shown]) => ({
+  name,
+  open: async (page, harness) => {
+    await openReviewSet(page, harness, tab);
+    await expect(shown(page)).toBeVisible();
   },
-  {
-    name: 'review-set-sims',
-    open: async (page, harness) => {
-      await openReviewSet(page, harness, 'SIMs');
-      await expect(page.getByTestId('set-sims-key').first()).toBeVisible();
-    },
-  },
-  {
-    name: 'review-set-groups',
-    open: async (page, harness) => {
-      await openReviewSet(page, harness, 'Tags and groups');
-      await expect(page.getByTestId('set-by-group').locator('tbody tr').first()).toBeVisible();
-    },
-  },
-  {
-    name: 'review-set-changes',
-    open: async (page, harness) => {
-      await openReviewSet(page, harness, 'What changed');
-      await expect(page.getByTestId('compare-sims-key').first()).toBeVisible();
-    },
-  },
-];
+}));
 views.push(...reviewSetViews);
 
 /** Elements in the pane that scroll on their own, down or sideways: a scrollbar beside the page's. */
