@@ -27,12 +27,32 @@ class InsightState {
   announcements = $state<{ id: string; text: string }[]>([]);
   loading = $state(false);
 
+  /**
+   * Answers about the alerts can come back in another order than they were asked: a list read
+   * before a dismissal may arrive after it. Only an answer newer than the one on screen is kept.
+   */
+  private alertsAsked = 0;
+  private alertsShown = 0;
+
+  async updateAlerts(ask: () => Promise<AlertList>): Promise<void> {
+    const asked = ++this.alertsAsked;
+    const list = await ask();
+    if (asked < this.alertsShown) return;
+    this.alertsShown = asked;
+    this.alerts = list;
+  }
+
+  private overviewAsked = 0;
+  private overviewShown = 0;
+
   async refresh(): Promise<void> {
     this.loading = true;
+    const asked = ++this.overviewAsked;
     try {
-      const [overview, alerts] = await Promise.all([call('insight.overview', {}), call('insight.listAlerts', {})]);
+      const [overview] = await Promise.all([call('insight.overview', {}), this.updateAlerts(() => call('insight.listAlerts', {}))]);
+      if (asked < this.overviewShown) return;
+      this.overviewShown = asked;
       this.overview = overview;
-      this.alerts = alerts;
       this.badges = Object.fromEntries(overview.accounts.map((a) => [a.accountId, a.badges]));
     } finally {
       this.loading = false;
@@ -42,7 +62,7 @@ class InsightState {
   async dismiss(id: string): Promise<void> {
     this.overflow = this.overflow.filter((x) => x !== id);
     this.stepBack(id);
-    this.alerts = await call('insight.dismissAlert', { id });
+    await this.updateAlerts(() => call('insight.dismissAlert', { id }));
   }
 
   /** Takes a toast off the screen; the alert stays in the Alerts panel as it was (unread, not dismissed). */
