@@ -14,9 +14,8 @@ if (port) {
   // now, before anything is compiled, keeps the compiled code for the jobs after the first.
   const moved = new ArrayBuffer(8);
   structuredClone(moved, { transfer: [moved] });
-  // While the file is being opened on the main thread (the job comes after): a few SIMs over two
-  // days run every path in a few milliseconds.
-  warmUp();
+  // Nothing is summed ahead of the job: the thread compiles the summary in place as it reads
+  // (see `compileInPlace` in threads.ts), and a made-up export summed first only delays the job.
   port.on('message', (job: WorkerMessage) => {
     if (job.kind === 'warm-up') {
       // Only a head start: a job sent after it must not fail because of it.
