@@ -282,7 +282,7 @@ export class Tables {
       this.deviceMonth = Sums.fromPacked(from.deviceMonth, caps.pairs);
       this.day = Sums.fromPacked(from.day);
       this.monthRow = Sums.fromPacked(from.monthRow);
-      for (const m of from.months) this.month(m);
+      for (const m of from.months) this.monthsInSums.add(this.month(m));
     }
     this.all = [this.itemMonth, this.deviceMonth, this.day, this.monthRow];
     from?.groupNames.forEach((name, g) => {
@@ -299,13 +299,20 @@ export class Tables {
     this.all.push(byMonth, byDevice);
   }
 
+  /** Months the pair sums may have keys of (moved there from the dense sums, or absorbed). */
+  private readonly monthsInSums = new Set<number>();
+
   /** Moves the dense sums into the pair sums. */
   flush(): void {
     const m = this.denseMonth;
     if (m < 0) return;
-    this.itemDense.flush(this.itemMonth, monthWidth, m);
-    this.deviceDense.flush(this.deviceMonth, monthWidth, m);
-    for (let g = 0; g < this.groupDense.length; g++) (this.groupDense[g] as Dense).flush(this.groupMonth[g] as Sums, monthWidth, m);
+    // A month's first flush only adds new keys.
+    const fresh = !this.monthsInSums.has(m);
+    if (fresh && this.itemDense.touchedCount === 0 && this.deviceDense.touchedCount === 0 && this.groupDense.every((d) => d.touchedCount === 0)) return;
+    this.monthsInSums.add(m);
+    this.itemDense.flush(this.itemMonth, monthWidth, m, fresh);
+    this.deviceDense.flush(this.deviceMonth, monthWidth, m, fresh);
+    for (let g = 0; g < this.groupDense.length; g++) (this.groupDense[g] as Dense).flush(this.groupMonth[g] as Sums, monthWidth, m, fresh);
   }
 
   /** The slot of a tag or group column, by its header name. */
@@ -343,9 +350,9 @@ export class Tables {
 
   /** Moves every sum to a finer scale. */
   setScale(scale: number): void {
-    this.flush();
     const factor = pow10[scale - this.scale] ?? 1;
     for (const s of this.all) s.rescale(factor);
+    for (const d of [this.itemDense, this.deviceDense, ...this.groupDense]) d.rescale(factor);
     this.total *= factor;
     this.absSum *= factor;
     this.scale = scale;
@@ -382,6 +389,7 @@ export class Tables {
     this.itemMonth.reserve(p.itemMonth.keys.length);
     this.deviceMonth.reserve(p.deviceMonth.keys.length);
     const monthIds = p.months.map((m) => this.month(m));
+    for (const m of monthIds) this.monthsInSums.add(m);
     const pair = (s: PackedSums, ids: Int32Array, into: Sums) => {
       for (let i = 0; i < s.keys.length; i++) {
         const key = s.keys[i] as number;
@@ -391,7 +399,7 @@ export class Tables {
         }
         const k = Math.floor(key / monthWidth);
         const m = key - k * monthWidth;
-        into.addSum((ids[k] as number) * monthWidth + (monthIds[m] as number), (s.amounts[i] as number) * f, s.rows[i] as number);
+        into.addSumInOrder((ids[k] as number) * monthWidth + (monthIds[m] as number), (s.amounts[i] as number) * f, s.rows[i] as number);
       }
     };
     pair(p.itemMonth, itemIds, this.itemMonth);
@@ -409,7 +417,7 @@ export class Tables {
         const key = from.keys[i] as number;
         const d = Math.floor(key / deviceGroupWidth);
         const to = key < 0 ? -1 : (deviceIds[d] as number) * deviceGroupWidth + (valueIds[key - d * deviceGroupWidth] as number);
-        into.addSum(to, (from.amounts[i] as number) * f, from.rows[i] as number);
+        into.addSumInOrder(to, (from.amounts[i] as number) * f, from.rows[i] as number);
       }
     });
     for (const [from, into] of [
@@ -696,23 +704,56 @@ class RangeSummer {
   /** Spreads the combos' sums over the device and tag sums. */
   flushCombos(): void {
     const dense = this.comboDense;
-    for (const sums of this.deviceGroup) sums.reserve(dense.touchedCount);
+    const n = dense.touchedCount;
+    if (n === 0) return;
+    for (let g = 0; g < this.groupCount; g++) this.flushDeviceGroup(g);
     const sums = dense.sums;
-    for (let i = 0; i < dense.touchedCount; i++) {
+    for (let i = 0; i < n; i++) {
       const c = dense.touched[i] as number;
       const a = sums[2 * c] as number;
       const r = sums[2 * c + 1] as number;
       sums[2 * c] = 0;
       sums[2 * c + 1] = 0;
-      const d = this.combos.at(c, 0);
-      this.deviceDense.addRows(d, a, r);
-      for (let g = 0; g < this.groupCount; g++) {
-        const v = this.combos.at(c, g + 1);
-        (this.groupDense[g] as Dense).addRows(v, a, r);
-        (this.deviceGroup[g] as Sums).addSum(d * deviceGroupWidth + v, a, r);
-      }
+      this.deviceDense.addRows(this.combos.at(c, 0), a, r);
+      for (let g = 0; g < this.groupCount; g++) (this.groupDense[g] as Dense).addRows(this.combos.at(c, g + 1), a, r);
     }
     dense.touchedCount = 0;
+  }
+
+  /** Adds the combos' sums to the device × value sums of column `g`. */
+  private flushDeviceGroup(g: number): void {
+    const dense = this.comboDense;
+    const n = dense.touchedCount;
+    const sums = dense.sums;
+    const into = this.deviceGroup[g] as Sums;
+    // Sums still empty (a range's first month) take the keys appended, without a lookup; a
+    // device's key is looked up only once it has several values in the column.
+    let append = into.count === 0 && into.beginAppend(n);
+    if (!append) into.reserve(n);
+    /** Per device, where its appended sum is (-1: none yet). */
+    const entryOf = new Int32Array(append ? this.devices.count : 0).fill(-1);
+    for (let i = 0; i < n; i++) {
+      const c = dense.touched[i] as number;
+      const a = sums[2 * c] as number;
+      const r = sums[2 * c + 1] as number;
+      const d = this.combos.at(c, 0);
+      const key = d * deviceGroupWidth + this.combos.at(c, g + 1);
+      if (append) {
+        const j = entryOf[d] as number;
+        if (j < 0) {
+          entryOf[d] = into.count;
+          into.append(key, a, r);
+          continue;
+        }
+        if (into.keys[j] === key) {
+          into.amounts[j] = (into.amounts[j] as number) + a;
+          into.rows[j] = (into.rows[j] as number) + r;
+          continue;
+        }
+        append = false;
+      }
+      into.addSum(key, a, r);
+    }
   }
 
   /** Sums usual rows from the reader's buffer until one needs `slow`. */

@@ -210,9 +210,18 @@ export class KeyTable {
   idsOf(p: PackedKeys): Int32Array {
     const view = viewOf(p.bytes);
     const ids = new Int32Array(p.offs.length);
+    let next = 0;
     for (let k = 0; k < ids.length; k++) {
       const o = p.offs[k] as number;
-      ids[k] = k === p.other ? this.otherId() : this.id(view, o, o + (p.lens[k] as number));
+      const e = o + (p.lens[k] as number);
+      // Two parts of one file list their keys in much the same order: the key after the one
+      // found last is tried before hashing.
+      let id: number;
+      if (k === p.other) id = this.otherId();
+      else if (next < this.count && next !== this.other && this.same(view, o, e, next)) id = next;
+      else id = this.id(view, o, e);
+      ids[k] = id;
+      next = id + 1;
     }
     return ids;
   }
@@ -284,9 +293,14 @@ export class KeyTable {
     return this.arena.toString('utf8', o, o + (this.lens[k] as number));
   }
 
-  /** Every key's text, by number. */
+  /** `texts()` as last computed, while no key was added since. */
+  private textsMade: string[] | undefined;
+
+  /** Every key's text, by number (the same array until a key is added: not to be changed). */
   texts(): string[] {
+    if (this.textsMade?.length === this.count) return this.textsMade;
     const out = new Array<string>(this.count);
+    this.textsMade = out;
     const bytes = this.arena.subarray(0, this.used);
     if (isAscii(bytes)) {
       // One decoded string, cut into keys (a byte is a character).
@@ -380,6 +394,21 @@ export class Sums {
     this.rows[i] = (this.rows[i] as number) + rows;
   }
 
+  /** Where `addSumInOrder` looks first: after the key it added to last. */
+  private cursor = 0;
+
+  /**
+   * `addSum`, trying first the key after the one added to last: the sums of two parts of one
+   * file list their keys in much the same order, so most keys are found without a lookup.
+   */
+  addSumInOrder(key: number, amount: number, rows: number): void {
+    let i = this.cursor;
+    if (!(i < this.count && this.keys[i] === key)) i = this.indexOf(key);
+    this.amounts[i] = (this.amounts[i] as number) + amount;
+    this.rows[i] = (this.rows[i] as number) + rows;
+    this.cursor = i + 1;
+  }
+
   private indexOf(key: number): number {
     if (this.mask < 0) this.rehash();
     const mask = this.mask;
@@ -410,7 +439,10 @@ export class Sums {
     return i;
   }
 
-  private rehash(size = this.mask < 0 ? 1 << Math.ceil(Math.log2(Math.max(16, this.count * 2 + 2))) : this.slots.length * 2): void {
+  /** The keys the index is made for when it is built again (see `reserve`). */
+  private indexFor = 0;
+
+  private rehash(size = this.mask < 0 ? 1 << Math.ceil(Math.log2(Math.max(16, Math.max(this.count, this.indexFor) * 2 + 2))) : this.slots.length * 2): void {
     const slots = new Int32Array(size);
     const mask = size - 1;
     for (let i = 0; i < this.count; i++) {
@@ -437,7 +469,39 @@ export class Sums {
       this.amounts = grow(this.amounts);
       this.rows = grow(this.rows);
     }
-    if (want * 2 > this.slots.length) this.rehash(1 << Math.ceil(Math.log2(want * 2 + 1)));
+    // Without an index (packed sums taken over, or keys appended) it is built at the first
+    // lookup, for this many keys; merging often never looks one up (see `addSumInOrder`).
+    if (this.mask < 0) this.indexFor = Math.max(this.indexFor, want);
+    else if (want * 2 > this.slots.length) this.rehash(1 << Math.ceil(Math.log2(want * 2 + 1)));
+  }
+
+  /**
+   * Room for `n` keys known to be new, added with `append` without a lookup (the hash index is
+   * built again on the next lookup); false when they would pass the cap.
+   */
+  beginAppend(n: number): boolean {
+    if (this.count + n > this.cap) return false;
+    if (this.count + n > this.keys.length) {
+      const grow = (a: Float64Array) => {
+        const b = new Float64Array(this.count + n);
+        b.set(a);
+        return b;
+      };
+      this.keys = grow(this.keys);
+      this.amounts = grow(this.amounts);
+      this.rows = grow(this.rows);
+    }
+    this.mask = -1;
+    this.lastKey = -1;
+    return true;
+  }
+
+  /** Adds a key known to be new, after `beginAppend` made room for it. */
+  append(key: number, amount: number, rows: number): void {
+    const i = this.count++;
+    this.keys[i] = key;
+    this.amounts[i] = amount;
+    this.rows[i] = rows;
   }
 
   /** Multiplies every sum by `factor` (a finer decimal scale was seen). */
@@ -502,11 +566,32 @@ export class Dense {
     }
   }
 
-  /** Adds every sum to `into` under `k * width + month`, and starts again from zero. */
-  flush(into: Sums, width: number, month: number): void {
+  /** Multiplies every sum by `factor` (a finer decimal scale was seen). */
+  rescale(factor: number): void {
+    for (let i = 0; i < this.touchedCount; i++) {
+      const at = 2 * (this.touched[i] as number);
+      this.sums[at] = (this.sums[at] as number) * factor;
+    }
+  }
+
+  /**
+   * Adds every sum to `into` under `k * width + month`, and starts again from zero. `fresh`:
+   * `into` has no key of this month yet, so every key is appended without a lookup.
+   */
+  flush(into: Sums, width: number, month: number, fresh = false): void {
+    const sums = this.sums;
+    if (fresh && into.beginAppend(this.touchedCount)) {
+      for (let i = 0; i < this.touchedCount; i++) {
+        const k = this.touched[i] as number;
+        into.append(k * width + month, sums[2 * k] as number, sums[2 * k + 1] as number);
+        sums[2 * k] = 0;
+        sums[2 * k + 1] = 0;
+      }
+      this.touchedCount = 0;
+      return;
+    }
     // Room for every key at once: one larger index instead of one per doubling.
     into.reserve(this.touchedCount);
-    const sums = this.sums;
     for (let i = 0; i < this.touchedCount; i++) {
       const k = this.touched[i] as number;
       into.addSum(k * width + month, sums[2 * k] as number, sums[2 * k + 1] as number);

@@ -470,7 +470,7 @@ function groupTotals(t: Tables, names: string[]): { byGroup: Total[][]; byGroupM
 
 /** Each device's values in the columns `names`: per column, the value on most of its rows. */
 function deviceGroupsOf(t: Tables, names: string[]): DeviceGroups {
-  const devices = t.devices.texts();
+  const devices = [...t.devices.texts()];
   const values = names.map(() => new Array<string>(devices.length).fill(''));
   names.forEach((name, column) => {
     const g = t.groupNames.indexOf(name);

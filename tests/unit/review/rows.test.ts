@@ -174,6 +174,28 @@ describe('rows read straight from the buffer', () => {
     });
   });
 
+  it("a SIM whose tags change within a month counts each value's rows, in each column, whichever way the file is cut", async () => {
+    // SIM 1: Meter A then Meter B at depot 1 (one day each), then Meter C at depot 2 (three days).
+    // Depot 1 has its rows in two combinations of tags, depot 2 in one: depot 2 has more.
+    const tags = ['Meter A,Depot 1', 'Meter B,Depot 1', 'Meter C,Depot 2', 'Meter C,Depot 2', 'Meter C,Depot 2'];
+    const header = 'imsi,date,billItemName,amount,tag:name,group\r\n';
+    const lines = tags.flatMap((t, i) => [`440103000000001,2024050${i + 1},SMS,1.5,${t}\r\n`, `440103000000002,2024050${i + 1},SMS,2,Meter D,Depot 1\r\n`]);
+    const file = path.join(tmp, 'tags-change.csv');
+    fs.writeFileSync(file, header + lines.join(''));
+    const layout = layoutOf(file);
+    const size = fs.statSync(file).size;
+    const e = expectedOf(file, ['tag:name', 'group']);
+    expect(e.valueRows.get('440103000000001')?.map((m) => Object.fromEntries(m))).toEqual([{ 'Meter A': 1, 'Meter B': 1, 'Meter C': 3 }, { 'Depot 1': 2, 'Depot 2': 3 }]);
+    for (const splitAt of [undefined, [header.length + lines.slice(0, 3).join('').length]]) {
+      const opts = { runner: inlineRunner, workers: 2, minSplitBytes: 0, ...(splitAt ? { splitAt } : {}) };
+      for (const s of [await summarizeFile(file, layout, size, opts), await summarizeFiles([{ path: file, layout, size }], opts)]) {
+        expect(s.byGroupMonth.map((list) => asMap(list, s.scale))).toEqual(e.byGroupMonth);
+        expect(asMap(s.byDeviceMonth, s.scale)).toEqual(e.byDeviceMonth);
+        expect(s.deviceGroups).toEqual({ devices: ['440103000000001', '440103000000002'], values: [['Meter C', 'Meter D'], ['Depot 2', 'Depot 1']] });
+      }
+    }
+  });
+
   it('a thread warms up on a made-up export without touching the disk', () => {
     expect(() => warmUp()).not.toThrow();
   });
