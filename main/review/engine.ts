@@ -443,6 +443,8 @@ export interface RangeJob {
   path: string;
   /** A record start (or a guess at one, for all ranges but the first). */
   start: number;
+  /** The range starts at the first line start at or after `start` (a split point of the file). */
+  alignStart?: boolean;
   /** Stop at the first record that starts at or after this offset. */
   end: number;
   layout: Layout;
@@ -1068,14 +1070,31 @@ class RangeSummer {
   }
 }
 
+/**
+ * The first line start at or after `offset` (right after a line break), looking at most `cap`
+ * bytes on; the file's size when there is none.
+ */
+export function lineStartFrom(fd: number, data: Uint8Array | undefined, offset: number, size: number, cap: number): number {
+  const piece = Buffer.allocUnsafe(64 * 1024);
+  for (let pos = offset - 1; pos < size && pos - offset <= cap; ) {
+    const got = data ? data.subarray(pos, pos + piece.length) : piece.subarray(0, fs.readSync(fd, piece, 0, piece.length, pos));
+    if (got.length === 0) break;
+    const i = got.indexOf(10);
+    if (i >= 0) return pos + i + 1;
+    pos += got.length;
+  }
+  return size;
+}
+
 /** Sums the records of one byte range into `t`. */
 export function summarizeInto(job: RangeJob, t: Tables, onProgress?: (bytes: number) => void, cancelled?: () => boolean): RangeStats {
   const fd = job.data ? -1 : fs.openSync(job.path, 'r');
   try {
     const size = job.data ? job.data.length : fs.fstatSync(fd).size;
+    const start = job.alignStart ? lineStartFrom(fd, job.data, job.start, size, job.recordCap ?? maxRecordBytes) : job.start;
     const reader = new RecordReader(
       fd,
-      job.start,
+      start,
       size,
       job.layout.fieldCount + 1,
       job.chunkBytes,
@@ -1094,7 +1113,7 @@ export function summarizeInto(job: RangeJob, t: Tables, onProgress?: (bytes: num
     }
     s.finish();
     return {
-      start: job.start,
+      start,
       stoppedAt: Math.min(reader.position(), size),
       rows: s.rows,
       malformedCount: s.malformedCount,

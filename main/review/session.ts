@@ -42,8 +42,9 @@ export class ReviewSession {
     readonly path: string,
     readonly size: number,
     readonly layout: Layout,
-    readonly firstRows: ReadRow[],
-    readonly firstRowsMs: number,
+    /** The first page of rows (read while the summary starts: set before the session is handed out). */
+    public firstRows: ReadRow[],
+    public firstRowsMs: number,
     private readonly opts: SessionOptions,
     startedAt: number,
     cached?: FileSummary,
@@ -201,10 +202,25 @@ async function openChecked(file: string, opts: SessionOptions, startedAt: number
   } finally {
     await handle.close();
   }
+  const readFirstRows = () => readRows(file, layout, firstIndexOf(layout), firstTargets(opts), layout.headerNewlines, firstPageBytes);
+  if (started.length > 0 && started.every((runner) => runner.threaded)) {
+    // No cache entry and threads to read it: the summary starts now, so they have their job as
+    // soon as they are up, and the first rows are read meanwhile (inline, the summary would hold
+    // this thread and the first rows would wait for it).
+    const session = new ReviewSession(file, size, layout, [], 0, opts, startedAt, undefined, cacheKey, started);
+    try {
+      session.firstRows = await readFirstRows();
+      session.firstRowsMs = now() - startedAt;
+    } catch (error) {
+      session.close();
+      throw error;
+    }
+    return session;
+  }
   // The cache is read while the first rows are: the rows do not wait for it.
   const fromCache = opts.cache && cacheKey !== undefined ? opts.cache.get(file, cacheKey) : undefined;
   fromCache?.catch(() => undefined);
-  const firstRows = await readRows(file, layout, firstIndexOf(layout), firstTargets(opts), layout.headerNewlines, firstPageBytes);
+  const firstRows = await readFirstRows();
   const firstRowsMs = now() - startedAt;
   if (fromCache) cached = await fromCache;
   return new ReviewSession(file, size, layout, firstRows, firstRowsMs, opts, startedAt, cached, cacheKey, started);

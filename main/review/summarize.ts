@@ -1,8 +1,8 @@
 /**
  * Summarizes whole files with worker threads.
  *
- * One file is cut into byte ranges at guessed record starts (the line start after each split
- * point); every range is parsed at the same time. A guess is only right when the range before
+ * One file is cut into byte ranges at guessed record starts (the first line start at or after
+ * each split point, found by the range's own thread); every range is parsed at the same time. A guess is only right when the range before
  * it, parsed from a known record start, ends exactly there: quotes can hold line breaks, so a
  * line start may sit inside a quoted field. When a guess is wrong the range is parsed again
  * from where the range before it really ended, so the result is always the same as one parse
@@ -12,7 +12,6 @@
  * start, so nothing is guessed); each thread sums its files into one set of totals, and the
  * threads' totals are added up at the end.
  */
-import fs from 'node:fs';
 import {
   deviceGroupWidth,
   monthWidth,
@@ -28,7 +27,6 @@ import {
   type RowIndex,
 } from './engine';
 import type { PackedSums } from './keys';
-import { maxRecordBytes } from './scanner';
 import type { JobRunner, RangesResult, RunnerFactory, WorkerJob } from './threads';
 
 export interface Total {
@@ -120,20 +118,6 @@ export interface SummarizeOptions {
   started?: JobRunner[];
 }
 
-/** The start of the line after `offset` (a guess at a record start), or undefined; looks at most a record's length ahead. */
-async function nextLineStart(handle: fs.promises.FileHandle, offset: number, size: number): Promise<number | undefined> {
-  const buf = Buffer.allocUnsafe(64 * 1024);
-  let pos = offset;
-  while (pos < size && pos - offset <= maxRecordBytes) {
-    const { bytesRead: got } = await handle.read(buf, 0, buf.length, pos);
-    if (got === 0) return undefined;
-    const i = buf.subarray(0, got).indexOf(10);
-    if (i >= 0) return pos + i + 1 < size ? pos + i + 1 : undefined;
-    pos += got;
-  }
-  return undefined;
-}
-
 async function run(opts: Pick<SummarizeOptions, 'runner' | 'track' | 'started'>, job: WorkerJob, onProgress?: (bytes: number) => void): Promise<RangesResult | Uint32Array> {
   const runner = opts.started?.pop() ?? opts.runner();
   const untrack = opts.track?.(runner);
@@ -149,21 +133,14 @@ async function run(opts: Pick<SummarizeOptions, 'runner' | 'track' | 'started'>,
 async function summarizeFileTables(file: string, layout: Layout, size: number, opts: SummarizeOptions): Promise<{ parts: RangeStats[]; tables: Tables; reparsed: number }> {
   const keepMalformed = opts.keepMalformed ?? 1000;
   const indexEvery = opts.indexEvery ?? 64;
+  // Where the ranges after the first are cut: each starts at the first line start from there,
+  // found by its own thread (so the threads get their jobs without this thread reading first).
   const starts = [layout.dataStart];
   if (opts.splitAt) {
     for (const s of [...opts.splitAt].sort((a, b) => a - b)) if (s > (starts.at(-1) as number) && s < size) starts.push(s);
   } else if (opts.workers > 1 && size - layout.dataStart >= (opts.minSplitBytes ?? 1024 * 1024)) {
-    // Asynchronous reads: this runs on the main thread, which must keep answering other calls.
-    const handle = await fs.promises.open(file, 'r');
-    try {
-      const body = size - layout.dataStart;
-      for (let i = 1; i < opts.workers; i++) {
-        const guess = await nextLineStart(handle, layout.dataStart + Math.floor((body * i) / opts.workers), size);
-        if (guess !== undefined && guess > (starts.at(-1) as number)) starts.push(guess);
-      }
-    } finally {
-      await handle.close();
-    }
+    const body = size - layout.dataStart;
+    for (let i = 1; i < opts.workers; i++) starts.push(layout.dataStart + Math.floor((body * i) / opts.workers));
   }
   const ends = starts.map((_, i) => starts[i + 1] ?? size);
   const progress = starts.map(() => 0);
@@ -171,13 +148,13 @@ async function summarizeFileTables(file: string, layout: Layout, size: number, o
     progress[i] = (progress[i] ?? 0) + bytes;
     opts.onProgress?.(Math.min(size, progress.reduce((a, b) => a + b, 0)));
   };
-  const runRange = async (i: number, start: number): Promise<RangesResult> => {
-    const job: RangeJob = { path: file, start, end: ends[i] as number, layout, keepMalformed, indexEvery };
+  const runRange = async (i: number, start: number, alignStart = false): Promise<RangesResult> => {
+    const job: RangeJob = { path: file, start, end: ends[i] as number, layout, keepMalformed, indexEvery, alignStart };
     return (await run(opts, { kind: 'summarize', jobs: [job] }, (bytes) => report(i, bytes))) as RangesResult;
   };
   // Every range but the first is summed only once its start is checked against where the range
   // before it ended.
-  const results = await Promise.all(starts.map((s, i) => runRange(i, s)));
+  const results = await Promise.all(starts.map((s, i) => runRange(i, s, i > 0)));
   let reparsed = 0;
   for (let i = 1; i < results.length; i++) {
     const before = (results[i - 1] as RangesResult).parts[0] as RangeStats;

@@ -30,6 +30,8 @@ export type WorkerReply =
 
 /** One job at a time, in a worker thread or inline. */
 export interface JobRunner {
+  /** Its jobs run in another thread: the caller's thread is free meanwhile. */
+  readonly threaded?: boolean;
   run(job: WorkerJob, onProgress?: (bytes: number) => void): Promise<RangesResult | Uint32Array>;
   terminate(): void;
 }
@@ -179,6 +181,7 @@ function workerRunner(worker: Worker, release: (worker: Worker, reusable: boolea
   /** Rejects the job in progress; set while one runs. */
   let fail: ((error: Error) => void) | undefined;
   return {
+    threaded: true,
     run: (job, onProgress) =>
       new Promise((resolve, reject) => {
         if (stopped) return reject(closedError());

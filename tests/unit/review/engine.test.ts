@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatScaled } from '../../../main/review/decimal';
-import { readLayout } from '../../../main/review/engine';
+import { lineStartFrom, readLayout } from '../../../main/review/engine';
 import { openReviewFile } from '../../../main/review/session';
 import { summarizeFile, type FileSummary, type Total } from '../../../main/review/summarize';
 import { inlineRunner } from '../../../main/review/threads';
@@ -175,6 +175,27 @@ describe('split ranges parsed in parallel', () => {
     expect((await summarize(file, [lineBreak])).reparsed).toBe(1);
     // Several splits at once, one of them in the quoted field.
     expectSameTotals(await summarize(file, [100, lineBreak, text.length - 50]), expected, file);
+  });
+
+  it('a range after the first starts at the first line start from its split point, or at the end when none comes within a record', () => {
+    const long = 'x'.repeat(200 * 1024);
+    const text = `h\nabc\ndef\n${long}\nz\n`;
+    const file = path.join(tmp, 'line-starts.csv');
+    fs.writeFileSync(file, text);
+    const fd = fs.openSync(file, 'r');
+    try {
+      for (const data of [Buffer.from(text), undefined]) {
+        const at = (offset: number, cap = 1024 * 1024) => lineStartFrom(data ? -1 : fd, data, offset, text.length, cap);
+        // A line start itself, the middle of a line, the last byte of a line.
+        expect([at(2), at(3), at(5), at(6)]).toEqual([2, 6, 6, 6]);
+        // Inside the long line: its end, found past one piece read.
+        expect(at(20)).toBe(text.length - 2);
+        // Not within a record's length: none (the range is empty, and the one before reads on).
+        expect(at(20, 100 * 1024)).toBe(text.length);
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
   });
 
   it('a split inside an unterminated quote gives the same result as one parse', async () => {
