@@ -580,21 +580,14 @@ export class Dense {
    */
   flush(into: Sums, width: number, month: number, fresh = false): void {
     const sums = this.sums;
-    if (fresh && into.beginAppend(this.touchedCount)) {
-      for (let i = 0; i < this.touchedCount; i++) {
-        const k = this.touched[i] as number;
-        into.append(k * width + month, sums[2 * k] as number, sums[2 * k + 1] as number);
-        sums[2 * k] = 0;
-        sums[2 * k + 1] = 0;
-      }
-      this.touchedCount = 0;
-      return;
-    }
+    const append = fresh && into.beginAppend(this.touchedCount);
     // Room for every key at once: one larger index instead of one per doubling.
-    into.reserve(this.touchedCount);
+    if (!append) into.reserve(this.touchedCount);
     for (let i = 0; i < this.touchedCount; i++) {
       const k = this.touched[i] as number;
-      into.addSum(k * width + month, sums[2 * k] as number, sums[2 * k + 1] as number);
+      const key = k * width + month;
+      if (append) into.append(key, sums[2 * k] as number, sums[2 * k + 1] as number);
+      else into.addSum(key, sums[2 * k] as number, sums[2 * k + 1] as number);
       sums[2 * k] = 0;
       sums[2 * k + 1] = 0;
     }
