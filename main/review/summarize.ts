@@ -2,11 +2,11 @@
  * Summarizes whole files with worker threads.
  *
  * One file is cut into byte ranges at guessed record starts (the first line start at or after
- * each split point, found by the range's own thread); every range is parsed at the same time. A guess is only right when the range before
- * it, parsed from a known record start, ends exactly there: quotes can hold line breaks, so a
- * line start may sit inside a quoted field. When a guess is wrong the range is parsed again
- * from where the range before it really ended, so the result is always the same as one parse
- * from the start.
+ * each split point, found by the range's own thread); every range is parsed at the same time.
+ * A guess is only right when the range before it, parsed from a known record start, ends exactly
+ * there: quotes can hold line breaks, so a line start may sit inside a quoted field. When a guess
+ * is wrong the range is parsed again from where the range before it really ended, so the result
+ * is always the same as one parse from the start.
  *
  * Several files are shared out whole between the threads (each file starts at a known record
  * start, so nothing is guessed); each thread sums its files into one set of totals, and the
