@@ -508,7 +508,7 @@ export class RecordReader {
       this.recordEnd = this.base + this.st.end;
       this.p = this.st.end;
       if (this.recordEnd - this.recordStart > this.cap) {
-        this.skipHead = Buffer.from(this.buf.subarray(this.recStart, this.recStart + rawBytes));
+        this.skipHead = Buffer.from(this.headAt(this.recStart));
         return status === UNTERMINATED ? UNTERMINATED : TOO_LONG;
       }
       return status;
@@ -518,7 +518,7 @@ export class RecordReader {
   private startSkip(): void {
     this.skipping = true;
     this.skipStart = this.base + this.p;
-    this.skipHead = Buffer.from(this.buf.subarray(this.p, this.p + rawBytes));
+    this.skipHead = Buffer.from(this.headAt(this.p));
     this.skipper.reset();
   }
 
@@ -597,9 +597,14 @@ export class RecordReader {
     const length = this.recordEnd - this.recordStart;
     let head: Buffer;
     if (this.recStart >= 0 && length <= rawBytes) head = this.buf.subarray(this.recStart, this.recStart + length);
-    else if (this.recStart >= 0) head = this.buf.subarray(this.recStart, this.recStart + rawBytes);
+    else if (this.recStart >= 0) head = this.headAt(this.recStart);
     else head = this.skipHead;
     return rawOf(head, length > rawBytes);
+  }
+
+  /** At most `rawBytes` of the buffer from `at`, never past what was read into it (the rest is old memory). */
+  private headAt(at: number): Buffer {
+    return this.buf.subarray(at, Math.min(at + rawBytes, this.len));
   }
 }
 

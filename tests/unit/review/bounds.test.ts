@@ -52,6 +52,22 @@ const header = 'imsi,date,billItemName,amount,tag:name\r\n';
 const row = (i: number, amount = 1) => `44010300000000${i},20240501,Basic fee,${amount},Meter ${i}\r\n`;
 
 describe('records longer than the cap', () => {
+  it("a malformed record's text is only bytes of the file, never memory the reader had not filled", () => {
+    // Records longer than the cap (here smaller than the text kept of a record), cut anywhere.
+    let text = header;
+    for (let i = 0; i < 40; i++) text += i % 7 === 3 ? `1,20240501,"${'long field '.repeat(10 + i)}",1,x\r\n` : row(i % 10, 1.5);
+    const file = write(text);
+    const layout = layoutOf(file);
+    for (const chunkBytes of [8, 16, 64, 333]) {
+      for (const recordCap of [24, 40, 100]) {
+        const job: RangeJob = { path: file, start: layout.dataStart, end: text.length, layout, keepMalformed: 100, indexEvery: 64, chunkBytes, recordCap };
+        const malformed = summarizeRanges([job]).parts[0]?.malformed ?? [];
+        expect(malformed.length).toBeGreaterThan(0);
+        for (const m of malformed) expect(text.includes(m.raw), `${chunkBytes}/${recordCap}: ${JSON.stringify(m.raw).slice(0, 120)}`).toBe(true);
+      }
+    }
+  });
+
   it('a long unquoted line is one malformed record and reading goes on after it, whatever the pieces', () => {
     const file = write(header + row(1) + `2,20240501,Basic fee,5,${'x'.repeat(300)}\r\n` + row(3, 2) + 'bad,date,Basic fee,1,x\r\n' + row(4, 4));
     const whole = read(file, 1 << 20, 64);
