@@ -15,6 +15,19 @@ export const maxToasts = 3;
  */
 export const needsAction = (alert: Alert): boolean => alert.kind === 'payment-failed' && alert.accountId !== undefined;
 
+/** `show` for the answers of calls made through it, except those older than the last one shown. */
+function newestOnly<T>(show: (value: T) => void): (ask: () => Promise<T>) => Promise<void> {
+  let asked = 0;
+  let shown = 0;
+  return async (ask) => {
+    const n = ++asked;
+    const value = await ask();
+    if (n < shown) return;
+    shown = n;
+    show(value);
+  };
+}
+
 class InsightState {
   overview = $state<InsightOverview | undefined>();
   badges = $state<Record<string, AccountBadges>>({});
@@ -28,32 +41,24 @@ class InsightState {
   loading = $state(false);
 
   /**
-   * Answers about the alerts can come back in another order than they were asked: a list read
-   * before a dismissal may arrive after it. Only an answer newer than the one on screen is kept.
+   * Answers can come back in another order than they were asked: a list of alerts read before a
+   * dismissal may arrive after it. Only an answer newer than the one on screen is shown.
    */
-  private alertsAsked = 0;
-  private alertsShown = 0;
+  private readonly showAlerts = newestOnly<AlertList>((list) => (this.alerts = list));
+  private readonly showOverview = newestOnly<InsightOverview>((overview) => {
+    this.overview = overview;
+    this.badges = Object.fromEntries(overview.accounts.map((a) => [a.accountId, a.badges]));
+  });
 
-  async updateAlerts(ask: () => Promise<AlertList>): Promise<void> {
-    const asked = ++this.alertsAsked;
-    const list = await ask();
-    if (asked < this.alertsShown) return;
-    this.alertsShown = asked;
-    this.alerts = list;
+  /** Shows the alerts a call answers (a read, a dismissal, a mark as read) unless a newer answer is on screen. */
+  updateAlerts(ask: () => Promise<AlertList>): Promise<void> {
+    return this.showAlerts(ask);
   }
-
-  private overviewAsked = 0;
-  private overviewShown = 0;
 
   async refresh(): Promise<void> {
     this.loading = true;
-    const asked = ++this.overviewAsked;
     try {
-      const [overview] = await Promise.all([call('insight.overview', {}), this.updateAlerts(() => call('insight.listAlerts', {}))]);
-      if (asked < this.overviewShown) return;
-      this.overviewShown = asked;
-      this.overview = overview;
-      this.badges = Object.fromEntries(overview.accounts.map((a) => [a.accountId, a.badges]));
+      await Promise.all([this.showOverview(() => call('insight.overview', {})), this.updateAlerts(() => call('insight.listAlerts', {}))]);
     } finally {
       this.loading = false;
     }
