@@ -64,6 +64,14 @@ async function setBudgets(harness: Harness, accounts: { accountId: string; amoun
   await channel(harness, 'insight.setBudgets', { accounts, currencies });
 }
 
+/** Sets a budget the account's forecast fills to about 90% and waits for the toast of its alert at 80%. */
+async function budgetToast(page: Page, harness: Harness, account: { id: string; name: string }): Promise<Locator> {
+  await setBudgets(harness, [{ accountId: account.id, amount: await budgetAt90(harness, account.id) }]);
+  const toast = toasts(page).filter({ hasText: `${account.name}: 80% of the monthly budget` });
+  await expect(toast).toHaveCount(1);
+  return toast;
+}
+
 /** What is painted at the middle of `target`: the target itself (or inside it), or whatever covers it. */
 async function coveredBy(target: Locator): Promise<string> {
   return target.evaluate((el) => {
@@ -79,9 +87,7 @@ test('a toast steps back into the Alerts panel after 8 seconds, still unread, an
   await ready(page, harness);
   // Away from the overview, whose Alerts panel marks what it shows as read.
   await sidebar(page).getByRole('button', { name: /^Agilicus/ }).click();
-  await setBudgets(harness, [{ accountId: soracom.id, amount: await budgetAt90(harness, soracom.id) }]);
-  const toast = toasts(page).filter({ hasText: `${soracom.name}: 80% of the monthly budget` });
-  await expect(toast).toHaveCount(1);
+  const toast = await budgetToast(page, harness, soracom);
   const announcer = page.getByTestId('alert-announcer');
   await expect(announcer.getByText(`New alert: ${soracom.name}: 80% of the monthly budget.`)).toHaveCount(1);
 
@@ -106,9 +112,7 @@ test('a toast steps back into the Alerts panel after 8 seconds, still unread, an
 test('a toast stays while the window is hidden, the pointer is over it or it has keyboard focus, and Escape dismisses it', async ({ page, harness }) => {
   const soracom = await accountOf(harness, 'soracom');
   await ready(page, harness);
-  await setBudgets(harness, [{ accountId: soracom.id, amount: await budgetAt90(harness, soracom.id) }]);
-  const first = toasts(page).filter({ hasText: `${soracom.name}: 80% of the monthly budget` });
-  await expect(first).toHaveCount(1);
+  const first = await budgetToast(page, harness, soracom);
 
   // While the window is hidden (minimised, say) it stays.
   const setHidden = (hidden: boolean) =>
@@ -266,9 +270,7 @@ test('the toasts fit the window at 1200×760, 900×600 and 1920×1080, light and
 test('a list of alerts read before a dismissal, answered after it, does not bring the dismissed alert back', async ({ page, harness }) => {
   const soracom = await accountOf(harness, 'soracom');
   await ready(page, harness);
-  await setBudgets(harness, [{ accountId: soracom.id, amount: await budgetAt90(harness, soracom.id) }]);
-  const toast = toasts(page).filter({ hasText: `${soracom.name}: 80% of the monthly budget` });
-  await expect(toast).toHaveCount(1);
+  const toast = await budgetToast(page, harness, soracom);
 
   // The overview's next refresh reads the alerts now, while the alert is still new, and its answer is held back.
   let release = () => {};
