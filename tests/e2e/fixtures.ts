@@ -109,6 +109,14 @@ export async function bridgePage(page: Page, harness: Harness): Promise<void> {
   await page.addInitScript({ path: path.join(distDir, 'harness-bridge/bridge.js') });
 }
 
+/**
+ * Pauses the page's installed clock. The clock runs on while the pause is asked for, so the pause is
+ * set a few seconds ahead: a pause set in its past throws, as on a busy machine a short lead does.
+ */
+export async function pauseClock(page: Page): Promise<void> {
+  await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 3_000);
+}
+
 export const test = base.extend<{ harness: Harness; harnessArgs: string[]; harnessEnv: Record<string, string>; cspViolations: string[] }>({
   harnessArgs: [[], { option: true }],
   harnessEnv: [{}, { option: true }],

@@ -2,7 +2,7 @@ import type { Browser, Page } from '@playwright/test';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { expect, screenshotPath, startHarness, test, type Harness } from './fixtures';
+import { expect, pauseClock, screenshotPath, startHarness, test, type Harness } from './fixtures';
 
 test.use({ harnessArgs: ['--demo'] });
 // These tests sync every demo account (and one starts Billfold twice), which takes a while on a busy machine.
@@ -234,7 +234,7 @@ test('a budget crossed by the demo data raises one alert and one notification, a
       await page.clock.install();
       await openOverview(page, first.harness);
       await waitForInsight(page);
-      await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 100);
+      await pauseClock(page);
       const overview = await channel<{ accounts: { accountId: string; forecast: { amounts: Money[] } }[] }>(first.harness, 'insight.overview', {});
       const forecast = overview.accounts.find((a) => a.accountId === soracom.id)!.forecast.amounts[0]!;
       // A budget the forecast fills to about 90%: past 80%, not 100%.

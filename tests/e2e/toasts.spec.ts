@@ -1,6 +1,6 @@
 import type { Locator, Page } from '@playwright/test';
 import path from 'node:path';
-import { expect, test, type Harness } from './fixtures';
+import { expect, pauseClock, test, type Harness } from './fixtures';
 
 // Alert toasts step back into the overview's Alerts panel after 8 s. The page's clock is
 // Playwright's (installed before the page loads and paused once the demo data is in), so every
@@ -48,7 +48,7 @@ async function ready(page: Page, harness: Harness) {
   await expect(page.getByTestId('account-insight')).toHaveCount(3);
   await expect(page.getByText(/^Not synced yet:/)).toHaveCount(0, { timeout: 20_000 });
   await expect.poll(async () => (await alertList(harness)).filter((a) => a.kind === 'anomaly').length, { timeout: 20_000 }).toBe(1);
-  await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 100);
+  await pauseClock(page);
   await page.clock.runFor(9_000);
   await expect(toasts(page)).toHaveCount(0);
 }
