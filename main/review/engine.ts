@@ -73,6 +73,9 @@ function layoutFromHead(buf: Buffer, got: number, size: number): Layout {
   const f = new Fields(maxColumns);
   const st: ScanState = { end: 0, newlines: 0, badQuotes: false, blank: false };
   const status = scanRecord(buf, viewOf(buf), bom, got, got >= size, f, st);
+  if (loneCarriageReturn(buf, bom, status === RECORD ? st.end : got)) {
+    throw new ReviewFormatError('The lines of this file end in a carriage return alone (an old Mac format). Billfold reads CSV files whose lines end in LF or CR LF.');
+  }
   if (status !== RECORD || f.n < 2) {
     if (got === 0) throw new ReviewFormatError('The file is empty.');
     if (status === MORE) throw new ReviewFormatError(`The first line of the file is longer than ${headerProbeBytes / 1024 / 1024} MiB: it is not a CSV header.`);
@@ -102,6 +105,12 @@ function layoutFromHead(buf: Buffer, got: number, size: number): Layout {
   return { columns, fieldCount: columns.length, date, item, amount, device, groups, dataStart: st.end, headerNewlines: st.newlines };
 }
 
+/** Whether `buf[from..to)` holds a carriage return followed by something other than a line feed. */
+function loneCarriageReturn(buf: Buffer, from: number, to: number): boolean {
+  for (let i = buf.indexOf(13, from); i >= 0 && i + 1 < to; i = buf.indexOf(13, i + 1)) if (buf[i + 1] !== 10) return true;
+  return false;
+}
+
 /** yyyyMMdd or yyyyMM of a date text, as that number; 0 when it is not a valid date. */
 export function dateNumber(buf: Uint8Array, s: number, e: number): number {
   const len = e - s;
@@ -113,6 +122,8 @@ export function dateNumber(buf: Uint8Array, s: number, e: number): number {
     v = v * 10 + d;
   }
   const ym = len === 8 ? Math.floor(v / 100) : v;
+  // A year before 1000 (a leading zero) is not a billing date.
+  if (ym < 100_000) return 0;
   const month = ym % 100;
   if (month < 1 || month > 12) return 0;
   if (len === 6) return v;

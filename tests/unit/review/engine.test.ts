@@ -140,6 +140,26 @@ describe('review engine on the quirk fixture', () => {
     expect(() => layoutOf(file)).toThrow(/no date, billItemName, amount column/);
   });
 
+  it('refuses a file whose lines end in a carriage return alone, instead of reading it as an empty bill', () => {
+    const file = path.join(tmp, 'cr-only.csv');
+    fs.writeFileSync(file, 'imsi,date,billItemName,amount\r1,20240501,Basic fee,10\r2,20240501,Basic fee,5\r');
+    expect(() => layoutOf(file)).toThrow(/end in a carriage return alone/);
+    fs.writeFileSync(file, 'imsi,date,billItemName,amount\r\n1,20240501,Basic fee,10\r\n');
+    expect(layoutOf(file).columns).toEqual(['imsi', 'date', 'billItemName', 'amount']);
+  });
+
+  it('lists a date with a year before 1000 as malformed, not as a month or a day of its own', async () => {
+    const file = path.join(tmp, 'old-years.csv');
+    fs.writeFileSync(file, 'imsi,date,billItemName,amount\n1,09991231,Basic fee,10\n2,000001,Basic fee,5\n3,10000101,Basic fee,1\n4,20240501,Basic fee,2\n');
+    const summary = await summarize(file);
+    expect(summary.malformed.map((m) => [m.line, m.reason])).toEqual([
+      [2, 'date'],
+      [3, 'date'],
+    ]);
+    expect(summary.months).toEqual(['100001', '202405']);
+    expect(formatScaled(summary.total, summary.scale)).toBe('3');
+  });
+
   it('finds columns by header name whatever their order', async () => {
     const file = path.join(tmp, 'reordered.csv');
     fs.writeFileSync(file, 'amount,tag:team,billItemName,date,simId\n1.5,a,X,20240501,s1\n-0.5,b,Y,202405,\n');

@@ -41,7 +41,7 @@ function validDate(d: string): boolean {
   if (!/^\d{6}(\d{2})?$/.test(d)) return false;
   const y = Number(d.slice(0, 4));
   const m = Number(d.slice(4, 6));
-  if (m < 1 || m > 12) return false;
+  if (y < 1000 || m < 1 || m > 12) return false;
   if (d.length === 6) return true;
   const day = Number(d.slice(6, 8));
   const date = new Date(Date.UTC(y, m - 1, day));
