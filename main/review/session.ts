@@ -41,6 +41,8 @@ export class ReviewSession {
   constructor(
     readonly path: string,
     readonly size: number,
+    /** The file as it was when opened: a summary of another version is refused. */
+    private readonly opened: { mtimeMs: number; ino: number },
     readonly layout: Layout,
     /** The first page of rows (read while the summary starts: set before the session is handed out). */
     public firstRows: ReadRow[],
@@ -64,6 +66,9 @@ export class ReviewSession {
           onProgress: (bytes) => opts.onProgress?.(this, bytes),
           track: (runner) => this.track(runner),
           started,
+        }).then(async (result) => {
+          await this.checkUnchanged();
+          return result;
         });
     this.summary = summary.then((result) => {
       if (this.closed) throw closedError();
@@ -85,6 +90,13 @@ export class ReviewSession {
 
   get fileName(): string {
     return path.basename(this.path);
+  }
+
+  /** Throws when the file was written, cut or replaced since it was opened: its totals would mix two versions. */
+  private async checkUnchanged(): Promise<void> {
+    const now = await fs.promises.lstat(this.path).catch(() => undefined);
+    if (now?.isFile() && now.size === this.size && now.mtimeMs === this.opened.mtimeMs && now.ino === this.opened.ino) return;
+    throw new FileChangedError(`${path.basename(this.path)} changed while it was being read, so its totals would mix two versions. Open it again once it is written.`);
   }
 
   private track(runner: JobRunner): () => void {
@@ -133,6 +145,9 @@ export class ReviewSession {
 }
 
 export class ReviewPathError extends Error {}
+
+/** The file changed while it was summarized. */
+export class FileChangedError extends Error {}
 
 /**
  * Refuses paths Billfold must not open for the (untrusted) renderer: relative paths, other
@@ -190,6 +205,7 @@ async function openChecked(file: string, opts: SessionOptions, startedAt: number
   }
   let layout: Layout;
   let size: number;
+  let opened: { mtimeMs: number; ino: number };
   let cacheKey: string | undefined;
   let cached: FileSummary | undefined;
   try {
@@ -197,6 +213,7 @@ async function openChecked(file: string, opts: SessionOptions, startedAt: number
     // The path was swapped between the check and the open.
     if (!stat.isFile() || stat.ino !== link.ino || stat.dev !== link.dev) throw new ReviewPathError(`${path.basename(file)} changed while it was being opened. Try again.`);
     size = stat.size;
+    opened = { mtimeMs: stat.mtimeMs, ino: stat.ino };
     layout = await readLayoutAsync(handle, size);
     if (opts.cache) cacheKey = await contentKey(handle, stat);
   } finally {
@@ -207,7 +224,7 @@ async function openChecked(file: string, opts: SessionOptions, startedAt: number
     // No cache entry and threads to read it: the summary starts now, so they have their job as
     // soon as they are up, and the first rows are read meanwhile (inline, the summary would hold
     // this thread and the first rows would wait for it).
-    const session = new ReviewSession(file, size, layout, [], 0, opts, startedAt, undefined, cacheKey, started);
+    const session = new ReviewSession(file, size, opened, layout, [], 0, opts, startedAt, undefined, cacheKey, started);
     try {
       session.firstRows = await readFirstRows();
       session.firstRowsMs = now() - startedAt;
@@ -223,7 +240,7 @@ async function openChecked(file: string, opts: SessionOptions, startedAt: number
   const firstRows = await readFirstRows();
   const firstRowsMs = now() - startedAt;
   if (fromCache) cached = await fromCache;
-  return new ReviewSession(file, size, layout, firstRows, firstRowsMs, opts, startedAt, cached, cacheKey, started);
+  return new ReviewSession(file, size, opened, layout, firstRows, firstRowsMs, opts, startedAt, cached, cacheKey, started);
 }
 
 const firstIndexOf = (layout: Layout): RowIndex => ({ rows: Float64Array.of(0), offsets: Float64Array.of(layout.dataStart), lines: Float64Array.of(0), count: 1 });

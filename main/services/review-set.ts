@@ -17,7 +17,7 @@ import type { LibraryIndex } from '../files/library-index';
 import { AppError } from '../http/errors';
 import type { Platform } from '../platform';
 import { ReviewFormatError, TooLargeError } from '../review/engine';
-import { openReviewFile, ReviewPathError, type ReviewSession } from '../review/session';
+import { FileChangedError, openReviewFile, ReviewPathError, type ReviewSession } from '../review/session';
 import { bundledWorkerScript, inlineRunner, threadRunner, type RunnerFactory } from '../review/threads';
 import type { EventSink, HandlerTable } from '../router/types';
 import { tableCsvChunks } from '../files/csv';
@@ -88,6 +88,7 @@ function asErrorInfo(error: unknown): { code: string; message: string } {
   if (error instanceof AppError) return { code: error.code, message: error.message };
   if (error instanceof ReviewPathError) return { code: 'not_allowed', message: error.message };
   if (error instanceof ReviewFormatError) return { code: 'validation', message: error.message };
+  if (error instanceof FileChangedError) return { code: 'conflict', message: error.message };
   if (error instanceof TooLargeError) return { code: 'too_large', message: error.message };
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return { code: 'io_error', message: `Billfold could not read the file (${code}).` };

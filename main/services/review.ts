@@ -10,7 +10,7 @@ import type { Platform } from '../platform';
 import { SummaryCache } from '../review/cache';
 import { decimalToMinor, formatScaled } from '../review/decimal';
 import { ReviewFormatError, TooLargeError } from '../review/engine';
-import { openReviewFile, ReviewPathError, ReviewSessions, type ReviewSession, type SessionOptions } from '../review/session';
+import { FileChangedError, openReviewFile, ReviewPathError, ReviewSessions, type ReviewSession, type SessionOptions } from '../review/session';
 import type { FileSummary, Total } from '../review/summarize';
 import { bundledWorkerScript, inlineRunner, threadRunner, type RunnerFactory } from '../review/threads';
 import type { EventSink, HandlerTable } from '../router/types';
@@ -122,6 +122,7 @@ function asAppError(error: unknown): never {
   if (error instanceof AppError) throw error;
   if (error instanceof ReviewPathError) throw new AppError('not_allowed', error.message);
   if (error instanceof ReviewFormatError) throw new AppError('validation', error.message);
+  if (error instanceof FileChangedError) throw new AppError('conflict', error.message);
   if (error instanceof TooLargeError) throw new AppError('too_large', error.message);
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {

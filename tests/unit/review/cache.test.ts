@@ -61,6 +61,23 @@ describe('the summary cache', () => {
     expect(edited).toMatchObject({ cached: false, total: '115' });
   });
 
+  it('a file cut or written while it is read is refused with its name, and nothing of it is kept', async () => {
+    const cache = new SummaryCache(path.join(tmp, 'cache-e'));
+    const file = path.join(tmp, 'cut.csv');
+    const rows = Array.from({ length: 200 }, (_, i) => `${i},20240501,Basic fee,10\r\n`).join('');
+    for (const change of [() => fs.truncateSync(file, 2000), () => fs.appendFileSync(file, '9,20240502,Basic fee,5\r\n')]) {
+      fs.writeFileSync(file, `imsi,date,billItemName,amount\r\n${rows}`);
+      const session = await openReviewFile(file, { runner: inlineRunner, workers: 1, cache });
+      // The summary has not started reading yet.
+      change();
+      await expect(session.summary).rejects.toThrow(/cut\.csv changed while it was being read/);
+      await session.cacheWrite;
+      session.close();
+      expect(cache.has(file)).toBe(false);
+    }
+    expect((await open(file, cache)).total).toBe('2005');
+  });
+
   it('keeps at most its number of entries, dropping the least recently used', async () => {
     const dir = path.join(tmp, 'cache-c');
     const cache = new SummaryCache(dir, 2);
