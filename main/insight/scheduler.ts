@@ -41,6 +41,8 @@ interface Plan {
 
 /** Longest wait after failures in a row: the interval itself. The first retry comes after a minute. */
 const firstBackoffMs = 60_000;
+/** Node runs a timer set longer than this (about 24.8 days) after 1 ms instead. */
+const longestTimerMs = 2 ** 31 - 1;
 /** ± this share of a wait, so accounts (and many installs) do not call their providers in lockstep. */
 const jitterShare = 0.1;
 
@@ -74,12 +76,18 @@ export function createSyncScheduler(deps: SyncSchedulerDeps): SyncScheduler {
     p.nextRunAt = undefined;
     if (closed || !schedule.enabled) return;
     p.nextRunAt = now() + delayMs;
-    p.timer = setTimeout(() => {
-      p.timer = undefined;
-      void run(id);
-    }, delayMs);
-    // A pending sync never keeps the process alive (the harness, the command line).
-    p.timer.unref?.();
+    // A month-long Retry-After is longer than one timer can run: it is waited out in steps.
+    const wait = (left: number) => {
+      const step = Math.min(left, longestTimerMs);
+      p.timer = setTimeout(() => {
+        p.timer = undefined;
+        if (left > step) wait(left - step);
+        else void run(id);
+      }, step);
+      // A pending sync never keeps the process alive (the harness, the command line).
+      p.timer.unref?.();
+    };
+    wait(delayMs);
   }
 
   async function syncAccount(account: AccountSummary): Promise<void> {

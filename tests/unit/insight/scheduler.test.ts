@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AccountSummary } from '../../../contract/models/app';
 import type { SyncSchedule } from '../../../contract/models/insight';
 import { AppError } from '../../../main/http/errors';
@@ -17,6 +17,7 @@ const account = (id: string, provider: AccountSummary['provider'] = 'spatialflow
 const made: SyncScheduler[] = [];
 afterEach(async () => {
   await Promise.all(made.splice(0).map((s) => s.close()));
+  vi.useRealTimers();
 });
 
 function scheduler(opts: { accounts: AccountSummary[]; call: (channel: string, args: Record<string, unknown>) => Promise<unknown>; random?: number; clock?: { now: number } }) {
@@ -100,6 +101,39 @@ describe('background sync', () => {
     expect(await next()).toEqual({ failures: 11, inMs: 3_600_000 });
     failure = undefined;
     expect(await next()).toEqual({ failures: 0, inMs: 3_600_000 });
+  });
+
+  it('waits out a Retry-After of a month (longer than one timer can run) instead of calling the provider again at once', async () => {
+    vi.useFakeTimers({ now: Date.parse('2026-03-01T10:00:00Z'), toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    let calls = 0;
+    const month = 2_592_000_000;
+    const clock = {
+      get now() {
+        return Date.now();
+      },
+    };
+    const { s } = scheduler({
+      accounts: [account('a')],
+      clock,
+      call: () => {
+        calls += 1;
+        return Promise.reject(new AppError('rate_limited', 'Too many requests.', { retryAfterMs: month }));
+      },
+    });
+    await s.start();
+    const status = await s.runNow('a');
+    const nextRunAt = Date.parse(status.accounts[0]!.nextRunAt!);
+    expect(nextRunAt - Date.now()).toBe(month);
+    expect(calls).toBe(1);
+
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(calls).toBe(1);
+    await vi.advanceTimersByTimeAsync(nextRunAt - Date.now() - 1_000);
+    expect(calls).toBe(1);
+    expect(Date.parse((await s.status()).accounts[0]!.nextRunAt!)).toBe(nextRunAt);
+    // The next run comes when the status said it would, and only once.
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(calls).toBe(2);
   });
 
   it('can be switched off and its interval changed; the setting is saved', async () => {
