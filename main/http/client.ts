@@ -26,9 +26,11 @@ const MAX_REDIRECTS = 5;
 /** A provider's Retry-After up to this long is waited out; a longer one fails at once. */
 export const LONGEST_RETRY_WAIT_MS = 30_000;
 
-/** "14:05" in the user's own time zone. */
-function localClock(at: number): string {
-  return new Date(at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+/** "14:05" in the user's own time zone; with the date as well when that is half a day or more away. */
+function localClock(at: number, now = Date.now()): string {
+  const time = { hour: '2-digit', minute: '2-digit' } as const;
+  if (at - now < 12 * 3_600_000) return new Date(at).toLocaleTimeString([], time);
+  return new Date(at).toLocaleString([], { year: 'numeric', month: 'short', day: 'numeric', ...time });
 }
 
 export function isLoopbackHost(hostname: string): boolean {
@@ -52,14 +54,55 @@ function parseUrl(raw: string): URL {
   }
 }
 
-/** Retry-After in ms (delta-seconds or an HTTP date); undefined when absent or unreadable. */
+/** A provider asking for more than this is taken to ask for this: dates stay real and timers armable. */
+export const LONGEST_RETRY_AFTER_MS = 30 * 24 * 3_600_000;
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const DAY = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)';
+const LONG_DAY = '(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)';
+const MONTH = `(${MONTHS.join('|')})`;
+const TIME = '(\\d{2}):(\\d{2}):(\\d{2})';
+// RFC 9110 5.6.7: IMF-fixdate, and the obsolete RFC 850 and asctime forms a recipient must accept.
+const IMF_FIXDATE = new RegExp(`^${DAY}, (\\d{2}) ${MONTH} (\\d{4}) ${TIME} GMT$`);
+const RFC850_DATE = new RegExp(`^${LONG_DAY}, (\\d{2})-${MONTH}-(\\d{2}) ${TIME} GMT$`);
+const ASCTIME_DATE = new RegExp(`^${DAY} ${MONTH} ([ \\d]\\d) ${TIME} (\\d{4})$`);
+
+/** An HTTP-date as ms since the epoch; undefined when it is not one (or names no real moment). */
+function parseHttpDate(v: string, now: number): number | undefined {
+  let fields: string[] | undefined;
+  let m: RegExpExecArray | null;
+  if ((m = IMF_FIXDATE.exec(v))) fields = m.slice(1);
+  else if ((m = RFC850_DATE.exec(v))) {
+    const [, day = '', month = '', yy = '', ...time] = m;
+    // A two-digit year more than 50 years ahead is the most recent such year in the past.
+    const thisYear = new Date(now).getUTCFullYear();
+    let year = Math.floor(thisYear / 100) * 100 + Number(yy);
+    if (year > thisYear + 50) year -= 100;
+    fields = [day, month, String(year), ...time];
+  } else if ((m = ASCTIME_DATE.exec(v))) {
+    const [, month = '', day = '', h = '', min = '', sec = '', year = ''] = m;
+    fields = [day.trim(), month, year, h, min, sec];
+  }
+  if (!fields) return undefined;
+  const [day, month, year, h, min, sec] = fields.map((f, i) => (i === 1 ? MONTHS.indexOf(f) : Number(f)));
+  if (day === undefined || month === undefined || year === undefined || h === undefined || min === undefined || sec === undefined) return undefined;
+  const d = new Date(Date.UTC(year, month, day, h, min, sec));
+  // 31 Feb or 25:00 would roll over into another moment: not a date.
+  if (d.getUTCDate() !== day || d.getUTCHours() !== h || d.getUTCMinutes() !== min || d.getUTCSeconds() !== sec) return undefined;
+  return d.getTime();
+}
+
+/**
+ * Retry-After in ms: delay-seconds (digits only) or an HTTP-date, at most `LONGEST_RETRY_AFTER_MS`.
+ * Undefined when absent or anything else ("1.5", "soon"), so the caller's normal back-off applies.
+ */
 export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
   if (value === null) return undefined;
   const v = value.trim();
-  if (/^\d+$/.test(v)) return Number(v) * 1000;
-  const at = Date.parse(v);
-  if (Number.isNaN(at)) return undefined;
-  return Math.max(0, at - now);
+  if (/^\d+$/.test(v)) return Math.min(LONGEST_RETRY_AFTER_MS, Number(v) * 1000);
+  const at = parseHttpDate(v, now);
+  if (at === undefined) return undefined;
+  return Math.min(LONGEST_RETRY_AFTER_MS, Math.max(0, at - now));
 }
 
 /** File name from a Content-Disposition header, preferring `filename*` (RFC 5987); not sanitised. */

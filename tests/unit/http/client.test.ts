@@ -318,6 +318,28 @@ describe('header parsing', () => {
     expect(parseRetryAfter(null)).toBeUndefined();
   });
 
+  it('reads the two older HTTP date forms too', () => {
+    const now = Date.parse('2024-01-01T00:00:00Z');
+    expect(parseRetryAfter('Monday, 01-Jan-24 00:01:00 GMT', now)).toBe(60_000);
+    expect(parseRetryAfter('Mon Jan  1 00:02:00 2024', now)).toBe(120_000);
+  });
+
+  it('treats a Retry-After that is neither whole seconds nor an HTTP date as absent, so the normal back-off applies', () => {
+    const now = Date.parse('2024-01-01T00:00:00Z');
+    for (const value of ['1.5', '-5', '+5', '5s', '0x10', 'garbage 2026', '2024-01-01T00:10:00Z', 'Mon, 01 Jan 2024 00:00:30', 'Mon, 32 Jan 2024 00:00:30 GMT', 'Mon, 01 Jan 2024 25:00:30 GMT', '']) {
+      expect(parseRetryAfter(value, now), value).toBeUndefined();
+    }
+  });
+
+  it('caps an absurdly long Retry-After at 30 days', () => {
+    const now = Date.parse('2024-01-01T00:00:00Z');
+    const month = 30 * 24 * 3_600_000;
+    expect(parseRetryAfter('2592000', now)).toBe(month);
+    expect(parseRetryAfter('99999999999999999999', now)).toBe(month);
+    expect(parseRetryAfter('9'.repeat(400), now)).toBe(month);
+    expect(parseRetryAfter('Fri, 31 Dec 9999 23:59:59 GMT', now)).toBe(month);
+  });
+
   it('parses Content-Disposition file names', () => {
     expect(parseContentDisposition('attachment; filename="a b.pdf"')).toBe('a b.pdf');
     expect(parseContentDisposition('attachment; filename=plain.csv')).toBe('plain.csv');
