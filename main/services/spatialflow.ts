@@ -48,9 +48,8 @@ export function createSpatialFlowHandlers(
       const client = await resolveClient(accountId);
       const page = await client.listInvoices(startingAfter === undefined ? { limit } : { limit, startingAfter });
       const { items: invoices, unreadable } = mapReadable(page.invoices, mapInvoice);
-      const last = invoices.at(-1);
       const left = unreadableField(unreadable);
-      return page.has_more && last !== undefined ? { invoices, hasMore: true, nextCursor: last.id, ...left } : { invoices, hasMore: false, ...left };
+      return page.has_more && page.nextAfter !== undefined ? { invoices, hasMore: true, nextCursor: page.nextAfter, ...left } : { invoices, hasMore: false, ...left };
     },
 
     'spatialflow.getInvoice': async ({ accountId, invoiceId }) =>

@@ -355,9 +355,9 @@ export function createSpatialFlowClient(opts: SpatialFlowClientOptions) {
           o,
         );
         if (page.invoices.length > 0) yield page.invoices;
-        const last = page.invoices.at(-1);
-        if (!page.has_more || last === undefined || last.id === startingAfter) return;
-        startingAfter = last.id;
+        const next = page.nextAfter;
+        if (!page.has_more || next === undefined || next === startingAfter) return;
+        startingAfter = next;
       }
     },
 

@@ -70,10 +70,28 @@ export const invoiceSchema = z.looseObject({
 });
 export type InvoiceResponse = z.output<typeof invoiceSchema>;
 
-export const invoiceListSchema = z.looseObject({
-  invoices: readableItems(invoiceSchema),
-  has_more: z.boolean(),
-});
+/** The id of the last invoice on a page as sent, readable or not. */
+function lastSentId(invoices: readonly unknown[]): string | undefined {
+  for (let i = invoices.length - 1; i >= 0; i--) {
+    const item = invoices[i];
+    const id = typeof item === 'object' && item !== null ? (item as { id?: unknown }).id : undefined;
+    if (typeof id === 'string' && id !== '') return id;
+  }
+  return undefined;
+}
+
+const readableInvoices = readableItems(invoiceSchema);
+
+/**
+ * One page of invoices. `nextAfter` is what the next page starts after (`starting_after`): taken
+ * from the page as sent, so a page whose invoices are all unreadable does not end the listing.
+ */
+export const invoiceListSchema = z
+  .looseObject({
+    invoices: z.array(z.unknown()),
+    has_more: z.boolean(),
+  })
+  .transform((page) => ({ ...page, invoices: readableInvoices.parse(page.invoices), nextAfter: lastSentId(page.invoices) }));
 export type InvoiceListResponse = z.output<typeof invoiceListSchema>;
 
 /**

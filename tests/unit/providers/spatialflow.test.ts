@@ -308,6 +308,22 @@ describe('SpatialFlow operations', () => {
     expect(calls('GET', INVOICES)[1]?.query).toMatch(/^limit=10&starting_after=in_/);
   });
 
+  it('goes on past a page on which no invoice is readable (pages follow the invoices as sent)', async () => {
+    const { sandbox, client } = await setup();
+    const pages = client.iterateInvoices({ pageSize: 2 });
+    const seen: string[] = [];
+    const first = await pages.next();
+    if (!first.done) seen.push(...first.value.map((i) => i.number));
+    // Invoices 3 and 4 are in a currency Billfold cannot read.
+    sandbox.server.setFaults([
+      { kind: 'patch', pointer: '/invoices/0/currency', value: 'US$', times: 1 },
+      { kind: 'patch', pointer: '/invoices/1/currency', value: 'US$', times: 1 },
+    ]);
+    for await (const page of pages) seen.push(...page.map((i) => i.number));
+    expect(seen).toHaveLength(58);
+    expect(new Set(seen).size).toBe(58);
+  });
+
   it('returns realistic invoices, newest first, with an open and a void one', async () => {
     const { client } = await setup();
     const all: InvoiceResponse[] = [];
@@ -587,6 +603,26 @@ describe('SpatialFlow handlers', () => {
 
     const cancelled = await handlers['spatialflow.cancelSubscription']({ accountId: 'acct-1' }, ctx);
     expect(cancelled.subscription.cancelAtPeriodEnd).toBe(true);
+  });
+
+  it('offers the next page after a page whose invoices are all unreadable', async () => {
+    const { sandbox, client } = await setup();
+    const handlers = createSpatialFlowHandlers(() => Promise.resolve(client));
+    const pageAfter = (startingAfter?: string) =>
+      handlers['spatialflow.listInvoices'](argSchemas['spatialflow.listInvoices'].parse({ accountId: 'acct-1', limit: 2, ...(startingAfter === undefined ? {} : { startingAfter }) }), ctx);
+    const one = await pageAfter();
+    sandbox.server.setFaults([
+      { kind: 'patch', pointer: '/invoices/0/currency', value: 'US$', times: 1 },
+      { kind: 'patch', pointer: '/invoices/1/currency', value: 'US$', times: 1 },
+    ]);
+    const two = await pageAfter(one.nextCursor);
+    expect(two.invoices).toEqual([]);
+    expect(two.unreadable).toHaveLength(2);
+    expect(two.hasMore).toBe(true);
+    const three = await pageAfter(two.nextCursor);
+    expect(three.invoices).toHaveLength(2);
+    const numbers = [...one.invoices, ...three.invoices].map((i) => i.number);
+    expect(new Set(numbers).size).toBe(4);
   });
 
   it('says a card was added when only the list that follows fails, so nobody adds it twice', async () => {
