@@ -10,6 +10,8 @@ export interface AgilicusSandboxOptions {
     usageRecords?: number;
   };
   now?: Date;
+  /** The most rows a listing answers, whatever `limit` asks, like a server with a cap; default none. */
+  maxLimit?: number;
 }
 
 export interface AgilicusSandbox {
@@ -38,7 +40,7 @@ export async function startAgilicusSandbox(opts: AgilicusSandboxOptions = {}): P
 
   const [server, files] = await Promise.all([
     startSandbox({
-      routes: agilicusRoutes(state, tokens),
+      routes: agilicusRoutes(state, tokens, opts.maxLimit === undefined ? {} : { maxLimit: opts.maxLimit }),
       notFound: (req) => ({
         status: 404,
         json: { error_code: 'NOT_FOUND', error_message: `no such resource: ${req.path}` },

@@ -71,13 +71,14 @@ function renderAccount(
 
 type Parsed<T> = { ok: true; value: T } | { ok: false; res: SandboxResponse };
 
-function parseLimit(q: URLSearchParams): Parsed<number> {
+/** The rows a listing answers: `limit` (default 500), at most `maxLimit`; the answer's `limit` says which. */
+function parseLimit(q: URLSearchParams, maxLimit = Infinity): Parsed<number> {
   const raw = q.get('limit');
-  if (raw === null) return { ok: true, value: DEFAULT_LIMIT };
+  if (raw === null) return { ok: true, value: Math.min(DEFAULT_LIMIT, maxLimit) };
   if (!/^\d{1,6}$/.test(raw) || Number(raw) < 1) {
     return { ok: false, res: errorBody(400, 'BAD_REQUEST', `limit must be a positive integer, got '${raw}'`) };
   }
-  return { ok: true, value: Number(raw) };
+  return { ok: true, value: Math.min(Number(raw), maxLimit) };
 }
 
 function parseFlag(q: URLSearchParams, name: string): Parsed<boolean> {
@@ -117,7 +118,7 @@ function accountNotFound(id: string): SandboxResponse {
   return errorBody(404, 'NOT_FOUND', `billing account ${id} does not exist`);
 }
 
-export function agilicusRoutes(state: AgilicusState, tokens: TokenIssuer): Route[] {
+export function agilicusRoutes(state: AgilicusState, tokens: TokenIssuer, opts: { maxLimit?: number } = {}): Route[] {
   const authed =
     (handler: (req: SandboxRequest) => SandboxResponse) =>
     (req: SandboxRequest): SandboxResponse => {
@@ -142,7 +143,7 @@ export function agilicusRoutes(state: AgilicusState, tokens: TokenIssuer): Route
       method: 'GET',
       pattern: '/v1/billing_accounts',
       handler: authed((req) => {
-        const limit = parseLimit(req.query);
+        const limit = parseLimit(req.query, opts.maxLimit);
         if (!limit.ok) return limit.res;
         const want = parseWanted(req.query);
         if (!want.ok) return want.res;
@@ -229,7 +230,7 @@ export function agilicusRoutes(state: AgilicusState, tokens: TokenIssuer): Route
       handler: authed((req) => {
         const a = account(req);
         if (a === undefined) return accountNotFound(req.params['billing_account_id'] ?? '');
-        const limit = parseLimit(req.query);
+        const limit = parseLimit(req.query, opts.maxLimit);
         if (!limit.ok) return limit.res;
         const orgs = orgsOf(state, a.id).slice(0, limit.value).map(renderOrg);
         return { status: 200, json: { limit: limit.value, orgs } };
@@ -274,7 +275,7 @@ export function agilicusRoutes(state: AgilicusState, tokens: TokenIssuer): Route
       handler: authed((req) => {
         const a = account(req);
         if (a === undefined) return accountNotFound(req.params['billing_account_id'] ?? '');
-        const limit = parseLimit(req.query);
+        const limit = parseLimit(req.query, opts.maxLimit);
         if (!limit.ok) return limit.res;
         const records = usageOf(state, a).slice(0, limit.value);
         return { status: 200, json: { limit: limit.value, usage_records: records } };
