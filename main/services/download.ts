@@ -49,6 +49,8 @@ const defaultLimits: Record<ProviderId, number> = { spatialflow: 3, agilicus: 2,
 const defaultExportPoll = { pollIntervalMs: 1_000, maxPollIntervalMs: 5_000 };
 const progressEveryMs = 100;
 const usageRecordLimit = 10_000;
+/** Agilicus lists billing accounts without a cursor (500 by default): one answer must hold them all. */
+const billingAccountLimit = 10_000;
 
 /**
  * What fetching a document gave: its hash, then its content. A provider's file is already on disk,
@@ -194,9 +196,10 @@ export function createDownloadService(deps: DownloadServiceDeps) {
     return planned;
   }
 
-  async function planAgilicus(account: AccountSummary, request: DownloadRequest, signal: AbortSignal, gate: ProviderGate): Promise<Planned[]> {
+  async function planAgilicus(account: AccountSummary, request: DownloadRequest, signal: AbortSignal, gate: ProviderGate, incomplete: (message: string) => void): Promise<Planned[]> {
     const client = await deps.accounts.client('agilicus', account.id);
-    const list = mapBillingAccountList(await client.listBillingAccounts({}, { signal }));
+    const list = mapBillingAccountList(await client.listBillingAccounts({ limit: billingAccountLimit }, { signal }));
+    if (list.mayBeTruncated) incomplete(`Agilicus listed only the first ${list.limit} billing accounts, the most it answers at once: the usage statements of any others were not downloaded.`);
     const planned: Planned[] = [];
     for (const listed of list.accounts) {
       const usage = mapUsageRecordList(await gate.run(() => client.getUsageRecords(listed.id, { limit: usageRecordLimit }, { signal }), signal));
@@ -245,14 +248,15 @@ export function createDownloadService(deps: DownloadServiceDeps) {
     return planned;
   }
 
-  function plan(account: AccountSummary, request: DownloadRequest, signal: AbortSignal, gate: ProviderGate): Promise<Planned[]> {
+  /** `incomplete` is told when the provider's list of documents may leave some out. */
+  function plan(account: AccountSummary, request: DownloadRequest, signal: AbortSignal, gate: ProviderGate, incomplete: (message: string) => void): Promise<Planned[]> {
     switch (account.provider) {
       case 'spatialflow':
         return gate.run(() => planSpatialFlow(account, request, signal), signal);
       case 'soracom':
         return gate.run(() => planSoracom(account, request, signal), signal);
       case 'agilicus':
-        return planAgilicus(account, request, signal, gate);
+        return planAgilicus(account, request, signal, gate, incomplete);
     }
   }
 
@@ -372,8 +376,11 @@ export function createDownloadService(deps: DownloadServiceDeps) {
       const planned: Planned[] = [];
       await Promise.all(
         accounts.map(async (account) => {
+          const incomplete = (message: string) => {
+            items.push({ key: `${account.id}/listing-incomplete`, accountId: account.id, accountName: account.name, provider: account.provider, kind: 'listing', label: `The list of documents of ${account.name}`, state: 'failed', reason: { code: 'incomplete', message } });
+          };
           try {
-            planned.push(...(await plan(account, wanted, signal, gateFor(account.provider))));
+            planned.push(...(await plan(account, wanted, signal, gateFor(account.provider), incomplete)));
           } catch (error) {
             if (signal.aborted) return;
             items.push({ key: `${account.id}/listing`, accountId: account.id, accountName: account.name, provider: account.provider, kind: 'listing', label: `The documents of ${account.name}`, state: 'failed', reason: reasonOf(error) });
