@@ -390,13 +390,14 @@ export function createLibraryIndex(
           const dir = path.join(root, numberedName(base, n));
           const manifest = await readManifest(dir);
           if (manifest !== undefined && manifest.accountId !== account?.id) continue;
+          let created = false;
           try {
             if (manifest === undefined) {
               // A folder without a manifest (made by hand, or by another program) is never adopted:
               // writing a manifest into it would make the user's own files part of the library.
               // Only a folder this call creates gets one (mkdir fails if anything has the name).
               await makeFolder(root);
-              const created = await fs.mkdir(dir, { mode: 0o700 }).then(
+              created = await fs.mkdir(dir, { mode: 0o700 }).then(
                 () => true,
                 (error: unknown) => {
                   if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
@@ -414,6 +415,9 @@ export function createLibraryIndex(
               }
             });
           } catch (error) {
+            // A folder made here without its manifest would never be taken as this account's
+            // again (see above), and the next save would make another one beside it.
+            if (created) await fs.rmdir(dir).catch(() => undefined);
             throw writeFailure(error, `create the folder ${path.basename(dir)}`, root);
           }
           return dir;

@@ -125,6 +125,22 @@ describe('a full documents disk', () => {
     expect(library.ok && (library.value as { files: SavedFile[] }).files.map((f) => f.fileName)).toEqual([(first.ok ? (first.value as SavedFile) : undefined)!.fileName]);
     await s.close();
   }, 60_000);
+
+  it('leaves no empty account folder behind, so once there is room the save goes to the account’s own folder', async (ctx) => {
+    if (!canMount) ctx.skip('mounting a small disk needs root');
+    const s = await setUp();
+    await fs.mkdir(s.downloads);
+    await smallDisk.fill(s.documentsDir);
+
+    for (let i = 0; i < 3; i++) expect(await s.failure('files.saveTableCsv', table(s.ids.soracom))).toMatchObject({ code: 'disk_full' });
+    expect(await fs.readdir(s.downloads)).toEqual([]);
+
+    await fs.rm(path.join(s.documentsDir, 'filler.bin'));
+    const saved = await s.reply('files.saveTableCsv', table(s.ids.soracom));
+    expect(saved.ok && (saved.value as SavedFile).path).toBe(path.join(s.downloads, 'Soracom (demo)', (saved.ok ? (saved.value as SavedFile) : undefined)!.fileName));
+    expect(await fs.readdir(s.downloads)).toEqual(['Soracom (demo)']);
+    await s.close();
+  }, 60_000);
 });
 
 describe('read-only folders', () => {
