@@ -1,9 +1,7 @@
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { FocusExportResult } from '../../contract/models/archive';
 import { minorDigits } from '../../contract/money';
-import { writeFileAtomic } from '../fs/atomic-write';
-import { AppError } from '../http/errors';
+import { writeFilesAtomic } from '../fs/atomic-write';
 import { defaultCurrencyFor } from '../providers/soracom/client';
 import { describeIoError } from '../files/write';
 import { fromScaledFixed, minorToScaled, toScaled } from './decimal';
@@ -158,15 +156,16 @@ export async function writeFocus(deps: ArchiveSourceDeps, from: string, to: stri
   onProgress?.('writing');
   const metadata = { 'focus.version': '1.2', 'billfold.period': period.label };
   const costRows = data.rows as unknown as Record<string, Cell>[];
-  try {
-    await fs.mkdir(path.dirname(file), { recursive: true });
-    await writeFileAtomic(file, tableBytes(format, focusColumns as TableColumn[], costRows, metadata));
-    // Written even when empty, so a usage file beside the costs is always the one of this export.
-    const outcome: FocusWriteOutcome = { data, costFile: file, usageFile: usageFileFor(file) };
-    await writeFileAtomic(outcome.usageFile, tableBytes(format, usageColumns, data.usage, { 'billfold.period': period.label }));
-    return outcome;
-  } catch (error) {
-    throw new AppError('io_error', `Billfold could not write ${path.basename(file)}: ${describeIoError(error)}`, { cause: error });
-  }
+  const outcome: FocusWriteOutcome = { data, costFile: file, usageFile: usageFileFor(file) };
+  // Written even when empty, so a usage file beside the costs is always the one of this export;
+  // both are replaced together or not at all.
+  await writeFilesAtomic(
+    [
+      { file, data: tableBytes(format, focusColumns as TableColumn[], costRows, metadata) },
+      { file: outcome.usageFile, data: tableBytes(format, usageColumns, data.usage, { 'billfold.period': period.label }) },
+    ],
+    `${path.basename(file)} and ${path.basename(outcome.usageFile)}`,
+  );
+  return outcome;
 }
 

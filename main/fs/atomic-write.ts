@@ -60,3 +60,64 @@ export async function removeStaleAtomicTemps(dir: string, now = Date.now()): Pro
   }
   return removed;
 }
+
+/** Error codes of file systems without hard links (FAT, some network shares). */
+const noHardLinks = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'ENOSYS']);
+
+/**
+ * Writes several files that belong together (a FOCUS export and its usage file) so that a
+ * failure leaves each of them as it was: every new content is written and flushed to a
+ * temporary file first, and only then are they renamed into place. Should a rename fail, the
+ * files already replaced get their old content back (kept under a second name meanwhile), or
+ * are removed when there was none. Fails like `writeFileAtomic`; `what` names the set.
+ */
+export async function writeFilesAtomic(files: readonly { file: string; data: string | Uint8Array }[], what: string): Promise<void> {
+  const tempOf = (file: string) => path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
+  const staged = files.map((f) => ({ ...f, temp: tempOf(f.file), old: undefined as string | undefined }));
+  const replaced: typeof staged = [];
+  let current = staged[0]?.file ?? '';
+  try {
+    for (const f of staged) {
+      current = f.file;
+      await makeFolder(path.dirname(f.file));
+      const handle = await fs.open(f.temp, 'wx', 0o600);
+      try {
+        await handle.writeFile(f.data);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    }
+    for (const f of staged) {
+      current = f.file;
+      const old = tempOf(f.file);
+      try {
+        await fs.link(f.file, old);
+        f.old = old;
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code ?? '';
+        if (code === 'ENOENT') continue;
+        if (!noHardLinks.has(code)) throw error;
+        await fs.copyFile(f.file, old, fs.constants.COPYFILE_EXCL);
+        f.old = old;
+      }
+    }
+    for (const f of staged) {
+      current = f.file;
+      await fs.rename(f.temp, f.file);
+      replaced.push(f);
+    }
+  } catch (error) {
+    for (const f of replaced.reverse()) {
+      // Kept under its second name if it cannot get its own back.
+      if (f.old !== undefined) await fs.rename(f.old, f.file).catch(() => (f.old = undefined));
+      else await fs.rm(f.file, { force: true }).catch(() => undefined);
+    }
+    throw writeFailure(error, `save ${what}`, path.dirname(current));
+  } finally {
+    for (const f of staged) {
+      await fs.rm(f.temp, { force: true }).catch(() => undefined);
+      if (f.old !== undefined) await fs.rm(f.old, { force: true }).catch(() => undefined);
+    }
+  }
+}
