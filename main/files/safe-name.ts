@@ -30,8 +30,9 @@ function cutToBytes(s: string, bytes: number): string {
  * `extension` (e.g. `.pdf`) is forced on the result; `fallback` is used when nothing is left.
  */
 export function safeFileName(raw: string, extension: string, fallback = 'file'): string {
-  // Only the last path segment counts: "../../etc/passwd" is "passwd".
-  let name = raw.normalize('NFC').split(/[/\\]/).pop() ?? '';
+  // A slash is part of the text (a customer "Acme/EU", an invoice "INV/2026/7"), never a folder:
+  // it becomes a dash, and nothing before it is lost.
+  let name = raw.normalize('NFC').replace(/[/\\]+/g, '-');
   name = name
     // Control characters (NUL included) and the characters Windows forbids.
     // eslint-disable-next-line no-control-regex
@@ -42,8 +43,9 @@ export function safeFileName(raw: string, extension: string, fallback = 'file'):
     .trim();
   const ext = extension.toLowerCase();
   if (name.toLowerCase().endsWith(ext)) name = name.slice(0, name.length - ext.length);
-  // No leading dots (hidden files, "..") and no trailing dots or spaces (Windows drops them).
-  name = name.replace(/^[.\s]+/, '').replace(/[.\s]+$/, '');
+  // No leading dots (hidden files, "..") or dashes (read as options on a command line), and no
+  // trailing dots or spaces (Windows drops them).
+  name = name.replace(/^[.\s-]+/, '').replace(/[.\s]+$/, '');
   const stem = name.split('.')[0] ?? '';
   if (reservedWindowsNames.test(stem.trim())) name = `_${name}`;
   name = cutToBytes(name, maxNameBytes - utf8Length(ext)).replace(/[.\s]+$/, '');

@@ -46,6 +46,12 @@ describe('the library takes in only what Billfold saved', () => {
     expect(await library.all()).toEqual([]);
   });
 
+  it('names account folders after the whole account name: a slash is no subfolder', async () => {
+    const { root, library } = await setup();
+    expect(await library.folderFor(root, { id: 'acc-1', name: 'Acme/EU' })).toBe(path.join(root, 'Acme-EU'));
+    expect(await fs.readdir(root)).toEqual(['Acme-EU']);
+  });
+
   it('a rebuild indexes only the files a folder’s manifest lists, not other PDFs and CSVs in any subfolder', async () => {
     const { root, library } = await setup();
     const dir = await library.folderFor(root, { id: 'acc-1', name: 'Fleet' });

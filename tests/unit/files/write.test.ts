@@ -4,7 +4,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLibraryIndex } from '../../../main/files/library-index';
-import { maxNameBytes, safeFileName } from '../../../main/files/safe-name';
+import { maxNameBytes, safeFileName, safeFolderName } from '../../../main/files/safe-name';
 import { expectContent, sniff } from '../../../main/files/sniff';
 import { isTempName, writeNewFile } from '../../../main/files/write';
 import { tempDir } from './helpers';
@@ -13,8 +13,12 @@ const utf8 = (s: string) => new TextEncoder().encode(s);
 
 describe('safe file names', () => {
   it.each([
-    ['../../etc/passwd', '.pdf', 'passwd.pdf'],
-    ['..\\..\\Windows\\system32\\evil.pdf', '.pdf', 'evil.pdf'],
+    ['../../etc/passwd', '.pdf', 'etc-passwd.pdf'],
+    ['..\\..\\Windows\\system32\\evil.pdf', '.pdf', 'Windows-system32-evil.pdf'],
+    ['Agilicus usage statement Acme/EU 2026-10', '.pdf', 'Agilicus usage statement Acme-EU 2026-10.pdf'],
+    ['Invoice INV/2026/0042', '.pdf', 'Invoice INV-2026-0042.pdf'],
+    ['/', '.csv', 'file.csv'],
+    ['-rf', '.csv', 'rf.csv'],
     ['in\u0000voice.pdf', '.pdf', 'in voice.pdf'],
     ['CON.pdf', '.pdf', '_CON.pdf'],
     ['con', '.csv', '_con.csv'],
@@ -29,6 +33,11 @@ describe('safe file names', () => {
     ['', '.pdf', 'file.pdf'],
   ])('%j → %s', (raw, ext, expected) => {
     expect(safeFileName(raw, ext)).toBe(expected);
+  });
+
+  it('an account named with a slash gets one folder with the whole name, not a folder inside another', () => {
+    expect(safeFolderName('Acme/EU')).toBe('Acme-EU');
+    expect(safeFolderName('Acme\\EU')).toBe('Acme-EU');
   });
 
   it('cuts 300-character names (and multi-byte ones) to a length every file system takes, keeping the extension', () => {
