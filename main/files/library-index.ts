@@ -387,7 +387,7 @@ export function createLibraryIndex(
       return serial(async () => {
         const base = account ? safeFolderName(account.name) : sharedFolderName;
         for (let n = 1; n < 100; n++) {
-          const dir = path.join(root, numberedName(base, n));
+          const dir = path.join(root, numberedName(base, n, 'folder'));
           const manifest = await readManifest(dir);
           if (manifest !== undefined && manifest.accountId !== account?.id) continue;
           let created = false;

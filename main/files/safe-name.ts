@@ -58,11 +58,17 @@ export function safeFolderName(raw: string, fallback = 'Account'): string {
   return safeFileName(raw, '', fallback);
 }
 
-/** `name.pdf` → `name (2).pdf`, `name (3).pdf` … for the n-th attempt (n ≥ 2). */
-export function numberedName(fileName: string, n: number): string {
-  if (n < 2) return fileName;
-  const dot = fileName.lastIndexOf('.');
-  const [stem, ext] = dot > 0 ? [fileName.slice(0, dot), fileName.slice(dot)] : [fileName, ''];
+/** The extensions of the files Billfold writes: only these stay after the number. */
+const fileExtension = /\.(csv|pdf|json|parquet|zip|txt)$/i;
+
+/**
+ * `name.pdf` → `name (2).pdf`, `name (3).pdf` … for the n-th attempt (n ≥ 2). A folder has no
+ * extension, and in a file name only a real one counts: `Acme v1.2` → `Acme v1.2 (2)`.
+ */
+export function numberedName(name: string, n: number, of: 'file' | 'folder' = 'file'): string {
+  if (n < 2) return name;
+  const ext = of === 'file' ? (fileExtension.exec(name)?.[0] ?? '') : '';
+  const stem = name.slice(0, name.length - ext.length);
   const suffix = ` (${n})`;
   return `${cutToBytes(stem, maxNameBytes - utf8Length(suffix + ext))}${suffix}${ext}`;
 }

@@ -46,10 +46,12 @@ describe('the library takes in only what Billfold saved', () => {
     expect(await library.all()).toEqual([]);
   });
 
-  it('names account folders after the whole account name: a slash is no subfolder', async () => {
+  it('names account folders after the whole account name: a slash is no subfolder, a dot no extension', async () => {
     const { root, library } = await setup();
     expect(await library.folderFor(root, { id: 'acc-1', name: 'Acme/EU' })).toBe(path.join(root, 'Acme-EU'));
-    expect(await fs.readdir(root)).toEqual(['Acme-EU']);
+    await fs.mkdir(path.join(root, 'Acme v1.2'));
+    expect(await library.folderFor(root, { id: 'acc-2', name: 'Acme v1.2' })).toBe(path.join(root, 'Acme v1.2 (2)'));
+    expect((await fs.readdir(root)).sort()).toEqual(['Acme v1.2', 'Acme v1.2 (2)', 'Acme-EU']);
   });
 
   it('a rebuild indexes only the files a folder’s manifest lists, not other PDFs and CSVs in any subfolder', async () => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLibraryIndex } from '../../../main/files/library-index';
-import { maxNameBytes, safeFileName, safeFolderName } from '../../../main/files/safe-name';
+import { maxNameBytes, numberedName, safeFileName, safeFolderName } from '../../../main/files/safe-name';
 import { expectContent, sniff } from '../../../main/files/sniff';
 import { isTempName, writeNewFile } from '../../../main/files/write';
 import { tempDir } from './helpers';
@@ -38,6 +38,14 @@ describe('safe file names', () => {
   it('an account named with a slash gets one folder with the whole name, not a folder inside another', () => {
     expect(safeFolderName('Acme/EU')).toBe('Acme-EU');
     expect(safeFolderName('Acme\\EU')).toBe('Acme-EU');
+  });
+
+  it('numbers a second file before its extension, and a second folder at the end: a dot in a name is no extension', () => {
+    expect(numberedName('Invoice 42.pdf', 2)).toBe('Invoice 42 (2).pdf');
+    expect(numberedName('Soracom billing 2026-10.CSV', 3)).toBe('Soracom billing 2026-10 (3).CSV');
+    expect(numberedName('Acme v1.2', 2, 'folder')).toBe('Acme v1.2 (2)');
+    expect(numberedName('Statement v1.2', 2)).toBe('Statement v1.2 (2)');
+    expect(numberedName('Acme Inc.pdf', 2, 'folder')).toBe('Acme Inc.pdf (2)');
   });
 
   it('cuts 300-character names (and multi-byte ones) to a length every file system takes, keeping the extension', () => {
