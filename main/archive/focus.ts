@@ -2,7 +2,7 @@ import { minorDigits } from '../../contract/money';
 import type { SoracomMonthlyBill } from '../../contract/models/soracom';
 import type { SpatialFlowInvoice } from '../../contract/models/spatialflow';
 import { fromScaled, minorToScaled, toScaled } from './decimal';
-import { monthStartMs } from './period';
+import { monthStartMs, utcDayMs } from './period';
 import type { SoracomCsv, SoracomCsvRow } from './soracom-csv';
 
 /**
@@ -198,7 +198,7 @@ export function soracomMonthRows(input: SoracomMonthInput): { rows: FocusRow[]; 
     const monthly = r.date.length === 6;
     const amount = toScaled(r.amount);
     const kind = classifySoracomItem(r.billItemName, monthly, amount);
-    const dayStart = monthly ? monthStartMs(year, month) : Date.UTC(Number(r.date.slice(0, 4)), Number(r.date.slice(4, 6)) - 1, Number(r.date.slice(6, 8)));
+    const dayStart = monthly ? monthStartMs(year, month) : utcDayMs(Number(r.date.slice(0, 4)), Number(r.date.slice(4, 6)), Number(r.date.slice(6, 8)));
     const chargeEnd = monthly ? monthStartMs(year, month + 1) : dayStart + DAY;
     const quantity = r.quantity === '' ? null : fromScaled(toScaled(r.quantity));
     const unitPrice = r.unitPrice === '' ? null : toScaled(r.unitPrice);

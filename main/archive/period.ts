@@ -18,18 +18,39 @@ export interface Period {
 export const periodPattern = /^(\d{4})-(0[1-9]|1[0-2]|Q[1-4])$/;
 export const monthPattern = /^(\d{4})-(0[1-9]|1[0-2])$/;
 
+/** The years a period may be in: those of the providers' bills (their months are 20yy). */
+export const firstYear = 2000;
+export const lastYear = 2099;
+
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 
+/**
+ * Milliseconds at 00:00 UTC on day `day` of month `m` (1-based; both may overflow into the next
+ * month or year). Unlike `Date.UTC`, a year from 0 to 99 stays that year, never 1900 and after.
+ */
+export function utcDayMs(year: number, m: number, day: number): number {
+  const d = new Date(0);
+  d.setUTCFullYear(year, m - 1, day);
+  return d.getTime();
+}
+
 /** Milliseconds at 00:00 UTC on the first day of month `m` (1-based; may overflow into the next year). */
-export const monthStartMs = (year: number, m: number) => Date.UTC(year, m - 1, 1);
+export const monthStartMs = (year: number, m: number) => utcDayMs(year, m, 1);
 
 function monthsFrom(year: number, first: number, count: number): string[] {
   const out: string[] = [];
   for (let i = 0; i < count; i++) {
     const d = new Date(monthStartMs(year, first + i));
-    out.push(`${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, '0')}`);
+    out.push(`${String(d.getUTCFullYear()).padStart(4, '0')}${String(d.getUTCMonth() + 1).padStart(2, '0')}`);
   }
   return out;
+}
+
+/** Refuses a year no bill can be in, saying which years can. */
+function checkYear(text: string, year: number): void {
+  if (year < firstYear || year > lastYear) {
+    throw new AppError('invalid_args', `“${text.trim()}” is outside the years Billfold keeps bills for: use a year from ${firstYear} to ${lastYear}.`);
+  }
 }
 
 function fromMonths(label: string, months: string[]): Period {
@@ -48,6 +69,7 @@ export function parsePeriod(text: string): Period {
   const m = periodPattern.exec(text.trim());
   if (!m) throw new AppError('invalid_args', `“${text}” is not a period: use a month such as 2026-10 or a quarter such as 2026-Q3.`);
   const year = Number(m[1]);
+  checkYear(text, year);
   const part = m[2] as string;
   if (part.startsWith('Q')) {
     const q = Number(part.slice(1));
@@ -61,6 +83,8 @@ export function monthRange(from: string, to: string): Period {
   const a = monthPattern.exec(from.trim());
   const b = monthPattern.exec(to.trim());
   if (!a || !b) throw new AppError('invalid_args', 'Months are written YYYY-MM, for example 2026-10.');
+  checkYear(from, Number(a[1]));
+  checkYear(to, Number(b[1]));
   const startIndex = Number(a[1]) * 12 + Number(a[2]) - 1;
   const endIndex = Number(b[1]) * 12 + Number(b[2]) - 1;
   if (endIndex < startIndex) throw new AppError('invalid_args', `The period ends (${to}) before it starts (${from}).`);

@@ -6,7 +6,7 @@ import type { SpatialFlowInvoice } from '../../../contract/models/spatialflow';
 import { fromMinor } from '../../../contract/money';
 import { fromScaled, toScaled } from '../../../main/archive/decimal';
 import { billedByInvoice, classifySoracomItem, classifySpatialFlowLine, soracomMonthRows, spatialflowInvoiceRows } from '../../../main/archive/focus';
-import { monthRange, parsePeriod } from '../../../main/archive/period';
+import { monthRange, monthStartMs, parsePeriod, utcDayMs } from '../../../main/archive/period';
 import { readSoracomCsv, type SoracomCsv } from '../../../main/archive/soracom-csv';
 
 let dir: string;
@@ -42,6 +42,15 @@ describe('periods', () => {
     expect(monthRange('2026-11', '2027-02').months).toEqual(['202611', '202612', '202701', '202702']);
     for (const bad of ['2026-13', '2026-Q5', '26-10', '2026-10/../x']) expect(() => parsePeriod(bad), bad).toThrow(expect.objectContaining({ code: 'invalid_args' }));
     expect(() => monthRange('2026-10', '2026-09')).toThrow(expect.objectContaining({ code: 'invalid_args' }));
+  });
+
+  it('a year from 0 to 99 is never taken for 1900 and after', () => {
+    expect(new Date(monthStartMs(99, 12)).toISOString()).toBe('0099-12-01T00:00:00.000Z');
+    expect(new Date(monthStartMs(99, 13)).toISOString()).toBe('0100-01-01T00:00:00.000Z');
+    expect(new Date(utcDayMs(5, 3, 31)).toISOString()).toBe('0005-03-31T00:00:00.000Z');
+    for (const bad of ['0000-01', '0099-Q4', '1999-12', '2100-01']) expect(() => parsePeriod(bad), bad).toThrow(expect.objectContaining({ code: 'invalid_args' }));
+    expect(() => monthRange('1999-12', '2000-01')).toThrow(expect.objectContaining({ code: 'invalid_args', message: expect.stringContaining('from 2000 to 2099') as unknown }));
+    expect(parsePeriod('2099-Q4').end).toBe('2100-01-01T00:00:00Z');
   });
 });
 

@@ -110,6 +110,19 @@ describe('a period pack of the demo accounts', () => {
     expect(empty.missing.join('\n')).toMatch(/Soracom \(demo\): neither the 2019-01 bill nor its detailed CSV/);
     await expect(s.call('archive.pack', { period: '2026-13' })).rejects.toMatchObject({ code: 'invalid_args' });
   }, 60_000);
+
+  it('refuses a year no bill can be in, saying which years can, and writes nothing', async () => {
+    const packs = path.join(s.platform.documentsDir, 'Billfold', 'Packs');
+    const before = (await fs.readdir(packs)).sort();
+    for (const period of ['0000-01', '0099-Q4', '1999-12', '2100-01', '9999-Q1']) {
+      await expect(s.call('archive.pack', { period }), period).rejects.toMatchObject({
+        code: 'invalid_args',
+        message: `“${period}” is outside the years Billfold keeps bills for: use a year from 2000 to 2099.`,
+      });
+    }
+    await expect(s.call('archive.exportFocus', { from: '0001-01', to: '0001-02', format: 'csv' })).rejects.toMatchObject({ code: 'invalid_args', message: expect.stringContaining('“0001-01” is outside') as unknown });
+    expect((await fs.readdir(packs)).sort()).toEqual(before);
+  });
 });
 
 async function query(sql: string): Promise<Record<string, unknown>[]> {
