@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EventMessage } from '../../../contract/events';
+import type { DownloadSummary } from '../../../contract/models/download';
 import type { SavedFile } from '../../../contract/models/files';
 import type { SpatialFlowInvoicePage } from '../../../contract/models/spatialflow';
 import { memorySecretStore } from '../../../main/accounts/keychain';
@@ -133,6 +134,14 @@ describe('a full documents disk', () => {
     await smallDisk.fill(s.documentsDir);
 
     for (let i = 0; i < 3; i++) expect(await s.failure('files.saveTableCsv', table(s.ids.soracom))).toMatchObject({ code: 'disk_full' });
+    expect(await fs.readdir(s.downloads)).toEqual([]);
+
+    const month = new Date().toISOString().slice(0, 7);
+    for (let i = 0; i < 3; i++) {
+      const run = await s.reply('download.everything', { from: month, to: month, accountId: s.ids.soracom });
+      expect(run.ok && (run.value as DownloadSummary).fetched).toBe(0);
+      expect(run.ok && (run.value as DownloadSummary).items.map((item) => item.reason?.code)).toContain('disk_full');
+    }
     expect(await fs.readdir(s.downloads)).toEqual([]);
 
     await fs.rm(path.join(s.documentsDir, 'filler.bin'));
