@@ -13,6 +13,10 @@ import { exitCodeFor, exitCodes, type ExitCode } from './exit-codes';
 export interface CliStream {
   write(text: string): unknown;
   isTTY?: boolean;
+  /** The error that stopped the writing (a full disk, a reader that went away), once one has. */
+  readonly failure?: NodeJS.ErrnoException | undefined;
+  /** Resolves once what was written has left the process. */
+  drained?(): Promise<void>;
 }
 
 /** What starts the command line: the `billfold` script under Node, or the installed app with `--cli`. */

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ProcessOutput } from './output';
 import { runCli } from './program';
 
 /** Where Electron keeps Billfold's user data on each OS (`app.getPath('userData')`). */
@@ -24,20 +25,23 @@ function version(): string {
 }
 
 async function main(): Promise<void> {
+  const stdout = new ProcessOutput(1, process.stdout);
+  const stderr = new ProcessOutput(2, process.stderr);
   const code = await runCli(process.argv.slice(2), {
     shell: 'cli',
     version: version(),
     defaultUserDataDir: defaultUserDataDir(),
     documentsDir: path.join(os.homedir(), 'Documents'),
-    stdout: process.stdout,
-    stderr: process.stderr,
+    stdout,
+    stderr,
   }).catch((error: unknown) => {
-    process.stderr.write(`billfold: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    stderr.write(`billfold: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     return 1;
   });
-  // Leave once stdout and stderr have drained (a pipe to a script may still hold output).
+  // Leave once stderr has drained too (a pipe to a script may still hold output).
   process.exitCode = code;
-  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+  await stderr.drained();
+  process.exit(code);
 }
 
 void main();

@@ -3,6 +3,7 @@ import { commands } from './commands';
 import { runSession, type CliHost } from './context';
 import { exitCodesHelp, type CommandKit } from './kit';
 import { exitCodes, type ExitCode } from './exit-codes';
+import { outputFailureMessage, readerGone } from './output';
 
 /** Builds the whole command line; `runCli` parses with it. */
 export function buildProgram(host: CliHost, onExit: (code: ExitCode) => void): Command {
@@ -42,7 +43,21 @@ export async function runCli(argv: readonly string[], host: CliHost): Promise<Ex
     if (!(error instanceof CommanderError)) throw error;
     // Help and version asked for are a success; help shown because no command was given, an
     // unknown command or option, a missing or malformed argument: a usage error.
-    return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? exitCodes.ok : exitCodes.usage;
+    code = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? exitCodes.ok : exitCodes.usage;
   }
-  return code;
+  return outputChecked(host, code);
+}
+
+/**
+ * A run whose output did not reach stdout whole (a full disk, a file size limit) failed, even if
+ * the command itself did not: a scheduled `--json >> log` must not take a cut document for done.
+ * A reader that went away (`billfold … | head`) took what it wanted: the run ends quietly with
+ * the command's own code, as other command-line tools do.
+ */
+async function outputChecked(host: CliHost, code: ExitCode): Promise<ExitCode> {
+  await host.stdout.drained?.();
+  const failure = host.stdout.failure;
+  if (failure === undefined || readerGone(failure)) return code;
+  host.stderr.write(`billfold: ${outputFailureMessage(failure)}\n`);
+  return code === exitCodes.ok ? exitCodes.failed : code;
 }

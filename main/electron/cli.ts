@@ -1,4 +1,5 @@
 import { app } from 'electron';
+import { ProcessOutput } from '../cli/output';
 import { runCli } from '../cli/program';
 
 /** The arguments after `--cli`, when the app was started as `Billfold --cli <command> …`. */
@@ -13,18 +14,20 @@ export function cliArguments(argv: readonly string[]): string[] | undefined {
  * command's exit code.
  */
 export async function runElectronCli(args: string[]): Promise<never> {
+  const stdout = new ProcessOutput(1, process.stdout);
+  const stderr = new ProcessOutput(2, process.stderr);
   const code = await runCli(args, {
     shell: 'electron',
     version: app.getVersion(),
     defaultUserDataDir: app.getPath('userData'),
     documentsDir: app.getPath('documents'),
-    stdout: process.stdout,
-    stderr: process.stderr,
+    stdout,
+    stderr,
   }).catch((error: unknown) => {
-    process.stderr.write(`billfold: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    stderr.write(`billfold: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     return 1;
   });
-  // Quit once stdout and stderr have drained (a pipe to a script may still hold output).
-  process.stdout.write('', () => process.stderr.write('', () => app.exit(code)));
+  // Quit once stderr has drained too (a pipe to a script may still hold output).
+  void stderr.drained().then(() => app.exit(code));
   return new Promise<never>(() => undefined);
 }

@@ -34,18 +34,31 @@ export async function cliFolders(): Promise<{ home: string; userData: string; cl
 /** Runs the built `billfold` as a child process, as a script or cron would, and collects its output. */
 export function runBillfold(
   args: string[],
-  opts: { home: string; env?: Record<string, string>; /** Called once the process runs, with a way to signal it. */ started?: (kill: (signal: NodeJS.Signals) => void) => void },
+  opts: {
+    home: string;
+    env?: Record<string, string>;
+    /** Called once the process runs, with a way to signal it. */
+    started?: (kill: (signal: NodeJS.Signals) => void) => void;
+    /** stdout goes to this file descriptor (a file, /dev/full) instead of a pipe; `stdout` then stays empty. */
+    stdoutFd?: number;
+    /** A shell line run before billfold, in the same shell (`ulimit -f 1`). */
+    shellBefore?: string;
+    /** The reader of stdout goes away at once, as `| head` does once it has its lines. */
+    closeStdout?: boolean;
+  },
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliScript, ...args], {
+    const [command, argv] = opts.shellBefore === undefined ? [process.execPath, [cliScript, ...args]] : ['/bin/sh', ['-c', `${opts.shellBefore}; exec "$0" "$@"`, process.execPath, cliScript, ...args]];
+    const child = spawn(command, argv, {
       cwd: repoRoot,
       env: { ...process.env, HOME: opts.home, XDG_CONFIG_HOME: path.join(opts.home, '.config'), ...opts.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', opts.stdoutFd ?? 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    if (opts.closeStdout) child.stdout?.destroy();
+    else child.stdout?.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+    child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
     opts.started?.((signal) => child.kill(signal));
