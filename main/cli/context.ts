@@ -8,6 +8,7 @@ import { createMainServices, type MainServices } from '../compose';
 import { AppError } from '../http/errors';
 import type { Platform } from '../platform';
 import { exitCodeFor, exitCodes, type ExitCode } from './exit-codes';
+import { jsonText, printable } from './text';
 
 /** A stream the command line writes to; `isTTY` decides whether progress is shown. */
 export interface CliStream {
@@ -90,7 +91,7 @@ function progressWriter(stderr: CliStream) {
   return {
     line(text: string) {
       if (!stderr.isTTY) return;
-      stderr.write(`\r\x1b[2K${text.slice(0, 160)}`);
+      stderr.write(`\r\x1b[2K${printable(text).slice(0, 160)}`);
       shown = true;
     },
     clear() {
@@ -111,7 +112,7 @@ export async function runSession(host: CliHost, command: Command, work: (session
   const progress = progressWriter(host.stderr);
   const warn = (text: string) => {
     progress.clear();
-    host.stderr.write(`billfold: ${text}\n`);
+    host.stderr.write(`billfold: ${printable(text, { lines: true })}\n`);
   };
   let lock: { release(): void } | undefined;
   let services: MainServices | undefined;
@@ -150,7 +151,8 @@ export async function runSession(host: CliHost, command: Command, work: (session
       json,
       result(value, text) {
         progress.clear();
-        host.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
+        // Text from a CSV or a provider must not drive the terminal, in text or in JSON.
+        host.stdout.write(json ? jsonText(value) : `${printable(text(), { lines: true })}\n`);
       },
       progress: (text) => progress.line(text),
       warn,
@@ -165,8 +167,8 @@ export async function runSession(host: CliHost, command: Command, work: (session
     if (error instanceof CliPartialFailure) return error.code;
     const info = errorInfo(error);
     if (info.code === 'internal' && !(error instanceof AppError)) host.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    if (json) host.stdout.write(`${JSON.stringify({ error: info }, null, 2)}\n`);
-    host.stderr.write(`billfold: ${info.message}\n`);
+    if (json) host.stdout.write(jsonText({ error: info }));
+    host.stderr.write(`billfold: ${printable(info.message, { lines: true })}\n`);
     return error instanceof CliUsageError ? exitCodes.usage : exitCodeFor(info.code);
   } finally {
     await services?.close().catch(() => undefined);

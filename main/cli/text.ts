@@ -1,5 +1,39 @@
-/** A plain-text table with columns padded to their widest cell. */
-export function table(header: string[], rows: string[][]): string {
+/**
+ * Characters a terminal acts on rather than shows: C0 controls (ESC starts a sequence that can
+ * clear the screen or retitle the window), DEL, C1 controls (0x9b is a one-byte CSI on some
+ * terminals), the line and paragraph separators, and the bidi controls that reorder what is
+ * shown (U+202E makes "exe.pdf" read "fdp.exe").
+ */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const controls = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+function escaped(c: string): string {
+  const code = c.charCodeAt(0);
+  return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+}
+
+/**
+ * Text from a file or a provider (an item name, an account name, an error message) made safe to
+ * print on a terminal: each control character is shown as an escape (`\x1b`) instead of acting.
+ * Line breaks stay when `lines` is true (the command's own multi-line text).
+ */
+export function printable(text: string, { lines = false }: { lines?: boolean } = {}): string {
+  return text.replace(controls, (c) => (lines && c === '\n' ? c : escaped(c)));
+}
+
+/**
+ * One JSON document and a line break. JSON.stringify escapes C0 controls but leaves DEL, C1 and
+ * the bidi controls raw, so a `cat` of the file would still show them to a terminal; as `\u`
+ * escapes the document means the same.
+ */
+export function jsonText(value: unknown): string {
+  // Raw C0 characters in the document are only its own line breaks (inside strings JSON escapes them).
+  return `${JSON.stringify(value, null, 2).replace(controls, (c) => (c === '\n' ? c : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`))}\n`;
+}
+
+/** A plain-text table with columns padded to their widest cell; cells are made printable. */
+export function table(header: string[], rawRows: string[][]): string {
+  const rows = rawRows.map((r) => r.map((cell) => printable(cell)));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>
     cells
