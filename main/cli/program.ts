@@ -4,6 +4,7 @@ import { runSession, type CliHost } from './context';
 import { exitCodesHelp, type CommandKit } from './kit';
 import { exitCodes, type ExitCode } from './exit-codes';
 import { outputFailureMessage, readerGone } from './output';
+import { jsonText } from './text';
 
 /** Builds the whole command line; `runCli` parses with it. */
 export function buildProgram(host: CliHost, onExit: (code: ExitCode) => void): Command {
@@ -44,8 +45,21 @@ export async function runCli(argv: readonly string[], host: CliHost): Promise<Ex
     // Help and version asked for are a success; help shown because no command was given, an
     // unknown command or option, a missing or malformed argument: a usage error.
     code = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? exitCodes.ok : exitCodes.usage;
+    // Commander has said what is wrong on stderr; a script that asked for JSON gets it as JSON too.
+    if (code === exitCodes.usage && wantsJson(argv)) host.stdout.write(jsonText({ error: { code: 'invalid_args', message: usageMessage(error) } }));
   }
   return outputChecked(host, code);
+}
+
+/** `--json` among the options (not after `--`, where it would be a file name). */
+function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).includes('--json');
+}
+
+function usageMessage(error: CommanderError): string {
+  if (error.code === 'commander.help') return 'No command given: `billfold --help` lists them.';
+  return error.message.replace(/^error: /, '').trim();
 }
 
 /**

@@ -79,6 +79,22 @@ describe('billfold command line: usage', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).not.toBe('');
   });
+
+  it.each([
+    ['an unknown command', ['frobnicate', '--json']],
+    ['an unknown option', ['accounts', 'list', '--colour', '--json']],
+    ['a missing argument', ['review', '--json']],
+    ['a month that is not YYYY-MM', ['download', '--from', '2026-13', '--to', '2026-12', '--json']],
+    ['a format that is not a choice', ['export', 'focus', '--from', '2026-01', '--to', '2026-02', '--format', 'xml', '--out', 'focus.xml', '--json']],
+  ])('with --json, %s is one JSON error on stdout, exit 2', async (_what, args) => {
+    const { home, userData } = await folders;
+    const run = await runBillfold(['--user-data', userData, ...args], { home });
+    expect(run.code).toBe(2);
+    const { error } = parseJson<{ error: { code: string; message: string } }>(run);
+    expect(error.code).toBe('invalid_args');
+    expect(error.message).not.toBe('');
+    expect(run.stderr).toContain(error.message);
+  });
 });
 
 describe.runIf(inKeychainSession)('billfold command line against the sandboxes, real keychain', () => {
