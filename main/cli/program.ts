@@ -1,4 +1,4 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { commands } from './commands';
 import { runSession, type CliHost } from './context';
 import { exitCodesHelp, type CommandKit } from './kit';
@@ -31,7 +31,31 @@ export function buildProgram(host: CliHost, onExit: (code: ExitCode) => void): C
       },
   };
   for (const add of commands) add(kit);
+  refuseOptionsAsValues(program);
   return program;
+}
+
+function everyCommand(command: Command): Command[] {
+  return [command, ...command.commands.flatMap(everyCommand)];
+}
+
+/**
+ * An option's value that is itself one of the options (`sync --account --json`) is a forgotten
+ * value, not an account called "--json"; an empty value (`--user-data=`) is none either, where it
+ * would quietly mean the current folder. Both are usage errors.
+ */
+function refuseOptionsAsValues(program: Command): void {
+  const all = everyCommand(program);
+  const flags = new Set(['-h', '--help', '-V', '--version', ...all.flatMap((c) => c.options.flatMap((o) => [o.long, o.short].filter((f) => f !== undefined)))]);
+  for (const option of all.flatMap((c) => c.options)) {
+    if (!option.required && !option.optional) continue;
+    const parse = option.parseArg;
+    option.argParser((value: string, previous: unknown) => {
+      if (value.trim() === '') throw new InvalidArgumentError('the value is empty.');
+      if (flags.has(value)) throw new InvalidArgumentError(`${value} is an option, not a value: give the value right after ${option.long ?? option.flags}.`);
+      return parse ? parse(value, previous) : value;
+    });
+  }
 }
 
 /** Runs one command line (without the program name); answers the exit code. */

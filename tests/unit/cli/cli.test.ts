@@ -73,6 +73,7 @@ describe('billfold command line: usage', () => {
     ['download without a period', ['download']],
     ['a month that is not YYYY-MM', ['download', '--from', '2026-13', '--to', '2026-12']],
     ['a period that ends before it starts', ['download', '--from', '2026-05', '--to', '2026-01']],
+    ['an empty user-data folder', ['--user-data=', 'accounts', 'list']],
   ])('exits 2 on %s, saying what is wrong on stderr', async (_what, args) => {
     const { home, userData } = await folders;
     const run = await runBillfold(['--user-data', userData, ...args], { home });
@@ -86,6 +87,7 @@ describe('billfold command line: usage', () => {
     ['a missing argument', ['review', '--json']],
     ['a month that is not YYYY-MM', ['download', '--from', '2026-13', '--to', '2026-12', '--json']],
     ['a format that is not a choice', ['export', 'focus', '--from', '2026-01', '--to', '2026-02', '--format', 'xml', '--out', 'focus.xml', '--json']],
+    ['--json given as the account id', ['sync', '--account', '--json']],
   ])('with --json, %s is one JSON error on stdout, exit 2', async (_what, args) => {
     const { home, userData } = await folders;
     const run = await runBillfold(['--user-data', userData, ...args], { home });
