@@ -1,7 +1,9 @@
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ErrorInfo } from '../../../contract/errors';
 import { formatMoney } from '../../../contract/money';
 import type { ReviewOpened, ReviewReconciliation, ReviewSummary } from '../../../contract/models/review';
+import { describeIoError, errnoOf } from '../../fs/io-errors';
 import { AppError } from '../../http/errors';
 import { CliPartialFailure } from '../context';
 import { exitCodeForAll } from '../exit-codes';
@@ -46,6 +48,32 @@ function describe(r: ReviewedFile): string {
   return lines.join('\n');
 }
 
+/**
+ * The file a path on the command line names, or what is wrong with it. The review service says
+ * only "cannot review this file" (a page must not learn what is on the disk by trying names); the
+ * command line is the user's own, so it says which: a path that does not exist or a folder is a
+ * wrong command line. A link is followed, as other command-line tools do.
+ */
+async function reviewable(file: string): Promise<{ path: string } | { error: ErrorInfo }> {
+  const usage = (message: string) => ({ error: { code: 'invalid_args' as const, message } });
+  let real: string;
+  try {
+    real = await fs.realpath(file);
+  } catch (error) {
+    const code = errnoOf(error);
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      const link = await fs.lstat(file).catch(() => undefined);
+      return usage(link?.isSymbolicLink() ? `${file} is a link to a file that does not exist.` : `${file} does not exist.`);
+    }
+    if (code === 'ELOOP') return usage(`${file} is a link that leads back to itself.`);
+    return { error: { code: 'io_error', message: `Billfold could not read ${file}: ${describeIoError(error)}` } };
+  }
+  const stat = await fs.stat(real).catch(() => undefined);
+  if (stat?.isDirectory()) return usage(`${file} is a folder; give the CSV files in it.`);
+  if (stat && !stat.isFile()) return usage(`${file} is not a file.`);
+  return { path: real };
+}
+
 /** `billfold review FILE...`: totals of Soracom detailed billing CSVs, reconciled against the bills. */
 export const reviewCommand: CliCommand = ({ program, run }) => {
   withJson(
@@ -57,11 +85,15 @@ export const reviewCommand: CliCommand = ({ program, run }) => {
     run(async (session, files: string[]) => {
       const results: ReviewedFile[] = [];
       for (const file of files) {
-        const full = path.resolve(file);
-        session.progress(`Reading ${path.basename(full)}…`);
+        const checked = await reviewable(path.resolve(file));
+        if ('error' in checked) {
+          results.push({ file, ok: false, error: checked.error });
+          continue;
+        }
+        session.progress(`Reading ${path.basename(checked.path)}…`);
         let opened: ReviewOpened | undefined;
         try {
-          opened = await session.services.review.open(full);
+          opened = await session.services.review.open(checked.path);
           const summary = await session.services.review.summary(opened.sessionId);
           const reconciliation = await session.services.review.reconcile(opened.sessionId);
           results.push({ file, ok: true, fileName: opened.fileName, size: opened.size, columns: opened.columns, summary, reconciliation });

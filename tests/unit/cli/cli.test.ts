@@ -258,7 +258,7 @@ describe.runIf(inKeychainSession)('billfold command line against the sandboxes, 
     expect(parseJson<AccountList>(list).keychain.available).toBe(false);
   });
 
-  it('review summarizes CSV files as JSON; a missing file makes it exit 1', async () => {
+  it('review summarizes CSV files as JSON; a missing file makes it exit 2 (a wrong command line)', async () => {
     const { home, userData } = await folders;
     const fixture = path.join(repoRoot, 'tests', 'fixtures', 'review', 'quirks.csv');
     const run = await runBillfold(['--user-data', userData, 'review', fixture, '--json'], { home });
@@ -273,8 +273,9 @@ describe.runIf(inKeychainSession)('billfold command line against the sandboxes, 
     expect(kept.filter((n) => n.endsWith('.tmp'))).toEqual([]);
 
     const missing = await runBillfold(['--user-data', userData, 'review', fixture, path.join(home, 'nope.csv'), '--json'], { home });
-    expect(missing.code).toBe(1);
+    expect(missing.code).toBe(2);
     const files = parseJson<{ files: ReviewedFile[] }>(missing).files;
     expect(files.map((f) => f.ok)).toEqual([true, false]);
+    expect(files[1]?.error).toMatchObject({ code: 'invalid_args', message: expect.stringContaining('does not exist') });
   });
 });
