@@ -5,6 +5,7 @@ import type { EventMessage } from '../../contract/events';
 import type { ErrorInfo } from '../../contract/errors';
 import type { SecretStore } from '../accounts/keychain';
 import { createMainServices, type MainServices } from '../compose';
+import { diskErrorFromErrno } from '../fs/io-errors';
 import { AppError } from '../http/errors';
 import type { Platform } from '../platform';
 import { exitCodeFor, exitCodes, type ExitCode } from './exit-codes';
@@ -82,6 +83,9 @@ function lockUserData(dir: string): Promise<{ release(): void }> {
 function errorInfo(error: unknown): ErrorInfo {
   if (error instanceof AppError) return error.toInfo();
   if (error instanceof CliUsageError) return { code: 'invalid_args', message: error.message };
+  // A full or read-only disk no service caught is still the user's to fix, not a bug to trace.
+  const disk = diskErrorFromErrno(error);
+  if (disk) return disk.toInfo();
   return { code: 'internal', message: error instanceof Error ? error.message : String(error) };
 }
 

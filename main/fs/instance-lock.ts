@@ -4,6 +4,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { AppError } from '../http/errors';
+import { errnoOf, makeFolder, writeFailure } from './io-errors';
 import { processIsAlive } from './process-alive';
 
 /**
@@ -70,12 +71,27 @@ export function inUseError(dir: string, owner: LockOwner): AppError {
  * to its name, which fails if the name exists), so a reader never sees half of it.
  */
 export async function acquireInstanceLock(dir: string, holder: string): Promise<InstanceLock> {
-  await fs.mkdir(dir, { recursive: true });
+  try {
+    return await takeLock(dir, holder);
+  } catch (error) {
+    // A folder that is a file, on a read-only disk or a full one: say so, with a code, rather
+    // than an errno and a stack trace.
+    const code = errnoOf(error);
+    if (code === 'EEXIST' || code === 'ENOTDIR') {
+      throw new AppError('io_error', `Billfold cannot use ${dir} as its user-data folder: it, or a folder above it, is a file.`, { cause: error });
+    }
+    throw writeFailure(error, 'take the lock on its user-data folder', dir);
+  }
+}
+
+async function takeLock(dir: string, holder: string): Promise<InstanceLock> {
+  await makeFolder(dir);
   const file = path.join(dir, lockFileName);
   const owner: LockOwner = { pid: process.pid, hostname: os.hostname(), holder, startedAt: new Date().toISOString() };
   const candidate = path.join(dir, `.${lockFileName}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
-  await fs.writeFile(candidate, `${JSON.stringify(owner)}\n`, { flag: 'wx', mode: 0o600 });
   try {
+    // Inside the try: on a full disk the file is made and its content is not, and it must go.
+    await fs.writeFile(candidate, `${JSON.stringify(owner)}\n`, { flag: 'wx', mode: 0o600 });
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
         await fs.link(candidate, file);
@@ -105,7 +121,7 @@ export async function acquireInstanceLock(dir: string, holder: string): Promise<
     }
     throw new AppError('in_use', `Billfold could not take the lock on the folder ${dir}: other processes keep taking it.`);
   } finally {
-    await fs.rm(candidate, { force: true });
+    await fs.rm(candidate, { force: true }).catch(() => undefined);
   }
 }
 
