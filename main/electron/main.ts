@@ -61,7 +61,8 @@ async function start(): Promise<void> {
   try {
     await acquireInstanceLock(app.getPath('userData'), 'the Billfold window');
   } catch (error) {
-    dialog.showErrorBox('Billfold is already running', error instanceof AppError ? error.message : String(error));
+    const title = error instanceof AppError && error.code === 'in_use' ? 'Billfold is already running' : 'Billfold cannot use its data folder';
+    dialog.showErrorBox(title, error instanceof AppError ? error.message : String(error));
     app.exit(1);
     return;
   }
