@@ -1,0 +1,53 @@
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures';
+
+test.use({ harnessArgs: ['--demo'] });
+
+const sidebar = (page: Page) => page.getByRole('navigation', { name: 'Accounts' });
+
+async function openAccount(page: Page, name: string) {
+  await sidebar(page).getByRole('button', { name: new RegExp(`^${name.replace(/[()]/g, '\\$&')}`) }).click();
+  await expect(page.getByRole('heading', { level: 1, name })).toBeVisible();
+}
+
+/** Where the next Tab goes: the keyboard did not drop back to the top of the page. */
+async function nextTabIsNot(page: Page, name: string) {
+  await page.keyboard.press('Tab');
+  const focused = await page.evaluate(() => document.activeElement?.textContent?.trim() ?? '');
+  expect(focused).not.toBe(name);
+}
+
+test('buttons that work keep the keyboard: Test connection, Load more, Load all, Export table as CSV', async ({ page, harness }) => {
+  await page.goto(harness.url);
+  await openAccount(page, 'SpatialFlow (demo)');
+
+  const testButton = page.getByRole('button', { name: /^(Test connection|Testing…)$/ });
+  await testButton.focus();
+  await page.keyboard.press('Enter');
+  await expect(page.locator('.banner.success, [role="alert"]')).toBeVisible();
+  await expect(testButton).toHaveText('Test connection');
+  await expect(testButton).toBeFocused();
+
+  await page.getByRole('tab', { name: 'Invoices' }).click();
+  const count = page.getByTestId('invoice-count');
+  await expect(count).toContainText('25 invoices loaded');
+  const more = page.getByRole('button', { name: 'Load more invoices' });
+  await more.focus();
+  await page.keyboard.press('Enter');
+  await expect(count).toContainText('50 invoices loaded');
+  await expect(more).toBeFocused();
+  await nextTabIsNot(page, 'Skip to content');
+  await expect(page.getByRole('button', { name: 'Load all' })).toBeFocused();
+
+  // Load all: the button stays (as "Stop loading") while it works; once every invoice is in and the
+  // buttons go, the keyboard is on the list.
+  await page.keyboard.press('Enter');
+  await expect(page.getByText(/^All \d+ invoices are loaded\.$/)).toBeVisible();
+  await expect(page.getByTestId('invoice-list')).toBeFocused();
+
+  const exportButton = page.getByRole('button', { name: 'Export table as CSV', exact: true });
+  await exportButton.focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('saved-file').filter({ hasText: /^Saved / })).toBeVisible({ timeout: 15_000 });
+  await expect(exportButton).toBeFocused();
+});
