@@ -51,3 +51,64 @@ test('buttons that work keep the keyboard: Test connection, Load more, Load all,
   await expect(page.getByTestId('saved-file').filter({ hasText: /^Saved / })).toBeVisible({ timeout: 15_000 });
   await expect(exportButton).toBeFocused();
 });
+
+test('the account form gives the keyboard back: Cancel and Esc to "Edit account"', async ({ page, harness }) => {
+  await page.goto(harness.url);
+  await openAccount(page, 'Agilicus (demo)');
+  const edit = page.getByRole('button', { name: 'Edit account' });
+
+  await edit.focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { level: 1, name: 'Edit Agilicus (demo)' })).toBeVisible();
+  await page.getByRole('button', { name: 'Cancel' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { level: 1, name: 'Agilicus (demo)' })).toBeVisible();
+  await expect(edit).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('button', { name: 'Remove account' })).toBeFocused();
+
+  await page.keyboard.press('Shift+Tab');
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { level: 1, name: 'Edit Agilicus (demo)' })).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('heading', { level: 1, name: 'Agilicus (demo)' })).toBeVisible();
+  await expect(edit).toBeFocused();
+
+  // The add form, opened from the sidebar and cancelled, gives it back to "+ Add account".
+  const add = sidebar(page).getByRole('button', { name: '+ Add account' });
+  await add.focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { level: 1, name: 'Add an account' })).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(add).toBeFocused();
+});
+
+test('after removing an account the keyboard is in the sidebar; Ctrl+1–3 put it in the account shown', async ({ page, harness }) => {
+  await page.goto(harness.url);
+  await openAccount(page, 'Agilicus (demo)');
+
+  // Ctrl+N from a button in the pane (which is drawn afresh): the keyboard goes into the new account's pane.
+  await page.getByRole('button', { name: 'Edit account' }).focus();
+  await page.keyboard.press('Control+3');
+  await expect(page.getByRole('heading', { level: 1, name: 'Soracom (demo)' })).toBeVisible();
+  await expect(page.getByRole('main')).toBeFocused();
+  await nextTabIsNot(page, 'Skip to content');
+  await expect(page.getByRole('main').locator(':focus')).toHaveCount(1);
+  // From the sidebar too.
+  await sidebar(page).getByRole('button', { name: /^Agilicus/ }).focus();
+  await page.keyboard.press('Control+1');
+  await expect(page.getByRole('heading', { level: 1, name: 'SpatialFlow (demo)' })).toBeVisible();
+  await expect(page.getByRole('main')).toBeFocused();
+
+  await page.keyboard.press('Control+2');
+  await expect(page.getByRole('heading', { level: 1, name: 'Agilicus (demo)' })).toBeVisible();
+  await page.getByRole('button', { name: 'Remove account' }).focus();
+  await page.keyboard.press('Enter');
+  const dialog = page.getByRole('dialog', { name: 'Remove Agilicus (demo)?' });
+  await dialog.getByRole('button', { name: 'Remove account' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(dialog).toHaveCount(0);
+  await expect(sidebar(page).getByRole('button', { name: /^Agilicus/ })).toHaveCount(0);
+  await expect(sidebar(page).locator(':focus')).toHaveCount(1);
+  await expect(sidebar(page).locator(':focus')).toHaveAttribute('aria-current', 'page');
+});
