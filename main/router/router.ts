@@ -34,7 +34,7 @@ export function createRouter(handlers: HandlerMap, ctx: ServiceContext, opts: Ro
       }
       // Arguments are a plain object (JSON-like), never a Date, Map, typed array or class instance that a schema might read as one.
       if (rawArgs !== undefined && !isPlainObject(rawArgs)) {
-        return fail(new AppError('invalid_args', `Invalid arguments for ${channel}: expected an object of named arguments.`, { issues: [{ path: '(arguments)', message: 'Expected an object.' }] }));
+        return fail(new AppError('invalid_args', 'The request was not accepted: it should be an object of named arguments.', { issues: [{ path: '(arguments)', message: 'Expected an object.' }] }));
       }
       const parsed = argSchemas[channel].safeParse(rawArgs === undefined ? {} : rawArgs);
       if (!parsed.success) {
@@ -42,9 +42,12 @@ export function createRouter(handlers: HandlerMap, ctx: ServiceContext, opts: Ro
           path: i.path.map(String).join('.') || '(arguments)',
           message: i.message,
         }));
+        // A plain sentence; which argument it was (`account.credentials.operatorId`) stays in `issues`,
+        // where a form can name the field as the user knows it.
         const first = issues[0];
-        const summary = first ? `${first.path}: ${first.message}` : 'arguments do not match';
-        return fail(new AppError('invalid_args', `Invalid arguments for ${channel}: ${summary}`, { issues }));
+        const said = first ? first.message.trim() : '';
+        const summary = said === '' ? 'Some details were not accepted.' : `Some details were not accepted: ${said}${/[.!?]$/.test(said) ? '' : '.'}`;
+        return fail(new AppError('invalid_args', summary, { issues }));
       }
       try {
         const handler = handlers[channel] as (args: unknown, ctx: ServiceContext) => Promise<unknown>;

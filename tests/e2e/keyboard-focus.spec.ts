@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { expect, test } from './fixtures';
+import { expect, screenshotPath, test } from './fixtures';
 
 test.use({ harnessArgs: ['--demo'] });
 
@@ -111,4 +111,40 @@ test('after removing an account the keyboard is in the sidebar; Ctrl+1–3 put i
   await expect(sidebar(page).getByRole('button', { name: /^Agilicus/ })).toHaveCount(0);
   await expect(sidebar(page).locator(':focus')).toHaveCount(1);
   await expect(sidebar(page).locator(':focus')).toHaveAttribute('aria-current', 'page');
+});
+
+test('a typo in the account form is named at its field, not reported as a failed connection', async ({ page, harness }) => {
+  await page.setViewportSize({ width: 900, height: 600 });
+  await page.goto(harness.url);
+  await sidebar(page).getByRole('button', { name: '+ Add account' }).click();
+  await page.getByRole('radio', { name: 'Soracom' }).check();
+  await page.getByLabel('Account name').fill('Fleet');
+  await page.getByRole('radio', { name: 'SAM user' }).check();
+  await page.getByLabel('Operator ID').fill('x1');
+  await page.getByLabel('SAM user name').fill('ops');
+  await page.getByLabel('Password', { exact: true }).fill('secret');
+  await page.getByRole('button', { name: 'Test connection and save' }).click();
+
+  const operator = page.getByLabel('Operator ID');
+  await expect(operator).toHaveAttribute('aria-invalid', 'true');
+  await expect(operator).toHaveAccessibleDescription(/OP0012345678/);
+  await expect(operator).toBeFocused();
+  await expect(page.getByText('Could not connect')).toHaveCount(0);
+  await expect(page.getByText(/accounts\.add|credentials\.operatorId|Invalid arguments/)).toHaveCount(0);
+  await page.screenshot({ path: screenshotPath('account-form-field-error-900.png') });
+
+  // What only the main process checks (the email's shape) comes back named as the form names it.
+  await page.getByRole('radio', { name: 'Root account email and password' }).check();
+  await page.getByRole('textbox', { name: /^Email/ }).fill('not-an-email');
+  await page.getByLabel('Password', { exact: true }).fill('secret');
+  await page.getByRole('button', { name: 'Test connection and save' }).click();
+  const alert = page.getByRole('alert');
+  await expect(alert).toContainText('Could not add the account.');
+  await expect(alert).toContainText('Email: Enter an email address like name@example.com.');
+  await expect(alert).not.toContainText('connect');
+  await expect(page.getByText(/accounts\.add|account\.credentials|Invalid arguments/)).toHaveCount(0);
+  await expect(page.getByRole('textbox', { name: /^Email/ })).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByRole('textbox', { name: /^Email/ })).toBeFocused();
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.screenshot({ path: screenshotPath('account-form-rejected-email-900-dark.png') });
 });

@@ -52,6 +52,17 @@ describe('router', () => {
     expect(reply).toMatchObject({ ok: false, error: { code: 'invalid_args', issues: [{ path: 'url' }] } });
   });
 
+  it('says in a plain sentence what was not accepted, keeping the channel and argument path to the issues', async () => {
+    const { router } = services();
+    const reply = await router.handle('accounts.add', {
+      account: { provider: 'soracom', name: 'Fleet', baseUrl: 'https://api.soracom.io/v1', credentials: { kind: 'sam', operatorId: 'x1', userName: 'ops', password: 'pw' } },
+    });
+    expect(reply).toMatchObject({ ok: false, error: { code: 'invalid_args', issues: [{ path: 'account.credentials.operatorId' }] } });
+    const message = reply.ok ? '' : reply.error.message;
+    expect(message).toBe('Some details were not accepted: An operator ID looks like OP0012345678.');
+    expect(message).not.toMatch(/accounts\.add|credentials|Invalid arguments/);
+  });
+
   it('rejects unknown and inherited channel names', async () => {
     const { router } = services();
     for (const name of ['nope', 'toString', '__proto__', 42, null]) {
