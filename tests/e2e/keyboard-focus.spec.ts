@@ -148,3 +148,33 @@ test('a typo in the account form is named at its field, not reported as a failed
   await page.emulateMedia({ colorScheme: 'dark' });
   await page.screenshot({ path: screenshotPath('account-form-rejected-email-900-dark.png') });
 });
+
+for (const scheme of ['light', 'dark'] as const) {
+  for (const [width, height] of [
+    [900, 600],
+    [1200, 760],
+  ] as const) {
+    test(`an open invoice leaves every amount and number in the list readable (${width}x${height}, ${scheme})`, async ({ page, harness }) => {
+      await page.setViewportSize({ width, height });
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.goto(harness.url);
+      await openAccount(page, 'SpatialFlow (demo)');
+      await page.getByRole('tab', { name: 'Invoices' }).click();
+      const grid = page.getByTestId('invoice-list');
+      await expect(grid.getByRole('row').nth(3)).toBeVisible();
+      await grid.focus();
+      await page.keyboard.press('Enter');
+      await expect(page.getByTestId('invoice-detail')).toBeVisible();
+      await expect(page.getByTestId('invoice-detail')).toBeInViewport();
+      // No cell is cut: each shows all of its text inside the list.
+      const clipped = await grid.evaluate((el) => {
+        const box = el.getBoundingClientRect();
+        return [...el.querySelectorAll<HTMLElement>('[role="gridcell"]')]
+          .filter((cell) => cell.scrollWidth > cell.clientWidth + 1 || cell.getBoundingClientRect().right > box.right + 1)
+          .map((cell) => cell.textContent);
+      });
+      expect(clipped).toEqual([]);
+      await page.screenshot({ path: screenshotPath(`invoice-detail-${width}-${scheme}.png`) });
+    });
+  }
+}
