@@ -17,6 +17,7 @@ import { expectContent } from '../files/sniff';
 import type { TaskRegistry } from '../files/tasks';
 import { placeFile, tempFileIn, writeNewFile, type WrittenFile } from '../files/write';
 import { csvFileHasFormulas } from '../files/csv';
+import { canonical, sha256, soracomStatementData, sourceKeys } from '../files/document-source';
 import { readHead } from '../fs/read-head';
 import { AppError } from '../http/errors';
 import { mapBillingAccount, mapBillingAccountList, mapUsageRecordList } from '../providers/agilicus/map';
@@ -73,8 +74,6 @@ interface Planned {
   fetch: (signal: AbortSignal, onBytes: (received: number) => void, temp: string) => Promise<Fetched>;
 }
 
-const sha256 = (data: Uint8Array | string) => createHash('sha256').update(data).digest('hex');
-
 async function sha256OfFile(file: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
@@ -82,18 +81,6 @@ async function sha256OfFile(file: string): Promise<string> {
 }
 const toMonth = (yyyyMM: string) => `${yyyyMM.slice(0, 4)}-${yyyyMM.slice(4, 6)}`;
 const inPeriod = (month: string, r: DownloadRequest) => month >= r.from && month <= r.to;
-
-/** JSON with sorted keys: the same provider data always hashes the same. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
 
 function reasonOf(error: unknown): { code: string; message: string } {
   if (error instanceof AppError) return { code: error.code, message: error.message };
@@ -117,7 +104,7 @@ export function createDownloadService(deps: DownloadServiceDeps) {
         const invoice = mapInvoice(raw);
         const month = invoice.periodStart.slice(0, 7);
         if (!invoice.hasPdf || !inPeriod(month, request)) continue;
-        const source = `spatialflow:invoice:${invoice.id}`;
+        const source = sourceKeys.spatialflowInvoice(invoice.id);
         planned.push({
           item: itemBase(account, source, 'spatialflow-invoice-pdf', month, `Invoice ${invoice.number || invoice.id}`),
           source,
@@ -147,7 +134,7 @@ export function createDownloadService(deps: DownloadServiceDeps) {
       const yyyyMM = bill.yearMonth;
       const month = toMonth(yyyyMM);
       if (!inPeriod(month, request)) continue;
-      const csvSource = `soracom:bill-csv:${yyyyMM}`;
+      const csvSource = sourceKeys.soracomBillCsv(yyyyMM);
       planned.push({
         item: itemBase(account, csvSource, 'soracom-bill-csv', month, `Soracom billing CSV ${month}`),
         source: csvSource,
@@ -168,7 +155,7 @@ export function createDownloadService(deps: DownloadServiceDeps) {
           };
         },
       });
-      const statementSource = `soracom:statement:${yyyyMM}`;
+      const statementSource = sourceKeys.soracomStatement(yyyyMM);
       planned.push({
         item: itemBase(account, statementSource, 'soracom-statement-pdf', month, `Soracom statement ${month}`),
         source: statementSource,
@@ -176,7 +163,7 @@ export function createDownloadService(deps: DownloadServiceDeps) {
           const [rawBill, rawDaily] = await Promise.all([client.getBilling(yyyyMM, { signal: sig }), client.getBillingPerDay(yyyyMM, { signal: sig })]);
           const monthly = mapMonthlyBill(rawBill, client.defaultCurrency);
           const daily = mapDailyBills(yyyyMM, rawDaily, client.defaultCurrency);
-          const data = canonical({ bill: monthly, daily });
+          const data = soracomStatementData(monthly, daily);
           return {
             // A statement is made by Billfold: its hash is the hash of the provider data it shows.
             hash: sha256(data),
@@ -211,7 +198,7 @@ export function createDownloadService(deps: DownloadServiceDeps) {
       }
       let details: Promise<AgilicusBillingAccount> | undefined;
       for (const [month, records] of [...byMonth].sort(([a], [b]) => a.localeCompare(b))) {
-        const source = `agilicus:usage-statement:${listed.id}:${month}`;
+        const source = sourceKeys.agilicusUsageStatement(listed.id, month);
         planned.push({
           item: itemBase(account, source, 'agilicus-usage-statement-pdf', month, `Agilicus usage statement ${listed.id} ${month}`),
           source,
@@ -276,7 +263,12 @@ export function createDownloadService(deps: DownloadServiceDeps) {
     if (there) return there;
     const sha = 'temp' in fetched.content ? fetched.content.sha256 : undefined;
     const mine = (await deps.library.all()).filter((f) => f.accountId === account.id && f.kind === fetched.kind && f.source === undefined);
-    const same = mine.find((f) => sha !== undefined && f.sha256 === sha) ?? mine.find((f) => f.sha256 === undefined && f.fileName === fetched.fileName);
+    const same =
+      mine.find((f) => sha !== undefined && f.sha256 === sha) ??
+      mine.find((f) => f.sha256 === undefined && f.fileName === fetched.fileName) ??
+      // A statement saved from the window before saves were given their source: the month's
+      // statement under its own name, whatever its bytes (each PDF carries the time it was made).
+      ('make' in fetched.content && period !== undefined ? mine.find((f) => f.period === period && f.fileName === fetched.fileName) : undefined);
     if (!same) return undefined;
     const { id: _id, ...entry } = same;
     // A file left unrecorded has no hash yet: it gets the hash of what is on disk.

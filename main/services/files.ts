@@ -9,6 +9,7 @@ import type { SavedFile, SavedFileKind } from '../../contract/models/files';
 import type { AccountService } from '../accounts/service';
 import type { LibraryIndex } from '../files/library-index';
 import { tableCsvChunks } from '../files/csv';
+import { canonical, sha256 as sha256Hex, soracomStatementData, sourceKeys } from '../files/document-source';
 import { safeFileName } from '../files/safe-name';
 import type { SettingsStore } from '../files/settings';
 import { createTaskRegistry, type TaskRegistry } from '../files/tasks';
@@ -110,19 +111,14 @@ export function createFilesService(deps: FilesServiceDeps): { handlers: HandlerT
     account: AccountSummary | undefined,
     fileName: string,
     bytes: Uint8Array | AsyncIterable<Uint8Array> | { temp: string; dir: string },
-    meta: { kind: SavedFileKind; period?: string; formulas?: boolean },
+    meta: { kind: SavedFileKind; period?: string; formulas?: boolean; source?: { key: string; hash: string }; sha256?: string },
     signal?: AbortSignal,
   ): Promise<SavedFile> {
-    // The same document, byte for byte, already in the Library: answer with it rather than write "name (2)".
-    const sha256 = await sha256Of(bytes);
-    if (sha256 !== undefined) {
-      // A lookup only: a library that cannot be read or written here lets the save say what fails.
-      const known = await library.all().catch(() => []);
-      const same = known.find((f) => f.sha256 === sha256 && f.kind === meta.kind && f.accountId === account?.id && f.period === meta.period);
-      if (same) {
-        if (!(bytes instanceof Uint8Array) && 'temp' in bytes) await fs.rm(bytes.temp, { force: true }).catch(() => undefined);
-        return { ...same, alreadySaved: true };
-      }
+    const sha256 = meta.sha256 ?? (await sha256Of(bytes));
+    const same = await sameSaved(account, { ...meta, ...(sha256 === undefined ? {} : { sha256 }) });
+    if (same) {
+      if (!(bytes instanceof Uint8Array) && 'temp' in bytes) await fs.rm(bytes.temp, { force: true }).catch(() => undefined);
+      return same;
     }
     let saved: SavedFile | undefined;
     // Recorded in the library before the write lets go of its temporary file; if the library
@@ -136,6 +132,7 @@ export function createFilesService(deps: FilesServiceDeps): { handlers: HandlerT
       }
       if (meta.period !== undefined) entry.period = meta.period;
       if (meta.formulas) entry.formulas = true;
+      if (account && meta.source) entry.source = meta.source;
       saved = await library.add(entry);
     };
     if (!(bytes instanceof Uint8Array) && 'temp' in bytes) {
@@ -147,12 +144,35 @@ export function createFilesService(deps: FilesServiceDeps): { handlers: HandlerT
     return saved as SavedFile;
   }
 
+  /**
+   * The same document already in the Library, to answer with rather than write "name (2)": the
+   * same provider document with the same data (a statement made again differs only in the date
+   * it carries), or the same bytes. A lookup only: a library that cannot be read lets the save
+   * say what fails.
+   */
+  async function sameSaved(
+    account: AccountSummary | undefined,
+    meta: { kind: SavedFileKind; period?: string; source?: { key: string; hash: string }; sha256?: string },
+  ): Promise<SavedFile | undefined> {
+    const bySource = account && meta.source ? await library.findSource(account.id, meta.source).catch(() => undefined) : undefined;
+    const same =
+      bySource ??
+      (meta.sha256 === undefined
+        ? undefined
+        : (await library.all().catch(() => [])).find((f) => f.sha256 === meta.sha256 && f.kind === meta.kind && f.accountId === account?.id && f.period === meta.period));
+    return same && { ...same, alreadySaved: true };
+  }
+
   /** SHA-256 of what is saved, when it can be read without consuming it (not a one-pass stream). */
   async function sha256Of(bytes: Uint8Array | AsyncIterable<Uint8Array> | { temp: string; dir: string }): Promise<string | undefined> {
     if (bytes instanceof Uint8Array) return createHash('sha256').update(bytes).digest('hex');
     if (!('temp' in bytes)) return undefined;
+    return sha256OfFile(bytes.temp);
+  }
+
+  async function sha256OfFile(file: string): Promise<string> {
     const hash = createHash('sha256');
-    for await (const chunk of createReadStream(bytes.temp)) hash.update(chunk as Buffer);
+    for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
     return hash.digest('hex');
   }
 
@@ -208,7 +228,8 @@ export function createFilesService(deps: FilesServiceDeps): { handlers: HandlerT
           const fileName = safeFileName(pdf.suggestedName ?? `Invoice ${invoiceId}`, '.pdf', `Invoice ${invoiceId}`);
           const period = fileName.replace(/\.pdf$/i, '').replace(/^invoice[\s_-]*/i, '') || invoiceId;
           if (signal.aborted) throw new AppError('cancelled', 'The download was cancelled.');
-          return await store(account, fileName, { temp, dir }, { kind: 'invoice-pdf', period }, signal);
+          const hash = await sha256OfFile(temp);
+          return await store(account, fileName, { temp, dir }, { kind: 'invoice-pdf', period, source: { key: sourceKeys.spatialflowInvoice(invoiceId), hash }, sha256: hash }, signal);
         } catch (error) {
           await fs.rm(temp, { force: true }).catch(() => undefined);
           throw writeFailure(error, 'save the invoice', dir);
@@ -229,7 +250,9 @@ export function createFilesService(deps: FilesServiceDeps): { handlers: HandlerT
         // copied from the downloaded file a chunk at a time, never whole in memory.
         const { csvFileHasFormulas } = await import('../files/csv');
         const formulas = await csvFileHasFormulas(held.file);
-        return store(account, fileName, createReadStream(held.file, { highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array>, { kind: 'bill-csv', period, formulas }, signal);
+        const hash = await sha256OfFile(held.file);
+        const source = { key: sourceKeys.soracomBillCsv(period.replace('-', '')), hash };
+        return store(account, fileName, createReadStream(held.file, { highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array>, { kind: 'bill-csv', period, formulas, source, sha256: hash }, signal);
       });
     },
 
@@ -241,17 +264,12 @@ export function createFilesService(deps: FilesServiceDeps): { handlers: HandlerT
         const client = await accounts.client('soracom', accountId);
         const [bill, daily] = await Promise.all([client.getBilling(yyyyMM, { signal }), client.getBillingPerDay(yyyyMM, { signal })]);
         const [{ soracomStatement }, { renderPdf }] = await Promise.all([import('../files/statements'), import('../files/pdf')]);
-        const bytes = await renderPdf(
-          soracomStatement({
-            accountName: account.name,
-            yyyyMM,
-            bill: mapMonthlyBill(bill, client.defaultCurrency),
-            daily: mapDailyBills(yyyyMM, daily, client.defaultCurrency),
-            generatedAt: now(),
-          }),
-        );
+        const monthly = mapMonthlyBill(bill, client.defaultCurrency);
+        const dailyBills = mapDailyBills(yyyyMM, daily, client.defaultCurrency);
+        const bytes = await renderPdf(soracomStatement({ accountName: account.name, yyyyMM, bill: monthly, daily: dailyBills, generatedAt: now() }));
         expectContent(bytes, 'pdf', 'The generated statement');
-        return store(account, safeFileName(`Soracom statement ${month(yyyyMM)}`, '.pdf'), bytes, { kind: 'statement-pdf', period: month(yyyyMM) }, signal);
+        const source = { key: sourceKeys.soracomStatement(yyyyMM), hash: sha256Hex(soracomStatementData(monthly, dailyBills)) };
+        return store(account, safeFileName(`Soracom statement ${month(yyyyMM)}`, '.pdf'), bytes, { kind: 'statement-pdf', period: month(yyyyMM), source }, signal);
       });
     },
 
@@ -272,7 +290,9 @@ export function createFilesService(deps: FilesServiceDeps): { handlers: HandlerT
         const period = dates.length > 0 ? `${dates[0]} to ${dates[dates.length - 1]}` : billingAccountId;
         const who = billingAccount.customer?.name ?? billingAccount.customerId ?? billingAccountId;
         const fileName = safeFileName(`Agilicus usage statement ${who} ${now().toISOString().slice(0, 10)}`, '.pdf', 'Agilicus usage statement');
-        return store(account, fileName, bytes, { kind: 'statement-pdf', period }, signal);
+        const data = canonical({ billingAccount: billingAccountId, customer: billingAccount.customer?.name ?? billingAccount.customerId, records: records.records });
+        const source = { key: sourceKeys.agilicusUsageStatementAll(billingAccountId), hash: sha256Hex(data) };
+        return store(account, fileName, bytes, { kind: 'statement-pdf', period, source }, signal);
       });
     },
 

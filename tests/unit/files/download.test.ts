@@ -212,6 +212,29 @@ describe('download everything', () => {
     expect(library.files.find((f) => f.id === saved.id)?.source?.key).toBe(`spatialflow:invoice:${invoice.id}`);
   });
 
+  it('a Soracom statement the window saved is skipped by a download of everything, and the window finds the one a download saved', async () => {
+    const { id, call } = await setup();
+    const month = thisMonth();
+    const yyyyMM = month.replace('-', '');
+    const saved = await call<{ id: string; fileName: string; path: string }>('files.saveSoracomStatement', { accountId: id('soracom'), yyyyMM });
+    const summary = await call<DownloadSummary>('download.everything', { from: month, to: month, accountId: id('soracom') });
+    const item = summary.items.find((i) => i.kind === 'soracom-statement-pdf');
+    expect(item).toMatchObject({ state: 'skipped', fileId: saved.id, fileName: saved.fileName });
+    const names = await fs.readdir(path.dirname(saved.path));
+    expect(names.filter((n) => n.startsWith('Soracom statement'))).toEqual([saved.fileName]);
+
+    // The other way round: the month the download saved, saved again from the window.
+    const previous = new Date(`${month}-01T00:00:00Z`);
+    previous.setUTCMonth(previous.getUTCMonth() - 1);
+    const earlier = previous.toISOString().slice(0, 7);
+    const run = await call<DownloadSummary>('download.everything', { from: earlier, to: earlier, accountId: id('soracom') });
+    const downloaded = run.items.find((i) => i.kind === 'soracom-statement-pdf' && i.state === 'fetched');
+    expect(downloaded).toBeDefined();
+    const fromWindow = await call<{ id: string; alreadySaved?: boolean }>('files.saveSoracomStatement', { accountId: id('soracom'), yyyyMM: earlier.replace('-', '') });
+    expect(fromWindow).toMatchObject({ id: downloaded!.fileId, alreadySaved: true });
+    expect((await fs.readdir(path.dirname(saved.path))).filter((n) => / \(\d+\)\.[a-z]+$/.test(n))).toEqual([]);
+  }, 60_000);
+
   it('refuses a period that ends before it starts, and a second run while one is going', async () => {
     const { services, call } = await setup();
     const reply = await services.router.handle('download.everything', { from: '2026-05', to: '2026-01' });

@@ -224,6 +224,26 @@ describe('removing an account', () => {
   }, 30_000);
 });
 
+describe('saving the same document again', () => {
+  let t: Awaited<ReturnType<typeof mainServices>>;
+  beforeAll(async () => {
+    t = await mainServices();
+  }, 60_000);
+  afterAll(() => t.close());
+  const folder = () => path.join(t.platform.documentsDir, 'Billfold', 'Soracom (demo)');
+  const numbered = async () => (await fs.readdir(folder())).filter((n) => / \(\d+\)\.[a-z]+$/.test(n));
+
+  it('a statement made again from the same data is the file already saved, although its PDF carries a new date', async () => {
+    const yyyyMM = monthsAgo(3);
+    const first = await t.call<SavedFile>('files.saveSoracomStatement', { accountId: t.ids.soracom, yyyyMM });
+    // Made in another second: the PDF's creation date differs.
+    await new Promise((r) => setTimeout(r, 1100));
+    const again = await t.call<SavedFile>('files.saveSoracomStatement', { accountId: t.ids.soracom, yyyyMM });
+    expect(again).toMatchObject({ id: first.id, path: first.path, alreadySaved: true });
+    expect(await numbered()).toEqual([]);
+  }, 60_000);
+});
+
 function monthsAgo(n: number): string {
   const d = new Date();
   d.setUTCDate(1);
