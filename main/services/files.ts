@@ -163,6 +163,12 @@ export function createFilesService(deps: FilesServiceDeps): { handlers: HandlerT
     return same && { ...same, alreadySaved: true };
   }
 
+  /** `billing-detail-202611.csv` → `billing-detail-202611 so far 2026-11-29 00.13 UTC.csv`. */
+  const soFarName = (fileName: string) => {
+    const at = now().toISOString();
+    return safeFileName(`${fileName.replace(/\.csv$/i, '')} so far ${at.slice(0, 10)} ${at.slice(11, 13)}.${at.slice(14, 16)} UTC`, '.csv');
+  };
+
   /** SHA-256 of what is saved, when it can be read without consuming it (not a one-pass stream). */
   async function sha256Of(bytes: Uint8Array | AsyncIterable<Uint8Array> | { temp: string; dir: string }): Promise<string | undefined> {
     if (bytes instanceof Uint8Array) return createHash('sha256').update(bytes).digest('hex');
@@ -252,7 +258,13 @@ export function createFilesService(deps: FilesServiceDeps): { handlers: HandlerT
         const formulas = await csvFileHasFormulas(held.file);
         const hash = await sha256OfFile(held.file);
         const source = { key: sourceKeys.soracomBillCsv(period.replace('-', '')), hash };
-        return store(account, fileName, createReadStream(held.file, { highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array>, { kind: 'bill-csv', period, formulas, source, sha256: hash }, signal);
+        const already = await sameSaved(account, { kind: 'bill-csv', period, source, sha256: hash });
+        if (already) return already;
+        // The month so far changes as the month goes on: a new version is kept beside the earlier
+        // one and says in its name what it is, rather than being "(2)".
+        const earlier = which === undefined && (await library.all().catch(() => [])).some((f) => f.kind === 'bill-csv' && f.accountId === account.id && f.period === period);
+        const name = earlier ? soFarName(fileName) : fileName;
+        return store(account, name, createReadStream(held.file, { highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array>, { kind: 'bill-csv', period, formulas, source, sha256: hash }, signal);
       });
     },
 

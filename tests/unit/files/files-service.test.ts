@@ -233,6 +233,31 @@ describe('saving the same document again', () => {
   const folder = () => path.join(t.platform.documentsDir, 'Billfold', 'Soracom (demo)');
   const numbered = async () => (await fs.readdir(folder())).filter((n) => / \(\d+\)\.[a-z]+$/.test(n));
 
+  it('an export of the month so far that did not change is the file already saved; one that changed is kept as a new version that says so', async () => {
+    const exportLatest = () => t.call<SoracomExportResult>('soracom.exportLatestBilling', { accountId: t.ids.soracom });
+    const first = await t.call<SavedFile>('files.saveSoracomExport', { accountId: t.ids.soracom, exportedFileId: (await exportLatest()).exportedFileId });
+    expect(first.alreadySaved).toBeUndefined();
+    const again = await t.call<SavedFile>('files.saveSoracomExport', { accountId: t.ids.soracom, exportedFileId: (await exportLatest()).exportedFileId });
+    expect(again).toMatchObject({ id: first.id, path: first.path, alreadySaved: true });
+    expect(await numbered()).toEqual([]);
+
+    // Later in the month Soracom sends more rows: what it sent is changed here, in the held export.
+    const changed = await exportLatest();
+    const held = path.join(t.platform.userDataDir, 'exports');
+    const files = await Promise.all((await fs.readdir(held)).map(async (n) => ({ n, at: (await fs.stat(path.join(held, n))).mtimeMs })));
+    const newest = path.join(held, files.sort((a, b) => b.at - a.at)[0]!.n);
+    const text = await fs.readFile(newest, 'utf8');
+    await fs.writeFile(newest, `${text.trimEnd()}\n${text.trimEnd().split('\n').at(-1)!}\n`);
+    const version = await t.call<SavedFile>('files.saveSoracomExport', { accountId: t.ids.soracom, exportedFileId: changed.exportedFileId });
+    expect(version.alreadySaved).toBeUndefined();
+    expect(version.path).not.toBe(first.path);
+    expect(version.period).toBe(first.period);
+    expect(version.fileName).toMatch(/ so far \d{4}-\d{2}-\d{2} \d{2}\.\d{2} UTC\.csv$/);
+    expect(version.fileName.startsWith(first.fileName.replace(/\.csv$/, ''))).toBe(true);
+    expect(await numbered()).toEqual([]);
+    expect((await t.call<LibraryList>('library.list', { kind: 'bill-csv' })).files.map((f) => f.id).sort()).toEqual([first.id, version.id].sort());
+  }, 60_000);
+
   it('a statement made again from the same data is the file already saved, although its PDF carries a new date', async () => {
     const yyyyMM = monthsAgo(3);
     const first = await t.call<SavedFile>('files.saveSoracomStatement', { accountId: t.ids.soracom, yyyyMM });
