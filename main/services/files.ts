@@ -21,6 +21,7 @@ import { AppError } from '../http/errors';
 import type { DownloadProgress } from '../http/types';
 import type { Platform } from '../platform';
 import { mapBillingAccount, mapUsageRecordList } from '../providers/agilicus/map';
+import { mapInvoice } from '../providers/spatialflow/map';
 import { mapDailyBills, mapMonthlyBill } from '../providers/soracom/map';
 import type { HandlerTable, ServiceContext } from '../router/types';
 import type { DownloadedExports } from './soracom';
@@ -229,13 +230,17 @@ export function createFilesService(deps: FilesServiceDeps): { handlers: HandlerT
         const dir = await folderOf(account);
         const temp = tempFileIn(dir);
         try {
-          const pdf = await client.fetchInvoicePdf(invoiceId, { signal, onProgress, toFile: temp });
+          // The invoice gives the billing period the Library shows (its month, as a download of everything records it).
+          const [pdf, invoice] = await Promise.all([
+            client.fetchInvoicePdf(invoiceId, { signal, onProgress, toFile: temp }),
+            client.getInvoice(invoiceId, { signal }).then(mapInvoice, () => undefined),
+          ]);
           expectContent(await readHead(temp, 1025), 'pdf', 'The invoice file from SpatialFlow');
           const fileName = safeFileName(pdf.suggestedName ?? `Invoice ${invoiceId}`, '.pdf', `Invoice ${invoiceId}`);
-          const period = fileName.replace(/\.pdf$/i, '').replace(/^invoice[\s_-]*/i, '') || invoiceId;
           if (signal.aborted) throw new AppError('cancelled', 'The download was cancelled.');
           const hash = await sha256OfFile(temp);
-          return await store(account, fileName, { temp, dir }, { kind: 'invoice-pdf', period, source: { key: sourceKeys.spatialflowInvoice(invoiceId), hash }, sha256: hash }, signal);
+          const meta = { kind: 'invoice-pdf' as const, source: { key: sourceKeys.spatialflowInvoice(invoiceId), hash }, sha256: hash };
+          return await store(account, fileName, { temp, dir }, invoice ? { ...meta, period: invoice.periodStart.slice(0, 7) } : meta, signal);
         } catch (error) {
           await fs.rm(temp, { force: true }).catch(() => undefined);
           throw writeFailure(error, 'save the invoice', dir);

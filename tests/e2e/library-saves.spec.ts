@@ -1,5 +1,6 @@
 import type { Page } from '@playwright/test';
-import { expect, test } from './fixtures';
+import type { SpatialFlowInvoicePage } from '../../contract/models/spatialflow';
+import { expect, screenshotPath, test } from './fixtures';
 import { previousMonth } from './soracom-export';
 
 test.use({ harnessArgs: ['--demo'] });
@@ -17,6 +18,20 @@ async function openLibrary(page: Page) {
 }
 
 const rows = (page: Page) => page.getByTestId('library-row');
+
+async function shots(page: Page, name: string) {
+  for (const [width, height] of [
+    [1200, 760],
+    [900, 600],
+  ] as const) {
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.setViewportSize({ width, height });
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.screenshot({ path: screenshotPath(`${name}-${width}-${scheme}.png`) });
+    }
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+}
 
 test('a statement saved from a Soracom month is skipped by Download everything, not saved again as "(2)"', async ({ page, harness }) => {
   test.setTimeout(120_000);
@@ -57,4 +72,32 @@ test('exporting the month so far twice keeps one file when nothing changed', asy
   await openLibrary(page);
   await expect(rows(page)).toHaveCount(1);
   await expect(page.getByRole('main')).not.toContainText('(2)');
+});
+
+test('an invoice PDF shows its billing period in the Library, on one line even at 900 px', async ({ page, harness }) => {
+  await page.setViewportSize({ width: 900, height: 600 });
+  const accountId = (await harness.call<{ accounts: { id: string; provider: string }[] }>('accounts.list', {})).accounts.find((a) => a.provider === 'spatialflow')!.id;
+  const invoices = await harness.call<SpatialFlowInvoicePage>('spatialflow.listInvoices', { accountId });
+  await page.goto(harness.url);
+  await openAccount(page, 'SpatialFlow (demo)');
+  await page.getByRole('tab', { name: 'Invoices' }).click();
+  await page.getByTestId('invoice-list').focus();
+  await page.keyboard.press('Enter');
+  const detail = page.getByTestId('invoice-detail');
+  await detail.getByRole('button', { name: 'Download PDF' }).click();
+  await expect(detail.getByTestId('saved-file').locator('.title')).toHaveText(/^Saved /, { timeout: 15_000 });
+  const fileName = ((await detail.getByTestId('saved-file').locator('.title').textContent()) ?? '').replace(/^Saved /, '').trim();
+  const invoice = invoices.invoices.find((i) => fileName.includes(i.number))!;
+
+  await openLibrary(page);
+  // The cells: the tick box, kind, account, period…
+  const period = rows(page).first().locator('td').nth(3);
+  await expect(period).toHaveText(invoice.periodStart.slice(0, 7));
+  const lines = await period.evaluate((cell) => {
+    const range = document.createRange();
+    range.selectNodeContents(cell);
+    return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+  });
+  expect(lines).toBe(1);
+  await shots(page, 'library-invoice-period');
 });

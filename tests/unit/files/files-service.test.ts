@@ -23,7 +23,8 @@ describe('invoice PDFs', () => {
     const invoice = page.invoices.find((i) => i.hasPdf)!;
     const first = await s.call<SavedFile>('files.saveInvoicePdf', { accountId: s.ids.spatialflow, invoiceId: invoice.id, taskId: 'inv-1' });
     const second = await s.call<SavedFile>('files.saveInvoicePdf', { accountId: s.ids.spatialflow, invoiceId: invoice.id });
-    expect(first).toMatchObject({ kind: 'invoice-pdf', accountName: 'SpatialFlow (demo)', fileName: `Invoice-${invoice.number}.pdf`, period: invoice.number });
+    // The Library's Period column shows the invoice's billing period, not its number again.
+    expect(first).toMatchObject({ kind: 'invoice-pdf', accountName: 'SpatialFlow (demo)', fileName: `Invoice-${invoice.number}.pdf`, period: invoice.periodStart.slice(0, 7) });
     // Byte for byte the same document: nothing new is written (other names never overwrite either: write.test.ts).
     expect(second).toMatchObject({ id: first.id, path: first.path, alreadySaved: true });
     expect((await fs.readdir(path.dirname(first.path))).filter((n) => n.startsWith(`Invoice-${invoice.number}`))).toEqual([`Invoice-${invoice.number}.pdf`]);
