@@ -101,3 +101,27 @@ test('an invoice PDF shows its billing period in the Library, on one line even a
   expect(lines).toBe(1);
   await shots(page, 'library-invoice-period');
 });
+
+test('while Download everything runs, the list shows the files saved so far', async ({ page, harness }) => {
+  test.setTimeout(120_000);
+  // Soracom never finishes preparing an export: the run goes on while the others' documents are saved.
+  await harness.setFaults('soracom', [{ kind: 'hang', method: 'POST', path: '/v1/bills/' }]);
+  await page.goto(harness.url);
+  await openLibrary(page);
+  await expect(page.getByTestId('library-empty')).toBeVisible();
+  const panel = page.getByTestId('download-everything');
+  await panel.getByText('Download everything').click();
+  const now = new Date();
+  const from = new Date(now.getFullYear(), now.getMonth() - 2, 1);
+  await panel.getByLabel('From').fill(`${from.getFullYear()}-${String(from.getMonth() + 1).padStart(2, '0')}`);
+  await panel.getByRole('button', { name: 'Download' }).click();
+  await expect(panel.getByTestId('download-progress')).toContainText(/\d+ of \d+ documents/);
+  // Rows appear while the run is still going, not only when it ends.
+  const savedWhileRunning = async () => (await panel.getByTestId('download-progress').isVisible()) && (await rows(page).count()) >= 3;
+  await expect.poll(savedWhileRunning, { timeout: 60_000 }).toBe(true);
+  await expect(page.getByTestId('library-empty')).toHaveCount(0);
+  await expect(page.getByText('Nothing saved yet')).toHaveCount(0);
+  await shots(page, 'library-download-running');
+  await panel.getByRole('button', { name: 'Cancel' }).click();
+  await expect(panel.getByTestId('download-summary')).toContainText('Cancelled.', { timeout: 30_000 });
+});
