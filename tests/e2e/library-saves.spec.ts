@@ -125,3 +125,29 @@ test('while Download everything runs, the list shows the files saved so far', as
   await panel.getByRole('button', { name: 'Cancel' }).click();
   await expect(panel.getByTestId('download-summary')).toContainText('Cancelled.', { timeout: 30_000 });
 });
+
+test('keyboard: Rebuild from folders and Download keep the focus while they work', async ({ page, harness }) => {
+  test.setTimeout(120_000);
+  await page.goto(harness.url);
+  await openLibrary(page);
+  const rebuild = page.getByRole('button', { name: /^(Rebuild from folders|Rebuilding…)$/ });
+  await rebuild.focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('status').filter({ hasText: 'The library was rebuilt from your folders' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Rebuild from folders' })).toBeFocused();
+
+  const panel = page.getByTestId('download-everything');
+  await panel.getByText('Download everything').click();
+  const month = new Date().toISOString().slice(0, 7);
+  await panel.getByLabel('From').fill(month);
+  await panel.getByLabel('Account').selectOption({ label: 'SpatialFlow (demo)' });
+  const download = panel.getByRole('button', { name: /^(Download|Downloading…)$/ });
+  await download.focus();
+  await page.keyboard.press('Enter');
+  await expect(panel.getByTestId('download-summary')).toContainText('Finished.', { timeout: 60_000 });
+  await expect(download).toBeFocused();
+  // Enter again runs it again (nothing new), from where the focus stayed.
+  await page.keyboard.press('Enter');
+  await expect(panel.getByTestId('download-summary')).toContainText('0 fetched', { timeout: 60_000 });
+  await expect(download).toBeFocused();
+});
