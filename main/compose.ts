@@ -107,11 +107,32 @@ function recordingOutcomes<C extends Channel>(
       if (keepsSnapshot && (await accounts.exists(args.accountId))) {
         await keep('snapshot', () => snapshots.put(args.accountId, snapshotKey(channel, args), result));
       }
+      if (subscriptionWrites.has(channel)) {
+        await keep('snapshot', async () => {
+          const { accountId } = args;
+          const invoicesArgs = argSchemas['spatialflow.listInvoices'].parse({ accountId });
+          const readInvoices = (table as Record<string, (a: unknown, c: unknown) => Promise<unknown>>)['spatialflow.listInvoices'];
+          const invoices = channel === 'spatialflow.changePlan' && readInvoices ? await readInvoices(invoicesArgs, ctx) : undefined;
+          if (!(await accounts.exists(accountId))) return;
+          if (invoices !== undefined) await snapshots.put(accountId, snapshotKey('spatialflow.listInvoices', invoicesArgs), invoices);
+          const subscription = (result as { subscription?: unknown }).subscription;
+          if (subscription !== undefined) await snapshots.put(accountId, snapshotKey('spatialflow.getSubscription', argSchemas['spatialflow.getSubscription'].parse({ accountId })), subscription);
+        });
+      }
       return result;
     };
   }
   return wrapped as HandlerTable<C>;
 }
+
+/**
+ * Writes that change what a read answers: the subscription and, for a plan change, the invoices
+ * (an upgrade is invoiced at once). As soon as one succeeds, those reads' offline snapshots are
+ * brought up to date together (the subscription from the write's own answer, the invoices read
+ * again), so the figures and the payment calendar, both computed from the snapshots, change at
+ * the same moment instead of one waiting for the next sync.
+ */
+const subscriptionWrites = new Set<string>(['spatialflow.changePlan', 'spatialflow.cancelSubscription', 'spatialflow.reactivateSubscription']);
 
 /** The secrets an error of a call may hold: the named account's, those typed into the call, or (neither) every account's. */
 async function callSecrets(accounts: AccountService, rawArgs: unknown): Promise<Set<string>> {

@@ -5,7 +5,7 @@
  * range); floating point is only used for ratios shown as words ("24×").
  */
 import type { Money } from '../../contract/money';
-import { addMoney, sumByCurrency } from '../../contract/money';
+import { formatMoney, sumByCurrency } from '../../contract/money';
 import type { AgilicusBillingAccount, AgilicusUsageRecordList } from '../../contract/models/agilicus';
 import type { Anomaly, CalendarEntry, Figure } from '../../contract/models/insight';
 import type { SoracomDailyBill, SoracomMonthlyBill } from '../../contract/models/soracom';
@@ -68,6 +68,9 @@ export function percentChange(currentMinor: number, previousMinor: number): stri
   const abs = tenths < 0n ? -tenths : tenths;
   return `${sign}${abs / 10n}.${abs % 10n}`;
 }
+
+/** Amounts in the words the insight's texts use (the main process writes them in English). */
+const formatMinor = (m: Money) => formatMoney(m, 'en-US');
 
 function money(minor: number, currency: string): Money {
   return { minor: minor === 0 ? 0 : minor, currency };
@@ -284,40 +287,75 @@ export function spatialflowSeries(invoices: readonly SpatialFlowInvoice[], hasMo
 
 export interface UpcomingInvoice {
   date: string;
+  /** What the invoice will charge: the plan's price less any credit, never below zero. */
   amount: Money;
+  /** The plan's price per period, before any credit. */
+  price: Money;
+  planName: string;
   /** Credit carried from a downgrade in this period (negative), when there was one. */
   proration?: Money;
+  /** Credit larger than the invoice: what is left over for later invoices (positive). */
+  carried?: Money;
   madeFrom: string;
 }
 
 /**
- * The subscription's next invoice: the plan's price at the period's end, plus the credit of a
+ * What the rest of the period from `at` to the period's end would have cost on the plan in effect
+ * just before `at`, in minor units. An upgrade is invoiced at once for the rest of its period
+ * (the plan upgraded to, from the moment of the upgrade), so the newest such invoice issued up to
+ * `at` tells the price then in effect; without one, the period's own invoice does.
+ */
+function unusedBefore(at: number, start: number, end: number, invoices: readonly SpatialFlowInvoice[], currency: string): { minor: bigint; from: string } | undefined {
+  const live = invoices.filter((inv) => inv.status !== 'void');
+  const upgrade = live.find((inv) => {
+    const from = Date.parse(inv.periodStart);
+    return from > start && from <= at && Date.parse(inv.periodEnd) === end;
+  });
+  const left = BigInt(end - at);
+  if (upgrade) {
+    const charge = upgrade.lines.find((l) => l.amount.minor > 0 && l.amount.currency === currency);
+    const from = Date.parse(upgrade.periodStart);
+    if (!charge || end <= from) return undefined;
+    return { minor: divRound(BigInt(charge.amount.minor) * left, BigInt(end - from)), from: `invoice ${upgrade.number}’s charge for the rest of the period` };
+  }
+  const periodInvoice = live.find((inv) => Date.parse(inv.periodStart) === start);
+  const line = periodInvoice?.lines[0];
+  if (!periodInvoice || !line || line.unitAmount.currency !== currency) return undefined;
+  return { minor: divRound(BigInt(line.unitAmount.minor) * left, BigInt(end - start)), from: `the price billed on invoice ${periodInvoice.number}` };
+}
+
+/**
+ * The subscription's next invoice: the plan's price at the period's end, less the credit of a
  * downgrade made during the period (an upgrade is invoiced at once, so it is already an invoice).
- * The credit is worked out as the provider does: unused time on the old price minus the rest of
- * the period on the new one, each rounded to whole cents.
+ * The credit is worked out as the provider does: unused time on the price in effect before the
+ * change (after an earlier upgrade in the period, the upgraded one) minus the rest of the period on
+ * the new one, each rounded to whole cents. A credit larger than the price leaves nothing to pay
+ * and the rest for later invoices.
  */
 export function upcomingInvoice(sub: SpatialFlowSubscription | undefined, invoices: readonly SpatialFlowInvoice[]): UpcomingInvoice | undefined {
   if (!sub || !sub.currentPeriodEnd || sub.cancelAtPeriodEnd || sub.status === 'canceled') return undefined;
   const price = sub.plan.price;
-  let amount = price;
-  let proration: Money | undefined;
-  let madeFrom = `The ${sub.plan.name} plan’s price per ${sub.plan.interval}`;
+  const planName = sub.plan.name;
+  const priceText = `The ${planName} plan’s price per ${sub.plan.interval}, ${formatMinor(price)}`;
+  const result: UpcomingInvoice = { date: sub.currentPeriodEnd, amount: price, price, planName, madeFrom: `${priceText}.` };
   const start = sub.currentPeriodStart ? Date.parse(sub.currentPeriodStart) : NaN;
   const end = Date.parse(sub.currentPeriodEnd);
   const changed = sub.updatedAt ? Date.parse(sub.updatedAt) : NaN;
-  const periodInvoice = invoices.find((inv) => inv.status !== 'void' && sub.currentPeriodStart !== undefined && Date.parse(inv.periodStart) === start);
-  const billedLine = periodInvoice?.lines[0];
-  if (billedLine && billedLine.unitAmount.currency === price.currency && billedLine.unitAmount.minor > price.minor && changed > start && changed < end) {
-    const span = BigInt(end - start);
-    const left = BigInt(end - changed);
-    const unusedCredit = divRound(BigInt(billedLine.unitAmount.minor) * left, span);
-    const remainingCharge = divRound(BigInt(price.minor) * left, span);
-    proration = money(toSafe(remainingCharge - unusedCredit), price.currency);
-    amount = addMoney(price, proration);
-    madeFrom += `, plus the credit for the downgrade on ${sub.updatedAt?.slice(0, 10)} (unused time on the old price minus the rest of the period on the new one)`;
+  if (!(changed > start && changed < end)) return result;
+  const unused = unusedBefore(changed, start, end, invoices, price.currency);
+  const remainingCharge = divRound(BigInt(price.minor) * BigInt(end - changed), BigInt(end - start));
+  if (!unused || unused.minor <= remainingCharge) return result;
+  const proration = money(toSafe(remainingCharge - unused.minor), price.currency);
+  const net = price.minor + proration.minor;
+  result.proration = proration;
+  result.amount = money(Math.max(0, net), price.currency);
+  const credit = money(-proration.minor, price.currency);
+  let madeFrom = `${priceText}, less ${formatMinor(credit)} of credit for the downgrade on ${sub.updatedAt?.slice(0, 10)} (unused time on the old price, from ${unused.from}, minus the rest of the period on the new one)`;
+  if (net < 0) {
+    result.carried = money(-net, price.currency);
+    madeFrom += `; the ${formatMinor(result.carried)} of credit left over carries to later invoices`;
   }
-  const result: UpcomingInvoice = { date: sub.currentPeriodEnd, amount, madeFrom: `${madeFrom}.` };
-  if (proration) result.proration = proration;
+  result.madeFrom = `${madeFrom}.`;
   return result;
 }
 

@@ -206,7 +206,7 @@ export function createInsightService(deps: InsightDeps): InsightService {
       if (subscription?.value.status === 'past_due') badges.failedPayments += 1;
       const sub = subscription?.value;
       if (figures.upcoming) {
-        calendar.push(entry({ date: figures.upcoming.date, kind: 'renewal', amounts: [figures.upcoming.amount], estimate: true, label: `${sub?.plan.name ?? 'Plan'} renews`, madeFrom: figures.upcoming.madeFrom }));
+        calendar.push(entry({ date: figures.upcoming.date, kind: 'renewal', amounts: [figures.upcoming.amount], estimate: true, label: `${figures.upcoming.planName} renews${figures.upcoming.proration ? ', less a credit' : ''}`, madeFrom: figures.upcoming.madeFrom }));
       } else if (sub?.cancelAtPeriodEnd && sub.currentPeriodEnd) {
         calendar.push(entry({ date: sub.currentPeriodEnd, kind: 'subscription-end', amounts: [], estimate: false, label: `${sub.plan.name} ends; nothing more is charged`, madeFrom: 'The subscription is set to cancel at the end of its period.' }));
       }

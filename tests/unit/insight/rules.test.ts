@@ -19,6 +19,9 @@ import {
   upcomingInvoice,
   type SeriesPoint,
 } from '../../../main/insight/rules';
+import { mapInvoice, mapSubscription } from '../../../main/providers/spatialflow/map';
+import { invoiceSchema, subscriptionSchema } from '../../../main/providers/spatialflow/schemas';
+import { BillingState } from '../../../main/sandbox/spatialflow/state';
 
 const jpy = (minor: number) => ({ minor, currency: 'JPY' });
 const usd = (minor: number) => ({ minor, currency: 'USD' });
@@ -228,8 +231,40 @@ describe('SpatialFlow forecast', () => {
     const up = upcomingInvoice(sub({ updatedAt: '2024-03-26T00:00:00.000Z' }), invoices);
     // Unused Business time 19,900 × 15/31 = 9,629.03 → 9,629; rest on Pro 4,900 × 15/31 = 2,370.97 → 2,371.
     expect(up?.proration).toEqual(usd(2371 - 9629));
-    expect(up?.amount).toEqual(usd(4900 + 2371 - 9629));
+    // A credit larger than the price: nothing to pay, the rest carried to later invoices.
+    expect(up?.amount).toEqual(usd(0));
+    expect(up?.carried).toEqual(usd(9629 - 2371 - 4900));
+    expect(up?.madeFrom).toContain('less $72.58 of credit for the downgrade on 2024-03-26');
+    expect(up?.madeFrom).toContain('the $23.58 of credit left over carries to later invoices');
     expect(up?.date).toBe('2024-04-10T00:00:00.000Z');
+  });
+
+  it('matches the provider’s own preview of the next invoice after an upgrade and a downgrade back in one period', () => {
+    // The sandbox's billing rules on a clock the test moves (whole seconds, as the API reports times).
+    let at = Date.UTC(2026, 10, 20, 12);
+    const state = new BillingState(1, 60, () => at);
+    const { periodStartMs, periodEndMs } = state.subscription;
+    const read = () => ({ sub: mapSubscription(subscriptionSchema.parse(state.subscriptionJson())), invoices: Array.from({ length: 3 }, (_, i) => mapInvoice(invoiceSchema.parse(state.invoiceAt(i)))) });
+    at = periodStartMs + Math.round((periodEndMs - periodStartMs) * 0.4 / 1000) * 1000;
+    state.changePlan('plan_business');
+    // Just after an upgrade the next invoice is the new plan's price: the upgrade was invoiced at once.
+    const upgraded = upcomingInvoice(read().sub, read().invoices);
+    expect(upgraded?.amount).toEqual(usd(19900));
+    expect(upgraded?.proration).toBeUndefined();
+
+    at += 3_600_000;
+    const preview = state.preview('plan_pro');
+    state.changePlan('plan_pro');
+    // What SpatialFlow's preview said the next invoice is: the Business price plus the change, here below zero.
+    const previewNext = 19900 + preview.nextInvoiceChange;
+    expect(previewNext).toBeLessThan(0);
+    const { sub, invoices } = read();
+    const up = upcomingInvoice(sub, invoices);
+    expect(up?.amount).toEqual(usd(0));
+    // Worked out from the upgrade invoice's charge, rounded to cents as the provider rounds: within a cent.
+    expect(Math.abs((up?.proration?.minor ?? 0) - preview.proratedAmount)).toBeLessThanOrEqual(1);
+    expect(Math.abs((up?.carried?.minor ?? 0) + previewNext)).toBeLessThanOrEqual(1);
+    expect(up?.madeFrom).toMatch(/^The Pro plan’s price per month, \$49\.00, less \$\d+\.\d\d of credit for the downgrade/);
   });
 
   it('has no upcoming invoice for a subscription that ends', () => {

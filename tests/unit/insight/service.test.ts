@@ -81,6 +81,43 @@ describe('spend insight over the demo accounts', () => {
     expect([cad.soFar, cad.previous, cad.estimate]).toEqual([undefined, undefined, true]);
   });
 
+  it('updates the payment calendar with a plan change, as the figures, and gives the credit of a change back', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'billfold-insight-'));
+    // Sandboxes of its own: the plan changes stay in this test.
+    const demo = createDemoSandboxes();
+    try {
+      const s = services(dir, memorySecretStore(), demo);
+      await s.accounts.startDemo();
+      await s.scheduler.runNow();
+      const spatialflow = async () => (await value<InsightOverview>(s, 'insight.overview')).accounts.find((a) => a.provider === 'spatialflow')!;
+      const renewal = async () => (await spatialflow()).calendar.find((e) => e.kind === 'renewal')!;
+      const accountId = (await spatialflow()).accountId;
+      expect(await renewal()).toMatchObject({ label: 'Pro renews', amounts: [{ minor: 4900, currency: 'USD' }] });
+      const soFar = (await spatialflow()).soFar.amounts[0]!.minor;
+
+      await value(s, 'spatialflow.changePlan', { accountId, newPlanId: 'plan_business' });
+      // At once, without a sync: the upgrade's invoice in the figures, the new plan in the calendar.
+      const upgraded = await spatialflow();
+      const upgradeInvoice = upgraded.soFar.amounts[0]!.minor - soFar;
+      expect(upgradeInvoice).toBeGreaterThan(0);
+      expect(await renewal()).toMatchObject({ label: 'Business renews', amounts: [{ minor: 19900, currency: 'USD' }] });
+
+      // Back to Pro: SpatialFlow's preview says the credit is more than the next invoice.
+      const preview = await value<{ proratedAmount: { minor: number }; nextInvoiceChange: { minor: number } }>(s, 'spatialflow.previewPlanChange', { accountId, newPlanId: 'plan_pro' });
+      expect(19900 + preview.nextInvoiceChange.minor).toBeLessThan(0);
+      await value(s, 'spatialflow.changePlan', { accountId, newPlanId: 'plan_pro' });
+      const back = await renewal();
+      expect(back.label).toBe('Pro renews, less a credit');
+      expect(back.amounts).toEqual([{ minor: 0, currency: 'USD' }]);
+      expect(back.madeFrom).toMatch(/^The Pro plan’s price per month, \$49\.00, less \$\d+\.\d\d of credit for the downgrade on \d{4}-\d\d-\d\d/);
+      expect(back.madeFrom).toContain('of credit left over carries to later invoices');
+      const credit = Number(/less \$(\d+\.\d\d) of credit/.exec(back.madeFrom)![1]) * 100;
+      expect(Math.abs(Math.round(credit) + preview.proratedAmount.minor)).toBeLessThanOrEqual(1);
+    } finally {
+      await demo.close();
+    }
+  });
+
   it('raises a crossed budget once, as one notification, and not again after a restart', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'billfold-insight-'));
     const secrets = memorySecretStore();
