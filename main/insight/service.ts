@@ -386,8 +386,10 @@ export const budgetThresholds = [80, 100] as const;
 
 function budgetCandidates(scope: { id: string; name: string; accountId?: string }, budget: Money, forecast: Money | undefined, actual: Money | undefined, month: string): AlertCandidate[] {
   const out: AlertCandidate[] = [];
-  // The highest threshold crossed, by the actual spend or else by the forecast; one alert per threshold and month.
-  for (const pct of budgetThresholds) {
+  // Only the highest threshold crossed, by the actual spend or else by the forecast; one alert per
+  // threshold and month, so a later crossing of a higher one alerts again, and a lower one never
+  // follows a higher one.
+  for (const pct of [...budgetThresholds].reverse()) {
     const limit = BigInt(budget.minor) * BigInt(pct);
     const crossed = (m: Money | undefined) => m !== undefined && m.currency === budget.currency && BigInt(m.minor) * 100n >= limit;
     const basis = crossed(actual) ? 'actual' : crossed(forecast) ? 'forecast' : undefined;
@@ -402,6 +404,7 @@ function budgetCandidates(scope: { id: string; name: string; accountId?: string 
     if (scope.accountId) c.accountId = scope.accountId;
     else c.currency = budget.currency;
     out.push(c);
+    break;
   }
   return out;
 }

@@ -118,6 +118,48 @@ describe('spend insight over the demo accounts', () => {
     }
   });
 
+  it('raises only the highest budget threshold crossed, and a higher one crossed later', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'billfold-insight-'));
+    const s = services(dir, memorySecretStore());
+    await s.accounts.startDemo();
+    await s.scheduler.runNow();
+    const overview = await value<InsightOverview>(s, 'insight.overview');
+    const of = (provider: string) => overview.accounts.find((a) => a.provider === provider)!;
+    const [soracom, spatialflow] = [of('soracom'), of('spatialflow')];
+    // Budgets the spend so far already passes (about 110%): past 80% and 100% at once.
+    const over = (m: { minor: number; currency: string }) => ({ minor: Math.floor((m.minor * 100) / 110), currency: m.currency });
+    await value(s, 'insight.setBudgets', {
+      accounts: [
+        { accountId: soracom.accountId, amount: over(soracom.soFar.amounts[0]!) },
+        { accountId: spatialflow.accountId, amount: over(spatialflow.soFar.amounts[0]!) },
+      ],
+      currencies: [],
+    });
+    await s.scheduler.runNow();
+    await s.close();
+    opened.splice(opened.indexOf(s), 1);
+    const budgetNotes = s.notifications.filter((n) => n.title.includes('budget'));
+    expect(budgetNotes.map((n) => n.title).sort()).toEqual([`${soracom.accountName}: 100% of the monthly budget`, `${spatialflow.accountName}: 100% of the monthly budget`].sort());
+    for (const n of budgetNotes) expect(n.body).toContain('is over the budget');
+
+    // 80% crossed first and 100% later: each is told when it is crossed.
+    const dir2 = await fs.mkdtemp(path.join(os.tmpdir(), 'billfold-insight-'));
+    const t = services(dir2, memorySecretStore());
+    await t.accounts.startDemo();
+    await t.scheduler.runNow();
+    const forecast = (await value<InsightOverview>(t, 'insight.overview')).accounts.find((a) => a.provider === 'soracom')!.forecast.amounts[0]!;
+    const accountId = (await value<InsightOverview>(t, 'insight.overview')).accounts.find((a) => a.provider === 'soracom')!.accountId;
+    const budgetAt = (pct: number) => ({ accounts: [{ accountId, amount: { minor: Math.ceil((forecast.minor * 100) / pct), currency: forecast.currency } }], currencies: [] });
+    await value(t, 'insight.setBudgets', budgetAt(90));
+    await t.scheduler.runNow();
+    await expect.poll(async () => (await value<AlertList>(t, 'insight.listAlerts')).alerts.filter((a) => a.kind === 'budget').map((a) => a.title)).toEqual([`${soracom.accountName}: 80% of the monthly budget`]);
+    await value(t, 'insight.setBudgets', budgetAt(105));
+    await t.scheduler.runNow();
+    await expect
+      .poll(async () => (await value<AlertList>(t, 'insight.listAlerts')).alerts.filter((a) => a.kind === 'budget').map((a) => a.title))
+      .toEqual([`${soracom.accountName}: 100% of the monthly budget`, `${soracom.accountName}: 80% of the monthly budget`]);
+  });
+
   it('raises a crossed budget once, as one notification, and not again after a restart', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'billfold-insight-'));
     const secrets = memorySecretStore();
