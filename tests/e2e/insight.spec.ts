@@ -297,6 +297,11 @@ test.describe('background sync', () => {
     const next = Date.parse(status.accounts.find((a) => a.accountId === target.id)!.nextRunAt!) - Date.now();
     expect(next).toBeGreaterThan(50 * 60_000);
     expect(next).toBeLessThan(67 * 60_000);
+
+    // The settings say when, as a sentence of its own.
+    await sidebar(page).getByRole('button', { name: 'All accounts' }).click();
+    await page.getByText('Budgets and background sync').click();
+    await expect(page.getByTestId('budgets-panel')).toContainText(/one request at a time, and less often while its provider fails or asks to wait\. Next sync (in \d+ \w+|just now)\./);
   });
 });
 
