@@ -103,7 +103,12 @@ export interface AccountInsight {
   /** Data the figures need that has not been synced yet. */
   missing: string[];
   budget?: Money;
+  /** Set when the spend so far (`spend`) or else the forecast (`forecast`) has reached the budget. */
+  budgetOver?: BudgetOver;
 }
+
+/** What has reached a budget: the spend so far, or (the spend not yet) the forecast. */
+export type BudgetOver = 'spend' | 'forecast';
 
 export interface CurrencyTotal {
   currency: string;
@@ -115,7 +120,12 @@ export interface CurrencyTotal {
   accounts: number;
   /** Some of the forecast is an estimate. */
   estimate: boolean;
+  /** The budget set for the whole currency. */
   budget?: Money;
+  /** Set when the currency's totals have reached its budget. */
+  budgetOver?: BudgetOver;
+  /** The budgets set for single accounts in this currency, added up, and how many of those accounts have reached theirs. */
+  accountBudgets?: { amount: Money; accounts: number; over: number };
 }
 
 export interface InsightOverview {

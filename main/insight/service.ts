@@ -4,6 +4,7 @@ import type {
   AccountBadges,
   AccountInsight,
   Alert,
+  BudgetOver,
   Budgets,
   CalendarEntry,
   CurrencyTotal,
@@ -85,6 +86,17 @@ export interface InsightService {
 const text = (m: Money) => formatMoney(m, 'en-US');
 const monthName = (yyyyMM: string) =>
   new Intl.DateTimeFormat('en-US', { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(Date.UTC(Number(yyyyMM.slice(0, 4)), Number(yyyyMM.slice(4)) - 1, 1)));
+
+/** A figure's one amount in `currency`, when it has one. */
+function single(f: Figure, currency: string): Money | undefined {
+  return f.state === 'value' ? f.amounts.find((m) => m.currency === currency) : undefined;
+}
+
+/** Whether the spend so far, or else the forecast, has reached the budget (the 100% of its alerts). */
+function budgetOver(budget: Money, soFar: Money | undefined, forecast: Money | undefined): BudgetOver | undefined {
+  const reached = (m: Money | undefined) => m !== undefined && m.currency === budget.currency && m.minor >= budget.minor;
+  return reached(soFar) ? 'spend' : reached(forecast) ? 'forecast' : undefined;
+}
 
 function oldest(times: (string | undefined)[]): string | undefined {
   const known = times.filter((t): t is string => t !== undefined);
@@ -261,7 +273,11 @@ export function createInsightService(deps: InsightDeps): InsightService {
     };
     if (mom.missing) insight.changeMissing = mom.missing;
     if (asOf) insight.asOf = asOf;
-    if (budget) insight.budget = budget;
+    if (budget) {
+      insight.budget = budget;
+      const over = budgetOver(budget, single(soFar, budget.currency), single(forecast, budget.currency));
+      if (over) insight.budgetOver = over;
+    }
     return insight;
   }
 
@@ -288,7 +304,20 @@ export function createInsightService(deps: InsightDeps): InsightService {
     }
     for (const b of budgets.currencies) {
       const t = byCurrency.get(b.currency);
-      if (t) t.budget = b.amount;
+      if (!t) continue;
+      t.budget = b.amount;
+      const over = budgetOver(b.amount, t.soFar, t.forecast);
+      if (over) t.budgetOver = over;
+    }
+    for (const a of accounts) {
+      const t = a.budget ? byCurrency.get(a.budget.currency) : undefined;
+      if (!t || !a.budget) continue;
+      const sum = t.accountBudgets;
+      t.accountBudgets = {
+        amount: sum ? addMoney(sum.amount, a.budget) : a.budget,
+        accounts: (sum?.accounts ?? 0) + 1,
+        over: (sum?.over ?? 0) + (a.budgetOver ? 1 : 0),
+      };
     }
     return [...byCurrency.values()].sort((a, b) => a.currency.localeCompare(b.currency));
   }

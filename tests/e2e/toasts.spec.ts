@@ -161,6 +161,7 @@ test('a toast stays while the window is hidden, the pointer is over it or it has
   await setBudgets(harness, [{ accountId: soracom.id, amount: jpy }], [
     { currency: 'JPY', amount: { minor: 1, currency: 'JPY' } },
     { currency: 'CAD', amount: { minor: 1, currency: 'CAD' } },
+    { currency: 'USD', amount: { minor: 1, currency: 'USD' } },
   ]);
   await expect(toasts(page)).toHaveCount(2);
   await page.clock.runFor(8_500);
@@ -172,7 +173,7 @@ test('at most three toasts at once, the rest behind "+N more in Alerts", which o
   const spatialflow = await accountOf(harness, 'spatialflow');
   await ready(page, harness);
   await sidebar(page).getByRole('button', { name: /^Agilicus/ }).click();
-  // Budgets of a cent (a yen) everywhere: 80% and 100% of each are crossed at once.
+  // Budgets of a cent (a yen) everywhere: five budgets passed at once, one alert each (at 100%).
   const tiny = (currency: string) => ({ minor: 1, currency });
   await setBudgets(
     harness,
@@ -182,20 +183,82 @@ test('at most three toasts at once, the rest behind "+N more in Alerts", which o
     ],
     ['JPY', 'USD', 'CAD'].map((currency) => ({ currency, amount: tiny(currency) })),
   );
-  await expect.poll(async () => (await alertList(harness)).filter((a) => a.kind === 'budget').length).toBe(10);
-  await expect(page.getByTestId('alerts-more')).toHaveText('+7 more in Alerts');
+  await expect.poll(async () => (await alertList(harness)).filter((a) => a.kind === 'budget').length).toBe(5);
+  await expect(page.getByTestId('alerts-more')).toHaveText('+2 more in Alerts');
   await expect(toasts(page)).toHaveCount(3);
   for (const toast of await toasts(page).all()) await expect(toast).toBeInViewport({ ratio: 1 });
 
   await page.getByTestId('alerts-more').click();
   await expect(page.getByRole('heading', { name: 'All accounts', level: 1 })).toBeVisible();
   await expect(page.getByRole('heading', { name: 'Alerts' })).toBeFocused();
-  await expect(page.getByTestId('alerts-panel').locator('[data-kind="budget"]')).toHaveCount(10);
+  await expect(page.getByTestId('alerts-panel').locator('[data-kind="budget"]')).toHaveCount(5);
   // The three on screen step back as usual (once the pointer has left them), and the "more" with them.
   await page.mouse.move(300, 100);
   await page.clock.runFor(8_500);
   await expect(toasts(page)).toHaveCount(0);
   await expect(page.getByTestId('alerts-more')).toHaveCount(0);
+});
+
+test('budgets already passed raise one toast each, at 100%, and the overview says they are over budget', async ({ page, harness }) => {
+  const soracom = await accountOf(harness, 'soracom');
+  const spatialflow = await accountOf(harness, 'spatialflow');
+  await page.setViewportSize({ width: 1200, height: 760 });
+  await ready(page, harness);
+  const overview = await channel<{ accounts: { accountId: string; soFar: { amounts: Money[] } }[] }>(harness, 'insight.overview', {});
+  const spent = (id: string) => overview.accounts.find((a) => a.accountId === id)!.soFar.amounts[0]!;
+  // Budgets the spend so far already passes, as ¥9,000 beside ¥9,319 and $40.00 beside $49.00, typed as a user types them.
+  const below = (m: Money) => (m.currency === 'JPY' ? String(Math.floor((m.minor * 100) / 103)) : (Math.floor((m.minor * 100) / 120) / 100).toFixed(2));
+  const format = (m: Money) =>
+    page.evaluate(({ minor, currency }) => new Intl.NumberFormat(navigator.language, { style: 'currency', currency }).format(currency === 'JPY' ? minor : minor / 100), m);
+  const usdBudget = below(spent(spatialflow.id));
+
+  await page.getByText('Budgets and background sync').click();
+  const panel = page.getByTestId('budgets-panel');
+  await page.getByLabel(`Monthly budget for ${soracom.name} in JPY`).fill(below(spent(soracom.id)));
+  await page.getByLabel(`Monthly budget for ${spatialflow.name} in USD`).fill(usdBudget);
+  const save = page.getByRole('button', { name: 'Save budgets' });
+  await save.focus();
+  await page.keyboard.press('Enter');
+  await expect(panel.getByRole('status')).toHaveText('Budgets saved.');
+  // Focus stays on the button, where the keyboard was, instead of dropping to the page.
+  await expect(save).toBeFocused();
+
+  // One toast per budget, each saying it is passed; no 80% toast, nothing left over behind "+1 more".
+  await expect(toasts(page)).toHaveCount(2);
+  await expect(toasts(page).filter({ hasText: `${soracom.name}: 100% of the monthly budget` })).toContainText('is over the budget');
+  await expect(toasts(page).filter({ hasText: `${spatialflow.name}: 100% of the monthly budget` })).toContainText('is over the budget');
+  await expect(toasts(page).filter({ hasText: '80%' })).toHaveCount(0);
+  await expect(page.getByTestId('alerts-more')).toHaveCount(0);
+  expect((await alertList(harness)).filter((a) => a.kind === 'budget').map((a) => a.title).sort()).toEqual(
+    [`${soracom.name}: 100% of the monthly budget`, `${spatialflow.name}: 100% of the monthly budget`].sort(),
+  );
+
+  // The overview follows the change: the budget beside the figures, and "over budget" in words.
+  await page.clock.runFor(500);
+  const usdRow = page.getByTestId('currency-totals').locator('tr[data-currency="USD"] [data-testid="total-budget"]');
+  await expect(usdRow).toContainText(await format({ minor: Math.round(Number(usdBudget) * 100), currency: 'USD' }));
+  await expect(usdRow).toContainText('one account’s budget');
+  await expect(usdRow).toContainText('Over');
+  await expect(page.getByTestId('currency-totals').locator('tr[data-currency="JPY"] [data-testid="total-budget"]')).toContainText('Over');
+  await expect(page.getByTestId('currency-totals').locator('tr[data-currency="CAD"] [data-testid="total-budget"]')).toHaveText('—');
+  for (const account of [soracom, spatialflow]) {
+    await expect(page.getByRole('article', { name: account.name }).getByTestId('account-budget')).toContainText('Over budget');
+  }
+  await expect(page.getByRole('article', { name: (await accountOf(harness, 'agilicus')).name }).getByTestId('account-budget')).toHaveCount(0);
+
+  for (const [width, height] of [
+    [1200, 760],
+    [900, 600],
+  ] as const) {
+    await page.setViewportSize({ width, height });
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.locator('main.pane').evaluate((el) => el.scrollTo(0, 0));
+      await page.screenshot({ path: path.join('test-results', 'screenshots', `budget-over-${width}x${height}-${scheme}.png`) });
+      await page.getByRole('article', { name: spatialflow.name }).getByTestId('account-budget').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: path.join('test-results', 'screenshots', `budget-over-card-${width}x${height}-${scheme}.png`) });
+    }
+  }
 });
 
 test('a card’s button at the bottom right is never hidden when focused, and clickable once the toast stepped back', async ({ page, harness }) => {
@@ -248,9 +311,21 @@ test('a failed payment’s toast stays until its account is opened, from the toa
 
 test('the toasts fit the window at 1200×760, 900×600 and 1920×1080, light and dark', async ({ page, harness }) => {
   const soracom = await accountOf(harness, 'soracom');
+  const spatialflow = await accountOf(harness, 'spatialflow');
   await page.setViewportSize({ width: 1200, height: 760 });
   await ready(page, harness);
-  await setBudgets(harness, [{ accountId: soracom.id, amount: { minor: 1, currency: 'JPY' } }], [{ currency: 'JPY', amount: { minor: 1, currency: 'JPY' } }]);
+  // Four budgets passed: four alerts (one each, at 100%), three toasts and one more.
+  await setBudgets(
+    harness,
+    [
+      { accountId: soracom.id, amount: { minor: 1, currency: 'JPY' } },
+      { accountId: spatialflow.id, amount: { minor: 1, currency: 'USD' } },
+    ],
+    [
+      { currency: 'JPY', amount: { minor: 1, currency: 'JPY' } },
+      { currency: 'USD', amount: { minor: 1, currency: 'USD' } },
+    ],
+  );
   await expect(page.getByTestId('alerts-more')).toHaveText('+1 more in Alerts');
   for (const [width, height] of [
     [1200, 760],

@@ -160,6 +160,37 @@ describe('spend insight over the demo accounts', () => {
       .toEqual([`${soracom.accountName}: 100% of the monthly budget`, `${soracom.accountName}: 80% of the monthly budget`]);
   });
 
+  it('adds account budgets up in their currency’s totals and says which budgets are reached', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'billfold-insight-'));
+    const s = services(dir, memorySecretStore());
+    await s.accounts.startDemo();
+    await s.scheduler.runNow();
+    const before = await value<InsightOverview>(s, 'insight.overview');
+    const of = (o: InsightOverview, provider: string) => o.accounts.find((a) => a.provider === provider)!;
+    const spent = of(before, 'spatialflow').soFar.amounts[0]!;
+    const forecast = of(before, 'soracom').forecast.amounts[0]!;
+    await value(s, 'insight.setBudgets', {
+      accounts: [
+        // Below the spend so far, as $40.00 beside $127.71.
+        { accountId: of(before, 'spatialflow').accountId, amount: { minor: spent.minor - 1, currency: 'USD' } },
+        // Above the spend so far, below the forecast.
+        { accountId: of(before, 'soracom').accountId, amount: { minor: forecast.minor - 1, currency: 'JPY' } },
+      ],
+      currencies: [{ currency: 'JPY', amount: { minor: forecast.minor * 2, currency: 'JPY' } }],
+    });
+    const after = await value<InsightOverview>(s, 'insight.overview');
+    expect(of(after, 'spatialflow').budgetOver).toBe('spend');
+    expect(of(after, 'soracom').budgetOver).toBe('forecast');
+    expect(of(after, 'agilicus').budgetOver).toBeUndefined();
+    const usd = after.totals.find((t) => t.currency === 'USD')!;
+    expect(usd.budget).toBeUndefined();
+    expect(usd.accountBudgets).toEqual({ amount: { minor: spent.minor - 1, currency: 'USD' }, accounts: 1, over: 1 });
+    const jpy = after.totals.find((t) => t.currency === 'JPY')!;
+    expect(jpy.budget).toEqual({ minor: forecast.minor * 2, currency: 'JPY' });
+    expect(jpy.budgetOver).toBeUndefined();
+    expect(after.totals.find((t) => t.currency === 'CAD')!.accountBudgets).toBeUndefined();
+  });
+
   it('raises a crossed budget once, as one notification, and not again after a restart', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'billfold-insight-'));
     const secrets = memorySecretStore();
