@@ -61,8 +61,10 @@ export interface CalendarEntry {
   /** ISO date-time the charge is due. */
   date: string;
   kind: CalendarKind;
-  /** What is due; empty when nothing is charged (a subscription that ends). */
+  /** What is due; empty when nothing is charged (a subscription that ends) or when the amount is not known (`amountUnknown`). */
   amounts: Money[];
+  /** Something is charged but how much is not known yet (a trial's first billed period priced at zero). */
+  amountUnknown?: boolean;
   estimate: boolean;
   label: string;
   madeFrom: string;

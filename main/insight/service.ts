@@ -244,7 +244,10 @@ export function createInsightService(deps: InsightDeps): InsightService {
           if (sub.status === 'past_due' || sub.status === 'unpaid') badges.failedPayments += 1;
           if (!sub.currentPeriodEnd) continue;
           const charge = charges?.find((c) => c.billingAccountId === ba.id && c.subscriptionId === sub.id);
-          if (charge && charge.renewsAt) {
+          if (charge && charge.renewsAt && sub.status === 'trialing' && charge.amount.minor === 0) {
+            // A trial is priced at zero until it ends: $0.00 would be a wrong estimate of the first billed period.
+            calendar.push(entry({ date: charge.renewsAt, kind: 'renewal', amounts: [], amountUnknown: true, estimate: false, label: `${sub.planName ?? 'Subscription'} trial ends, billing starts`, madeFrom: `Agilicus reports a unit price of ${text(charge.amount)} during the trial, so what the first billed period costs is not known yet (× ${charge.quantity}, quantity from the ${charge.quantityFrom}).` }));
+          } else if (charge && charge.renewsAt) {
             calendar.push(entry({ date: charge.renewsAt, kind: 'renewal', amounts: [charge.amount], estimate: true, label: `${sub.planName ?? 'Subscription'} ${sub.status === 'trialing' ? 'trial ends, billing starts' : 'renews'}`, madeFrom: `Estimate: unit price ${sub.unitPrice ? text(sub.unitPrice) : ''} × ${charge.quantity} (quantity from the ${charge.quantityFrom}).` }));
           } else if (sub.cancelAtPeriodEnd && sub.status !== 'canceled') {
             calendar.push(entry({ date: sub.currentPeriodEnd, kind: 'subscription-end', amounts: [], estimate: false, label: `${sub.planName ?? 'Subscription'} ends; nothing more is charged`, madeFrom: 'The subscription is set to cancel at the end of its period.' }));

@@ -191,6 +191,19 @@ describe('spend insight over the demo accounts', () => {
     expect(after.totals.find((t) => t.currency === 'CAD')!.accountBudgets).toBeUndefined();
   });
 
+  it('does not estimate a trial’s first billed period at $0.00: its amount is not known yet', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'billfold-insight-'));
+    const s = services(dir, memorySecretStore());
+    await s.accounts.startDemo();
+    await s.scheduler.runNow();
+    const overview = await value<InsightOverview>(s, 'insight.overview');
+    const trial = overview.calendar.find((e) => e.provider === 'agilicus' && e.label.includes('trial ends'))!;
+    expect(trial).toMatchObject({ kind: 'renewal', amounts: [], amountUnknown: true, estimate: false });
+    expect(trial.madeFrom).toContain('not known yet');
+    // The others keep their estimates.
+    expect(overview.calendar.filter((e) => e.provider === 'agilicus' && e.kind === 'renewal' && !e.amountUnknown).every((e) => e.amounts.length === 1 && e.estimate)).toBe(true);
+  });
+
   it('raises a crossed budget once, as one notification, and not again after a restart', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'billfold-insight-'));
     const secrets = memorySecretStore();
