@@ -187,6 +187,57 @@ test('the overview’s forecast, change and totals equal a computation made stra
   await calendar.screenshot({ path: screenshotPath('insight-calendar.png') });
 });
 
+test('the payment calendar follows a SpatialFlow plan change at once, gives the credit of a change back, and puts no $0.00 on a trial', async ({ page, harness }) => {
+  const byProvider = await accountsByProvider(harness);
+  const spatialflow = byProvider('spatialflow');
+  const format = formatIn(page);
+  await openOverview(page, harness);
+  await waitForInsight(page);
+  await page.getByRole('button', { name: '60 days' }).click();
+  const calendar = page.getByTestId('payment-calendar');
+  const renewal = calendar.locator('li[data-kind="renewal"]').filter({ hasText: spatialflow.name });
+  await expect(renewal).toContainText('Pro renews');
+  await expect(renewal.locator('.how-much')).toContainText(await format({ minor: 4900, currency: 'USD' }));
+  const soFar = page.getByTestId('currency-totals').locator('tr[data-currency="USD"] [data-testid="total-so-far"]');
+  const soFarBefore = await soFar.textContent();
+
+  // Up to Business: the upgrade's invoice in the figures and the new plan in the calendar, with no sync.
+  await harness.call('spatialflow.changePlan', { accountId: spatialflow.id, newPlanId: 'plan_business' });
+  await expect(renewal).toContainText('Business renews');
+  await expect(renewal.locator('.how-much')).toContainText(await format({ minor: 19900, currency: 'USD' }));
+  await expect(soFar).not.toHaveText(soFarBefore!);
+
+  // Back to Pro: SpatialFlow's own preview says the credit leaves nothing to pay on the next invoice.
+  const preview = await harness.call<{ proratedAmount: Money; nextInvoiceChange: Money }>('spatialflow.previewPlanChange', { accountId: spatialflow.id, newPlanId: 'plan_pro' });
+  expect(19900 + preview.nextInvoiceChange.minor).toBeLessThan(0);
+  await harness.call('spatialflow.changePlan', { accountId: spatialflow.id, newPlanId: 'plan_pro' });
+  await expect(renewal).toContainText('Pro renews, less a credit');
+  await expect(renewal.locator('.how-much .amount')).toHaveText(await format({ minor: 0, currency: 'USD' }));
+  // What it is made of: the plan's price, the credit (SpatialFlow's, to the cent), and what carries over.
+  const madeFrom = (await renewal.locator('.made-from').textContent())!;
+  expect(madeFrom).toContain(`The Pro plan’s price per month, $49.00, less $`);
+  expect(madeFrom).toContain('of credit left over carries to later invoices');
+  const credit = Math.round(Number(/less \$([\d,]+\.\d\d) of credit/.exec(madeFrom)![1]!.replace(/,/g, '')) * 100);
+  expect(Math.abs(credit + preview.proratedAmount.minor)).toBeLessThanOrEqual(1);
+
+  // A trial's first billed period: no "$0.00 estimate", but words.
+  const trial = calendar.locator('li[data-kind="renewal"]').filter({ hasText: 'trial ends' });
+  await expect(trial.locator('.how-much')).toHaveText('Amount not known yet');
+  await expect(trial).toContainText('not known yet');
+
+  for (const [width, height] of [
+    [1200, 760],
+    [900, 600],
+  ] as const) {
+    await page.setViewportSize({ width, height });
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await calendar.scrollIntoViewIfNeeded();
+      await page.screenshot({ path: path.join('test-results', 'screenshots', `calendar-plan-change-${width}x${height}-${scheme}.png`) });
+    }
+  }
+});
+
 test('an anomaly is flagged on the bill-history chart, and its flag and bar open the month', async ({ page, harness }) => {
   const byProvider = await accountsByProvider(harness);
   const now = new Date();
