@@ -113,6 +113,12 @@ describe('spend insight over the demo accounts', () => {
       expect(back.madeFrom).toContain('of credit left over carries to later invoices');
       const credit = Number(/less \$(\d+\.\d\d) of credit/.exec(back.madeFrom)![1]) * 100;
       expect(Math.abs(Math.round(credit) + preview.proratedAmount.minor)).toBeLessThanOrEqual(1);
+
+      // A cancellation too: the calendar says the plan ends instead of renewing.
+      await value(s, 'spatialflow.cancelSubscription', { accountId });
+      const calendar = (await spatialflow()).calendar;
+      expect(calendar.filter((e) => e.kind === 'renewal')).toEqual([]);
+      expect(calendar.find((e) => e.kind === 'subscription-end')?.label).toBe('Pro ends; nothing more is charged');
     } finally {
       await demo.close();
     }
