@@ -2,6 +2,7 @@ import type { Browser, Page } from '@playwright/test';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { expectAccessible } from './a11y';
 import { expect, pauseClock, screenshotPath, startHarness, test, type Harness } from './fixtures';
 
 test.use({ harnessArgs: ['--demo'] });
@@ -224,6 +225,12 @@ test('the payment calendar follows a SpatialFlow plan change at once, gives the 
   const trial = calendar.locator('li[data-kind="renewal"]').filter({ hasText: 'trial ends' });
   await expect(trial.locator('.how-much')).toHaveText('Amount not known yet');
   await expect(trial).toContainText('not known yet');
+
+  // Budgets passed, marked in the totals and on the card, read well for everyone.
+  await harness.call('insight.setBudgets', { accounts: [{ accountId: spatialflow.id, amount: { minor: 100, currency: 'USD' } }], currencies: [{ currency: 'JPY', amount: { minor: 1, currency: 'JPY' } }] });
+  await expect(page.getByTestId('currency-totals').locator('tr[data-currency="JPY"] [data-testid="total-budget"]')).toContainText('Over');
+  await expect(card(page, spatialflow.name).getByTestId('account-budget')).toContainText('Over budget');
+  await expectAccessible(page, 'the overview with budgets passed and the payment calendar');
 
   for (const [width, height] of [
     [1200, 760],
