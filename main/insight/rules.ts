@@ -303,9 +303,11 @@ export interface UpcomingInvoice {
  * What the rest of the period from `at` to the period's end would have cost on the plan in effect
  * just before `at`, in minor units. An upgrade is invoiced at once for the rest of its period
  * (the plan upgraded to, from the moment of the upgrade), so the newest such invoice issued up to
- * `at` tells the price then in effect; without one, the period's own invoice does.
+ * `at` tells the price then in effect; without one, the period's own invoice does. Undefined when
+ * that is not known, or when the newest upgrade was to the plan it has now (no change since).
  */
-function unusedBefore(at: number, start: number, end: number, invoices: readonly SpatialFlowInvoice[], currency: string): { minor: bigint; from: string } | undefined {
+function unusedBefore(at: number, start: number, end: number, invoices: readonly SpatialFlowInvoice[], price: Money): { minor: bigint; from: string } | undefined {
+  const currency = price.currency;
   const live = invoices.filter((inv) => inv.status !== 'void');
   const upgrade = live.find((inv) => {
     const from = Date.parse(inv.periodStart);
@@ -316,6 +318,11 @@ function unusedBefore(at: number, start: number, end: number, invoices: readonly
     const charge = upgrade.lines.find((l) => l.amount.minor > 0 && l.amount.currency === currency);
     const from = Date.parse(upgrade.periodStart);
     if (!charge || end <= from) return undefined;
+    // It charged the price the plan has now (to the cent it was rounded to): the last change was
+    // that upgrade, so there is no credit to work out.
+    const onPriceNow = divRound(BigInt(price.minor) * BigInt(end - from), BigInt(end - start));
+    const gap = BigInt(charge.amount.minor) - onPriceNow;
+    if (gap >= -1n && gap <= 1n) return undefined;
     return { minor: divRound(BigInt(charge.amount.minor) * left, BigInt(end - from)), from: `invoice ${upgrade.number}’s charge for the rest of the period` };
   }
   const periodInvoice = live.find((inv) => Date.parse(inv.periodStart) === start);
@@ -342,7 +349,7 @@ export function upcomingInvoice(sub: SpatialFlowSubscription | undefined, invoic
   const end = Date.parse(sub.currentPeriodEnd);
   const changed = sub.updatedAt ? Date.parse(sub.updatedAt) : NaN;
   if (!(changed > start && changed < end)) return result;
-  const unused = unusedBefore(changed, start, end, invoices, price.currency);
+  const unused = unusedBefore(changed, start, end, invoices, price);
   const remainingCharge = divRound(BigInt(price.minor) * BigInt(end - changed), BigInt(end - start));
   if (!unused || unused.minor <= remainingCharge) return result;
   const proration = money(toSafe(remainingCharge - unused.minor), price.currency);

@@ -267,6 +267,22 @@ describe('SpatialFlow forecast', () => {
     expect(up?.madeFrom).toMatch(/^The Pro plan’s price per month, \$49\.00, less \$\d+\.\d\d of credit for the downgrade/);
   });
 
+  it('gives no credit after an upgrade, even where rounding its invoice would leave a cent of one', () => {
+    // Up to Business at 14:00:07; the provider's invoice for it says 14:00:05 and charges 19,900 × the rest of the period.
+    const upgrade = invoice('in_4', '2024-03-10T14:00:05.000Z', 19526, '2024-03-10T14:00:05.000Z', {
+      periodEnd: '2024-04-10T00:00:00.000Z',
+      lines: [
+        { description: 'Unused time on Pro', quantity: 1, unitAmount: usd(-4808), amount: usd(-4808) },
+        { description: 'Remaining time on Business', quantity: 1, unitAmount: usd(19526), amount: usd(19526) },
+      ],
+    });
+    const period = invoice('in_3', '2024-03-10T01:00:00.000Z', 4900, '2024-03-10T00:00:00.000Z');
+    const up = upcomingInvoice(sub({ plan: plan(19900, 'Business'), updatedAt: '2024-03-10T14:00:07.000Z' }), [upgrade, period]);
+    expect(up?.amount).toEqual(usd(19900));
+    expect(up?.proration).toBeUndefined();
+    expect(up?.madeFrom).toBe('The Business plan’s price per month, $199.00.');
+  });
+
   it('has no upcoming invoice for a subscription that ends', () => {
     expect(upcomingInvoice(sub({ cancelAtPeriodEnd: true }), [])).toBeUndefined();
   });
