@@ -166,6 +166,8 @@ test('export CSV for a month and for the latest, with progress, saved locally', 
   // Either outcome ends the run; asserting on the whole area shows the error when there is one.
   await expect(page.getByTestId('export-status')).toContainText(/Saved|Could not/, { timeout: 30_000 });
   await expect(page.getByTestId('export-status')).toContainText(/Saved \S+\.csv/);
+  // The file name, its rows and its size read as words, with a space between them.
+  await expect(saved).toContainText(/Saved billing-detail-\d{6}\.csv \(\d[\d,]* rows, [\d.,]+ (B|KB|MB)\)/);
   const savedPath = (await saved.locator('.saved-path').textContent())!.replace(/^in /, '').trim();
   const csv = await fs.readFile(savedPath, 'utf8');
   const rowsShown = Number((/\(([\d,.\s]+) rows/.exec((await saved.textContent())!)?.[1] ?? '').replace(/\D/g, ''));
