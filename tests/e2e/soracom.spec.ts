@@ -63,6 +63,12 @@ test('latest bill, 18-month chart and table, a month with its daily bills, by ke
   await expect(page.getByTestId('latest-evaluated')).toContainText('Preliminary');
   await expect(page.getByTestId('latest-evaluated')).toContainText('Last evaluated');
 
+  // The sidebar counts the bills still being paid in Soracom's own word.
+  const open = billList.filter((b) => b.paymentStatus === 'paying' || b.paymentStatus === 'charging').length;
+  expect(open).toBeGreaterThan(0);
+  const openBadge = sidebar(page).getByRole('button', { name: /^Soracom \(demo\)/ }).locator('[data-badge="open"]');
+  await expect(openBadge).toHaveText(`${open} open bill${open === 1 ? '' : 's'}`, { timeout: 20_000 });
+
   // History: chart bars oldest first with the sandbox's amounts, table newest first.
   const chart = page.getByTestId('history-chart');
   const bars = chart.locator('rect.bar');
