@@ -218,3 +218,31 @@ test('a failing provider shows its own message and a retry that works', async ({
   await exportError.getByRole('button', { name: 'Try again' }).click();
   await expect(page.getByTestId('export-progress-label')).toBeVisible();
 });
+
+test('a server error reads as Soracom answering with an error, not as offline, and changes stay on', async ({ page, harness }) => {
+  test.setTimeout(90_000);
+  await openSoracom(page, harness);
+  await expect(page.getByTestId('history-table').locator('tbody tr')).toHaveCount(18);
+  await expect(page.getByTestId('latest-amount')).toBeVisible();
+
+  // Soracom answers every call with a 500: the view keeps what it has, says what Soracom answered, and keeps trying.
+  await harness.setFaults('soracom', [{ kind: 'status', status: 500 }]);
+  await page.goto(`${harness.url}?offlineRetryMs=500`);
+  await sidebar(page).getByRole('button', { name: /Soracom \(demo\)/ }).click();
+  const historyError = page.getByRole('alert').filter({ hasText: 'Could not refresh the bill history.' });
+  await expect(historyError).toContainText('Soracom had a server problem (HTTP 500)', { timeout: 30_000 });
+  await expect(page.getByRole('alert').filter({ hasText: 'Could not refresh the latest bill.' })).toContainText('Soracom had a server problem');
+  await expect(page.getByText(/^Showing data as of /).first()).toBeVisible();
+  await expect(page.getByText(/Offline: data as of/)).toHaveCount(0);
+  await expect(page.getByTestId('history-table').locator('tbody tr')).toHaveCount(18);
+  // Soracom can be reached, so changes are not off: an export is Soracom's to refuse, and it says so.
+  await expect(page.getByTestId('writes-off')).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Export CSV for this month so far' })).toBeEnabled();
+  await page.getByRole('button', { name: 'Export CSV for this month so far' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'Could not export the bill CSV for this month so far.' })).toContainText('HTTP 500', { timeout: 30_000 });
+
+  // Once Soracom answers again the view catches up by itself.
+  await harness.setFaults('soracom', []);
+  await expect(historyError).toHaveCount(0, { timeout: 30_000 });
+  await expect(page.getByText(/^\s*Updated just now/).first()).toBeVisible();
+});

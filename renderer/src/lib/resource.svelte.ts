@@ -1,5 +1,5 @@
 import type { ArgsIn, Channel, ErrorInfo, Result } from '../../../contract';
-import { unreachableCodes } from './billing';
+import { passingCodes, unreachableCodes } from './billing';
 import { backgroundRetryInterval } from './clock';
 import { nowIso } from './format';
 
@@ -17,7 +17,8 @@ export interface Resource<T> {
 /**
  * Loads a read channel for a view: the account's offline snapshot first (so switching accounts
  * shows data at once), then the live answer. When the provider cannot be reached the snapshot
- * stays, marked offline, and the call is retried until it succeeds.
+ * stays, marked offline; when it answers with a server error the snapshot stays beside the error.
+ * Either way the call is retried in the background until it succeeds.
  * Must be called while a component initialises; `args` returning undefined means "not yet".
  */
 export function resource<C extends Channel>(channel: C, args: () => (ArgsIn<C> & { accountId: string }) | undefined): Resource<Result<C>> {
@@ -57,6 +58,8 @@ export function resource<C extends Channel>(channel: C, args: () => (ArgsIn<C> &
     } else if (unreachableCodes.has(reply.error.code) && data !== undefined) {
       offline = true;
     } else {
+      // The provider answered (with an error): whatever is shown is not offline data any more.
+      offline = false;
       error = reply.error;
     }
     loading = false;
@@ -68,12 +71,12 @@ export function resource<C extends Channel>(channel: C, args: () => (ArgsIn<C> &
     if (next) void load(next, true);
   });
 
-  /** The provider could not be reached and there was no snapshot to show instead. */
-  const unreachable = $derived(error !== undefined && unreachableCodes.has(error.code));
+  /** The last try failed in a way that passes by itself (shown as an error, with or without the snapshot). */
+  const passing = $derived(error !== undefined && passingCodes.has(error.code));
 
-  // While the provider cannot be reached, keep trying in the background, so the view syncs again when the network is back.
+  // While the provider cannot be reached or is in trouble, keep trying in the background, so the view syncs again when it answers.
   $effect(() => {
-    if (!offline && !unreachable) return;
+    if (!offline && !passing) return;
     let retrying = false;
     const timer = setInterval(() => {
       if (!current || loading || retrying) return;
