@@ -271,3 +271,19 @@ test('screenshot of a billing account', async ({ page, harness }) => {
   await page.getByRole('heading', { name: 'Usage records' }).evaluate((el) => el.scrollIntoView({ block: 'start' }));
   await page.screenshot({ path: screenshotPath('agilicus-usage.png') });
 });
+
+test('saving a usage statement leaves the detail buttons where they were: the outcome shows on a line below', async ({ page, harness }) => {
+  await openAgilicus(page, harness);
+  const name = 'Northwind Logistics Inc.';
+  await openBillingAccount(page, name);
+  const buttons = ['Save usage statement', 'Edit billing account', 'Delete billing account'].map((label) => page.getByRole('button', { name: label, exact: true }));
+  const places = () => Promise.all(buttons.map(async (b) => b.boundingBox()));
+  const before = await places();
+
+  await buttons[0]!.click();
+  const saved = page.getByTestId('saved-file');
+  await expect(saved).toContainText(`Saved Agilicus usage statement ${name}`, { timeout: 15_000 });
+  await expect(saved.getByRole('button', { name: 'Show in folder' })).toBeVisible();
+  expect(await places()).toEqual(before);
+  expect((await saved.boundingBox())!.y).toBeGreaterThanOrEqual(Math.max(...before.map((b) => b!.y + b!.height)));
+});

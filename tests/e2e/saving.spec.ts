@@ -68,7 +68,8 @@ test('a Soracom month is saved as a statement PDF with the month total, and its 
   await page.locator(`[data-month-details="${yyyyMM}"]`).click();
   const total = (await page.getByTestId('month-amount').textContent())!.trim();
   expect(total).toBe(money(closed['Amount']!, closed['Currency']!));
-  const head = page.locator('.soracom-month .section-head');
+  // The month's buttons, and under them what they report.
+  const head = page.locator('.soracom-month');
   const statement = await save(harness, head, 'Save statement PDF');
   expect(statement).toMatch(/\.pdf$/);
   const text = pdfText(statement);
@@ -109,7 +110,7 @@ test('an Agilicus billing account is saved as a usage statement, its usage and t
   const usageTotal = (await page.getByTestId('ag-usage-total').textContent())!.trim();
   expect(usageTotal).toMatch(/^[\d,]+$/);
 
-  const head = page.locator('.ag-detail .ag-section-head').first();
+  const head = page.locator('.ag-detail');
   const statement = await save(harness, head, 'Save usage statement');
   const text = pdfText(statement);
   expect(text).toContain(`Agilicus usage statement: ${name}`);

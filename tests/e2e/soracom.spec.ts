@@ -246,3 +246,40 @@ test('a server error reads as Soracom answering with an error, not as offline, a
   await expect(historyError).toHaveCount(0, { timeout: 30_000 });
   await expect(page.getByText(/^\s*Updated just now/).first()).toBeVisible();
 });
+
+test('a month’s buttons keep their places while their progress and outcome show on a line below them', async ({ page, harness }) => {
+  test.setTimeout(90_000);
+  const api = await soracomApi(harness);
+  const { billList } = await api<{ billList: ApiBill[] }>('/bills');
+  const month = [...billList].sort((a, b) => b.yearMonth.localeCompare(a.yearMonth))[1]!;
+  await openSoracom(page, harness);
+  const name = await monthName(page, month.yearMonth);
+  await page.getByRole('button', { name: `Details for ${name}` }).click();
+  await expect(page.getByRole('heading', { level: 2, name })).toBeVisible();
+
+  const buttons = [
+    page.getByRole('button', { name: `Export CSV for ${name}` }),
+    // (their names change while they work)
+    page.getByTestId('compare-previous'),
+    page.locator('.month-actions .save-button button'),
+  ];
+  const places = () => Promise.all(buttons.map(async (b) => b.boundingBox()));
+  const before = await places();
+  const lowest = Math.max(...before.map((b) => b!.y + b!.height));
+
+  await buttons[2]!.click();
+  const saved = page.getByTestId('saved-file');
+  await expect(saved).toContainText(/^Saved Soracom statement .+\.pdf/, { timeout: 15_000 });
+  expect(await places()).toEqual(before);
+  expect((await saved.boundingBox())!.y).toBeGreaterThanOrEqual(lowest);
+
+  // The comparison takes a while (Soracom is slow to answer the exports): its progress shows under the buttons too.
+  await harness.setFaults('soracom', [{ kind: 'latency', latencyMs: 3000, path: '/v1/bills/', method: 'POST' }]);
+  await buttons[1]!.click();
+  const progress = page.getByTestId('compare-progress');
+  await expect(progress).toBeVisible();
+  await expect(buttons[1]!).toBeDisabled();
+  expect(await places()).toEqual(before);
+  expect((await progress.boundingBox())!.y).toBeGreaterThanOrEqual(lowest);
+  await harness.setFaults('soracom', []);
+});
