@@ -167,6 +167,9 @@ test('export CSV for a month and for the latest, with progress, saved locally', 
   await expect(page.getByRole('button', { name: 'Export CSV for this month so far' })).toBeDisabled();
   await expect(page.getByTestId('export-progress-label')).toContainText('being prepared by Soracom');
   await expect(page.getByRole('progressbar', { name: 'Export progress' })).toBeVisible();
+  // Where the user asked for it: under the month's row, in view.
+  const row = page.locator(`tr[data-month="${month.yearMonth}"]`);
+  await expect(page.getByTestId('export-progress-label')).toBeInViewport();
 
   const saved = page.getByTestId('export-saved');
   // Either outcome ends the run; asserting on the whole area shows the error when there is one.
@@ -179,7 +182,16 @@ test('export CSV for a month and for the latest, with progress, saved locally', 
   const rowsShown = Number((/\(([\d,.\s]+) rows/.exec((await saved.textContent())!)?.[1] ?? '').replace(/\D/g, ''));
   expect(rowsShown).toBeGreaterThan(0);
   expect(csv.trim().split('\n').length - 1).toBe(rowsShown);
-  await expect(page.getByRole('button', { name: `Export CSV for ${name}` })).toBeEnabled();
+  // The outcome too is right under the row and in view, and the row now says the month is saved.
+  await expect(saved).toBeInViewport();
+  const rowBox = (await row.boundingBox())!;
+  const savedBox = (await saved.boundingBox())!;
+  expect(savedBox.y).toBeGreaterThanOrEqual(rowBox.y + rowBox.height - 1);
+  expect(savedBox.y - (rowBox.y + rowBox.height)).toBeLessThan(40);
+  await expect(page.getByTestId('export-announcement')).toHaveText(/^Saved billing-detail-\d{6}\.csv/);
+  await expect(row.getByTestId('row-saved')).toContainText('Saved');
+  await row.getByRole('button', { name: `Show in folder: the bill CSV for ${name}` }).click();
+  await expect.poll(() => harness.shellLog()).toContainEqual({ action: 'showItemInFolder', path: savedPath });
 
   // The latest (current month so far).
   await page.getByRole('button', { name: 'Export CSV for this month so far' }).click();

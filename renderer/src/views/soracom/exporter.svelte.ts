@@ -2,6 +2,7 @@ import type { ErrorInfo } from '../../../../contract/errors';
 import type { SavedFile } from '../../../../contract/models/files';
 import type { SoracomExportResult } from '../../../../contract/models/soracom';
 import { call, errorInfo } from '../../lib/billing';
+import { formatYearMonth } from '../../lib/format';
 
 /** 'latest' (the current month so far) or a yyyyMM. */
 export type ExportTarget = string;
@@ -10,6 +11,11 @@ export interface ExportProgress {
   label: string;
   done: number;
   total?: number;
+}
+
+/** What an export covers, in words: "this month so far", "July 2026". */
+export function exportWhat(target: ExportTarget): string {
+  return target === 'latest' ? 'this month so far' : formatYearMonth(target);
 }
 
 let counter = 0;
@@ -29,6 +35,8 @@ export class SoracomExporter {
   /** The last finished run. */
   saved = $state<{ target: ExportTarget; file: SavedFile; rows: number | undefined } | undefined>();
   failed = $state<{ target: ExportTarget; stage: 'export' | 'save'; error: ErrorInfo } | undefined>();
+  /** Every file saved since the pane opened, by target, so a month's row can say it is saved. */
+  savedFiles = $state<Record<ExportTarget, SavedFile>>({});
 
   readonly #accountId: () => string;
 
@@ -38,6 +46,18 @@ export class SoracomExporter {
 
   get accountId(): string {
     return this.#accountId();
+  }
+
+  /** The target whose run is shown: the one running, else the last one finished. */
+  get shownTarget(): ExportTarget | undefined {
+    return this.running ?? this.failed?.target ?? this.saved?.target;
+  }
+
+  /** A short line for screen readers as a run starts and ends (a failure is an alert of its own). */
+  get announcement(): string {
+    if (this.running !== undefined) return `Exporting the bill CSV for ${exportWhat(this.running)}…`;
+    if (this.saved) return `Saved ${this.saved.file.fileName}.`;
+    return '';
   }
 
   async run(target: ExportTarget): Promise<void> {
@@ -68,6 +88,7 @@ export class SoracomExporter {
         ...(target === 'latest' ? {} : { yyyyMM: target }),
       });
       this.saved = { target, file, rows: result.rows };
+      this.savedFiles[target] = file;
     } catch (error) {
       this.failed = { target, stage, error: errorInfo(error) };
     } finally {
