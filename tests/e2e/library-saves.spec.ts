@@ -40,7 +40,8 @@ test('a statement saved from a Soracom month is skipped by Download everything, 
   await page.goto(harness.url);
   await openAccount(page, 'Soracom (demo)');
   await page.locator(`[data-month-details="${yyyyMM}"]`).click();
-  const head = page.locator('.soracom-month .section-head');
+  // The month's buttons, and under them what they report.
+  const head = page.locator('.soracom-month');
   await head.getByRole('button', { name: 'Save statement PDF', exact: true }).click();
   await expect(head.getByRole('status').filter({ hasText: /^Saved / })).toBeVisible({ timeout: 15_000 });
 
