@@ -37,6 +37,12 @@ export type ProviderErrorCode = (typeof providerErrorCodes)[number];
 export type AppErrorCode = (typeof appErrorCodes)[number];
 export type ErrorCode = ProviderErrorCode | AppErrorCode;
 
+/**
+ * Codes that mean "the provider could not be reached", where offline data is the right thing to
+ * show. A server error is not one of them: the provider answered, with an error, and says so.
+ */
+export const unreachableCodes: ReadonlySet<string> = new Set<ErrorCode>(['network', 'timeout']);
+
 export interface ErrorInfo {
   code: ErrorCode;
   /** Human-readable, safe to show: never contains a secret. */

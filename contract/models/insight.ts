@@ -102,6 +102,8 @@ export interface AccountInsight {
   asOf?: string;
   /** The provider could not be reached on the last try; figures come from older data. */
   offline: boolean;
+  /** The provider answered the last try with an error (it was reached); figures come from older data. */
+  refreshFailed: boolean;
   /** Data the figures need that has not been synced yet. */
   missing: string[];
   budget?: Money;
@@ -138,8 +140,10 @@ export interface InsightOverview {
   totals: CurrencyTotal[];
   /** Every account's upcoming charges for the next 60 days, soonest first. */
   calendar: CalendarEntry[];
-  /** Any account answered with an error on its last try. */
+  /** Any account's provider could not be reached on its last try. */
   offline: boolean;
+  /** Any account's provider answered its last try with an error. */
+  refreshFailed: boolean;
   anomalyRule: string;
 }
 

@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../../contract/errors';
+import { unreachableCodes, type ErrorCode } from '../../contract/errors';
 
 /**
  * What `billfold` exits with. Scripts (cron, launchd, Task Scheduler) branch on these; the
@@ -19,12 +19,10 @@ export const exitCodes = {
 
 export type ExitCode = (typeof exitCodes)[keyof typeof exitCodes];
 
-const unreachable = new Set<ErrorCode>(['network', 'timeout']);
-
 /** The exit code for one failure, by its error code. */
 export function exitCodeFor(code: ErrorCode): ExitCode {
   if (code === 'keychain_unavailable') return exitCodes.keychainUnavailable;
-  if (unreachable.has(code)) return exitCodes.providerUnreachable;
+  if (unreachableCodes.has(code)) return exitCodes.providerUnreachable;
   if (code === 'invalid_args') return exitCodes.usage;
   return exitCodes.failed;
 }

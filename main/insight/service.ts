@@ -1,4 +1,5 @@
 import { argSchemas, type Channel, type Result } from '../../contract';
+import { unreachableCodes } from '../../contract/errors';
 import type { AccountSummary } from '../../contract/models/app';
 import type {
   AccountBadges,
@@ -114,8 +115,11 @@ export function createInsightService(deps: InsightDeps): InsightService {
   async function accountInsight(account: AccountSummary, at: Date, budgets: Budgets): Promise<AccountInsight> {
     const thisMonth = yearMonthOf(at);
     const lastMonth = shiftMonth(thisMonth, -1);
-    const offline = account.sync.lastError !== undefined && (!account.sync.lastSuccessAt || account.sync.lastError.at > account.sync.lastSuccessAt);
-    const badges: AccountBadges = { offline, openInvoices: 0, failedPayments: 0, preliminaryMonth: false, unreadAlerts: 0 };
+    const lastError = account.sync.lastError;
+    const failed = lastError !== undefined && (!account.sync.lastSuccessAt || lastError.at > account.sync.lastSuccessAt);
+    // Unreachable, or reached and answering with an error (a server error, refused credentials…).
+    const offline = failed && unreachableCodes.has(lastError.code);
+    const badges: AccountBadges = { offline: failed, openInvoices: 0, failedPayments: 0, preliminaryMonth: false, unreadAlerts: 0 };
     if (account.sync.lastSuccessAt) badges.lastSyncAt = account.sync.lastSuccessAt;
     const base = { accountId: account.id, accountName: account.name, provider: account.provider, thisMonth, lastMonth };
     const entry = (e: Omit<CalendarEntry, 'accountId' | 'accountName' | 'provider'>): CalendarEntry => ({
@@ -272,6 +276,7 @@ export function createInsightService(deps: InsightDeps): InsightService {
       calendar: upcoming(calendar, at, 60),
       badges,
       offline,
+      refreshFailed: failed && !offline,
       missing,
     };
     if (mom.missing) insight.changeMissing = mom.missing;
@@ -338,6 +343,7 @@ export function createInsightService(deps: InsightDeps): InsightService {
       totals: totals(insights, budgets),
       calendar: upcoming(insights.flatMap((i) => i.calendar), at, 60),
       offline: insights.some((i) => i.offline),
+      refreshFailed: insights.some((i) => i.refreshFailed),
       anomalyRule: anomalyRuleText,
     };
     return { overview, candidates: alertCandidates(overview) };

@@ -363,6 +363,29 @@ test.describe('background sync', () => {
   });
 });
 
+test('a provider answering with a server error is not called offline on the overview: its figures stay, and it says so', async ({ page, harness }) => {
+  const soracom = (await accountsByProvider(harness))('soracom');
+  await openOverview(page, harness);
+  await waitForInsight(page);
+  const forecast = await card(page, soracom.name).getByTestId('forecast').locator('.amount').first().textContent();
+  await harness.setFaults('soracom', [{ kind: 'status', status: 500, path: '/v1/bills/latest' }]);
+  // By keyboard: Sync now keeps the focus while it works.
+  const syncNow = page.getByRole('button', { name: /^(Sync now|Syncing…)$/ });
+  await syncNow.focus();
+  await page.keyboard.press('Enter');
+  const status = page.getByTestId('insight-status');
+  await expect(status).toContainText('Some providers answered the last sync with an error', { timeout: 20_000 });
+  await expect(syncNow).toHaveText('Sync now');
+  await expect(syncNow).toBeFocused();
+  await expect(status).not.toContainText('Offline');
+  await expect(card(page, soracom.name).getByText(/^Not refreshed: the provider answered the last sync with an error\. Figures from data as of/)).toBeVisible();
+  await expect(card(page, soracom.name).getByText(/^Offline/)).toHaveCount(0);
+  await expect(card(page, soracom.name).getByTestId('forecast').locator('.amount').first()).toHaveText(forecast!);
+  await harness.setFaults('soracom', []);
+  await page.getByRole('button', { name: 'Sync now' }).click();
+  await expect(status).not.toContainText('answered the last sync with an error', { timeout: 20_000 });
+});
+
 test('with the providers unreachable the overview keeps its figures and says it is offline', async ({ page, harness }) => {
   const byProvider = await accountsByProvider(harness);
   await openOverview(page, harness);

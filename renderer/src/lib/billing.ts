@@ -1,4 +1,5 @@
 import type { ArgsIn, BillingApi, Channel, ErrorInfo, Result } from '../../../contract';
+import { unreachableCodes } from '../../../contract/errors';
 import { noteCall } from './changes.svelte';
 
 declare global {
@@ -28,11 +29,7 @@ export function errorInfo(error: unknown): ErrorInfo {
   return error instanceof CallError ? error.info : { code: 'internal', message: error instanceof Error ? error.message : String(error) };
 }
 
-/**
- * Codes that mean "the provider could not be reached", where offline data is the right thing to
- * show. A server error is not one of them: the provider answered, with an error, and says so.
- */
-export const unreachableCodes = new Set<string>(['network', 'timeout']);
+export { unreachableCodes };
 
 /** Failures that pass by themselves (the network, the provider's own trouble): a view tries again in the background. */
 export const passingCodes = new Set<string>([...unreachableCodes, 'server']);
