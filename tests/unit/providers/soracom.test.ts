@@ -524,7 +524,8 @@ describe('cancelling a Soracom export', () => {
     const from = sb.server.exchanges.length;
     const exporting = soracom['soracom.exportBilling']({ accountId: 'acc-1', yyyyMM: PREVIOUS, taskId: 'export-cancel-1' }, ctx);
     exporting.catch(() => undefined);
-    await waitFor(() => progress.some((p) => /being prepared/.test(p.label)));
+    // "Being prepared" is said before the first look at the export: the cancel comes after that look.
+    await waitFor(() => progress.some((p) => /being prepared/.test(p.label)) && trail(from).some((line) => line.startsWith('GET /files/exported/')));
     const started = Date.now();
     expect(await files['files.cancel']({ taskId: 'export-cancel-1' }, ctx)).toEqual({ cancelled: true });
     await expect(exporting).rejects.toMatchObject({ code: 'cancelled' });
