@@ -381,6 +381,15 @@ test('a provider answering with a server error is not called offline on the over
   await expect(card(page, soracom.name).getByText(/^Not refreshed: the provider answered the last sync with an error\. Figures from data as of/)).toBeVisible();
   await expect(card(page, soracom.name).getByText(/^Offline/)).toHaveCount(0);
   await expect(card(page, soracom.name).getByTestId('forecast').locator('.amount').first()).toHaveText(forecast!);
+  for (const [width, height, scheme] of [
+    [1200, 760, 'light'],
+    [900, 600, 'dark'],
+  ] as const) {
+    await page.setViewportSize({ width, height });
+    await page.emulateMedia({ colorScheme: scheme });
+    await card(page, soracom.name).getByText(/^Not refreshed/).scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join('test-results', 'screenshots', `overview-refresh-failed-${width}x${height}-${scheme}.png`) });
+  }
   await harness.setFaults('soracom', []);
   await page.getByRole('button', { name: 'Sync now' }).click();
   await expect(status).not.toContainText('answered the last sync with an error', { timeout: 20_000 });
