@@ -178,3 +178,33 @@ for (const scheme of ['light', 'dark'] as const) {
     });
   }
 }
+
+test('a confirm dialog whose action fails keeps the keyboard on its button, and Enter tries again', async ({ page, harness }) => {
+  await page.goto(harness.url);
+  await openAccount(page, 'Agilicus (demo)');
+  await page.getByRole('table', { name: 'Billing accounts' }).getByRole('button', { name: 'Northwind Logistics Inc.' }).click();
+  const orgs = page.getByRole('table', { name: 'Organisations' });
+  const remove = orgs.getByRole('button', { name: /^Remove / }).first();
+  const org = (await remove.getAttribute('aria-label'))!.replace(/^Remove /, '');
+
+  // Slow enough for the button to be seen working, then refused.
+  await harness.setFaults('agilicus', [
+    { kind: 'latency', method: 'DELETE', path: '/v1/billing_accounts/', latencyMs: 300 },
+    { kind: 'status', status: 500, method: 'DELETE', path: '/v1/billing_accounts/' },
+  ]);
+  await remove.click();
+  const dialog = page.getByRole('dialog');
+  const confirm = dialog.getByRole('button', { name: /^(Remove organisation|Working…)$/ });
+  await confirm.focus();
+  await page.keyboard.press('Enter');
+  await expect(confirm).toHaveText('Working…');
+  await expect(confirm).toBeFocused();
+  await expect(dialog.getByRole('alert').filter({ hasText: 'Could not remove the organisation.' })).toBeVisible();
+  await expect(confirm).toHaveText('Remove organisation');
+  await expect(confirm).toBeFocused();
+
+  await harness.setFaults('agilicus', []);
+  await page.keyboard.press('Enter');
+  await expect(dialog).toHaveCount(0);
+  await expect(orgs).not.toContainText(org);
+});
