@@ -146,3 +146,37 @@ test('says why a file cannot be reviewed', async ({ page, harness }) => {
   expect(await harness.rawCall('review.openPath', JSON.stringify({ path: file }))).toMatchObject({ ok: false, error: { code: 'unknown_channel' } });
   await fs.rm(dir, { recursive: true, force: true });
 });
+
+test('keyboard and a narrow window: Open… keeps the keyboard, every IMSI is shown whole, and a failed open says which file the review below is of', async ({ page, harness }) => {
+  test.setTimeout(60_000);
+  const month = previousMonth();
+  const bytes = await downloadSoracomExport(harness, month);
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'billfold-review-e2e-'));
+  const file = path.join(dir, `billing-detail-${month}.csv`);
+  await fs.writeFile(file, bytes);
+  await page.setViewportSize({ width: 900, height: 600 });
+  await openReview(page, harness);
+
+  await harness.answerDialog('file', file);
+  const openButton = page.getByRole('button', { name: /^(Open…|Opening…)$/ });
+  await openButton.focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('review-file-name')).toHaveText(`billing-detail-${month}.csv`);
+  await expect(openButton).toHaveText('Open…');
+  await expect(openButton).toBeFocused();
+
+  // The SIM column fits its 15 digits: no IMSI is cut to "4401031172…".
+  const rows = page.getByTestId('review-rows');
+  await expect(rows.getByRole('row').nth(1)).toBeVisible({ timeout: 20_000 });
+  const imsiCells = rows.getByRole('row').locator('[role="gridcell"]:nth-child(2)');
+  await expect(imsiCells.first()).toHaveText(/^\d{15}$/);
+  const cut = await imsiCells.evaluateAll((cells) => cells.filter((c) => c.scrollWidth > c.clientWidth).map((c) => c.textContent));
+  expect(cut).toEqual([]);
+
+  // A second file that cannot be opened: the error says the review below is still the first file's.
+  await harness.answerDialog('file', path.join(dir, 'missing.csv'));
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('alert')).toContainText('Could not open the file.');
+  await expect(page.getByTestId('review-still-open')).toHaveText(`The review below is still of billing-detail-${month}.csv.`);
+  await expect(openButton).toBeFocused();
+});
