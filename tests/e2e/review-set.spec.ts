@@ -318,3 +318,41 @@ test.describe('in a browser (npm run web)', () => {
     expect(new Set(rows.map((r) => (r[0] === '(account-level)' ? '' : r[0])))).toEqual(expected.devices);
   });
 });
+
+test('keyboard: ticked exports open in one review with the keyboard in it; a deleted file’s Delete leaves it on the row in its place', async ({ page, harness }) => {
+  test.setTimeout(60_000);
+  const last = previousMonth();
+  const account = await soracomAccount(harness);
+  const months = [monthBefore(monthBefore(last)), monthBefore(last), last];
+  await harness.call('reviewSet.fetchMonths', { accountId: account.id, months });
+  const saved = (await harness.call<LibraryList>('library.list', { kind: 'bill-csv' })).files;
+  expect(saved).toHaveLength(3);
+
+  await page.goto(harness.url);
+  await page.getByRole('navigation', { name: 'Accounts' }).getByRole('button', { name: 'Library' }).click();
+  const rows = page.getByTestId('library-row');
+  await expect(rows).toHaveCount(3);
+  const names = await rows.locator('th').allInnerTexts();
+
+  // Delete the middle file by keyboard: the keyboard lands on the next row's Delete.
+  await page.getByRole('button', { name: `Delete ${names[1]}` }).focus();
+  await page.keyboard.press('Enter');
+  const dialog = page.getByRole('dialog', { name: `Delete ${names[1]}?` });
+  await dialog.getByRole('button', { name: 'Move to trash' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('status').filter({ hasText: `Moved ${names[1]} to the trash.` })).toBeVisible();
+  await expect(rows).toHaveCount(2);
+  await expect(page.getByRole('button', { name: `Delete ${names[2]}` })).toBeFocused();
+
+  // Tick the two left and open them together: the keyboard is in the review, not back at the top of the page.
+  for (const name of [names[0], names[2]]) {
+    await page.getByRole('checkbox', { name: `Choose ${name} for a review together` }).focus();
+    await page.keyboard.press('Space');
+  }
+  await page.getByRole('button', { name: 'Open ticked exports in one review (2)' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('set-total')).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByRole('main')).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('main').locator(':focus')).toHaveCount(1);
+});
