@@ -5,7 +5,7 @@ import type { EventMessage } from '../contract/events';
 import { providerConnectors } from './accounts/connectors';
 import { keytarSecretStore, type SecretStore } from './accounts/keychain';
 import { createRegistry } from './accounts/registry';
-import { accountLevelFailures, createAccountService, type AccountService, type DemoEndpoints } from './accounts/service';
+import { accountLevelFailures, createAccountService, credentialFailures, type AccountService, type DemoEndpoints } from './accounts/service';
 import { createDemoSandboxes } from './demo';
 import { AppError } from './http/errors';
 import type { Platform } from './platform';
@@ -96,7 +96,10 @@ function recordingOutcomes<C extends Channel>(
       try {
         result = await (handler as (a: unknown, c: unknown) => Promise<unknown>)(args, ctx);
       } catch (error) {
-        if (error instanceof AppError && accountLevelFailures.has(error.code)) {
+        // The sidebar's sync state is about the account's data: a provider's trouble with one
+        // export, download or change is that call's error, shown where it was made, unless it is
+        // about the credentials.
+        if (error instanceof AppError && accountLevelFailures.has(error.code) && (keepsSnapshot || credentialFailures.has(error.code))) {
           const message = scrubText(error.message, await accounts.secretValues(args.accountId));
           await keep('sync state', () => accounts.recordOutcome(args.accountId, { code: error.code, message }));
         }

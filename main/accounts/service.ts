@@ -56,6 +56,9 @@ function keychainSession(secrets: SecretStore, id: string): SessionStore<never> 
 /** Failures that say the account cannot be reached or used, unlike a 404 for one invoice. */
 export const accountLevelFailures: ReadonlySet<string> = new Set(['auth_failed', 'auth_expired', 'forbidden', 'rate_limited', 'server', 'network', 'timeout', 'invalid_response']);
 
+/** Of those, the ones about the account's credentials or rights, whatever the call that met them. */
+export const credentialFailures: ReadonlySet<string> = new Set(['auth_failed', 'auth_expired', 'forbidden']);
+
 export function createAccountService(deps: AccountServiceDeps) {
   const { registry, secrets, connectors } = deps;
   const now = deps.now ?? (() => new Date());

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { memorySecretStore } from '../../../main/accounts/keychain';
 import { createMainServices, type MainServices } from '../../../main/compose';
+import { createDemoSandboxes } from '../../../main/demo';
 import { testPlatform } from '../../support/platform';
 
 const opened: MainServices[] = [];
@@ -46,6 +47,34 @@ describe('bookkeeping around provider calls', () => {
     expect(snap).toEqual({ ok: true, value: null });
     const files = await fs.readdir(path.join(dir, 'snapshots')).catch(() => []);
     expect(files.filter((f) => f.includes(encodeURIComponent(agilicus!.id)))).toEqual([]);
+  });
+});
+
+describe('the sync state an account shows', () => {
+  it('is not failed by an export the provider refused, but is by a read, and by refused credentials on any call', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'billfold-sync-state-'));
+    const demo = createDemoSandboxes();
+    const made = createMainServices({ platform: testPlatform(dir), emit: () => undefined, log: () => undefined, secrets: memorySecretStore(), demo });
+    opened.push(made);
+    const { router, accounts } = made;
+    const [soracom] = (await accounts.startDemo()).filter((a) => a.provider === 'soracom');
+    const accountId = soracom!.id;
+    const syncOf = async () => (await accounts.list()).accounts.find((a) => a.id === accountId)?.sync;
+    const history = (await router.handle('soracom.getBillingHistory', { accountId })) as { ok: true; value: { bills: { yearMonth: string }[] } };
+    const server = (await demo.servers()).soracom;
+
+    server.setFaults([{ kind: 'status', status: 500, method: 'POST' }]);
+    const exported = await router.handle('soracom.exportBilling', { accountId, yyyyMM: history.value.bills[1]!.yearMonth });
+    expect(exported).toMatchObject({ ok: false, error: { code: 'server' } });
+    expect((await syncOf())?.lastError).toBeUndefined();
+
+    server.setFaults([{ kind: 'status', status: 500, method: 'GET' }]);
+    expect(await router.handle('soracom.getBillingHistory', { accountId })).toMatchObject({ ok: false, error: { code: 'server' } });
+    expect((await syncOf())?.lastError).toMatchObject({ code: 'server' });
+
+    server.setFaults([{ kind: 'status', status: 401 }]);
+    expect(await router.handle('soracom.exportBilling', { accountId, yyyyMM: history.value.bills[1]!.yearMonth })).toMatchObject({ ok: false, error: { code: 'auth_failed' } });
+    expect((await syncOf())?.lastError).toMatchObject({ code: 'auth_failed' });
   });
 });
 
