@@ -24,9 +24,12 @@ export interface ReviewedFile {
 function describe(r: ReviewedFile): string {
   if (!r.ok || !r.summary) return `${r.file}\n  could not be reviewed (${r.error?.code ?? '?'}): ${r.error?.message ?? ''}`;
   const s = r.summary;
+  // The file does not say its currency: as in the window, it is the month's bill's, or unknown.
+  const billCurrencies = [...new Set(r.reconciliation?.matches.map((m) => m.bill.currency) ?? [])];
+  const currency = billCurrencies.length === 1 ? ` ${billCurrencies[0]}` : ' (currency unknown: the file does not say it, and no bill of the month says it)';
   const lines = [
     `${r.fileName ?? r.file} (${formatBytes(r.size ?? 0)})`,
-    `  ${s.rows} rows, ${s.malformedRows} malformed; total ${s.total} ${s.currency.code}${s.month ? ` for ${s.month.slice(0, 4)}-${s.month.slice(4)}` : ''}`,
+    `  ${s.rows} rows, ${s.malformedRows} malformed; total ${s.total}${currency}${s.month ? ` for ${s.month.slice(0, 4)}-${s.month.slice(4)}` : ''}`,
   ];
   if (s.byItem.length > 0) {
     lines.push(

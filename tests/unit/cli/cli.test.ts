@@ -278,4 +278,13 @@ describe.runIf(inKeychainSession)('billfold command line against the sandboxes, 
     expect(files.map((f) => f.ok)).toEqual([true, false]);
     expect(files[1]?.error).toMatchObject({ code: 'invalid_args', message: expect.stringContaining('does not exist') });
   });
+
+  it('review in text says the currency is unknown when no bill of the month says it, as the window does, not yen', async () => {
+    const { home, userData } = await folders;
+    const fixture = path.join(repoRoot, 'tests', 'fixtures', 'review', 'quirks.csv');
+    const run = await runBillfold(['--user-data', userData, 'review', fixture], { home });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/total -?[\d.]+ \(currency unknown: the file does not say it, and no bill of the month says it\)/);
+    expect(run.stdout).not.toMatch(/total -?[\d.]+ JPY/);
+  });
 });
