@@ -55,7 +55,11 @@ export async function collectFocus(deps: ArchiveSourceDeps, period: Period, onPr
           .sort((a, b) => b.savedAt.localeCompare(a.savedAt) || a.fileName.localeCompare(b.fileName))[0];
         const bill = bills.get(yyyyMM);
         if (!csvFile) {
-          if (bill) missing.push(`${account.name}: the ${label} detailed billing CSV is not in the Library, so the month’s ${bill.amount.currency} bill has no cost rows.`);
+          missing.push(
+            bill
+              ? `${account.name}: the ${label} detailed billing CSV is not in the Library, so the month’s ${bill.amount.currency} bill has no cost rows.`
+              : `${account.name}: neither the ${label} bill nor its detailed CSV is in Billfold, so the month has no cost rows (sync the account and save the month’s export).`,
+          );
           continue;
         }
         let csv;

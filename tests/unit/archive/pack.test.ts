@@ -111,6 +111,13 @@ describe('a period pack of the demo accounts', () => {
     await expect(s.call('archive.pack', { period: '2026-13' })).rejects.toMatchObject({ code: 'invalid_args' });
   }, 60_000);
 
+  it('a FOCUS export of months with neither a bill nor an export says so for each, as the pack does', async () => {
+    const empty = await s.call<FocusExportResult>('archive.exportFocus', { from: '2019-01', to: '2019-02', format: 'csv' });
+    const missing = empty.missing.join('\n');
+    expect(missing).toMatch(/Soracom \(demo\): neither the 2019-01 bill nor its detailed CSV is in Billfold/);
+    expect(missing).toMatch(/Soracom \(demo\): neither the 2019-02 bill nor its detailed CSV is in Billfold/);
+  }, 60_000);
+
   it('refuses a year no bill can be in, saying which years can, and writes nothing', async () => {
     const packs = path.join(s.platform.documentsDir, 'Billfold', 'Packs');
     const before = (await fs.readdir(packs)).sort();
