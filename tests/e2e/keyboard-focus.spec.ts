@@ -208,3 +208,59 @@ test('a confirm dialog whose action fails keeps the keyboard on its button, and 
   await expect(dialog).toHaveCount(0);
   await expect(orgs).not.toContainText(org);
 });
+
+test('Refresh, Make default (done or refused), Preview usage record and Dismiss keep the keyboard', async ({ page, harness }) => {
+  test.setTimeout(60_000);
+  await page.goto(harness.url);
+  await openAccount(page, 'SpatialFlow (demo)');
+  const methods = page.getByRole('region', { name: 'Payment methods' });
+  await expect(methods.getByTestId('payment-method').first()).toBeVisible();
+
+  // Refresh, slow enough to be seen refreshing.
+  await harness.setFaults('spatialflow', [{ kind: 'latency', method: 'GET', path: '/api/v1/billing/payment-methods', latencyMs: 600, times: 1 }]);
+  const refresh = methods.getByRole('button', { name: 'Refresh' });
+  await refresh.focus();
+  await page.keyboard.press('Enter');
+  await expect(methods.getByText('Refreshing…')).toBeVisible();
+  await expect(refresh).toBeFocused();
+  await expect(methods.getByText(/^Updated /)).toBeVisible();
+  await expect(refresh).toBeFocused();
+
+  // Make default, refused: the keyboard stays on the button, to try again.
+  const makeDefault = methods.getByRole('button', { name: /^(Make default|Saving…): / }).first();
+  const card = (await makeDefault.getAttribute('aria-label'))!.replace(/^Make default: /, '');
+  const sameButton = methods.getByRole('button', { name: new RegExp(`^(Make default|Saving…): ${card.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) });
+  await harness.setFaults('spatialflow', [{ kind: 'status', status: 500, method: 'PUT', path: '/api/v1/billing/payment-methods' }]);
+  await sameButton.focus();
+  await page.keyboard.press('Enter');
+  await expect(methods.getByRole('alert').filter({ hasText: 'Could not change the default payment method.' })).toBeVisible();
+  await expect(sameButton).toBeFocused();
+  // Done: the card has no "Make default" any more; the keyboard goes to the section's heading.
+  await harness.setFaults('spatialflow', []);
+  await page.keyboard.press('Enter');
+  await expect(methods.getByText(`${card} is now the default payment method.`)).toBeVisible();
+  await expect(methods.getByRole('heading', { name: 'Payment methods' })).toBeFocused();
+
+  // Agilicus: a dry run's preview.
+  await openAccount(page, 'Agilicus (demo)');
+  await page.getByRole('table', { name: 'Billing accounts' }).getByRole('button', { name: 'Northwind Logistics Inc.' }).click();
+  const preview = page.getByRole('button', { name: /^(Preview usage record|Working…)$/ });
+  await preview.focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('ag-usage-result')).toContainText('Dry run: nothing was recorded.');
+  await expect(preview).toBeFocused();
+
+  // Budgets crossed, so there are alerts: dismissing the first puts the keyboard on the next one's Dismiss.
+  const accounts = (await harness.call<{ accounts: { id: string; provider: string }[] }>('accounts.list', {})).accounts;
+  const spatialflow = accounts.find((a) => a.provider === 'spatialflow')!;
+  await harness.call('insight.setBudgets', { accounts: [{ accountId: spatialflow.id, amount: { minor: 100, currency: 'USD' } }], currencies: [{ currency: 'JPY', amount: { minor: 1, currency: 'JPY' } }] });
+  await sidebar(page).getByRole('button', { name: 'All accounts' }).click();
+  const dismiss = page.getByTestId('alerts-panel').getByRole('button', { name: /^Dismiss: / });
+  await expect(dismiss.nth(1)).toBeVisible({ timeout: 20_000 });
+  const before = await dismiss.count();
+  const second = (await dismiss.nth(1).getAttribute('aria-label'))!;
+  await dismiss.first().focus();
+  await page.keyboard.press('Enter');
+  await expect(dismiss).toHaveCount(before - 1);
+  await expect(page.getByTestId('alerts-panel').getByRole('button', { name: second, exact: true })).toBeFocused();
+});
