@@ -257,10 +257,10 @@ test('Refresh, Make default (done or refused), Preview usage record and Dismiss 
   await sidebar(page).getByRole('button', { name: 'All accounts' }).click();
   const dismiss = page.getByTestId('alerts-panel').getByRole('button', { name: /^Dismiss: / });
   await expect(dismiss.nth(1)).toBeVisible({ timeout: 20_000 });
-  const before = await dismiss.count();
-  const second = (await dismiss.nth(1).getAttribute('aria-label'))!;
+  const [first, second] = [(await dismiss.nth(0).getAttribute('aria-label'))!, (await dismiss.nth(1).getAttribute('aria-label'))!];
   await dismiss.first().focus();
   await page.keyboard.press('Enter');
-  await expect(dismiss).toHaveCount(before - 1);
+  // (More alerts may still arrive meanwhile: the dismissed one is looked for by name, not counted.)
+  await expect(page.getByTestId('alerts-panel').getByRole('button', { name: first, exact: true })).toHaveCount(0);
   await expect(page.getByTestId('alerts-panel').getByRole('button', { name: second, exact: true })).toBeFocused();
 });
