@@ -476,14 +476,18 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
       fixed['Content-Type'] = 'application/json';
     }
     const auth = req.anonymous ? undefined : opts.auth;
-    const headers = async () => ({ ...fixed, ...(auth ? await auth.headers(req.signal) : {}) });
+    let sent: Record<string, string> = fixed;
+    const headers = async () => (sent = { ...fixed, ...(auth ? await auth.headers(req.signal) : {}) });
     let res = await withRetries(url, a, headers);
     if (res.status === 401 && auth) {
       const first = errorFor(res);
       if (first.code !== 'auth_expired') throw first;
       await renew(auth, req.signal);
       res = await withRetries(url, a, headers);
-      if (res.status === 401) throw errorFor(res, true);
+      if (res.status === 401) {
+        await rejected(auth, sent);
+        throw errorFor(res, true);
+      }
     }
     if (res.status < 200 || res.status >= 300) throw errorFor(res);
     return res;
@@ -496,6 +500,11 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
       if (e instanceof AppError) throw e;
       throw new AppError('auth_failed', `Could not renew the ${provider} session. Sign in again.`, { cause: e });
     }
+  }
+
+  /** Tells the strategy its renewed credentials were refused too; the 401 is what the caller hears about. */
+  async function rejected(auth: NonNullable<HttpClientOptions['auth']>, sent: Record<string, string>): Promise<void> {
+    await auth.rejected?.(sent).catch(() => undefined);
   }
 
   function parseJsonBody(res: RawResponse): unknown {
@@ -573,7 +582,8 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
         const a: AttemptOptions = { method: 'GET', headers: {}, signal, maxBytes, stallTimeoutMs: opts.downloadStallTimeoutMs ?? DEFAULT_DOWNLOAD_STALL_TIMEOUT_MS };
         if (sink) a.sink = sink;
         if (dlOpts.onProgress) a.onProgress = dlOpts.onProgress;
-        const headers = async () => (auth ? { ...(await auth.headers(signal)) } : {});
+        let sent: Record<string, string> = {};
+        const headers = async () => (sent = auth ? { ...(await auth.headers(signal)) } : {});
         const res = await withRetries(url, a, headers);
         if (res.status >= 300 && res.status < 400 && res.status !== 304) {
           const location = res.headers.get('location');
@@ -596,6 +606,7 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
           hop--;
           continue;
         }
+        if (res.status === 401 && auth && renewed) await rejected(auth, sent);
         if (res.status < 200 || res.status >= 300) throw errorFor(res, renewed);
         const result: DownloadResult = { bytes: res.bytes, size: res.size, finalUrl: url.href };
         const type = res.headers.get('content-type');

@@ -24,6 +24,11 @@ export interface AuthStrategy {
    * an AppError `auth_failed`.
    */
   renew(signal?: AbortSignal): Promise<void>;
+  /**
+   * Called when a request sent again after `renew` is still refused with 401, with the headers
+   * it carried: those credentials are dead, so whatever stored them should drop them.
+   */
+  rejected?(sent: Record<string, string>): Promise<void>;
 }
 
 /** Reads a provider's error body into its own code and message. */

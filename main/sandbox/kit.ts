@@ -44,6 +44,10 @@ export interface Fault {
   /** For 'patch': where in the answer, as a JSON pointer (`/invoices/0/amount_due`), and what to put there. */
   pointer?: string;
   value?: unknown;
+  /** With 'status': the JSON body to answer with instead of the sandbox's fault body. */
+  body?: unknown;
+  /** With 'status': extra response headers (`WWW-Authenticate` on a 401). */
+  headers?: Record<string, string>;
   /** Applies when the request path starts with this; default all. */
   path?: string;
   method?: string;
@@ -288,10 +292,10 @@ export async function startSandbox(opts: SandboxOptions): Promise<SandboxServer>
           return;
         case 'status': {
           const status = f.status ?? 500;
-          const headers: Record<string, string> = {};
+          const headers: Record<string, string> = { ...f.headers };
           if (f.retryAfterSeconds !== undefined) headers['Retry-After'] = String(f.retryAfterSeconds);
           exchange.status = status;
-          let json = faultBody(status);
+          let json = f.body === undefined ? faultBody(status) : f.body;
           if (f.echoCredentials) {
             const h = req.headers;
             const carried = [h['authorization'], h['x-soracom-api-key'], h['x-soracom-token'], h['x-api-key'], h['cookie'], text].filter((v) => typeof v === 'string' && v !== '').join(' ');

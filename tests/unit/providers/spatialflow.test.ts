@@ -179,6 +179,48 @@ describe('SpatialFlow auth', () => {
     expect(actions().slice(before)).toEqual([`${expected} 200`]);
   });
 
+  // The spec's ErrorResponse: only `detail`, no error_code saying the token expired (revoked, rotated key, restart).
+  const refused = { kind: 'status', status: 401, body: { detail: 'Unauthorized' }, headers: { 'WWW-Authenticate': 'Bearer' } } as const;
+
+  it('renews the session after any 401 and the call succeeds', async () => {
+    const { sandbox, client, calls } = await setup();
+    await client.listPaymentMethods();
+    sandbox.server.setFaults([{ ...refused, path: CARDS, method: 'GET', times: 1 }]);
+    const list = await client.listPaymentMethods();
+    expect(list.length).toBeGreaterThan(0);
+    expect(calls('GET', CARDS).map((e) => e.status)).toEqual([200, 401, 200]);
+    expect(calls('POST', REFRESH).map((e) => e.status)).toEqual([200]);
+  });
+
+  it('drops a session whose renewed token is refused too, so the next call signs in afresh instead of sending it again', async () => {
+    const { sandbox, client, session, calls } = await setup();
+    await client.listPaymentMethods();
+    sandbox.server.setFaults([{ ...refused, path: CARDS, method: 'GET', times: 2 }]);
+    const err = await failure(client.listPaymentMethods());
+    expect(err.code).toBe('auth_failed');
+    expect(calls('POST', REFRESH)).toHaveLength(1);
+    const dead = (await session.load())?.accessToken;
+    expect(calls('GET', CARDS).at(-1)?.requestHeaders.authorization).toBe(`Bearer ${dead}`);
+    expect((await client.listPaymentMethods()).length).toBeGreaterThan(0);
+    expect(calls('POST', LOGIN).map((e) => e.status)).toEqual([200, 200]);
+    expect(calls('GET', CARDS).at(-1)?.requestHeaders.authorization).not.toBe(`Bearer ${dead}`);
+    expect((await session.load())?.accessToken).not.toBe(dead);
+  });
+
+  it('says a pasted token cannot be renewed after a bare 401', async () => {
+    const { sandbox } = await setup();
+    const client = createSpatialFlowClient({
+      baseUrl: sandbox.apiUrl,
+      credentials: { kind: 'token', accessToken: sandbox.mintAccessToken() },
+      http: fastHttp,
+    });
+    sandbox.server.setFaults([{ ...refused, path: CARDS }]);
+    const err = await failure(client.listPaymentMethods());
+    expect(err.code).toBe('auth_failed');
+    expect(err.message).toMatch(/cannot be renewed/);
+    expect(sandbox.server.exchanges.filter((e) => e.path.startsWith('/api/v1/auth/'))).toHaveLength(0);
+  });
+
   it('refreshes ahead of expiry from expires_in', async () => {
     const { client, calls } = await setup({ tokenTtlSeconds: 1 });
     await client.listPaymentMethods();
