@@ -15,7 +15,6 @@ import {
   planChangePreviewSchema,
   planListSchema,
   setupIntentSchema,
-  subscriptionActionSchema,
   subscriptionSchema,
   type InvoiceListResponse,
   type InvoiceResponse,
@@ -212,6 +211,15 @@ export function createSpatialFlowAuth(opts: {
 
 // ---------------------------------------------------------------- client
 
+/** The text of a free-form success body: the body itself when it is a string, else its string `message` or `detail`. */
+function messageOf(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  if (typeof v !== 'object' || v === null) return undefined;
+  const { message, detail } = v as { message?: unknown; detail?: unknown };
+  if (typeof message === 'string') return message;
+  return typeof detail === 'string' ? detail : undefined;
+}
+
 /** Free-form success bodies: v1.1.0 sends an object, v1.0.0 documents none. */
 const ackSchema = z
   .union([z.looseObject({ message: z.string().optional(), detail: z.string().optional() }), z.string(), z.null(), z.undefined()])
@@ -220,8 +228,6 @@ const ackSchema = z
     return message === undefined ? {} : { message };
   });
 export type Ack = { message?: string };
-
-const optionalAction = subscriptionActionSchema.optional();
 
 export interface SubscriptionChangeResult {
   message?: string;
@@ -273,12 +279,18 @@ export function createSpatialFlowClient(opts: SpatialFlowClientOptions) {
     return http.json({ method: 'GET', path: '/api/v1/subscriptions/current', ...sig(o) }, subscriptionSchema);
   }
 
-  /** Action answers may lack the subscription (v1.0.0, change-plan): then it is read back. */
-  async function subscriptionAction(path: string, body: unknown, o?: CallOptions, method: 'POST' | 'PUT' = 'POST'): Promise<SubscriptionChangeResult> {
+  /**
+   * Action answers are free-form (v1.0.0, change-plan): the subscription in one is kept only when it
+   * reads as one, else it is read back. A 2xx means the change was made, so an answer in another
+   * shape is never reported as a failure.
+   */
+  async function subscriptionAction(done: string, path: string, body: unknown, o?: CallOptions, method: 'POST' | 'PUT' = 'POST'): Promise<SubscriptionChangeResult> {
     const req = { method, path, ...(body === undefined ? {} : { body }), ...sig(o) };
-    const res = await http.json(req, optionalAction);
-    const subscription = res?.subscription ?? (await readAfterWrite('The subscription was changed.', () => getCurrentSubscription(o)));
-    const message = res?.message ?? res?.detail;
+    const res = await http.send(req);
+    const sent = typeof res === 'object' && res !== null ? (res as { subscription?: unknown }).subscription : undefined;
+    const parsed = subscriptionSchema.safeParse(sent);
+    const subscription = parsed.success ? parsed.data : await readAfterWrite(done, () => getCurrentSubscription(o));
+    const message = messageOf(res);
     return message === undefined ? { subscription } : { message, subscription };
   }
 
@@ -290,9 +302,10 @@ export function createSpatialFlowClient(opts: SpatialFlowClientOptions) {
    */
   let actionsVersion: SubscriptionActionsVersion | undefined = opts.subscriptionActionsVersion;
   async function eitherVersion(action: 'cancel' | 'reactivate', o?: CallOptions): Promise<SubscriptionChangeResult> {
+    const done = action === 'cancel' ? 'The subscription was set to end with the current billing period.' : 'The subscription was reactivated.';
     const routes = {
-      '1.0.0': () => subscriptionAction(`/api/v1/billing/${action}-subscription`, undefined, o, 'POST'),
-      '1.1.0': () => subscriptionAction(`/api/v1/subscriptions/${action}`, undefined, o, 'PUT'),
+      '1.0.0': () => subscriptionAction(done, `/api/v1/billing/${action}-subscription`, undefined, o, 'POST'),
+      '1.1.0': () => subscriptionAction(done, `/api/v1/subscriptions/${action}`, undefined, o, 'PUT'),
     } as const;
     const first: SubscriptionActionsVersion = actionsVersion ?? '1.0.0';
     const second: SubscriptionActionsVersion = first === '1.0.0' ? '1.1.0' : '1.0.0';
@@ -419,7 +432,7 @@ export function createSpatialFlowClient(opts: SpatialFlowClientOptions) {
     },
 
     async changePlan(newPlanId: string, o?: CallOptions): Promise<SubscriptionChangeResult> {
-      return subscriptionAction('/api/v1/billing/change-plan', { new_plan_id: newPlanId }, o);
+      return subscriptionAction('The plan was changed.', '/api/v1/billing/change-plan', { new_plan_id: newPlanId }, o);
     },
 
     /** The seed's v1.0.0 route, or v1.1.0's PUT /api/v1/subscriptions/cancel where the seed's is gone. */

@@ -175,19 +175,6 @@ export const subscriptionSchema = z.looseObject({
 });
 export type SubscriptionResponse = z.output<typeof subscriptionSchema>;
 
-/**
- * Cancel / reactivate / change-plan answers. v1.1.0 documents
- * `SubscriptionActionResponse` for cancel/reactivate; change-plan and the v1.0.0
- * routes are free-form, so every field is optional here.
- */
-export const subscriptionActionSchema = z.looseObject({
-  success: z.boolean().optional(),
-  message: z.string().optional(),
-  detail: z.string().optional(),
-  subscription: subscriptionSchema.optional(),
-});
-export type SubscriptionActionResponse = z.output<typeof subscriptionActionSchema>;
-
 export const planChangePreviewSchema = z.looseObject({
   current_plan: planSchema,
   new_plan: planSchema,

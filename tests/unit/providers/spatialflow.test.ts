@@ -480,6 +480,55 @@ describe('SpatialFlow operations', () => {
     ]);
   });
 
+  it.each([
+    ['a subscription id', '/subscription', 'sub_1Q2w3E'],
+    ['a Stripe subscription', '/subscription', { id: 'sub_1', status: 'active', current_period_end: 1767225600 }],
+    ['a message that is not text', '/message', { text: 'Plan changed' }],
+    ['success that is not a boolean', '/success', 'yes'],
+  ] as const)('reports a plan change as done when the answer carries %s, reading the subscription back', async (_what, pointer, value) => {
+    const { sandbox, client, calls } = await setup();
+    sandbox.server.setFaults([{ kind: 'patch', pointer, value, path: '/api/v1/billing/change-plan', times: 1 }]);
+    const res = await client.changePlan('plan_business');
+    expect(res.subscription.plan.id).toBe('plan_business');
+    if (pointer === '/message') expect(res.message).toBeUndefined();
+    else expect(res.message).toMatch(/Pro to Business/);
+    expect(calls('POST', '/api/v1/billing/change-plan')).toHaveLength(1);
+    expect(calls('GET', '/api/v1/subscriptions/current')).toHaveLength(pointer === '/subscription' ? 1 : 0);
+  });
+
+  it('says a plan change went through when its answer is unreadable and so is the read-back', async () => {
+    const { sandbox, client, calls } = await setup();
+    sandbox.server.setFaults([
+      { kind: 'patch', pointer: '/subscription', value: 'sub_1Q2w3E', path: '/api/v1/billing/change-plan', times: 1 },
+      { kind: 'status', status: 503, path: '/api/v1/subscriptions/current' },
+    ]);
+    const err = await failure(client.changePlan('plan_business'));
+    expect(err.code).toBe('server');
+    expect(err.message).toMatch(/^The plan was changed\. It went through, .* do not repeat it\.$/);
+    sandbox.server.clearFaults();
+    expect((await client.getCurrentSubscription()).plan.id).toBe('plan_business');
+    expect(calls('POST', '/api/v1/billing/change-plan')).toHaveLength(1);
+  });
+
+  it('reports a v1.0.0 cancel as done when its answer is in another shape, and never calls the other route', async () => {
+    const { sandbox, client, calls } = await setup();
+    sandbox.server.setFaults([{ kind: 'patch', pointer: '/subscription', value: null, path: '/api/v1/billing/cancel-subscription', times: 1 }]);
+    const cancelled = await client.cancelSubscription();
+    expect(cancelled.subscription.cancel_at_period_end).toBe(true);
+    expect(cancelled.message).toMatch(/end of the current billing period/);
+
+    sandbox.server.setFaults([
+      { kind: 'patch', pointer: '/subscription', value: 'sub_1', path: '/api/v1/billing/reactivate-subscription', times: 1 },
+      { kind: 'status', status: 404, body: { detail: 'Not Found' }, path: '/api/v1/subscriptions/current' },
+    ]);
+    const err = await failure(client.reactivateSubscription());
+    expect(err.message).toMatch(/^The subscription was reactivated\. It went through/);
+    // The read-back's 404 is not taken for a missing route: the write is not sent again elsewhere.
+    expect(calls('PUT', '/api/v1/subscriptions/reactivate')).toHaveLength(0);
+    sandbox.server.clearFaults();
+    expect((await client.getCurrentSubscription()).cancel_at_period_end).toBe(false);
+  });
+
   it('cancels at period end and reactivates, refusing the wrong state', async () => {
     const { client, calls } = await setup();
     const cancelled = await client.cancelSubscription();
