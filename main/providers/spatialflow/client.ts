@@ -220,13 +220,14 @@ function messageOf(v: unknown): string | undefined {
   return typeof detail === 'string' ? detail : undefined;
 }
 
-/** Free-form success bodies: v1.1.0 sends an object, v1.0.0 documents none. */
-const ackSchema = z
-  .union([z.looseObject({ message: z.string().optional(), detail: z.string().optional() }), z.string(), z.null(), z.undefined()])
-  .transform((v) => {
-    const message = typeof v === 'string' ? v : (v?.message ?? v?.detail);
-    return message === undefined ? {} : { message };
-  });
+/**
+ * Free-form success bodies: v1.1.0 sends an object, v1.0.0 documents none. The write was done
+ * whatever the body says, so no body is rejected; only a string message is kept.
+ */
+const ackSchema = z.unknown().transform((v) => {
+  const message = messageOf(v);
+  return message === undefined ? {} : { message };
+});
 export type Ack = { message?: string };
 
 export interface SubscriptionChangeResult {

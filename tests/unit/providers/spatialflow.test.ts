@@ -727,6 +727,26 @@ describe('SpatialFlow handlers', () => {
     expect((await client.listPaymentMethods()).map((c) => c.id)).toContain('pm_card_amex');
   });
 
+  it.each([
+    ['a null message', '/message', null],
+    ['a detail object', '/detail', { payment_method_id: 'pm_card_amex' }],
+    ['a message that is not text', '/message', 42],
+  ] as const)('reports a card added, made default and removed as done when the answer has %s', async (_what, pointer, value) => {
+    const { client, sandbox, calls } = await setup();
+    const handlers = createSpatialFlowHandlers(() => Promise.resolve(client));
+    sandbox.server.setFaults([{ kind: 'patch', pointer, value, path: CARDS, method: 'POST' }, { kind: 'patch', pointer, value, path: CARDS, method: 'PUT' }, { kind: 'patch', pointer, value, path: CARDS, method: 'DELETE' }]);
+    const added = await handlers['spatialflow.addPaymentMethod']({ accountId: 'acct-1', paymentMethodId: 'pm_card_amex' }, ctx);
+    expect(added.methods.map((c) => c.id)).toContain('pm_card_amex');
+    const defaulted = await handlers['spatialflow.setDefaultPaymentMethod']({ accountId: 'acct-1', paymentMethodId: 'pm_card_amex' }, ctx);
+    expect(defaulted.methods[0]).toMatchObject({ id: 'pm_card_amex', isDefault: true });
+    const other = defaulted.methods[1]?.id ?? '';
+    const removed = await handlers['spatialflow.removePaymentMethod']({ accountId: 'acct-1', paymentMethodId: other }, ctx);
+    expect(removed.methods.map((c) => c.id)).not.toContain(other);
+    expect(calls('POST', CARDS)).toHaveLength(1);
+    // Only a message that is text is kept.
+    expect(await client.addPaymentMethod('pm_card_mastercard')).toEqual(pointer === '/detail' ? { message: 'Payment method added' } : {});
+  });
+
   it('rejects bad arguments in the schemas', () => {
     const bad: [keyof typeof spatialflowArgs, unknown][] = [
       ['spatialflow.listInvoices', { accountId: 'a', limit: 0 }],
