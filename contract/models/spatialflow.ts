@@ -21,7 +21,7 @@ export interface SpatialFlowInvoice {
   periodStart: string;
   periodEnd: string;
   createdAt: string;
-  /** The provider hosts a PDF for this invoice. */
+  /** The provider hosts a PDF for this invoice, or did not say (the download then finds out); false when it said there is none. */
   hasPdf: boolean;
   lines: SpatialFlowInvoiceLine[];
 }

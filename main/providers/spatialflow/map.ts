@@ -35,7 +35,8 @@ export function mapInvoice(inv: InvoiceResponse): SpatialFlowInvoice {
     periodStart: fromUnix(inv.period_start),
     periodEnd: fromUnix(inv.period_end),
     createdAt: fromUnix(inv.created_at),
-    hasPdf: inv.invoice_pdf !== undefined && inv.invoice_pdf !== null && inv.invoice_pdf !== '',
+    // The key is optional in the spec: left out, it says nothing, and /download is asked. Null or empty means none.
+    hasPdf: inv.invoice_pdf !== null && inv.invoice_pdf !== '',
     lines: inv.line_items.map((l) => ({
       description: l.description,
       quantity: l.quantity,

@@ -747,6 +747,23 @@ describe('SpatialFlow handlers', () => {
     expect(await client.addPaymentMethod('pm_card_mastercard')).toEqual(pointer === '/detail' ? { message: 'Payment method added' } : {});
   });
 
+  it('offers and downloads the PDF of an invoice that leaves invoice_pdf out, but not of one that says null', async () => {
+    const { client, sandbox } = await setup();
+    const handlers = createSpatialFlowHandlers(() => Promise.resolve(client));
+    sandbox.server.setFaults([
+      { kind: 'patch', pointer: '/invoices/0/invoice_pdf', value: undefined, path: INVOICES, times: 1 },
+      { kind: 'patch', pointer: '/invoices/1/invoice_pdf', value: null, path: INVOICES, times: 1 },
+    ]);
+    const page = await handlers['spatialflow.listInvoices'](argSchemas['spatialflow.listInvoices'].parse({ accountId: 'acct-1', limit: 2 }), ctx);
+    expect(sandbox.server.exchanges.at(-1)?.responseBody).not.toHaveProperty('invoices.0.invoice_pdf');
+    const [unsaid, none] = page.invoices;
+    expect(unsaid?.hasPdf).toBe(true);
+    expect(none?.hasPdf).toBe(false);
+    const pdf = await client.fetchInvoicePdf(unsaid?.id ?? '');
+    expect(new TextDecoder().decode(pdf.bytes.subarray(0, 5))).toBe('%PDF-');
+    expect(pdf.suggestedName).toBe(`Invoice-${unsaid?.number}.pdf`);
+  });
+
   it('rejects bad arguments in the schemas', () => {
     const bad: [keyof typeof spatialflowArgs, unknown][] = [
       ['spatialflow.listInvoices', { accountId: 'a', limit: 0 }],
