@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { normalizeCurrency } from '../../../contract/money';
+import { isLoopbackHost } from '../../http/client';
 import { readableItems } from '../items';
 
 /**
@@ -94,9 +95,20 @@ export const invoiceListSchema = z
   .transform((page) => ({ ...page, invoices: readableInvoices.parse(page.invoices), nextAfter: lastSentId(page.invoices) }));
 export type InvoiceListResponse = z.output<typeof invoiceListSchema>;
 
+/** An absolute https link, or http on this computer (the sandboxes); the download checks it again. */
+function isLink(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return u.protocol === 'https:' || (u.protocol === 'http:' && isLoopbackHost(u.hostname));
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The download body is free-form in the spec. The sandbox and the current API
- * send `url`; older builds are known under Stripe's names.
+ * send `url`; older builds are known under Stripe's names. A body with none of
+ * those keys but exactly one link in it is read by that link, whatever its key.
  */
 export const invoiceDownloadSchema = z
   .looseObject({
@@ -105,7 +117,11 @@ export const invoiceDownloadSchema = z
     invoice_pdf: nullish(z.string()),
   })
   .transform((b, ctx) => {
-    const url = b.url ?? b.download_url ?? b.invoice_pdf;
+    let url = b.url ?? b.download_url ?? b.invoice_pdf;
+    if (b.url === undefined && b.download_url === undefined && b.invoice_pdf === undefined) {
+      const links = Object.values(b).filter((v): v is string => typeof v === 'string' && isLink(v));
+      if (links.length === 1) url = links[0];
+    }
     if (url === undefined || url === null || !/^https?:\/\//i.test(url)) {
       ctx.addIssue({ code: 'custom', message: 'no download URL in the response' });
       return z.NEVER;

@@ -635,6 +635,31 @@ describe('SpatialFlow faults', () => {
     expect((await failure(client.fetchInvoicePdf(inv?.id ?? ''))).code).toBe('invalid_response');
   });
 
+  it('downloads the PDF from a link sent under a key of its own, and refuses to guess between two', async () => {
+    const { sandbox, client } = await setup();
+    const inv = (await client.listInvoices({ limit: 1 })).invoices[0];
+    const id = inv?.id ?? '';
+    const { url } = await client.downloadInvoice(id);
+    const download = `${INVOICES}/${id}/download`;
+    sandbox.server.setFaults([
+      { kind: 'patch', pointer: '/url', value: undefined, path: download, times: 1 },
+      { kind: 'patch', pointer: '/pdf_url', value: url, path: download, times: 1 },
+      { kind: 'patch', pointer: '/expires_at', value: '2025-10-20T13:00:00Z', path: download, times: 1 },
+    ]);
+    const pdf = await client.fetchInvoicePdf(id);
+    expect(new TextDecoder().decode(pdf.bytes.subarray(0, 5))).toBe('%PDF-');
+    expect(pdf.suggestedName).toBe(`Invoice-${inv?.number}.pdf`);
+
+    sandbox.server.setFaults([
+      { kind: 'patch', pointer: '/url', value: undefined, path: download, times: 1 },
+      { kind: 'patch', pointer: '/pdf_url', value: url, path: download, times: 1 },
+      { kind: 'patch', pointer: '/receipt_url', value: 'https://pay.example/receipt/1', path: download, times: 1 },
+    ]);
+    const two = await failure(client.fetchInvoicePdf(id));
+    expect(two.code).toBe('invalid_response');
+    expect(two.message).toMatch(/no download URL/);
+  });
+
   it('cancels a request through its AbortSignal', async () => {
     const { sandbox, client } = await setup();
     await client.listPaymentMethods();
