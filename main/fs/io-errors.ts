@@ -32,6 +32,8 @@ export function describeIoError(error: unknown): string {
       return 'the folder does not exist.';
     case 'ENAMETOOLONG':
       return 'the path is too long.';
+    case 'EFBIG':
+      return 'the file is larger than that disk, or the file size limit, allows.';
     default:
       return code ? `${code}.` : 'unknown error.';
   }

@@ -167,6 +167,16 @@ interface RawResponse {
   size: number;
 }
 
+/**
+ * A failure of the sink (a full or read-only disk), not of the response: the request stops and
+ * the sink's own error reaches the caller unchanged, never as a provider or network problem.
+ */
+class SinkFailure extends Error {
+  constructor(readonly error: unknown) {
+    super('The body could not be written.', { cause: error });
+  }
+}
+
 /** Where a successful body goes as it arrives, instead of memory. */
 interface BodySink {
   /** Called when a successful body starts (again, if an attempt is repeated): start from empty. */
@@ -272,7 +282,14 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
       await res.body?.cancel().catch(() => undefined);
       throw tooLarge(maxBytes);
     }
-    await sink?.begin();
+    if (sink) {
+      try {
+        await sink.begin();
+      } catch (error) {
+        await res.body?.cancel().catch(() => undefined);
+        throw new SinkFailure(error);
+      }
+    }
     if (res.body === null) return { bytes: new Uint8Array(), size: 0 };
     const reader = res.body.getReader();
     const chunks: Uint8Array[] = [];
@@ -290,8 +307,14 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
         throw tooLarge(maxBytes);
       }
       // Streamed to the sink as it arrives (big downloads): only one chunk is ever in memory.
-      if (sink) await sink.write(value);
-      else chunks.push(value);
+      if (sink) {
+        try {
+          await sink.write(value);
+        } catch (error) {
+          await reader.cancel().catch(() => undefined);
+          throw new SinkFailure(error);
+        }
+      } else chunks.push(value);
       onProgress?.(declared === undefined ? { receivedBytes: received } : { receivedBytes: received, totalBytes: declared });
     }
     return { bytes: sink ? new Uint8Array() : concat(chunks, received), size: received };
@@ -351,6 +374,10 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
         throw e;
       }
       if (why === 'cancel') throw cancelledError();
+      if (e instanceof SinkFailure) {
+        ac.abort();
+        throw e.error;
+      }
       // A write that was (or may have been) sent and got no answer may have happened: saying it
       // failed would invite the user to do it twice.
       if (a.write && (why !== undefined || phase === 'body' || !neverSent(e))) {
@@ -536,7 +563,8 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
     async download(rawUrl, dlOpts = {}): Promise<DownloadResult> {
       if (dlOpts.toFile === undefined) return downloadTo(rawUrl, dlOpts, undefined);
       // Streamed into the file as it arrives: the file is created only when a successful body
-      // starts, and removed again if the download does not finish.
+      // starts, and removed again if the download does not finish. A file-system error (a full
+      // disk) is thrown as it is, for the caller to say which folder could not be written.
       const file = dlOpts.toFile;
       let handle: fs.FileHandle | undefined;
       let began = false;

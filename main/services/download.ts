@@ -18,6 +18,7 @@ import type { TaskRegistry } from '../files/tasks';
 import { placeFile, tempFileIn, writeNewFile, type WrittenFile } from '../files/write';
 import { csvFileHasFormulas } from '../files/csv';
 import { canonical, sha256, soracomStatementData, sourceKeys } from '../files/document-source';
+import { writeFailure } from '../fs/io-errors';
 import { readHead } from '../fs/read-head';
 import { AppError } from '../http/errors';
 import { mapBillingAccount, mapBillingAccountList, mapUsageRecordList } from '../providers/agilicus/map';
@@ -401,11 +402,17 @@ export function createDownloadService(deps: DownloadServiceDeps) {
           let temp: string | undefined;
           try {
             result = await gateFor(p.item.provider).run(async () => {
-              temp = tempFileIn(await folderOf(account));
-              const fetched = await p.fetch(signal, (received) => {
-                inFlight.set(p.item.key, received);
-                emit('running');
-              }, temp);
+              const dir = await folderOf(account);
+              temp = tempFileIn(dir);
+              const fetched = await p
+                .fetch(signal, (received) => {
+                  inFlight.set(p.item.key, received);
+                  emit('running');
+                }, temp)
+                // A provider's file that did not fit on the disk is the disk's failure, said as every save says it.
+                .catch((error: unknown) => {
+                  throw writeFailure(error, `save ${p.item.label}`, dir);
+                });
               inFlight.delete(p.item.key);
               bytesDone += fetched.received;
               const there = await alreadyThere(account, fetched, p.source, p.item.period);

@@ -7,6 +7,7 @@ import type { SoracomResults } from '../../contract/channels/soracom';
 import type { SoracomExportResult } from '../../contract/models/soracom';
 import { createTaskRegistry, type TaskRegistry } from '../files/tasks';
 import { tempFileIn } from '../files/write';
+import { writeFailure } from '../fs/io-errors';
 import { AppError } from '../http/errors';
 import type { SoracomClient, WaitForExportOptions } from '../providers/soracom/client';
 import { mapBillingHistory, mapDailyBills, mapLatestBill, mapMonthlyBill } from '../providers/soracom/map';
@@ -165,16 +166,20 @@ async function runExport(
     let lastEmit = 0;
     // Streamed to a file as it arrives: an export of up to 200 MiB never sits in memory.
     const target = await exports.newFile();
-    const file = await client.downloadExport(url, {
-      signal,
-      toFile: target,
-      onProgress: (p) => {
-        const t = Date.now();
-        if (t - lastEmit < PROGRESS_EVERY_MS) return;
-        lastEmit = t;
-        progress('downloading', p.receivedBytes, p.totalBytes);
-      },
-    });
+    const file = await client
+      .downloadExport(url, {
+        signal,
+        toFile: target,
+        onProgress: (p) => {
+          const t = Date.now();
+          if (t - lastEmit < PROGRESS_EVERY_MS) return;
+          lastEmit = t;
+          progress('downloading', p.receivedBytes, p.totalBytes);
+        },
+      })
+      .catch((error: unknown) => {
+        throw writeFailure(error, `download the ${label}`, path.dirname(target));
+      });
     const byteLength = file.size;
     let rows: number;
     try {

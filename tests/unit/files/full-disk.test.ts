@@ -152,6 +152,31 @@ describe('a full documents disk', () => {
   }, 60_000);
 });
 
+describe('a documents disk that fills up while a provider file is downloaded', () => {
+  it('fails the file with disk_full naming the folder, not as a response that was cut off, and keeps nothing of it', async (ctx) => {
+    if (!canMount) ctx.skip('mounting a small disk needs root');
+    const s = await setUp();
+    // The previous month's detailed CSV is the big one (50,000 rows, several MB): it cannot fit in 512 KiB.
+    const now = new Date();
+    const previous = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1)).toISOString().slice(0, 7);
+    const run = await s.reply('download.everything', { from: previous, to: previous, accountId: s.ids.soracom });
+    expect(run.ok).toBe(true);
+    const csv = (run.ok ? (run.value as DownloadSummary) : undefined)!.items.find((i) => i.kind === 'soracom-bill-csv');
+    expect(csv).toMatchObject({
+      state: 'failed',
+      reason: {
+        code: 'disk_full',
+        message: `Billfold could not save Soracom billing CSV ${previous}: the disk that holds ${path.join(s.downloads, 'Soracom (demo)')} is full. Free some space, then try again.`,
+      },
+    });
+    const left = await filesBelow(s.downloads);
+    expect(left.filter((f) => f.endsWith('.part') || f.endsWith('.csv'))).toEqual([]);
+    const library = await s.reply('library.list', {});
+    expect(library.ok && (library.value as { files: SavedFile[] }).files.filter((f) => f.kind === 'bill-csv')).toEqual([]);
+    await s.close();
+  }, 60_000);
+});
+
 describe('read-only folders', () => {
   it('answer read_only naming the folder, for the account list and for saves', async (ctx) => {
     if (!canMount) ctx.skip('mounting a small disk needs root');
@@ -176,6 +201,14 @@ describe('read-only folders', () => {
     expect(writeFailure(denied, 'save the account list', '/home/me/.config/Billfold')).toMatchObject({
       code: 'read_only',
       message: 'Billfold could not save the account list: it is not allowed to write in /home/me/.config/Billfold.',
+    });
+  });
+
+  it('a file over the size limit of its disk (EFBIG) is said in words, not as an error code', () => {
+    const tooBig = Object.assign(new Error('EFBIG: file too large, write'), { code: 'EFBIG' });
+    expect(writeFailure(tooBig, 'save Soracom billing CSV 2026-10', '/mnt/usb/Billfold/Soracom')).toMatchObject({
+      code: 'io_error',
+      message: 'Billfold could not save Soracom billing CSV 2026-10 in /mnt/usb/Billfold/Soracom: the file is larger than that disk, or the file size limit, allows.',
     });
   });
 });

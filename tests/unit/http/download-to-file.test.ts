@@ -4,8 +4,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createHttpClient } from '../../../main/http/client';
+import { smallDisk } from '../files/small-disk';
 import { baseOptions, catchError } from './helpers';
 
 /**
@@ -91,6 +92,49 @@ describe('downloads streamed to a file', () => {
   it('a body over the limit stops and leaves no file', async () => {
     const file = path.join(dir, 'export.part');
     expect((await catchError(client().download(`${base}/big.csv`, { toFile: file, maxBytes: total / 2 }))).code).toBe('too_large');
+    expect(await fs.readdir(dir)).toEqual([]);
+  });
+});
+
+describe('a download whose file cannot be written', () => {
+  const mounted: string[] = [];
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    for (const d of mounted.splice(0)) await smallDisk.unmount(d);
+  });
+
+  /** The error the download rejected with, whatever its kind. */
+  const rejection = (p: Promise<unknown>) => p.then(() => undefined, (error: unknown) => error);
+
+  it('on a disk that fills up, fails with the disk’s own ENOSPC (not a cut-off response) and leaves no file', async (ctx) => {
+    if (!(await smallDisk.available(dir))) ctx.skip('mounting a small disk needs root');
+    const disk = path.join(dir, 'small');
+    await smallDisk.mount(disk, 256);
+    mounted.push(disk);
+    const error = await rejection(client().download(`${base}/big.csv`, { toFile: path.join(disk, 'export.part') }));
+    expect(error).toMatchObject({ code: 'ENOSPC' });
+    expect(await fs.readdir(disk)).toEqual([]);
+  });
+
+  it.each(['EFBIG', 'EIO', 'EROFS', 'EDQUOT'])('a write failing with %s keeps that error, and the file is removed', async (code) => {
+    const open = fs.open.bind(fs);
+    vi.spyOn(fs, 'open').mockImplementation(async (...args: Parameters<typeof fs.open>) => {
+      const handle = await open(...args);
+      const write = handle.write.bind(handle) as (chunk: Uint8Array) => Promise<unknown>;
+      let writes = 0;
+      // A few chunks are written, then the disk fails.
+      const failing = (chunk: Uint8Array) => (++writes > 3 ? Promise.reject(Object.assign(new Error(`${code}: write`), { code })) : write(chunk));
+      handle.write = failing as unknown as typeof handle.write;
+      return handle;
+    });
+    const file = path.join(dir, 'export.part');
+    expect(await rejection(client().download(`${base}/big.csv`, { toFile: file }))).toMatchObject({ code });
+    expect(await fs.readdir(dir)).toEqual([]);
+  });
+
+  it('a file that cannot be created keeps its own error (a read-only folder)', async () => {
+    vi.spyOn(fs, 'open').mockRejectedValue(Object.assign(new Error('EROFS: read-only file system, open'), { code: 'EROFS' }));
+    expect(await rejection(client().download(`${base}/big.csv`, { toFile: path.join(dir, 'export.part') }))).toMatchObject({ code: 'EROFS' });
     expect(await fs.readdir(dir)).toEqual([]);
   });
 });

@@ -1,0 +1,62 @@
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { DownloadSummary } from '../../../contract/models/download';
+import { filesBelow, smallDisk } from '../files/small-disk';
+import { cliFolders, ensureBuiltCli, parseJson, runBillfold } from './helpers';
+
+/**
+ * The command line on a full or read-only documents disk (a small tmpfs mounted as the home's
+ * Documents folder): a script gets the same codes as the window, `disk_full` or `read_only`,
+ * with the folder named, and nothing half-written is left.
+ */
+let canMount = false;
+const mounted: string[] = [];
+
+beforeAll(async () => {
+  ensureBuiltCli();
+  const probe = await cliFolders();
+  canMount = await smallDisk.available(probe.home);
+  await probe.cleanup();
+}, 120_000);
+afterEach(async () => {
+  for (const dir of mounted.splice(0)) await smallDisk.unmount(dir);
+});
+
+/** A home whose Documents folder is a small disk, and a user-data folder with the demo accounts. */
+async function homeOnSmallDisk(folders: Awaited<ReturnType<typeof cliFolders>>) {
+  const documents = path.join(folders.home, 'Documents');
+  await smallDisk.mount(documents);
+  mounted.push(documents);
+  const demo = await runBillfold(['--user-data', folders.userData, 'demo', '--json'], { home: folders.home });
+  expect(demo.code, demo.stderr).toBe(0);
+  return { documents, downloads: path.join(documents, 'Billfold') };
+}
+
+describe('billfold download on a disk that fills up', () => {
+  const folders = cliFolders();
+  afterAll(async () => (await folders).cleanup());
+
+  it('says the disk is full (disk_full, the folder named), not that Soracom cut the response off, and exits 1 leaving no part of the file', async (ctx) => {
+    if (!canMount) ctx.skip('mounting a small disk needs root');
+    const f = await folders;
+    const { downloads } = await homeOnSmallDisk(f);
+    // The previous month's detailed CSV is several MB: it cannot fit in 512 KiB.
+    const now = new Date();
+    const previous = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1)).toISOString().slice(0, 7);
+    const folder = path.join(downloads, 'Soracom (demo)');
+    const expected = `Billfold could not save Soracom billing CSV ${previous}: the disk that holds ${folder} is full. Free some space, then try again.`;
+    const soracom = (await runBillfold(['--user-data', f.userData, 'accounts', 'list', '--json'], { home: f.home })).stdout;
+    const accountId = (JSON.parse(soracom) as { accounts: { id: string; provider: string }[] }).accounts.find((a) => a.provider === 'soracom')!.id;
+
+    const json = await runBillfold(['--user-data', f.userData, 'download', '--from', previous, '--to', previous, '--account', accountId, '--json'], { home: f.home });
+    expect(json.code, json.stderr).toBe(1);
+    const csv = parseJson<DownloadSummary>(json).items.find((i) => i.kind === 'soracom-bill-csv');
+    expect(csv).toMatchObject({ state: 'failed', reason: { code: 'disk_full', message: expected } });
+
+    const text = await runBillfold(['--user-data', f.userData, 'download', '--from', previous, '--to', previous, '--account', accountId], { home: f.home });
+    expect(text.code).toBe(1);
+    expect(text.stdout).toContain(`Soracom billing CSV ${previous}  disk_full: ${expected}`);
+    expect(text.stdout).not.toContain('cut off');
+    expect((await filesBelow(downloads)).filter((name) => name.endsWith('.part') || name.endsWith('.csv'))).toEqual([]);
+  }, 120_000);
+});
