@@ -13,7 +13,7 @@ import type { SoracomMonthlyBill } from '../../contract/models/soracom';
 import type { SpatialFlowInvoice } from '../../contract/models/spatialflow';
 import { AppError } from '../http/errors';
 import { defaultCurrencyFor } from '../providers/soracom/client';
-import { safeFolderName } from '../files/safe-name';
+import { numberedName, safeFolderName } from '../files/safe-name';
 import { describeIoError } from '../files/write';
 import { fromScaledFixed, minorToScaled } from './decimal';
 import { finalInvoiceStatuses } from './focus';
@@ -96,14 +96,17 @@ export async function planPack(deps: ArchiveSourceDeps, period: Period): Promise
   const documents: PackDocument[] = [];
   const checks: ArchiveCheck[] = [];
   const missing: string[] = [];
-  // Folder names in the pack: the account's name, made unique if two accounts share one.
+  // Folder names in the pack: the account's name, numbered until it differs from every name
+  // given so far (ignoring case), so an account really named "Acme (2)" never shares a folder
+  // with the second "Acme".
   const folderNames = new Map<string, string>();
-  const used = new Map<string, number>();
+  const given = new Set<string>();
   for (const a of accounts) {
     const base = safeFolderName(a.name);
-    const n = (used.get(base.toLowerCase()) ?? 0) + 1;
-    used.set(base.toLowerCase(), n);
-    folderNames.set(a.id, n === 1 ? base : `${base} (${n})`);
+    let name = base;
+    for (let n = 2; given.has(name.toLowerCase()); n++) name = numberedName(base, n, 'folder');
+    given.add(name.toLowerCase());
+    folderNames.set(a.id, name);
   }
   const docOf = (account: AccountSummary, file: SavedFile, extra: Omit<PackDocument, 'provider' | 'account' | 'file' | 'packPath' | 'kind'>): PackDocument => ({
     provider: providerNames[account.provider],
