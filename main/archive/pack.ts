@@ -14,7 +14,7 @@ import type { SpatialFlowInvoice } from '../../contract/models/spatialflow';
 import { AppError } from '../http/errors';
 import { defaultCurrencyFor } from '../providers/soracom/client';
 import { numberedName, safeFolderName } from '../files/safe-name';
-import { describeIoError } from '../files/write';
+import { describeIoError, errnoOf, makeFolder, writeFailure } from '../fs/io-errors';
 import { fromScaledFixed, minorToScaled } from './decimal';
 import { finalInvoiceStatuses } from './focus';
 import { dashed, parsePeriod, type Period } from './period';
@@ -215,6 +215,8 @@ export async function planPack(deps: ArchiveSourceDeps, period: Period): Promise
   return { documents, checks, missing };
 }
 
+const isFullOrReadOnly = (error: unknown) => ['ENOSPC', 'EDQUOT', 'EROFS'].includes(errnoOf(error) ?? '');
+
 async function linkOrCopy(from: string, to: string): Promise<void> {
   await fs.mkdir(path.dirname(to), { recursive: true });
   try {
@@ -269,7 +271,11 @@ export async function buildPack(deps: PackDeps, periodText: string, opts: { zip?
   const temp = path.join(packs, `.${period.label}.tmp-${randomBytes(4).toString('hex')}`);
   const tempZip = `${temp}.zip`;
   try {
-    await fs.mkdir(temp, { recursive: true });
+    await fs.mkdir(temp, { recursive: true }).catch(async (error: unknown) => {
+      // Node answers ENOENT on a read-only disk: the real reason is found by creating the folders one by one.
+      if (errnoOf(error) !== 'ENOENT') throw error;
+      await makeFolder(temp);
+    });
     let bytes = 0;
     const total = documents.length;
     for (const [i, d] of documents.entries()) {
@@ -279,6 +285,8 @@ export async function buildPack(deps: PackDeps, periodText: string, opts: { zip?
       try {
         await linkOrCopy(d.file.path, to);
       } catch (error) {
+        // A full or read-only disk is the pack's own failure; anything else may be the Library file's.
+        if (isFullOrReadOnly(error)) throw error;
         throw new AppError('io_error', `Billfold could not put ${d.file.fileName} into the pack: ${describeIoError(error)}`, { cause: error });
       }
       d.sha256 = await sha256Of(to);
@@ -335,7 +343,6 @@ export async function buildPack(deps: PackDeps, periodText: string, opts: { zip?
   } catch (error) {
     await fs.rm(temp, { recursive: true, force: true });
     await fs.rm(tempZip, { force: true });
-    if (error instanceof AppError) throw error;
-    throw new AppError('io_error', `Billfold could not write the ${period.label} pack: ${describeIoError(error)}`, { cause: error });
+    throw writeFailure(error, `write the ${period.label} pack`, packs);
   }
 }

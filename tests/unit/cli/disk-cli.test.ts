@@ -1,3 +1,4 @@
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DownloadSummary } from '../../../contract/models/download';
@@ -58,5 +59,32 @@ describe('billfold download on a disk that fills up', () => {
     expect(text.stdout).toContain(`Soracom billing CSV ${previous}  disk_full: ${expected}`);
     expect(text.stdout).not.toContain('cut off');
     expect((await filesBelow(downloads)).filter((name) => name.endsWith('.part') || name.endsWith('.csv'))).toEqual([]);
+  }, 120_000);
+});
+
+describe('billfold pack on a full or read-only disk', () => {
+  const folders = cliFolders();
+  afterAll(async () => (await folders).cleanup());
+
+  it('answers disk_full, then read_only, with the Packs folder named as every other save does, and leaves no pack', async (ctx) => {
+    if (!canMount) ctx.skip('mounting a small disk needs root');
+    const f = await folders;
+    const { documents, downloads } = await homeOnSmallDisk(f);
+    const packs = path.join(downloads, 'Packs');
+    const pack = async () => {
+      const run = await runBillfold(['--user-data', f.userData, 'pack', '2026-09', '--zip', '--json'], { home: f.home });
+      expect(run.code, run.stderr).toBe(1);
+      return parseJson<{ error: { code: string; message: string } }>(run).error;
+    };
+
+    await smallDisk.fill(documents);
+    expect(await pack()).toEqual({ code: 'disk_full', message: `Billfold could not write the 2026-09 pack: the disk that holds ${packs} is full. Free some space, then try again.` });
+    expect(await filesBelow(downloads)).toEqual([]);
+
+    // Read-only before Billfold ever made its folders there: still said as read-only, not as a missing folder.
+    await fs.rm(downloads, { recursive: true, force: true });
+    await smallDisk.readOnly(documents);
+    expect(await pack()).toEqual({ code: 'read_only', message: `Billfold could not write the 2026-09 pack: ${packs} is on a read-only disk.` });
+    expect(await filesBelow(downloads)).toEqual([]);
   }, 120_000);
 });
