@@ -102,4 +102,45 @@ describe('billfold pack and billfold export focus', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('--format <format>');
   }, 60_000);
+
+  it('an --out named for the other format is a usage error (exit 2) saying so, and nothing is written', async () => {
+    const { home, userData } = await folders;
+    const dir = path.join(home, 'named');
+    await fs.mkdir(dir);
+    const focus = (format: string, out: string, json = true) =>
+      runBillfold(['--user-data', userData, 'export', 'focus', '--from', saved.label, '--to', saved.label, '--format', format, '--out', out, ...(json ? ['--json'] : [])], { home });
+
+    const parquetInCsv = await focus('parquet', path.join(dir, 'f.csv'), false);
+    expect(parquetInCsv.code).toBe(2);
+    expect(parquetInCsv.stderr).toBe(`billfold: --out ${path.join(dir, 'f.csv')} ends in .csv, but --format is parquet: name the file .parquet, or give --format csv.
+`);
+    const csvInParquet = await focus('csv', path.join(dir, 'f.PARQUET'));
+    expect(csvInParquet.code).toBe(2);
+    expect(parseJson<{ error: { code: string; message: string } }>(csvInParquet).error).toEqual({
+      code: 'invalid_args',
+      message: `--out ${path.join(dir, 'f.PARQUET')} ends in .parquet, but --format is csv: name the file .csv, or give --format parquet.`,
+    });
+    expect(await fs.readdir(dir)).toEqual([]);
+  }, 60_000);
+
+  it('an --out that is a folder, or whose usage twin is one, is a usage error (exit 2) in words, not EISDIR', async () => {
+    const { home, userData } = await folders;
+    const dir = path.join(home, 'out');
+    await fs.mkdir(dir);
+    const focus = (out: string) => runBillfold(['--user-data', userData, 'export', 'focus', '--from', saved.label, '--to', saved.label, '--format', 'parquet', '--out', out], { home });
+
+    const folder = await focus(dir);
+    expect(folder.code).toBe(2);
+    expect(folder.stderr).toBe(`billfold: --out ${dir} is a folder: give the file to write, such as ${path.join(dir, 'focus.parquet')}.
+`);
+    expect(folder.stderr).not.toContain('EISDIR');
+    expect(await fs.readdir(dir)).toEqual([]);
+
+    await fs.mkdir(path.join(dir, 'f.usage.parquet'));
+    const twin = await focus(path.join(dir, 'f.parquet'));
+    expect(twin.code).toBe(2);
+    expect(twin.stderr).toBe(`billfold: ${path.join(dir, 'f.usage.parquet')} is a folder, and the Agilicus usage of --out ${path.join(dir, 'f.parquet')} is written there: choose another --out.
+`);
+    expect(await fs.readdir(dir)).toEqual(['f.usage.parquet']);
+  }, 60_000);
 });
