@@ -13,18 +13,42 @@ import v8 from 'node:v8';
 import type { FileSummary, Total } from './summarize';
 
 const probeBytes = 64 * 1024;
-const version = 3;
+const version = 4;
 /** No entry takes this long to write: a temporary file older than this was left by a process that stopped. */
 const staleTempMs = 10 * 60_000;
 
-/** A list of totals as columns: one string of keys and two arrays (fast to write and read back). */
+/**
+ * Strings as one text and each one's length: any text round-trips (a key may hold any
+ * character, a NUL too), and it is fast to write and read back.
+ */
+interface PackedStrings {
+  text: string;
+  lengths: Uint32Array;
+}
+
+function packStrings(list: readonly string[]): PackedStrings {
+  const lengths = new Uint32Array(list.length);
+  list.forEach((s, i) => (lengths[i] = s.length));
+  return { text: list.join(''), lengths };
+}
+
+function unpackStrings(p: PackedStrings): string[] {
+  const out = new Array<string>(p.lengths.length);
+  let at = 0;
+  for (let i = 0; i < out.length; i++) {
+    const end = at + (p.lengths[i] as number);
+    out[i] = p.text.slice(at, end);
+    at = end;
+  }
+  return out;
+}
+
+/** A list of totals as columns: the keys (see `PackedStrings`) and two arrays. */
 interface PackedTotals {
-  keys: string;
+  keys: PackedStrings;
   amounts: Float64Array;
   rows: Float64Array;
 }
-
-const SEP = '\u0000';
 
 function packTotals(list: Total[]): PackedTotals {
   const amounts = new Float64Array(list.length);
@@ -33,25 +57,22 @@ function packTotals(list: Total[]): PackedTotals {
     amounts[i] = t.amount;
     rows[i] = t.rows;
   });
-  return { keys: list.map((t) => t.key).join(SEP), amounts, rows };
+  return { keys: packStrings(list.map((t) => t.key)), amounts, rows };
 }
 
 function unpackTotals(p: PackedTotals): Total[] {
-  const n = p.amounts.length;
-  if (n === 0) return [];
-  const keys = p.keys.split(SEP);
-  const out = new Array<Total>(n);
-  for (let i = 0; i < n; i++) out[i] = { key: keys[i] as string, amount: p.amounts[i] as number, rows: p.rows[i] as number };
+  const keys = unpackStrings(p.keys);
+  const out = new Array<Total>(keys.length);
+  for (let i = 0; i < keys.length; i++) out[i] = { key: keys[i] as string, amount: p.amounts[i] as number, rows: p.rows[i] as number };
   return out;
 }
 
 const listFields = ['byItem', 'byDay', 'byMonthRow', 'byDevice', 'byMonthItem', 'byDeviceMonth'] as const;
 
-/** Devices' tag values as strings of keys (see `PackedTotals`). */
+/** Devices' tag values (see `PackedStrings`). */
 interface PackedDeviceGroups {
-  devices: string;
-  count: number;
-  values: string[];
+  devices: PackedStrings;
+  values: PackedStrings[];
 }
 
 type PackedSummary = Omit<FileSummary, (typeof listFields)[number] | 'byGroup' | 'byGroupMonth' | 'deviceGroups'> & {
@@ -62,12 +83,11 @@ type PackedSummary = Omit<FileSummary, (typeof listFields)[number] | 'byGroup' |
 };
 
 function packDeviceGroups(d: FileSummary['deviceGroups']): PackedDeviceGroups {
-  return { devices: d.devices.join(SEP), count: d.devices.length, values: d.values.map((v) => v.join(SEP)) };
+  return { devices: packStrings(d.devices), values: d.values.map(packStrings) };
 }
 
 function unpackDeviceGroups(p: PackedDeviceGroups): FileSummary['deviceGroups'] {
-  const split = (text: string) => (p.count === 0 ? [] : text.split(SEP));
-  return { devices: split(p.devices), values: p.values.map(split) };
+  return { devices: unpackStrings(p.devices), values: p.values.map(unpackStrings) };
 }
 
 function packSummary(s: FileSummary): PackedSummary {

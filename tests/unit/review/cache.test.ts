@@ -40,6 +40,39 @@ describe('the summary cache', () => {
     fresh.close();
   });
 
+  it('gives every amount to its own item, SIM and tag when a key holds a NUL or any other character', async () => {
+    const file = path.join(tmp, 'odd-keys.csv');
+    fs.writeFileSync(
+      file,
+      [
+        'imsi,date,billItemName,amount,tag:name',
+        '001010123\u0000\u0000\u0000456789,20240501,Basic\u0000fee,10,meter\u0000a',
+        '001010123456790,20240501,Data fee,2.5,\u0000',
+        '001010123456791,20240501,SMS fee,7,',
+        '001010123456792,20240501,"a,b\u0001\u001f\uffff😀",1,x\u0000y\u0000',
+      ].join('\r\n') + '\r\n',
+    );
+    const cache = new SummaryCache(path.join(tmp, 'cache-nul'));
+    const first = await open(file, cache);
+    expect(first.cached).toBe(false);
+    const items = (s: typeof first.summary) => s.byItem.map((t) => [t.key, formatScaled(t.amount, s.scale)]);
+    expect(items(first.summary)).toEqual([
+      ['Basic\u0000fee', '10'],
+      ['Data fee', '2.5'],
+      ['SMS fee', '7'],
+      ['a,b\u0001\u001f\uffff😀', '1'],
+    ]);
+    const again = await open(file, cache);
+    expect(again.cached).toBe(true);
+    expect(items(again.summary)).toEqual(items(first.summary));
+    expect(again.summary.byDevice.map((t) => t.key)).toEqual(['001010123\u0000\u0000\u0000456789', '001010123456790', '001010123456791', '001010123456792']);
+    expect(again.summary.deviceGroups).toEqual({
+      devices: ['001010123\u0000\u0000\u0000456789', '001010123456790', '001010123456791', '001010123456792'],
+      values: [['meter\u0000a', '\u0000', '', 'x\u0000y\u0000']],
+    });
+    expect(again.summary).toEqual(first.summary);
+  });
+
   it('is dropped when the file changes: a new row, or different bytes of the same size and time', async () => {
     const file = path.join(tmp, 'changing.csv');
     const text = 'imsi,date,billItemName,amount\r\n1,20240501,Basic fee,10\r\n2,20240501,Basic fee,20\r\n';
