@@ -70,9 +70,14 @@ export async function readLayoutAsync(handle: fs.promises.FileHandle, size: numb
 /** The layout from the first `got` bytes of a file of `size` bytes. */
 function layoutFromHead(buf: Buffer, got: number, size: number): Layout {
   const bom = got >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
+  const notText = notTextReason(buf, got);
+  if (notText) throw new ReviewFormatError(notText);
   const f = new Fields(maxColumns);
   const st: ScanState = { end: 0, newlines: 0, badQuotes: false, blank: false };
   const status = scanRecord(buf, viewOf(buf), bom, got, got >= size, f, st);
+  if (controlCharacter(buf, bom, status === RECORD ? st.end : got)) {
+    throw new ReviewFormatError('The first line of this file holds control characters, so it is not a CSV file (it may be a binary file renamed .csv).');
+  }
   if (loneCarriageReturn(buf, bom, status === RECORD ? st.end : got)) {
     throw new ReviewFormatError('The lines of this file end in a carriage return alone (an old Mac format). Billfold reads CSV files whose lines end in LF or CR LF.');
   }
@@ -103,6 +108,28 @@ function layoutFromHead(buf: Buffer, got: number, size: number): Layout {
     if (groupColumn.test(c)) groups.push(i);
   });
   return { columns, fieldCount: columns.length, date, item, amount, device, groups, dataStart: st.end, headerNewlines: st.newlines };
+}
+
+/** Why the first bytes of a file show it is not a UTF-8 text CSV (another encoding or another kind of file); undefined when they do not. */
+function notTextReason(buf: Buffer, got: number): string | undefined {
+  const starts = (...bytes: number[]) => got >= bytes.length && bytes.every((b, i) => buf[i] === b);
+  // With a byte-order mark, or ASCII text with every other byte zero.
+  const utf16 = starts(0xff, 0xfe) || starts(0xfe, 0xff) || (got >= 4 && ((buf[0] !== 0 && buf[1] === 0 && buf[2] !== 0 && buf[3] === 0) || (buf[0] === 0 && buf[1] !== 0 && buf[2] === 0 && buf[3] !== 0)));
+  if (utf16) return "This file is saved as UTF-16 (Excel's Unicode text); save it as CSV UTF-8 and review it again.";
+  if (starts(0x50, 0x4b, 0x03, 0x04) || starts(0x50, 0x4b, 0x05, 0x06)) {
+    return 'This file is a ZIP archive (an Excel workbook is one), not a CSV file: extract the CSV from it, or save the workbook as CSV UTF-8, and review that.';
+  }
+  if (starts(0x25, 0x50, 0x44, 0x46, 0x2d)) return 'This file is a PDF, not a CSV file: review the detailed billing CSV export instead.';
+  return undefined;
+}
+
+/** Whether `buf[from..to)` holds a C0 control character other than a tab, a carriage return or a line feed (which a quoted name may hold). */
+function controlCharacter(buf: Buffer, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const b = buf[i] as number;
+    if (b < 0x20 && b !== 9 && b !== 10 && b !== 13) return true;
+  }
+  return false;
 }
 
 /** Whether `buf[from..to)` holds a carriage return followed by something other than a line feed. */

@@ -148,6 +148,35 @@ describe('review engine on the quirk fixture', () => {
     expect(layoutOf(file).columns).toEqual(['imsi', 'date', 'billItemName', 'amount']);
   });
 
+  it('refuses a file saved as UTF-16 (Excel\'s Unicode text), with or without a byte-order mark, and says to save it as CSV UTF-8', () => {
+    const file = path.join(tmp, 'utf16.csv');
+    const text = 'imsi,date,billItemName,amount\r\n1,20240501,Basic fee,10\r\n';
+    const le = Buffer.from(text, 'utf16le');
+    const be = Buffer.from(le).swap16();
+    for (const bytes of [Buffer.concat([Buffer.from([0xff, 0xfe]), le]), Buffer.concat([Buffer.from([0xfe, 0xff]), be]), le, be]) {
+      fs.writeFileSync(file, bytes);
+      expect(() => layoutOf(file)).toThrow("This file is saved as UTF-16 (Excel's Unicode text); save it as CSV UTF-8 and review it again.");
+    }
+  });
+
+  it('refuses a ZIP archive, a PDF or other binary data renamed .csv, even when a CSV is inside', () => {
+    const file = path.join(tmp, 'zip.csv');
+    const csv = 'imsi,date,billItemName,amount\r\n1,20240501,Basic fee,10\r\n';
+    // A stored (uncompressed) ZIP: its local header, the name, then the CSV as it is.
+    const local = Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0]);
+    fs.writeFileSync(file, Buffer.concat([local, Buffer.from(`a.csv${csv}`)]));
+    expect(() => layoutOf(file)).toThrow(/is a ZIP archive \(an Excel workbook is one\), not a CSV file/);
+    fs.writeFileSync(file, `%PDF-1.7\n${csv}`);
+    expect(() => layoutOf(file)).toThrow(/is a PDF, not a CSV file/);
+    for (const head of ['\u0000\u0001\u0002\u0003', 'GIF89a\u0001\u0000', 'date\u001b,']) {
+      fs.writeFileSync(file, `${head}${csv}`);
+      expect(() => layoutOf(file), JSON.stringify(head)).toThrow(/holds control characters, so it is not a CSV file/);
+    }
+    // A tab in a name, and a line break in a quoted one, are text.
+    fs.writeFileSync(file, 'imsi,date,"bill\r\nItem",billItemName,amount\tx,amount\r\n1,20240501,a,Basic fee,1,10\r\n');
+    expect(layoutOf(file).columns).toEqual(['imsi', 'date', 'bill\r\nItem', 'billItemName', 'amount\tx', 'amount']);
+  });
+
   it('lists a date with a year before 1000 as malformed, not as a month or a day of its own', async () => {
     const file = path.join(tmp, 'old-years.csv');
     fs.writeFileSync(file, 'imsi,date,billItemName,amount\n1,09991231,Basic fee,10\n2,000001,Basic fee,5\n3,10000101,Basic fee,1\n4,20240501,Basic fee,2\n');
