@@ -103,6 +103,13 @@ function layoutFromHead(buf: Buffer, got: number, size: number): Layout {
     device = find(name);
     if (device >= 0) break;
   }
+  // Which of two columns of the same name holds the figures cannot be told.
+  for (const at of [date, item, amount, device]) {
+    const again = at < 0 ? -1 : lower.indexOf(lower[at] as string, at + 1);
+    if (again >= 0) {
+      throw new ReviewFormatError(`The header has the column ${columns[at]} twice (columns ${at + 1} and ${again + 1}), so Billfold cannot tell which one to read. Keep one of them and review the file again.`);
+    }
+  }
   const groups: number[] = [];
   lower.forEach((c, i) => {
     if (groupColumn.test(c)) groups.push(i);

@@ -177,6 +177,24 @@ describe('review engine on the quirk fixture', () => {
     expect(layoutOf(file).columns).toEqual(['imsi', 'date', 'bill\r\nItem', 'billItemName', 'amount\tx', 'amount']);
   });
 
+  it('refuses a header with the date, item, amount or device column twice, naming it, instead of reading one of them', () => {
+    const file = path.join(tmp, 'twice.csv');
+    const cases: [string, RegExp][] = [
+      ['imsi,date,billItemName,amount,amount', /the column amount twice \(columns 4 and 5\)/],
+      ['imsi,date,billItemName,amount,Amount ', /the column amount twice \(columns 4 and 5\)/],
+      ['imsi,date,billItemName,Date,amount', /the column date twice \(columns 2 and 4\)/],
+      ['billItemName,imsi,date,billitemname,amount', /the column billItemName twice \(columns 1 and 4\)/],
+      ['imsi,date,billItemName,amount,IMSI', /the column imsi twice \(columns 1 and 5\)/],
+    ];
+    for (const [header, reason] of cases) {
+      fs.writeFileSync(file, `${header}\r\n1,20240501,Basic fee,5,999\r\n`);
+      expect(() => layoutOf(file), header).toThrow(reason);
+    }
+    // Two device columns of different names, or two tag columns, are fine.
+    fs.writeFileSync(file, 'imsi,iccid,date,billItemName,amount,tag:a,tag:a\r\n1,2,20240501,Basic fee,5,x,y\r\n');
+    expect(layoutOf(file).device).toBe(0);
+  });
+
   it('lists a date with a year before 1000 as malformed, not as a month or a day of its own', async () => {
     const file = path.join(tmp, 'old-years.csv');
     fs.writeFileSync(file, 'imsi,date,billItemName,amount\n1,09991231,Basic fee,10\n2,000001,Basic fee,5\n3,10000101,Basic fee,1\n4,20240501,Basic fee,2\n');
