@@ -20,6 +20,8 @@ export interface SessionOptions {
   now?: () => number;
   /** Summaries of files already read (kept in the user-data folder). */
   cache?: SummaryCache;
+  /** Any file name, not only `.csv` (a file the user named on the command line, not one a page asks for). */
+  anyExtension?: boolean;
 }
 
 /** The first page reads at most this far into the file, whatever the file holds. */
@@ -151,17 +153,17 @@ export class FileChangedError extends Error {}
 
 /**
  * Refuses paths Billfold must not open for the (untrusted) renderer: relative paths, other
- * extensions, and network or device paths (`\\server\share`, `//host/…`, `\\?\…`, `\\.\…`),
+ * extensions (unless `anyExtension`), and network or device paths (`\\server\share`, `//host/…`, `\\?\…`, `\\.\…`),
  * which could make the machine authenticate to a remote host or block on a slow share.
  */
-export function checkReviewPath(file: string, platform: NodeJS.Platform = process.platform): void {
+export function checkReviewPath(file: string, platform: NodeJS.Platform = process.platform, anyExtension = false): void {
   const p = platform === 'win32' ? path.win32 : path.posix;
   if (file.includes('\0')) throw new ReviewPathError('That is not a valid file path.');
   if (/^[\\/]{2}/.test(file)) throw new ReviewPathError('Billfold only reviews files on this computer, not on a network share.');
   if (!p.isAbsolute(file)) throw new ReviewPathError('Billfold needs the full path of the file.');
   // A drive-relative or alternate-stream path (`C:foo.csv`, `C:\\x.csv:stream.csv`) is not a plain file path.
   if (platform === 'win32' && (!/^[A-Za-z]:[\\/]/.test(file) || file.indexOf(':', 2) >= 0)) throw new ReviewPathError('That is not a plain file path on this computer.');
-  if (!/\.csv$/i.test(file)) throw new ReviewPathError('Only CSV files (.csv) can be reviewed.');
+  if (!anyExtension && !/\.csv$/i.test(file)) throw new ReviewPathError('Only CSV files (.csv) can be reviewed.');
 }
 
 const notFound = (file: string) => new ReviewPathError(`Billfold cannot find ${path.basename(file)}. It may have been moved or deleted.`);
@@ -177,7 +179,7 @@ const openFlags = fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0) | (fs.c
 export async function openReviewFile(file: string, opts: SessionOptions): Promise<ReviewSession> {
   const now = opts.now ?? (() => performance.now());
   const startedAt = now();
-  checkReviewPath(file);
+  checkReviewPath(file, process.platform, opts.anyExtension);
   // The summary's threads start now, while the file is checked and its first rows read; not for
   // a file the cache has an entry for (it usually opens from it: starting threads would only
   // take the processor from that; they start if the entry turns out stale).

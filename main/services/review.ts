@@ -154,11 +154,16 @@ export function createReviewService(deps: ReviewServiceDeps) {
 
   const taskIdOf = (session: ReviewSession) => `review-${session.id}`;
 
-  async function open(file: string): Promise<ReviewOpened> {
+  /**
+   * Opens a file. `named`: the user named it on the command line, so any file name is read and a
+   * file that cannot be reviewed says why; a page gets `cannotReviewMessage` whatever the cause.
+   */
+  async function open(file: string, named = false): Promise<ReviewOpened> {
     let session: ReviewSession;
     try {
-      session = await openReviewFile(file, options);
+      session = await openReviewFile(file, named ? { ...options, anyExtension: true } : options);
     } catch (error) {
+      if (named) asAppError(error);
       openFailure(error);
     }
     sessions.add(session);
@@ -278,7 +283,7 @@ export function createReviewService(deps: ReviewServiceDeps) {
     },
     /** The same review without the channels, for the command line: open a file by path, then its totals. */
     files: {
-      open,
+      open: (file: string) => open(file, true),
       summary: async (sessionId: string, top = 20): Promise<ReviewSummary> => {
         const session = find(sessionId);
         return summaryModel(session, await summaryOf(session), top);

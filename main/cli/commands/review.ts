@@ -52,10 +52,11 @@ function describe(r: ReviewedFile): string {
 }
 
 /**
- * The file a path on the command line names, or what is wrong with it. The review service says
- * only "cannot review this file" (a page must not learn what is on the disk by trying names); the
- * command line is the user's own, so it says which: a path that does not exist or a folder is a
- * wrong command line. A link is followed, as other command-line tools do.
+ * The file a path on the command line names, or what is wrong with it. To a page the review
+ * service says only "cannot review this file" (a page must not learn what is on the disk by
+ * trying names); the command line is the user's own, so it says which: a path that does not exist
+ * or a folder is a wrong command line, and a file that is not a bill says why (its name need not
+ * end in .csv). A link is followed, as other command-line tools do.
  */
 async function reviewable(file: string): Promise<{ path: string } | { error: ErrorInfo }> {
   const usage = (message: string) => ({ error: { code: 'invalid_args' as const, message } });

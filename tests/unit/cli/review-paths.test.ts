@@ -44,3 +44,52 @@ describe('billfold review: paths that name no CSV file', () => {
     expect(broken.stdout).toContain(`${dangling} is a link to a file that does not exist.`);
   });
 });
+
+describe('billfold review: a file that is not a bill says why, whatever its name', () => {
+  const folders = cliFolders();
+  afterAll(async () => (await folders).cleanup());
+  const bill = 'imsi,date,billItemName,amount\r\n001010123456789,20240501,Basic fee,10\r\n001010123456789,20240501,Data fee,2.5\r\n';
+
+  it('gives the reason, with its code, instead of one sentence for every cause', async () => {
+    const { home, userData } = await folders;
+    const cases: [string, string | Buffer, string][] = [
+      ['empty.csv', '', 'The file is empty.'],
+      ['unicode.csv', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(bill, 'utf16le')]), "This file is saved as UTF-16 (Excel's Unicode text); save it as CSV UTF-8 and review it again."],
+      ['old-mac.csv', bill.replaceAll('\r\n', '\r'), 'The lines of this file end in a carriage return alone (an old Mac format).'],
+      ['other.csv', 'name,value\r\na,1\r\n', 'This is not a Soracom detailed billing CSV: it has no date, billItemName, amount column (found name, value).'],
+    ];
+    for (const [name, content] of cases) await fs.writeFile(path.join(home, name), content);
+    const files = cases.map(([name]) => path.join(home, name));
+    const text = await runBillfold(['--user-data', userData, 'review', ...files], { home });
+    expect(text.code).toBe(1);
+    for (const [name, , reason] of cases) expect(text.stdout).toContain(`${path.join(home, name)}\n  could not be reviewed (validation): ${reason}`);
+    expect(text.stdout).not.toContain('not a Soracom detailed billing CSV, or it could not be read');
+
+    const json = await runBillfold(['--user-data', userData, 'review', ...files, '--json'], { home });
+    expect(json.code).toBe(1);
+    expect(parseJson<{ files: ReviewedFile[] }>(json).files.map((f) => f.error)).toEqual([
+      { code: 'validation', message: 'The file is empty.' },
+      { code: 'validation', message: cases[1]?.[2] },
+      { code: 'validation', message: expect.stringContaining(cases[2]?.[2] as string) },
+      { code: 'validation', message: cases[3]?.[2] },
+    ]);
+  });
+
+  it.runIf(process.platform !== 'win32')('reads a CSV whose name does not end in .csv: a .txt file, a file without an extension, a .csv link to a .txt file', async () => {
+    const { home, userData } = await folders;
+    const txt = path.join(home, 'export.txt');
+    const bare = path.join(home, 'tmp.Xa81Qz');
+    const link = path.join(home, 'latest.csv');
+    await fs.writeFile(txt, bill);
+    await fs.writeFile(bare, bill);
+    await fs.symlink(txt, link);
+    const run = await runBillfold(['--user-data', userData, 'review', txt, bare, link, '--json'], { home });
+    expect(run.code, run.stdout).toBe(0);
+    const files = parseJson<{ files: ReviewedFile[] }>(run).files;
+    expect(files.map((f) => [f.ok, f.fileName, f.summary?.total])).toEqual([
+      [true, 'export.txt', '12.5'],
+      [true, 'tmp.Xa81Qz', '12.5'],
+      [true, 'export.txt', '12.5'],
+    ]);
+  });
+});

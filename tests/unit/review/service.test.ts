@@ -42,7 +42,7 @@ function service(opts: { live?: Envelope<unknown>; snapshot?: Snapshot; chosen?:
     workers: 2,
     ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}),
   });
-  return { h: review.handlers, progress, calls, close: review.close };
+  return { h: review.handlers, files: review.files, progress, calls, close: review.close };
 }
 
 const ctx = { events: { emit: () => undefined } };
@@ -116,6 +116,18 @@ describe('review channels', () => {
       expect((failure as AppError).toInfo()).toEqual({ code: 'validation', message: cannotReviewMessage });
     }
     expect(cannotReviewMessage).not.toMatch(/secret-header/);
+  });
+
+  it('a file named on the command line opens whatever its name and says why it cannot be reviewed; a page still gets one message and .csv only', async () => {
+    const { h, files } = service();
+    const txt = path.join(tmp, 'billing-202404.txt');
+    fs.copyFileSync(csvFile, txt);
+    const empty = path.join(tmp, 'empty.csv');
+    fs.writeFileSync(empty, '');
+    const opened = await files.open(txt);
+    expect((await files.summary(opened.sessionId)).rows).toBe(usage.rows);
+    await expect(files.open(empty)).rejects.toMatchObject({ code: 'validation', message: 'The file is empty.' });
+    for (const file of [txt, empty]) await expect(openFile(h, file)).rejects.toMatchObject({ code: 'validation', message: cannotReviewMessage });
   });
 
   it('reconciles the total with the live bill of the month', async () => {
