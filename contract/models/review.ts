@@ -78,6 +78,8 @@ export interface ReviewSummary {
   ms: number;
   /** Worker threads used. */
   workers: number;
+  /** What the reader should know about the file as a whole (it is not UTF-8), shown beside the totals. */
+  notes: string[];
 }
 
 export interface ReviewRowsPage {

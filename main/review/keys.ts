@@ -5,7 +5,7 @@
  * are counted under one "other" key, so a hostile file cannot grow memory without bound.
  */
 
-import { isAscii } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 
 /** The key the rows past a table's cap are counted under. */
 export const otherKey = '(other)';
@@ -313,6 +313,19 @@ export class KeyTable {
     }
     for (let k = 0; k < this.count; k++) out[k] = this.text(k);
     return out;
+  }
+
+  /**
+   * Whether every key is UTF-8 (a file saved as Shift_JIS or Latin-1 has keys that are not).
+   * Checked on the keys, once, not on every row: all the keys together are UTF-8, and each one
+   * starts a character (so none is a piece of one character cut across two keys).
+   */
+  isUtf8(): boolean {
+    const bytes = this.arena.subarray(0, this.used);
+    if (isAscii(bytes)) return true;
+    if (!isUtf8(bytes)) return false;
+    for (let k = 0; k < this.count; k++) if ((this.lens[k] as number) > 0 && ((bytes[this.offs[k] as number] as number) & 0xc0) === 0x80) return false;
+    return true;
   }
 }
 

@@ -80,6 +80,8 @@ export interface FileSummary extends Totals {
   ranges: { start: number; end: number; rowBase: number }[];
   /** How many ranges had to be parsed again because their guessed start was inside a record. */
   reparsed: number;
+  /** An item, device or tag name is not UTF-8: the file is in another encoding (Shift_JIS, Latin-1), so names read garbled. */
+  notUtf8: boolean;
 }
 
 /** Several files summed as one. */
@@ -187,6 +189,7 @@ export async function summarizeFile(file: string, layout: Layout, size: number, 
     index: stats.index,
     ranges: stats.ranges,
     reparsed,
+    notUtf8: ![tables.items, tables.devices, ...tables.groupKeys].every((keys) => keys.isUtf8()),
   };
 }
 

@@ -147,6 +147,18 @@ test('says why a file cannot be reviewed', async ({ page, harness }) => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
+test('a file saved as Latin-1 is reviewed with a note that its names may be garbled', async ({ page, harness }) => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'billfold-review-e2e-'));
+  const file = path.join(dir, 'Export_202405.csv');
+  await fs.writeFile(file, Buffer.from('imsi,date,billItemName,amount\r\n001010123456789,20240501,Grundgeb\xfchr,10\r\n001010123456789,20240501,Data fee,2.5\r\n', 'latin1'));
+  await openReview(page, harness);
+  await harness.answerDialog('file', file);
+  await page.getByRole('button', { name: 'Open…' }).click();
+  await expect(page.getByTestId('review-total')).toHaveAttribute('data-amount', '12.5', { timeout: 20_000 });
+  await expect(page.getByTestId('review-file-note')).toHaveText('This file is not UTF-8: names may be garbled; save it as CSV UTF-8 and review it again.');
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
 test('keyboard and a narrow window: Open… keeps the keyboard, every IMSI is shown whole, and a failed open says which file the review below is of', async ({ page, harness }) => {
   test.setTimeout(60_000);
   const month = previousMonth();

@@ -30,6 +30,7 @@ function describe(r: ReviewedFile): string {
   const lines = [
     `${r.fileName ?? r.file} (${formatBytes(r.size ?? 0)})`,
     `  ${s.rows} rows, ${s.malformedRows} malformed; total ${s.total}${currency}${s.month ? ` for ${s.month.slice(0, 4)}-${s.month.slice(4)}` : ''}`,
+    ...s.notes.map((note) => `  Note: ${note}`),
   ];
   if (s.byItem.length > 0) {
     lines.push(

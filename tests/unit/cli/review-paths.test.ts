@@ -92,4 +92,20 @@ describe('billfold review: a file that is not a bill says why, whatever its name
       [true, 'export.txt', '12.5'],
     ]);
   });
+
+  it('reviews a file saved as Latin-1 or Shift_JIS with a note that it is not UTF-8, the second time too (from the saved totals)', async () => {
+    const { home, userData } = await folders;
+    const file = path.join(home, 'Export_202405.csv');
+    await fs.writeFile(file, Buffer.from('imsi,date,billItemName,amount\r\n001010123456789,20240501,Grundgeb\xfchr,10\r\n', 'latin1'));
+    const note = 'This file is not UTF-8: names may be garbled; save it as CSV UTF-8 and review it again.';
+    for (let i = 0; i < 2; i++) {
+      const text = await runBillfold(['--user-data', userData, 'review', file], { home });
+      expect(text.code, text.stderr).toBe(0);
+      expect(text.stdout).toContain(`  Note: ${note}`);
+    }
+    const json = await runBillfold(['--user-data', userData, 'review', file, '--json'], { home });
+    expect(parseJson<{ files: ReviewedFile[] }>(json).files[0]?.summary?.notes).toEqual([note]);
+    const plain = await runBillfold(['--user-data', userData, 'review', fixture, '--json'], { home });
+    expect(parseJson<{ files: ReviewedFile[] }>(plain).files[0]?.summary?.notes).toEqual([]);
+  });
 });

@@ -195,6 +195,33 @@ describe('review engine on the quirk fixture', () => {
     expect(layoutOf(file).device).toBe(0);
   });
 
+  it('says when a name is not UTF-8 (a file saved as Shift_JIS or Latin-1), whatever column it is in', async () => {
+    const file = path.join(tmp, 'encoding.csv');
+    const header = Buffer.from('imsi,date,billItemName,amount,tag:site\r\n');
+    const utf8 = (item: string, site = 'Tokyo', imsi = '001') => Buffer.from(`${imsi},20240501,${item},10,${site}\r\n`);
+    fs.writeFileSync(file, Buffer.concat([header, utf8('基本料金'), utf8('Grundgebühr', '港区'), utf8('Data fee', 'Osaka', '002')]));
+    expect((await summarize(file)).notUtf8).toBe(false);
+    const cases: [string, Buffer][] = [
+      ['Shift_JIS item', Buffer.from([0x8a, 0xee, 0x96, 0x7b, 0x97, 0xbf, 0x8b, 0xe0])],
+      ['Latin-1 item', Buffer.from('Grundgeb\xfchr', 'latin1')],
+    ];
+    for (const [what, item] of cases) {
+      fs.writeFileSync(file, Buffer.concat([header, utf8('Basic fee'), Buffer.from('002,20240501,'), item, Buffer.from(',5,Tokyo\r\n')]));
+      const summary = await summarize(file);
+      expect(summary.notUtf8, what).toBe(true);
+      expect(formatScaled(summary.total, summary.scale)).toBe('15');
+    }
+    // In a tag value, and in a SIM's id.
+    fs.writeFileSync(file, Buffer.concat([header, utf8('Basic fee'), Buffer.from('002,20240501,Basic fee,5,M\xfcnchen\r\n', 'latin1')]));
+    expect((await summarize(file)).notUtf8).toBe(true);
+    fs.writeFileSync(file, Buffer.concat([header, utf8('Basic fee'), Buffer.from('00\xff,20240501,Basic fee,5,Tokyo\r\n', 'latin1')]));
+    expect((await summarize(file)).notUtf8).toBe(true);
+    // Two names that are each half of one character: together they would read as UTF-8.
+    const a = Buffer.from('あ');
+    fs.writeFileSync(file, Buffer.concat([header, Buffer.from('1,20240501,x'), a.subarray(0, 2), Buffer.from(',1,t\r\n2,20240501,'), a.subarray(2), Buffer.from('y,1,t\r\n')]));
+    expect((await summarize(file)).notUtf8).toBe(true);
+  });
+
   it('lists a date with a year before 1000 as malformed, not as a month or a day of its own', async () => {
     const file = path.join(tmp, 'old-years.csv');
     fs.writeFileSync(file, 'imsi,date,billItemName,amount\n1,09991231,Basic fee,10\n2,000001,Basic fee,5\n3,10000101,Basic fee,1\n4,20240501,Basic fee,2\n');
