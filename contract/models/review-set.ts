@@ -38,6 +38,8 @@ export interface ReviewSetFile {
   malformedRows: number;
   /** The file's own total (all its rows), even where months were not counted. */
   total: string;
+  /** Some of its names are not UTF-8 (it was saved as Shift_JIS or Latin-1): they may read garbled. */
+  notUtf8?: true;
   error?: { code: string; message: string };
 }
 
@@ -80,6 +82,8 @@ export interface ReviewSetSummary {
   /** The currency of each month, from the account's bills; never one figure across currencies. */
   currency: ReviewSetCurrency;
   ms: number;
+  /** What the reader should know about the files as a whole (some are not UTF-8), shown beside the totals. */
+  notes: string[];
 }
 
 /** Where a month's currency comes from: the bill of that month of the account the files were saved for. */

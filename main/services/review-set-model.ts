@@ -135,6 +135,7 @@ export class ReviewSetModel {
     file.malformedRows = s.malformedCount;
     file.total = formatSet(toSet(s.total, s.scale));
     file.months = s.months;
+    if (s.notUtf8) file.notUtf8 = true;
     this.malformedRows += s.malformedCount;
     for (const m of s.malformed) {
       if (this.malformed.length >= setMalformedLimit) break;

@@ -11,7 +11,7 @@ import type { ReviewSetResults } from '../../contract/channels/review-set';
 import type { Envelope } from '../../contract/errors';
 import type { SavedFile } from '../../contract/models/files';
 import type { AccountList } from '../../contract/models/app';
-import type { ReviewSetCurrency, ReviewSetMonthCurrency, ReviewSetOpened, ReviewSetSummary } from '../../contract/models/review-set';
+import type { ReviewSetCurrency, ReviewSetFile, ReviewSetMonthCurrency, ReviewSetOpened, ReviewSetSummary } from '../../contract/models/review-set';
 import type { DroppedFileStore } from '../files/dropped';
 import type { LibraryIndex } from '../files/library-index';
 import { AppError } from '../http/errors';
@@ -82,6 +82,14 @@ async function fullHash(file: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of fs.createReadStream(file, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
   return hash.digest('hex');
+}
+
+/** The notes of a set: which files are not UTF-8 (see `notUtf8Note` of a single file). */
+function notesOf(files: ReviewSetFile[]): string[] {
+  const names = files.filter((f) => f.notUtf8).map((f) => f.fileName);
+  if (names.length === 0) return [];
+  const one = names.length === 1;
+  return [`${names.join(', ')} ${one ? 'is' : 'are'} not UTF-8: names may be garbled; save ${one ? 'it' : 'them'} as CSV UTF-8 and review ${one ? 'it' : 'them'} again.`];
 }
 
 function asErrorInfo(error: unknown): { code: string; message: string } {
@@ -329,6 +337,7 @@ export function createReviewSetService(deps: ReviewSetServiceDeps) {
         byGroup: m.groupLines(),
         currency: await (set.currency ??= currencyOf(set)),
         ms: Math.round(set.ms),
+        notes: notesOf(m.files),
       };
       if (m.deviceColumn !== undefined) summary.deviceColumn = m.deviceColumn;
       return summary;

@@ -322,6 +322,25 @@ test.describe('in a browser (npm run web)', () => {
   });
 });
 
+test('a set with a file saved as Latin-1 names it: its names may be garbled', async ({ page, harness }) => {
+  await page.goto(harness.url);
+  await page.getByRole('navigation', { name: 'Accounts' }).getByRole('button', { name: 'Review a bill CSV' }).click();
+  const header = 'imsi,date,billItemName,amount\r\n';
+  const files = [
+    { name: 'billing-202405.csv', b64: Buffer.from(`${header}001010123456789,20240501,基本料金,10\r\n`).toString('base64') },
+    { name: 'billing-202406.csv', b64: Buffer.from(`${header}001010123456789,20240601,Grundgeb\xfchr,2.5\r\n`, 'latin1').toString('base64') },
+  ];
+  const dataTransfer = await page.evaluateHandle((list) => {
+    const dt = new DataTransfer();
+    for (const f of list) dt.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name, { type: 'text/csv' }));
+    return dt;
+  }, files);
+  await page.dispatchEvent('[data-testid=review-view]', 'dragover', { dataTransfer });
+  await page.dispatchEvent('[data-testid=review-view]', 'drop', { dataTransfer });
+  await expect(page.getByTestId('set-total')).toHaveAttribute('data-amount', '12.5', { timeout: 30_000 });
+  await expect(page.getByTestId('set-note')).toHaveText('billing-202406.csv is not UTF-8: names may be garbled; save it as CSV UTF-8 and review it again.');
+});
+
 test('keyboard: ticked exports open in one review with the keyboard in it; a deleted file’s Delete leaves it on the row in its place', async ({ page, harness }) => {
   test.setTimeout(60_000);
   const last = previousMonth();

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { AccountSummary } from '../../../contract/models/app';
 import type { SavedFile } from '../../../contract/models/files';
 import type { ReviewSetDevice, ReviewSetSummary } from '../../../contract/models/review-set';
@@ -363,6 +363,20 @@ describe('several exports in one review', () => {
     const expectedNewestFirst = independentSet([...files].reverse());
     expect(new Map(all.months.map((m, i) => [m, scaled(all.monthTotals[i] as string)]))).toEqual(expectedNewestFirst.total);
     await expect(s.h['reviewSet.openAccount']({ accountId: 'acc-2' }, ctx)).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it('names the files that are not UTF-8 (saved as Shift_JIS or Latin-1): their names may be garbled', async () => {
+    const latin1 = path.join(tmp, 'billing-2024-08 latin-1.csv');
+    fs.writeFileSync(latin1, Buffer.from(`${header}440103000000007,20240801,Grundgeb\xfchr,10,M\xfcnchen,x\r\n`, 'latin1'));
+    library.push({ id: 'latin1', kind: 'bill-csv', fileName: 'billing-2024-08 latin-1.csv', path: latin1, size: fs.statSync(latin1).size, savedAt: '2020-01-01T00:00:00.000Z' });
+    onTestFinished(() => void library.splice(library.findIndex((f) => f.id === 'latin1'), 1));
+    const mixed = await s.h['reviewSet.summary']({ setId: (await s.h['reviewSet.open']({ libraryIds: ['file-1', 'latin1'] }, ctx)).setId }, ctx);
+    expect(mixed.files.map((f) => f.notUtf8)).toEqual([undefined, true]);
+    expect(mixed.notes).toEqual(['billing-2024-08 latin-1.csv is not UTF-8: names may be garbled; save it as CSV UTF-8 and review it again.']);
+    expect(mixed.months).toEqual(['202405', '202408']);
+    // Japanese names in UTF-8 (part 2 of May) are fine.
+    const utf8 = await s.h['reviewSet.summary']({ setId: (await s.h['reviewSet.open']({ libraryIds: ['file-1', 'file-5'] }, ctx)).setId }, ctx);
+    expect(utf8.notes).toEqual([]);
   });
 
   it('names a file that cannot be read, and a file that is not a bill export', async () => {
