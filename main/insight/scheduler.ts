@@ -39,6 +39,21 @@ interface Plan {
   lastError: string | undefined;
 }
 
+/**
+ * Everything one sync reads for an account, one call at a time: what the overview needs
+ * (`insightReads`), then the usage records of each Agilicus billing account (a subscription's
+ * missing quantity and the FOCUS export's usage file come from them). The background sync and
+ * `billfold sync` both run this, so either keeps what the window shows offline. Throws the first failure.
+ */
+export async function syncAccountData(account: Pick<AccountSummary, 'id' | 'provider'>, thisMonth: string, call: SyncSchedulerDeps['call']): Promise<void> {
+  for (const { channel, args } of insightReads(account.provider, thisMonth)) {
+    const value = await call(channel, { ...args, accountId: account.id });
+    if (channel === 'agilicus.listBillingAccounts') {
+      for (const ba of (value as AgilicusBillingAccountList).accounts) await call('agilicus.getUsageRecords', { accountId: account.id, billingAccountId: ba.id });
+    }
+  }
+}
+
 /** Longest wait after failures in a row: the interval itself. The first retry comes after a minute. */
 const firstBackoffMs = 60_000;
 /** Node runs a timer set longer than this (about 24.8 days) after 1 ms instead. */
@@ -90,19 +105,6 @@ export function createSyncScheduler(deps: SyncSchedulerDeps): SyncScheduler {
     wait(delayMs);
   }
 
-  async function syncAccount(account: AccountSummary): Promise<void> {
-    const month = yearMonthOf(new Date(now()));
-    for (const { channel, args } of insightReads(account.provider, month)) {
-      const value = await deps.call(channel, { ...args, accountId: account.id });
-      if (channel === 'agilicus.listBillingAccounts') {
-        // Quantities missing from a subscription come from its newest usage record.
-        for (const ba of (value as AgilicusBillingAccountList).accounts) {
-          if ((ba.subscriptions ?? []).some((s) => s.quantity === null)) await deps.call('agilicus.getUsageRecords', { accountId: account.id, billingAccountId: ba.id });
-        }
-      }
-    }
-  }
-
   async function run(id: string): Promise<void> {
     const p = planOf(id);
     if (p.running) return p.running;
@@ -114,7 +116,7 @@ export function createSyncScheduler(deps: SyncSchedulerDeps): SyncScheduler {
       }
       const intervalMs = schedule.intervalMinutes * 60_000;
       try {
-        await syncAccount(account);
+        await syncAccountData(account, yearMonthOf(new Date(now())), deps.call);
         p.failures = 0;
         p.lastError = undefined;
         if (started) arm(id, jitter(intervalMs));

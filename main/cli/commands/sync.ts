@@ -1,19 +1,21 @@
-import type { Channel } from '../../../contract';
 import type { ErrorInfo } from '../../../contract/errors';
 import type { AccountSummary, ProviderId } from '../../../contract/models/app';
 import { providerNames } from '../../../contract/models/app';
 import { AppError } from '../../http/errors';
+import { yearMonthOf } from '../../insight/rules';
+import { syncAccountData } from '../../insight/scheduler';
 import { CliPartialFailure, type CliSession } from '../context';
 import { exitCodeForAll } from '../exit-codes';
 import { withJson, type CliCommand } from '../kit';
 import { table } from '../text';
 
-/** What a sync reads per provider: what the window shows first, kept as offline data. */
-const syncCalls: Record<ProviderId, { channel: Channel; args?: Record<string, unknown> }[]> = {
-  spatialflow: [{ channel: 'spatialflow.getSubscription' }, { channel: 'spatialflow.listPaymentMethods' }, { channel: 'spatialflow.listInvoices', args: { limit: 10 } }],
-  agilicus: [{ channel: 'agilicus.listBillingAccounts' }],
-  soracom: [{ channel: 'soracom.getLatestBilling' }, { channel: 'soracom.getBillingHistory' }],
-};
+/** A channel's refusal, carried out of the shared sync reads with the router's words for it. */
+class ReadFailure extends Error {
+  constructor(readonly info: ErrorInfo) {
+    super(info.message);
+    this.name = 'ReadFailure';
+  }
+}
 
 export interface SyncOutcome {
   accountId: string;
@@ -36,7 +38,7 @@ export async function chosenAccounts(session: CliSession, accountId: string | un
   return chosen;
 }
 
-/** `billfold sync [--account ID]`: reads each account's data from its provider, as the window does. */
+/** `billfold sync [--account ID]`: reads each account's data from its provider, as the window's background sync does. */
 export const syncCommand: CliCommand = ({ program, run }) => {
   withJson(
     program
@@ -50,13 +52,18 @@ export const syncCommand: CliCommand = ({ program, run }) => {
       for (const account of accounts) {
         session.progress(`Syncing ${account.name}…`);
         const outcome: SyncOutcome = { accountId: account.id, name: account.name, provider: account.provider, ok: true };
-        for (const call of syncCalls[account.provider]) {
-          const answer = await session.services.router.handle(call.channel, { accountId: account.id, ...call.args });
-          if (!answer.ok) {
-            outcome.ok = false;
-            outcome.error = answer.error;
-            break;
-          }
+        try {
+          // The same reads as the window's background sync, through the same handlers, so the
+          // window finds every figure of its overview in what this sync keeps.
+          await syncAccountData(account, yearMonthOf(new Date()), async (channel, args) => {
+            const answer = await session.services.router.handle(channel, args);
+            if (!answer.ok) throw new ReadFailure(answer.error);
+            return answer.value;
+          });
+        } catch (error) {
+          if (!(error instanceof ReadFailure)) throw error;
+          outcome.ok = false;
+          outcome.error = error.info;
         }
         outcomes.push(outcome);
       }

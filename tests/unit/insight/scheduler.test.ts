@@ -67,6 +67,23 @@ describe('background sync', () => {
     expect(synced.sort()).toEqual(['a', 'b']);
   });
 
+  it('reads the usage records of every Agilicus billing account, so the FOCUS export has them after any sync', async () => {
+    const calls: string[] = [];
+    const { s } = scheduler({
+      accounts: [account('g', 'agilicus')],
+      call: (channel, args) => {
+        calls.push(`${channel}${typeof args['billingAccountId'] === 'string' ? ` ${args['billingAccountId']}` : ''}`);
+        if (channel !== 'agilicus.listBillingAccounts') return Promise.resolve({ records: [] });
+        expect(args).toMatchObject({ includeSubscriptions: true, includeCustomer: true });
+        // One subscription states its quantity, one does not, and one billing account has none.
+        return Promise.resolve({ accounts: [{ id: 'ba1', subscriptions: [{ quantity: 3 }] }, { id: 'ba2', subscriptions: [{ quantity: null }] }, { id: 'ba3', subscriptions: [] }] });
+      },
+    });
+    await s.start();
+    await s.runNow('g');
+    expect(calls).toEqual(['agilicus.listBillingAccounts', 'agilicus.getUsageRecords ba1', 'agilicus.getUsageRecords ba2', 'agilicus.getUsageRecords ba3']);
+  });
+
   it('plans the next run an interval away, with jitter of ±10%', async () => {
     for (const [random, minutes] of [
       [0, 54],

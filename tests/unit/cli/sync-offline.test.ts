@@ -1,0 +1,69 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AccountSummary } from '../../../contract/models/app';
+import type { FocusExportResult } from '../../../contract/models/archive';
+import type { InsightOverview } from '../../../contract/models/insight';
+import { createMainServices } from '../../../main/compose';
+import { AppError } from '../../../main/http/errors';
+import type { SyncOutcome } from '../../../main/cli/commands/sync';
+import { cliFolders, ensureBuiltCli, parseJson, runBillfold } from './helpers';
+import { routerCall, testPlatform } from '../../support/platform';
+
+beforeAll(() => ensureBuiltCli(), 120_000);
+
+/** The window's overview over a user-data folder, with every provider out of reach: only what a sync kept counts. */
+async function offlineOverview(userData: string, home: string): Promise<InsightOverview> {
+  const services = createMainServices({
+    platform: testPlatform(userData, { documentsDir: path.join(home, 'Documents') }),
+    emit: () => undefined,
+    log: () => undefined,
+    backgroundSync: false,
+    demo: { ensure: () => Promise.reject(new AppError('network', 'The demo providers cannot be reached.')), close: () => Promise.resolve() },
+  });
+  try {
+    return await routerCall(services)<InsightOverview>('insight.overview', {});
+  } finally {
+    await services.close();
+  }
+}
+
+describe('billfold sync keeps what the window shows offline', () => {
+  const folders = cliFolders();
+  let accounts: AccountSummary[];
+  beforeAll(async () => {
+    const { home, userData } = await folders;
+    const demo = await runBillfold(['--user-data', userData, 'demo', '--json'], { home });
+    expect(demo.code, demo.stderr).toBe(0);
+    accounts = parseJson<{ accounts: AccountSummary[] }>(demo).accounts;
+    const sync = await runBillfold(['--user-data', userData, 'sync', '--json'], { home });
+    expect(sync.code, sync.stderr).toBe(0);
+    expect(parseJson<{ accounts: SyncOutcome[] }>(sync).accounts.map((o) => o.ok)).toEqual([true, true, true]);
+  }, 120_000);
+  afterAll(async () => (await folders).cleanup());
+
+  it('after a scheduled sync, the overview has every account’s forecast and the totals of every currency, offline', async () => {
+    const { home, userData } = await folders;
+    const overview = await offlineOverview(userData, home);
+    expect(overview.accounts.map((a) => a.accountId).sort()).toEqual(accounts.map((a) => a.id).sort());
+    for (const a of overview.accounts) {
+      expect(a.missing, a.accountName).toEqual([]);
+      expect(a.forecast.state, `${a.accountName}: ${a.forecast.madeFrom ?? ''}`).toBe('value');
+    }
+    const soracom = overview.accounts.find((a) => a.provider === 'soracom')!;
+    expect(soracom.soFar.state).toBe('value');
+    expect(overview.totals.map((t) => t.currency)).toEqual(['CAD', 'JPY', 'USD']);
+    for (const t of overview.totals) expect(t.forecast, t.currency).toBeDefined();
+  });
+
+  it('export focus after it writes the Agilicus usage records', async () => {
+    const { home, userData } = await folders;
+    const now = new Date();
+    const month = `${now.getUTCFullYear()}-${String(now.getUTCMonth() + 1).padStart(2, '0')}`;
+    const out = path.join(home, 'exports', 'focus.csv');
+    const run = await runBillfold(['--user-data', userData, 'export', 'focus', '--from', month, '--to', month, '--format', 'csv', '--out', out, '--json'], { home });
+    expect(run.code, run.stderr).toBe(0);
+    const result = parseJson<FocusExportResult>(run);
+    expect(result.missing.join('\n')).not.toMatch(/no usage records have been synced/);
+    expect(result.usage?.rows).toBeGreaterThan(0);
+  });
+});
