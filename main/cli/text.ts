@@ -55,3 +55,16 @@ export function formatBytes(n: number): string {
   }
   return `${v.toFixed(v < 10 ? 1 : 0)} ${units[u] ?? 'TB'}`;
 }
+
+/**
+ * A moment as the computer's local date and time with its offset from UTC (`2026-11-28 21:16 -08:00`),
+ * as the window shows times in local time; the offset keeps it unambiguous in a log read elsewhere.
+ */
+export function localDateTime(iso: string): string {
+  const at = new Date(iso);
+  if (Number.isNaN(at.getTime())) return iso;
+  const two = (n: number) => String(n).padStart(2, '0');
+  const east = -at.getTimezoneOffset();
+  const offset = `${east < 0 ? '-' : '+'}${two(Math.floor(Math.abs(east) / 60))}:${two(Math.abs(east) % 60)}`;
+  return `${at.getFullYear()}-${two(at.getMonth() + 1)}-${two(at.getDate())} ${two(at.getHours())}:${two(at.getMinutes())} ${offset}`;
+}

@@ -1,11 +1,11 @@
 import type { AccountSummary } from '../../../contract/models/app';
 import { providerNames } from '../../../contract/models/app';
 import { withJson, type CliCommand } from '../kit';
-import { table } from '../text';
+import { localDateTime, table } from '../text';
 
 function syncText(a: AccountSummary): string {
-  if (a.sync.lastError) return `failed ${a.sync.lastError.at.slice(0, 16).replace('T', ' ')}: ${a.sync.lastError.message}`;
-  if (a.sync.lastSuccessAt) return `ok ${a.sync.lastSuccessAt.slice(0, 16).replace('T', ' ')}`;
+  if (a.sync.lastError) return `failed ${localDateTime(a.sync.lastError.at)}: ${a.sync.lastError.message}`;
+  if (a.sync.lastSuccessAt) return `ok ${localDateTime(a.sync.lastSuccessAt)}`;
   return 'never';
 }
 

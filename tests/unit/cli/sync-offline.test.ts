@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AccountSummary } from '../../../contract/models/app';
+import type { AccountList, AccountSummary } from '../../../contract/models/app';
 import type { FocusExportResult } from '../../../contract/models/archive';
 import type { InsightOverview } from '../../../contract/models/insight';
 import { createMainServices } from '../../../main/compose';
@@ -10,6 +10,14 @@ import { cliFolders, ensureBuiltCli, parseJson, runBillfold } from './helpers';
 import { routerCall, testPlatform } from '../../support/platform';
 
 beforeAll(() => ensureBuiltCli(), 120_000);
+
+/** `iso` as a clock in `timeZone` shows it, with the zone's offset: `2026-11-28 21:16 -08:00`. */
+function wallClock(iso: string, timeZone: string): string {
+  const format = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'longOffset' });
+  const p = Object.fromEntries(format.formatToParts(new Date(iso)).map((x) => [x.type, x.value]));
+  const offset = p['timeZoneName'] === 'GMT' ? '+00:00' : (p['timeZoneName'] ?? '').slice(3);
+  return `${p['year']}-${p['month']}-${p['day']} ${p['hour']}:${p['minute']} ${offset}`;
+}
 
 /** The window's overview over a user-data folder, with every provider out of reach: only what a sync kept counts. */
 async function offlineOverview(userData: string, home: string): Promise<InsightOverview> {
@@ -65,5 +73,18 @@ describe('billfold sync keeps what the window shows offline', () => {
     const result = parseJson<FocusExportResult>(run);
     expect(result.missing.join('\n')).not.toMatch(/no usage records have been synced/);
     expect(result.usage?.rows).toBeGreaterThan(0);
+  });
+
+  it('accounts list shows the last sync in local time with its offset from UTC; the JSON keeps the ISO time', async () => {
+    const { home, userData } = await folders;
+    const listed = parseJson<AccountList>(await runBillfold(['--user-data', userData, 'accounts', 'list', '--json'], { home }));
+    const soracom = listed.accounts.find((a) => a.provider === 'soracom')!;
+    expect(soracom.sync.lastSuccessAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/);
+    for (const timeZone of ['America/Los_Angeles', 'Asia/Kolkata', 'UTC']) {
+      const text = await runBillfold(['--user-data', userData, 'accounts', 'list'], { home, env: { TZ: timeZone } });
+      expect(text.code, text.stderr).toBe(0);
+      const row = text.stdout.split('\n').find((l) => l.startsWith(soracom.id))!;
+      expect(row, timeZone).toMatch(new RegExp(`ok ${wallClock(soracom.sync.lastSuccessAt!, timeZone).replace('+', '\\+')}$`));
+    }
   });
 });
