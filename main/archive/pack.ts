@@ -199,7 +199,8 @@ export async function planPack(deps: ArchiveSourceDeps, period: Period): Promise
       if (unknown.length > 0) missing.push(`${account.name}: ${unknown.length} saved invoice PDF(s) belong to invoices that have not been synced, so their period is unknown.`);
     } else {
       for (const f of mine.filter((x) => x.kind === 'statement-pdf' && overlaps(x.period, period))) {
-        documents.push(docOf(account, f, { providerId: f.period ?? '', period: f.period ?? '' }));
+        // Its billing account, from its source key `agilicus:usage-statement:<billing account>:<month or all>`.
+        documents.push(docOf(account, f, { providerId: /^agilicus:usage-statement:(.+):[^:]+$/.exec(f.source?.key ?? '')?.[1] ?? '', period: f.period ?? '' }));
       }
     }
   }
