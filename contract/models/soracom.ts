@@ -21,6 +21,15 @@ export type SoracomPaymentStatus =
 /** `temporary`: still being aggregated (current month); `closed`: final. Unknown values kept as sent. */
 export type SoracomBillState = 'temporary' | 'closed' | (string & {});
 
+/**
+ * How a bill that Soracom says is not closed yet is named wherever it is counted (review, period
+ * pack, FOCUS export), since its amount may still change: `preliminary (temporary)`. Undefined for
+ * a closed bill, and for one whose state is not given.
+ */
+export function preliminaryBill(state: SoracomBillState | undefined): string | undefined {
+  return state === undefined || state === '' || state === 'closed' ? undefined : `preliminary (${state})`;
+}
+
 export interface SoracomMonthlyBill {
   /** yyyyMM, as the API and the `soracom.*` channels use it. */
   yearMonth: string;

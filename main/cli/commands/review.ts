@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { ErrorInfo } from '../../../contract/errors';
 import { formatMoney } from '../../../contract/money';
 import type { ReviewOpened, ReviewReconciliation, ReviewSummary } from '../../../contract/models/review';
+import { preliminaryBill } from '../../../contract/models/soracom';
 import { describeIoError, errnoOf } from '../../fs/io-errors';
 import { AppError } from '../../http/errors';
 import { CliPartialFailure } from '../context';
@@ -44,8 +45,9 @@ function describe(r: ReviewedFile): string {
   if (rec?.reason) lines.push(`  Reconciliation: ${rec.reason}`);
   for (const m of rec?.matches ?? []) {
     const same = m.difference.minor === 0;
+    const preliminary = preliminaryBill(m.state);
     lines.push(
-      `  Against ${m.accountName}'s bill (${m.source}): bill ${formatMoney(m.bill)}, file ${formatMoney(m.csvTotal)}, ${same ? 'they match' : `difference ${formatMoney(m.difference)}`}`,
+      `  Against ${m.accountName}'s bill (${m.source}): bill ${formatMoney(m.bill)}, file ${formatMoney(m.csvTotal)}, ${same ? 'they match' : `difference ${formatMoney(m.difference)}`}${preliminary ? `; the bill is ${preliminary}: it may still change until the month is closed` : ''}`,
     );
   }
   for (const u of rec?.unavailable ?? []) lines.push(`  ${u.accountName}: no bill to compare (${u.message})`);

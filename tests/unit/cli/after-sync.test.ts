@@ -1,3 +1,4 @@
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccountList, AccountSummary } from '../../../contract/models/app';
@@ -35,7 +36,7 @@ async function offlineOverview(userData: string, home: string): Promise<InsightO
   }
 }
 
-describe('billfold sync keeps what the window shows offline', () => {
+describe('after a scheduled billfold sync', () => {
   const folders = cliFolders();
   let accounts: AccountSummary[];
   beforeAll(async () => {
@@ -49,7 +50,7 @@ describe('billfold sync keeps what the window shows offline', () => {
   }, 120_000);
   afterAll(async () => (await folders).cleanup());
 
-  it('after a scheduled sync, the overview has every account’s forecast and the totals of every currency, offline', async () => {
+  it('the window’s overview, computed offline, has every account’s forecast and the totals of every currency, offline', async () => {
     const { home, userData } = await folders;
     const overview = await offlineOverview(userData, home);
     expect(overview.accounts.map((a) => a.accountId).sort()).toEqual(accounts.map((a) => a.id).sort());
@@ -63,7 +64,7 @@ describe('billfold sync keeps what the window shows offline', () => {
     for (const t of overview.totals) expect(t.forecast, t.currency).toBeDefined();
   });
 
-  it('export focus after it writes the Agilicus usage records', async () => {
+  it('export focus writes the Agilicus usage records', async () => {
     const { home, userData } = await folders;
     const now = new Date();
     const month = `${now.getUTCFullYear()}-${String(now.getUTCMonth() + 1).padStart(2, '0')}`;
@@ -86,5 +87,25 @@ describe('billfold sync keeps what the window shows offline', () => {
       const row = text.stdout.split('\n').find((l) => l.startsWith(soracom.id))!;
       expect(row, timeZone).toMatch(new RegExp(`ok ${wallClock(soracom.sync.lastSuccessAt!, timeZone).replace('+', '\\+')}$`));
     }
+  });
+
+  it('review says the bill of a month still open is preliminary, next to whether the file matches it; a closed month’s line says nothing more', async () => {
+    const { home, userData } = await folders;
+    const now = new Date();
+    const yyyyMM = (monthsBack: number) => {
+      const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - monthsBack, 1));
+      return `${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
+    };
+    const line = async (month: string) => {
+      const file = path.join(home, `Export_${month}.csv`);
+      await fs.writeFile(file, `imsi,date,billItemName,unitPrice,quantity,amount\n440103000000001,${month}01,Basic fee,10,1,10\n`);
+      const run = await runBillfold(['--user-data', userData, 'review', file], { home });
+      expect(run.code, run.stderr).toBe(0);
+      return run.stdout.split('\n').find((l) => l.includes('Against Soracom (demo)'));
+    };
+    expect(await line(yyyyMM(0))).toMatch(/: bill .+, file .+, (they match|difference .+); the bill is preliminary \(temporary\): it may still change until the month is closed$/);
+    const closed = await line(yyyyMM(1));
+    expect(closed).toMatch(/: bill .+, file .+, (they match|difference .+)$/);
+    expect(closed).not.toMatch(/preliminary/);
   });
 });
