@@ -1,5 +1,5 @@
 import { minorDigits } from '../../contract/money';
-import type { SoracomMonthlyBill } from '../../contract/models/soracom';
+import { preliminaryBill, type SoracomMonthlyBill } from '../../contract/models/soracom';
 import type { SpatialFlowInvoice } from '../../contract/models/spatialflow';
 import { fromScaled, minorToScaled, toScaled } from './decimal';
 import { monthStartMs, utcDayMs } from './period';
@@ -238,11 +238,16 @@ export function soracomMonthRows(input: SoracomMonthInput): { rows: FocusRow[]; 
   }
   const billTotal = minorToScaled(bill.amount.minor, digits);
   balance.billTotal = billTotal;
-  if (billTotal === csvTotal) return { rows, balance };
-  if (bill.state !== undefined && bill.state !== 'closed') {
-    balance.note = `The ${yyyyMM.slice(0, 4)}-${yyyyMM.slice(4)} bill is not final yet (${bill.state}); the difference to the CSV is not booked.`;
+  const preliminary = preliminaryBill(bill.state);
+  if (preliminary) {
+    const month = `${yyyyMM.slice(0, 4)}-${yyyyMM.slice(4)}`;
+    balance.note =
+      billTotal === csvTotal
+        ? `The ${month} bill is ${preliminary}: these costs may still change until the month is closed.`
+        : `The ${month} bill is ${preliminary}: the difference to the CSV is not booked, and these costs may still change until the month is closed.`;
     return { rows, balance };
   }
+  if (billTotal === csvTotal) return { rows, balance };
   const balancing = (category: ChargeCategory, description: string, amount: bigint): FocusRow => ({
     ...base,
     ChargePeriodStart: monthStart,

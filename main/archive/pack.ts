@@ -9,7 +9,7 @@ import type { AccountSummary } from '../../contract/models/app';
 import { providerNames } from '../../contract/models/app';
 import { savedFileKindLabels, type SavedFile } from '../../contract/models/files';
 import { minorDigits } from '../../contract/money';
-import type { SoracomMonthlyBill } from '../../contract/models/soracom';
+import { preliminaryBill, type SoracomMonthlyBill } from '../../contract/models/soracom';
 import type { SpatialFlowInvoice } from '../../contract/models/spatialflow';
 import { AppError } from '../http/errors';
 import { defaultCurrencyFor } from '../providers/soracom/client';
@@ -145,10 +145,13 @@ export async function planPack(deps: ArchiveSourceDeps, period: Period): Promise
           else if (total === undefined) check.note = 'The CSV could not be read.';
           else {
             check.status = check.expected === total ? 'match' : 'differs';
-            if (check.status === 'differs') check.note = bill.state === 'closed' ? 'The bill includes charges the CSV does not list (tax, coupons).' : `The bill is not final yet (${bill.state ?? 'state unknown'}).`;
+            // A match with a bill that is not closed is not final either: both may still change.
+            if (preliminaryBill(bill.state)) check.note = `The bill is ${preliminaryBill(bill.state)}: it may still change until the month is closed.`;
+            else if (check.status === 'differs') check.note = bill.state === 'closed' ? 'The bill includes charges the CSV does not list (tax, coupons).' : 'The bill does not say whether it is final.';
           }
           checks.push(check);
         }
+        if (bill && preliminaryBill(bill.state)) missing.push(`${account.name}: the final ${label} bill. The bill Billfold holds is ${preliminaryBill(bill.state)} and may still change until the month is closed.`);
         if (csvs.length === 0 && bill) {
           checks.push({ provider: 'Soracom', accountName: account.name, subject: `${label} detailed CSV against the bill`, status: 'missing', expected: money(bill.amount.minor, currency), currency, note: 'No detailed CSV of this month is in the Library.' });
           missing.push(`${account.name}: the ${label} detailed billing CSV is not in the Library.`);

@@ -100,10 +100,15 @@ describe('Soracom detailed CSV rows', () => {
     expect(lower.balance.added.map((r) => [r.ChargeCategory, r.BilledCost])).toEqual([['Adjustment', '-16']]);
   });
 
+  it('say a bill that is not closed is preliminary even when the CSV matches it, since both may still change', () => {
+    expect(monthRows(bill(516, { state: 'temporary' })).balance.note).toBe('The 2026-10 bill is preliminary (temporary): these costs may still change until the month is closed.');
+    expect(monthRows(bill(516)).balance.note).toBeUndefined();
+  });
+
   it('are not balanced against a bill that is not final, nor without a bill', () => {
     const open = monthRows(bill(600, { state: 'temporary' }));
     expect(open.balance.added).toEqual([]);
-    expect(open.balance.note).toMatch(/not final/);
+    expect(open.balance.note).toBe('The 2026-10 bill is preliminary (temporary): the difference to the CSV is not booked, and these costs may still change until the month is closed.');
     const none = soracomMonthRows({ account, yyyyMM: '202610', bill: undefined, fallbackCurrency: 'USD', sourceDocument: 'bill.csv', csv });
     expect(none.rows[0]?.BillingCurrency).toBe('USD');
     expect(none.balance.note).toMatch(/No 2026-10 bill has been synced/);
