@@ -206,9 +206,12 @@ export interface SoracomForecast {
 }
 
 /**
- * Forecast to the month's end: the daily run rate of the closed days (days before `today`) times
- * the days of the month, plus the month's fixed fees (what the month so far holds beyond its
- * daily bills: basic fees, monthly options, free tiers and discounts).
+ * Forecast to the month's end: the month so far (closed days, today's charges so far and the
+ * month's fixed fees: what the month holds beyond its daily bills, such as basic fees, monthly
+ * options, free tiers and discounts) plus the daily run rate of the closed days (days before
+ * `today`) for the days not yet begun. Today is counted as at least a day at that rate, so the
+ * forecast is never below the month so far and, on an ordinary day, is the run rate over the whole
+ * month plus the fixed fees.
  */
 export function soracomForecast(input: { yyyyMM: string; today: string; soFar: Money | undefined; days: readonly SoracomDailyBill[] | undefined }): SoracomForecast {
   const { yyyyMM, soFar, days } = input;
@@ -232,15 +235,29 @@ export function soracomForecast(input: { yyyyMM: string; today: string; soFar: M
   const closedSum = closed.reduce((n, d) => n + d.amount.minor, 0);
   const allDays = mine.reduce((n, d) => n + d.amount.minor, 0);
   const fixed = money(soFar.minor - allDays, soFar.currency);
-  const runRate = divRound(BigInt(closedSum) * BigInt(total), BigInt(closed.length));
-  const amount = money(toSafe(runRate) + fixed.minor, soFar.currency);
+  // Today's charges so far (and any later day the provider already lists).
+  const open = allDays - closedSum;
+  const todayNumber = input.today.startsWith(prefix) ? Number(input.today.slice(8, 10)) : input.today < prefix ? 0 : total;
+  const notBegun = total - todayNumber;
+  const n = BigInt(closed.length);
+  const todayBelowRate = input.today.startsWith(prefix) && BigInt(open) * n < BigInt(closedSum);
+  // Below the rate, today is counted as a whole day at the rate instead of what it has so far.
+  const rest = todayBelowRate ? divRound(BigInt(closedSum) * BigInt(notBegun + 1), n) - BigInt(open) : divRound(BigInt(closedSum) * BigInt(notBegun), n);
+  const amount = money(soFar.minor + toSafe(rest), soFar.currency);
+  const cur = soFar.currency;
+  const dayWord = (k: number) => `${k} day${k === 1 ? '' : 's'}`;
   return {
     forecast: figure({
       state: 'value',
       amounts: [amount],
       estimate: true,
       preliminary: true,
-      madeFrom: `Daily run rate of the ${closed.length} closed days (${closedSum} minor units in ${soFar.currency}) × ${total} days, plus the month’s fixed fees and other charges (${fixed.minor}).`,
+      madeFrom:
+        `The month so far, ${formatMinor(soFar)} (with ${formatMinor(fixed)} of fixed fees and other charges: the month so far minus its daily bills), ` +
+        (notBegun === 0 && !todayBelowRate
+          ? `with nothing added: today is the month’s last day and already above the daily run rate of the ${closed.length} closed days (${formatMinor(money(closedSum, cur))} in ${dayWord(closed.length)}).`
+          : `plus the daily run rate of the ${closed.length} closed days (${formatMinor(money(closedSum, cur))} in ${dayWord(closed.length)}) for ` +
+            `${notBegun === 0 ? 'the rest of today' : `the ${dayWord(notBegun)} not yet begun`}${todayBelowRate && notBegun > 0 ? ', with today counted as a whole day at that rate' : ''}.`),
     }),
     closedDays: closed.length,
     fixed,

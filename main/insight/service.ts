@@ -161,11 +161,6 @@ export function createInsightService(deps: InsightDeps): InsightService {
       forecast = { ...f.forecast };
       const fAsOf = oldest([latest?.syncedAt, daily?.syncedAt]);
       if (fAsOf) forecast.asOf = fAsOf;
-      if (f.forecast.state === 'value' && f.fixed) {
-        const amount = f.forecast.amounts[0] as Money;
-        const closedSum = (daily?.value.days ?? []).filter((d) => d.date < dayOf(at) && d.date.startsWith(`${thisMonth.slice(0, 4)}-${thisMonth.slice(4)}`) && d.amount.currency === amount.currency).reduce((n, d) => n + d.amount.minor, 0);
-        forecast.madeFrom = `Daily run rate of the ${f.closedDays} closed days (${text({ minor: closedSum, currency: amount.currency })} in ${f.closedDays} days) over the month’s ${new Date(monthEnd(thisMonth).getTime() - 1).getUTCDate()} days, plus this month’s fixed fees and other charges (${text(f.fixed)}: the month so far minus its daily bills).`;
-      }
       const bills = history?.value.bills ?? [];
       const prevBill = bills.find((b) => b.yearMonth === lastMonth);
       previous = prevBill

@@ -62,8 +62,12 @@ async function soracomForecast(harness: Harness, now: Date): Promise<Money> {
   const all = daily.billList.reduce((n, d) => n + d.amount, 0);
   const days = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 0)).getUTCDate();
   const closedSum = closed.reduce((n, d) => n + d.amount, 0);
-  // Run rate of the closed days over the month (half away from zero), plus the month so far minus its days.
-  return { minor: Math.round((closedSum * days) / closed.length) + (latest.amount - all), currency: 'JPY' };
+  const notBegun = days - now.getUTCDate();
+  const todaySoFar = all - closedSum;
+  // The month so far plus the run rate of the closed days (half away from zero) for the days not
+  // yet begun, today counted as a whole day at that rate while it is below it.
+  const rest = todaySoFar * closed.length < closedSum ? Math.round((closedSum * (notBegun + 1)) / closed.length) - todaySoFar : Math.round((closedSum * notBegun) / closed.length);
+  return { minor: latest.amount + rest, currency: 'JPY' };
 }
 
 async function spatialflowForecast(harness: Harness, now: Date): Promise<Money> {
@@ -139,7 +143,7 @@ test('the overview’s forecast, change and totals equal a computation made stra
   const soracomCard = card(page, byProvider('soracom').name);
   await expect(soracomCard.getByTestId('forecast')).toContainText(await format(soracom));
   await expect(soracomCard.getByTestId('forecast')).toContainText('estimate');
-  await expect(soracomCard.getByTestId('forecast')).toContainText(/Daily run rate of the \d+ closed days/);
+  await expect(soracomCard.getByTestId('forecast')).toContainText(/The month so far, .* plus the daily run rate of the \d+ closed days/);
   // Change from last month: the forecast minus last month's bill, in yen, with its percentage.
   const history = await channel<{ bills: { yearMonth: string; amount: Money }[] }>(harness, 'soracom.getBillingHistory', { accountId: byProvider('soracom').id });
   const last = history.bills.find((b) => b.yearMonth === yyyyMM(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1))))!;

@@ -108,6 +108,21 @@ describe('Soracom forecast', () => {
     expect(soracomForecast({ yyyyMM: '202403', today: '2024-03-04', soFar: usd(1), days: cents }).forecast.amounts).toEqual([usd(10)]);
   });
 
+  it('is never below the month so far: on the month’s last day, a day above the run rate is counted as it is', () => {
+    // November 2026, the 30th (its last day): 29 closed days of 300 (8,700), today 400 so far,
+    // 1,000 of monthly fees: the month so far is 10,100. The run rate over the month plus the fees
+    // would be 8,700 × 30 ÷ 29 + 1,000 = 10,000, less than what is already spent.
+    const days = [day('2026-11-30', 400), ...Array.from({ length: 29 }, (_, i) => day(`2026-11-${String(i + 1).padStart(2, '0')}`, 300))];
+    const f = soracomForecast({ yyyyMM: '202611', today: '2026-11-30', soFar: jpy(10100), days });
+    expect(f.forecast.amounts).toEqual([jpy(10100)]);
+    expect(f.forecast.madeFrom).toContain('The month so far, ¥10,100');
+    expect(f.forecast.madeFrom).toContain('with nothing added: today is the month’s last day and already above the daily run rate of the 29 closed days (¥8,700 in 29 days)');
+    // Mid-month with today above the rate: the month so far plus the rate for the days not yet begun.
+    const mid = [day('2024-03-11', 500), ...Array.from({ length: 10 }, (_, i) => day(`2024-03-${String(i + 1).padStart(2, '0')}`, 200))];
+    // 3,800 + 200 × 20 = 7,800 (the run rate over the month plus the fees would be 7,500).
+    expect(soracomForecast({ yyyyMM: '202403', today: '2024-03-11', soFar: jpy(3800), days: mid }).forecast.amounts).toEqual([jpy(7800)]);
+  });
+
   it('says "not enough history" with fewer than 3 closed days', () => {
     const days = [day('2024-03-01', 200), day('2024-03-02', 200), day('2024-03-03', 90)];
     const f = soracomForecast({ yyyyMM: '202403', today: '2024-03-03', soFar: jpy(1790), days });
