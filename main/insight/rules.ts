@@ -216,7 +216,9 @@ export interface SoracomForecast {
 export function soracomForecast(input: { yyyyMM: string; today: string; soFar: Money | undefined; days: readonly SoracomDailyBill[] | undefined }): SoracomForecast {
   const { yyyyMM, soFar, days } = input;
   if (soFar === undefined || days === undefined) {
-    return { forecast: figure({ state: 'no-data', madeFrom: 'Needs this month’s preliminary bill and its daily bills; not synced yet.' }), closedDays: 0 };
+    // Names only what is missing: offline, the preliminary bill is often there and only the daily bills are not.
+    const what = soFar === undefined ? (days === undefined ? 'this month’s preliminary bill and its daily bills' : 'this month’s preliminary bill') : 'this month’s daily bills';
+    return { forecast: figure({ state: 'no-data', madeFrom: `Needs ${what}; not synced yet.` }), closedDays: 0 };
   }
   const prefix = `${yyyyMM.slice(0, 4)}-${yyyyMM.slice(4, 6)}-`;
   const mine = days.filter((d) => d.date.startsWith(prefix) && d.amount.currency === soFar.currency);

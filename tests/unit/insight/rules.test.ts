@@ -123,6 +123,14 @@ describe('Soracom forecast', () => {
     expect(soracomForecast({ yyyyMM: '202403', today: '2024-03-11', soFar: jpy(3800), days: mid }).forecast.amounts).toEqual([jpy(7800)]);
   });
 
+  it('names only what is missing when it cannot forecast', () => {
+    const only = (soFar: ReturnType<typeof jpy> | undefined, days: ReturnType<typeof day>[] | undefined) =>
+      soracomForecast({ yyyyMM: '202403', today: '2024-03-20', soFar, days }).forecast.madeFrom;
+    expect(only(jpy(100), undefined)).toBe('Needs this month’s daily bills; not synced yet.');
+    expect(only(undefined, [])).toBe('Needs this month’s preliminary bill; not synced yet.');
+    expect(only(undefined, undefined)).toBe('Needs this month’s preliminary bill and its daily bills; not synced yet.');
+  });
+
   it('says "not enough history" with fewer than 3 closed days', () => {
     const days = [day('2024-03-01', 200), day('2024-03-02', 200), day('2024-03-03', 90)];
     const f = soracomForecast({ yyyyMM: '202403', today: '2024-03-03', soFar: jpy(1790), days });
