@@ -202,7 +202,12 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
       await alerts.forgetAccount(id);
     },
     deleteSavedFiles: (id) => library.deleteForAccount(id),
-    onSyncChanged: (accountId, sync) => events.emit('account.sync', { accountId, sync }),
+    onSyncChanged: (accountId, sync) => {
+      events.emit('account.sync', { accountId, sync });
+      // The overview's offline flags come from the sync state: a check that clears "Sync failed"
+      // (which writes no snapshot) must bring the overview along, not leave it for the next sync.
+      insight.schedule();
+    },
     onRetryWait: (accountId, ms) => events.emit('account.retrying', { accountId, seconds: Math.max(1, Math.ceil(ms / 1000)) }),
   });
   const dropped = createDroppedFileStore();

@@ -210,6 +210,34 @@ describe('spend insight over the demo accounts', () => {
     expect(overview.calendar.filter((e) => e.provider === 'agilicus' && e.kind === 'renewal' && !e.amountUnknown).every((e) => e.amounts.length === 1 && e.estimate)).toBe(true);
   });
 
+  it('tells the window when a provider that could not be reached answers again, so the overview stops saying offline', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'billfold-insight-'));
+    const s = services(dir, memorySecretStore());
+    const accounts = await s.accounts.startDemo();
+    await s.scheduler.runNow();
+    const badgesNow = async (offline: boolean) => {
+      // The last `insight.changed` the window was sent, once it has settled.
+      for (let i = 0; i < 40; i++) {
+        const last = s.events.filter((e): e is EventMessage<'insight.changed'> => e.event === 'insight.changed').at(-1);
+        const badges = last ? Object.values(last.payload.badges) : [];
+        if (badges.length === accounts.length && badges.every((b) => b.offline === offline)) return true;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      return false;
+    };
+    await sharedDemo.setReachable(false);
+    try {
+      await s.scheduler.runNow();
+      expect(await badgesNow(true)).toBe(true);
+      expect((await value<InsightOverview>(s, 'insight.overview')).offline).toBe(true);
+    } finally {
+      await sharedDemo.setReachable(true);
+    }
+    // The sidebar's background check: it reads no billing data, so no offline data is written.
+    for (const a of accounts) await value(s, 'accounts.testConnection', { id: a.id });
+    expect(await badgesNow(false)).toBe(true);
+  });
+
   it('raises a crossed budget once, as one notification, and not again after a restart', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'billfold-insight-'));
     const secrets = memorySecretStore();
