@@ -24,6 +24,11 @@ export interface Figure {
   madeFrom: string;
   /** ISO time the data it is made from was synced; absent when nothing was synced. */
   asOf?: string;
+  /**
+   * ISO time of an invoice not issued yet that the figure counts (SpatialFlow's upcoming invoice);
+   * the window shows its date, formatted as the payment calendar's dates are.
+   */
+  upcomingAt?: string;
 }
 
 export interface MonthChange {

@@ -431,8 +431,9 @@ export function spatialflowFigures(input: {
     amounts: amounts.length > 0 ? amounts : [money(0, input.subscription.plan.price.currency)],
     estimate: inMonth,
     madeFrom: inMonth && upcoming
-      ? `Invoices issued this month plus the upcoming invoice on ${upcoming.date.slice(0, 10)}: ${upcoming.madeFrom}`
+      ? `Invoices issued this month plus the upcoming invoice: ${upcoming.madeFrom}`
       : `Invoices issued this month; the next invoice is not due before the month ends.`,
+    ...(inMonth && upcoming ? { upcomingAt: upcoming.date } : {}),
   });
   const result: SpatialFlowFigures = { soFar, forecast, previous };
   if (upcoming) result.upcoming = upcoming;

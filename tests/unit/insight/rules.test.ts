@@ -240,11 +240,15 @@ describe('SpatialFlow forecast', () => {
     expect(april.soFar.state).toBe('no-data');
     expect(april.forecast.amounts).toEqual([usd(4900)]);
     expect(april.forecast.estimate).toBe(true);
+    // The upcoming invoice's date goes to the window as a time, to be shown as the calendar shows dates.
+    expect(april.forecast.upcomingAt).toBe('2024-04-10T00:00:00.000Z');
+    expect(april.forecast.madeFrom).not.toMatch(/\d{4}-\d{2}-\d{2}/);
     expect(april.previous.amounts).toEqual([usd(4900)]);
     const march = spatialflowFigures({ invoices, hasMore: false, subscription: sub(), thisMonth: '202403', now: new Date('2024-03-20T00:00:00Z') });
     // The renewal on 10 April is after March ends: nothing more this month.
     expect(march.forecast.amounts).toEqual([usd(4900)]);
     expect(march.forecast.estimate).toBe(false);
+    expect(march.forecast.upcomingAt).toBeUndefined();
     expect(march.previous.amounts).toEqual([usd(5500)]);
   });
 
