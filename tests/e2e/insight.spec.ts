@@ -414,3 +414,27 @@ test('with the providers unreachable the overview keeps its figures and says it 
   await page.getByRole('button', { name: 'Sync now' }).click();
   await expect(page.getByTestId('insight-status')).not.toContainText('Offline', { timeout: 20_000 });
 });
+
+/**
+ * Waits until the overview is read again for nothing but what a test does next: the Alerts panel
+ * marks the alerts on screen as read after 1.5 s, and that re-evaluates the insight once more.
+ */
+async function settle(page: Page, harness: Pick<Harness, 'rawCall'>) {
+  await expect.poll(async () => (await channel<{ alerts: { read: boolean }[] }>(harness, 'insight.listAlerts', {})).alerts.every((a) => a.read), { timeout: 10_000 }).toBe(true);
+  await page.waitForTimeout(1000);
+}
+
+test('the overview’s ages move on while the window stays open, as the sidebar’s do', async ({ page, harness }) => {
+  await page.clock.install();
+  await openOverview(page, harness);
+  await waitForInsight(page);
+  await settle(page, harness);
+  await expect(page.getByTestId('insight-status')).toContainText('from data synced just now or later');
+  const forecasts = page.getByTestId('forecast');
+  await expect(forecasts).toHaveCount(3);
+  for (const f of await forecasts.all()) await expect(f).toContainText('Data as of just now.');
+  await page.clock.fastForward('40:00');
+  await expect(sidebar(page).getByText('Synced 40 minutes ago')).toHaveCount(3);
+  await expect(page.getByTestId('insight-status')).toContainText('from data synced 40 minutes ago or later');
+  for (const f of await forecasts.all()) await expect(f).toContainText('Data as of 40 minutes ago.');
+});
