@@ -438,3 +438,20 @@ test('the overviewâ€™s ages move on while the window stays open, as the sidebarâ
   await expect(page.getByTestId('insight-status')).toContainText('from data synced 40 minutes ago or later');
   for (const f of await forecasts.all()) await expect(f).toContainText('Data as of 40 minutes ago.');
 });
+
+test('once the providers answer again, the overview stops saying offline when the sidebar shows them synced', async ({ page, harness }) => {
+  // The sidebar checks accounts whose sync failed every half second instead of every 15 s.
+  await page.goto(`${harness.url}?offlineRetryMs=500`);
+  await sidebar(page).getByRole('button', { name: 'All accounts' }).click();
+  await waitForInsight(page);
+  await settle(page, harness);
+  await harness.setSandboxesReachable(false);
+  await page.getByRole('button', { name: 'Sync now' }).click();
+  await expect(page.getByTestId('insight-status')).toContainText('Offline', { timeout: 20_000 });
+  await expect(sidebar(page).getByText(/^Sync failed/)).toHaveCount(3);
+  await harness.setSandboxesReachable(true);
+  // No Sync now: the background sync waits a minute after a failure, the sidebar's check does not.
+  await expect(sidebar(page).getByText(/^Synced/)).toHaveCount(3, { timeout: 10_000 });
+  await expect(page.getByTestId('insight-status')).not.toContainText('Offline', { timeout: 5_000 });
+  await expect(page.getByText(/^Offline: figures from data as of/)).toHaveCount(0);
+});
