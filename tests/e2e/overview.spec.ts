@@ -77,6 +77,9 @@ test('the overview lists every account with its spend in its own currency and op
   const soracomCard = card(page, soracom.name);
   await expect(soracomCard.getByTestId('this-month')).toContainText(await format(latest.amount));
   await expect(soracomCard.getByTestId('this-month')).toContainText('preliminary');
+  // Months are the providers' (UTC) months: the view says so, and the time of this month's figure is in UTC too.
+  await expect(page.getByText('Months are the providers’ billing months, in UTC.')).toBeVisible();
+  await expect(soracomCard.getByTestId('this-month')).toContainText(/as of .+ UTC/);
   await expect(soracomCard.getByTestId('last-month')).toContainText(await format(lastBill.amount));
   await expect(soracomCard).toContainText('¥');
 

@@ -48,6 +48,17 @@ export function formatDateTime(iso: string): string {
   return Number.isNaN(d.getTime()) ? iso : dateTimeFormat.format(d);
 }
 
+const utcDateTimeFormat = new Intl.DateTimeFormat(locale, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'UTC', timeZoneName: 'short' });
+
+/**
+ * A time in UTC, saying so ("Dec 1, 2026, 03:00 AM UTC"): for the time of a figure of a provider's
+ * (UTC) billing month, so near a month's turn its date does not read as another month's.
+ */
+export function formatDateTimeUtc(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : utcDateTimeFormat.format(d);
+}
+
 /** `202405` or `2024-05` → "May 2024". */
 export function formatYearMonth(yearMonth: string): string {
   const m = /^(\d{4})-?(\d{2})$/.exec(yearMonth);
