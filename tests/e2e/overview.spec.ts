@@ -112,6 +112,9 @@ test('the overview lists every account with its spend in its own currency and op
   await expect(agCard).toContainText('reports no amounts');
   await expect(agCard.getByTestId('agilicus-subscriptions')).toContainText('Active');
   await expect(agCard.getByTestId('agilicus-subscriptions')).toContainText('Trial');
+  // A trial does not renew: it ends and billing starts, as the payment calendar says.
+  await expect(agCard.getByTestId('agilicus-subscriptions').locator('li').filter({ hasText: 'Trial' })).toContainText('trial ends, billing starts');
+  await expect(agCard.getByTestId('agilicus-subscriptions').locator('li').filter({ hasText: 'Trial' })).not.toContainText('renews');
   await expect(agCard.getByTestId('agilicus-subscriptions')).toContainText('Cancelled');
   await expect(agCard.getByTestId('agilicus-subscriptions')).not.toContainText(/[$¥€£]/);
   // Its only amounts are the forecast's, an estimate from prices × quantities, and labelled so.
