@@ -102,6 +102,9 @@ test('latest bill, 18-month chart and table, a month with its daily bills, by ke
   }
   const total = billList.reduce((s, b) => s + b.amount, 0);
   await expect(page.getByTestId('history-total')).toHaveText(await money(total, 'JPY'));
+  // The total holds the preliminary month (and any month below the minimum charge), and says so.
+  const preliminary = newestFirst.find((b) => b.state === 'temporary')!;
+  await expect(page.getByTestId('history-total-made-of')).toContainText(`All ${billList.length} months above, including ${await monthName(page, preliminary.yearMonth)} (preliminary, may still change)`);
   await page.getByRole('heading', { name: 'This month so far' }).scrollIntoViewIfNeeded();
   await page.screenshot({ path: screenshotPath('soracom-bills.png') });
 

@@ -6,6 +6,7 @@ import {
   monthlyRemainder,
   paymentStatusText,
   previousYearMonth,
+  totalMadeOf,
   yearMonthOf,
 } from '../../../renderer/src/views/soracom/bills';
 
@@ -26,6 +27,14 @@ describe('Soracom bill words', () => {
     expect(billStateText('closed')).toBe('Closed');
     expect(billStateText('frozen')).toBe('frozen');
     expect(billStateText(undefined)).toBe('Not stated');
+  });
+
+  it('says what a bill table’s total adds up: a preliminary month and a month not billed are in it', () => {
+    const bill = (yearMonth: string, over: Record<string, string> = {}) => ({ yearMonth, amount: { minor: 100, currency: 'JPY' }, state: 'closed', paymentStatus: 'paid', ...over });
+    const bills = [bill('202611', { state: 'temporary', paymentStatus: '' }), bill('202610'), bill('202506', { paymentStatus: 'lessThanMinimumCharge' })];
+    expect(totalMadeOf(bills)).toBe('All 3 months above, including November 2026 (preliminary, may still change) and June 2025 (below the minimum charge, not billed)');
+    expect(totalMadeOf([bill('202610'), bill('202609')])).toBe('All 2 months above');
+    expect(totalMadeOf([bill('202611', { state: 'temporary' })])).toBe('The 1 month above, including November 2026 (preliminary, may still change)');
   });
 });
 

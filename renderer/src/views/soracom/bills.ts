@@ -1,6 +1,6 @@
-import type { SoracomBillState, SoracomPaymentStatus } from '../../../../contract/models/soracom';
+import type { SoracomBillState, SoracomMonthlyBill, SoracomPaymentStatus } from '../../../../contract/models/soracom';
 import type { Money } from '../../../../contract/money';
-import { locale } from '../../lib/format';
+import { formatYearMonth, locale } from '../../lib/format';
 
 /** Readable words for Soracom's payment statuses; a value not listed is shown as sent. */
 const paymentWords: Record<string, string> = {
@@ -27,6 +27,25 @@ export function paymentStatusText(status: SoracomPaymentStatus | undefined, stat
 /** True when the status is one Billfold knows (unknown ones are shown as sent, in code style). */
 export function isKnownPaymentStatus(status: string | undefined): boolean {
   return status !== undefined && Object.hasOwn(paymentWords, status);
+}
+
+function listed(names: string[]): string {
+  return names.length <= 2 ? names.join(' and ') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+}
+
+/**
+ * What a bill table's total adds up, in words: how many months, and which of them are still
+ * preliminary or were below the minimum charge (and so not billed), since both are in the sum.
+ */
+export function totalMadeOf(bills: readonly SoracomMonthlyBill[]): string {
+  const months = `${bills.length === 1 ? 'The 1 month' : `All ${bills.length} months`} above`;
+  const preliminary = bills.filter((b) => b.state === 'temporary').map((b) => formatYearMonth(b.yearMonth));
+  const notBilled = bills.filter((b) => b.paymentStatus === 'lessThanMinimumCharge').map((b) => formatYearMonth(b.yearMonth));
+  const parts = [
+    ...(preliminary.length > 0 ? [`${listed(preliminary)} (preliminary, may still change)`] : []),
+    ...(notBilled.length > 0 ? [`${listed(notBilled)} (below the minimum charge, not billed)`] : []),
+  ];
+  return parts.length === 0 ? months : `${months}, including ${parts.join(' and ')}`;
 }
 
 export function billStateText(state: SoracomBillState | undefined): string {
