@@ -424,16 +424,17 @@ export class Tables {
     };
   }
 
-  /** Adds packed totals (of another range or thread) to these. */
-  absorb(p: PackedTables): void {
+  /** Adds packed totals (of another range or thread) to these; `keep` says which of their keys keep their own total (see `mergeTables`). */
+  absorb(p: PackedTables, keep?: Kept): void {
     this.flush();
     if (p.scale > this.scale) this.setScale(p.scale);
     const f = pow10[this.scale - p.scale] ?? 1;
-    const itemIds = this.items.idsOf(p.items);
-    const deviceIds = this.devices.idsOf(p.devices);
+    const itemIds = this.items.idsOf(p.items, keep?.items);
+    const deviceIds = this.devices.idsOf(p.devices, keep?.devices);
     this.itemMonth.reserve(p.itemMonth.keys.length);
     this.deviceMonth.reserve(p.deviceMonth.keys.length);
-    const monthIds = p.months.map((m) => this.month(m));
+    const keptMonths = keep?.months;
+    const monthIds = p.months.map((m) => this.month(keptMonths === undefined || keptMonths.has(m) ? m : otherKey));
     for (const m of monthIds) this.monthsInSums.add(m);
     const pair = (s: PackedSums, ids: Int32Array, into: Sums) => {
       for (let i = 0; i < s.keys.length; i++) {
@@ -453,7 +454,7 @@ export class Tables {
       const slot = this.groupSlot(name);
       const table = this.groupKeys[slot] as KeyTable;
       (this.groupMonth[slot] as Sums).reserve((p.groupMonth[g] as PackedSums).keys.length);
-      const valueIds = table.idsOf(p.groupKeys[g] as PackedKeys);
+      const valueIds = table.idsOf(p.groupKeys[g] as PackedKeys, keep?.groups[g]);
       pair(p.groupMonth[g] as PackedSums, valueIds, this.groupMonth[slot] as Sums);
       const from = p.deviceGroup[g] as PackedSums;
       const into = this.deviceGroup[slot] as Sums;
@@ -465,12 +466,12 @@ export class Tables {
         into.addSumInOrder(to, (from.amounts[i] as number) * f, from.rows[i] as number);
       }
     });
-    for (const [from, into] of [
-      [p.day, this.day],
-      [p.monthRow, this.monthRow],
-    ] as const) {
-      for (let i = 0; i < from.keys.length; i++) into.addSum(from.keys[i] as number, (from.amounts[i] as number) * f, from.rows[i] as number);
+    const keptDays = keep?.days;
+    for (let i = 0; i < p.day.keys.length; i++) {
+      const day = p.day.keys[i] as number;
+      this.day.addSum(keptDays === undefined || keptDays.has(day) ? day : -1, (p.day.amounts[i] as number) * f, p.day.rows[i] as number);
     }
+    for (let i = 0; i < p.monthRow.keys.length; i++) this.monthRow.addSum(p.monthRow.keys[i] as number, (p.monthRow.amounts[i] as number) * f, p.monthRow.rows[i] as number);
     this.total += p.total * f;
     this.absSum += p.absSum * f;
     if (this.absSum > Number.MAX_SAFE_INTEGER) throw tooLarge();
@@ -478,6 +479,58 @@ export class Tables {
 }
 
 const tooLarge = () => new TooLargeError('The amounts in this file are too large to sum exactly.');
+
+/** Which keys of one part keep their own total when parts are added up (absent: all of them). */
+export interface Kept {
+  items?: Uint8Array;
+  devices?: Uint8Array;
+  /** By the part's own tag and group columns. */
+  groups: (Uint8Array | undefined)[];
+  days?: Set<number>;
+  months?: Set<string>;
+}
+
+/** Values every part in `over` has (each part's values distinct). */
+function common<T>(over: T[][]): Set<T> {
+  const seen = new Map<T, number>();
+  for (const values of over) for (const v of values) seen.set(v, (seen.get(v) ?? 0) + 1);
+  return new Set([...seen].filter(([, n]) => n === over.length).map(([v]) => v));
+}
+
+/**
+ * Adds up the totals of several parts (the ranges of a file in file order, or threads' files),
+ * each summed with its own caps. A part past a table's cap counted the keys it met after the cap
+ * under "(other)", whichever they were: a key keeps its own total only when every part past that
+ * cap named it, and the rest go to "(other)", so that every named total is exact. When no part
+ * reached a cap, the first part's totals are taken over as they are and the others added.
+ */
+export function mergeTables(parts: PackedTables[]): Tables {
+  const first = parts[0];
+  if (first === undefined) return new Tables();
+  const items = KeyTable.kept(parts.map((p) => p.items));
+  const devices = KeyTable.kept(parts.map((p) => p.devices));
+  const names = [...new Set(parts.flatMap((p) => p.groupNames))];
+  const groups = names.map((name) => KeyTable.kept(parts.map((p) => p.groupKeys[p.groupNames.indexOf(name)])));
+  const daysOver = parts.filter((p) => p.day.keys.includes(-1));
+  const days = daysOver.length === 0 ? undefined : common(daysOver.map((p) => [...p.day.keys]));
+  const monthsOver = parts.filter((p) => p.months.includes(otherKey));
+  const months = monthsOver.length === 0 ? undefined : common(monthsOver.map((p) => p.months));
+  if (!items && !devices && groups.every((g) => g === undefined) && !days && !months) {
+    const t = new Tables(first);
+    for (const p of parts.slice(1)) t.absorb(p);
+    return t;
+  }
+  const t = new Tables();
+  parts.forEach((p, i) => {
+    const keep: Kept = { groups: p.groupNames.map((name) => groups[names.indexOf(name)]?.[i]) };
+    if (items) keep.items = items[i] as Uint8Array;
+    if (devices) keep.devices = devices[i] as Uint8Array;
+    if (days) keep.days = days;
+    if (months) keep.months = months;
+    t.absorb(p, keep);
+  });
+  return t;
+}
 
 export { monthWidth };
 

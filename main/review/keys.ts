@@ -206,8 +206,12 @@ export class KeyTable {
     };
   }
 
-  /** The numbers in this table of packed keys (from another table). */
-  idsOf(p: PackedKeys): Int32Array {
+  /**
+   * The numbers in this table of packed keys (from another table). With `keep`, only the keys it
+   * marks get a number of their own (added past the cap: the caller bounds them), the others the
+   * "other" key's.
+   */
+  idsOf(p: PackedKeys, keep?: Uint8Array): Int32Array {
     const view = viewOf(p.bytes);
     const ids = new Int32Array(p.offs.length);
     let next = 0;
@@ -217,13 +221,47 @@ export class KeyTable {
       // Two parts of one file list their keys in much the same order: the key after the one
       // found last is tried before hashing.
       let id: number;
-      if (k === p.other) id = this.otherId();
+      if (k === p.other || (keep !== undefined && keep[k] !== 1)) id = this.otherId();
       else if (next < this.count && next !== this.other && this.same(view, o, e, next)) id = next;
-      else id = this.id(view, o, e);
+      else if (keep === undefined) id = this.id(view, o, e);
+      else {
+        id = this.find(view, o, e);
+        if (id < 0) id = this.add(view, o, e, this.missHash, this.missSlot);
+      }
       ids[k] = id;
       next = id + 1;
     }
     return ids;
+  }
+
+  /**
+   * Which keys of each of `parts` (the same table of several parts of the totals) may keep their
+   * own total once the parts are added up; undefined when every key may (no part went past the
+   * cap). A part past the cap counted some keys under "other", on a first-come basis: a key
+   * keeps its own total only if every such part named it, so that no named total misses rows.
+   */
+  static kept(parts: (PackedKeys | undefined)[]): (Uint8Array | undefined)[] | undefined {
+    const over = parts.filter((p): p is PackedKeys => p !== undefined && p.other >= 0);
+    const first = over[0];
+    if (first === undefined) return undefined;
+    const named = KeyTable.fromPacked(first, Infinity);
+    const seen = new Int32Array(named.count);
+    const each = (p: PackedKeys, f: (k: number, id: number) => void) => {
+      const view = viewOf(p.bytes);
+      for (let k = 0; k < p.offs.length; k++) {
+        if (k === p.other) continue;
+        const o = p.offs[k] as number;
+        const id = named.find(view, o, o + (p.lens[k] as number));
+        if (id >= 0 && id !== named.other) f(k, id);
+      }
+    };
+    for (const p of over) each(p, (_, id) => (seen[id] = (seen[id] as number) + 1));
+    return parts.map((p) => {
+      if (p === undefined) return undefined;
+      const keep = new Uint8Array(p.offs.length);
+      each(p, (k, id) => (keep[k] = seen[id] === over.length ? 1 : 0));
+      return keep;
+    });
   }
 
   /** The number of a key given as text. */

@@ -14,6 +14,7 @@
  */
 import {
   deviceGroupWidth,
+  mergeTables,
   monthWidth,
   otherKey,
   Tables,
@@ -132,7 +133,7 @@ async function run(opts: Pick<SummarizeOptions, 'runner' | 'track' | 'started'>,
 }
 
 /** One file's ranges parsed in parallel, checked, and their totals added up. */
-async function summarizeFileTables(file: string, layout: Layout, size: number, opts: SummarizeOptions): Promise<{ parts: RangeStats[]; tables: Tables; reparsed: number }> {
+async function summarizeFileTables(file: string, layout: Layout, size: number, opts: SummarizeOptions): Promise<{ parts: RangeStats[]; tables: PackedTables[]; reparsed: number }> {
   const keepMalformed = opts.keepMalformed ?? 1000;
   const indexEvery = opts.indexEvery ?? 64;
   // Where the ranges after the first are cut: each starts at the first line start from there,
@@ -165,15 +166,13 @@ async function summarizeFileTables(file: string, layout: Layout, size: number, o
       results[i] = await runRange(i, before.stoppedAt);
     }
   }
-  // The first range's totals are taken over as they are; the others are added to them.
-  const tables = new Tables((results[0] as RangesResult).tables);
-  for (const r of results.slice(1)) tables.absorb(r.tables);
-  return { parts: results.map((r) => r.parts[0] as RangeStats), tables, reparsed };
+  return { parts: results.map((r) => r.parts[0] as RangeStats), tables: results.map((r) => r.tables), reparsed };
 }
 
 export async function summarizeFile(file: string, layout: Layout, size: number, opts: SummarizeOptions): Promise<FileSummary> {
   const keepMalformed = opts.keepMalformed ?? 1000;
-  const { parts, tables, reparsed } = await summarizeFileTables(file, layout, size, opts);
+  const { parts, tables: ranges, reparsed } = await summarizeFileTables(file, layout, size, opts);
+  const tables = mergeTables(ranges);
   const stats = mergeStats(parts, layout, keepMalformed);
   const totals = totalsOf(tables, stats);
   const names = layout.groups.map((g) => layout.columns[g] ?? '');
@@ -208,7 +207,8 @@ export async function summarizeFiles(files: FileToSum[], opts: SummarizeOptions)
   const keepMalformed = opts.keepMalformed ?? 1000;
   const indexEvery = opts.indexEvery ?? 1 << 30;
   const workers = Math.max(1, opts.workers);
-  let tables: Tables | undefined;
+  /** The totals of each range or thread, in file order. */
+  const parts: PackedTables[] = [];
   const perFile: { stats: RangeStats[]; layout: Layout }[] = files.map((f) => ({ stats: [], layout: f.layout }));
   const total = files.reduce((n, f) => n + f.size, 0);
   let done = 0;
@@ -222,8 +222,7 @@ export async function summarizeFiles(files: FileToSum[], opts: SummarizeOptions)
       const before = done;
       const r = await summarizeFileTables(f.path, f.layout, f.size, { ...opts, onProgress: (bytes) => opts.onProgress?.(Math.min(before + bytes, total)) });
       done = before + f.size;
-      if (tables) tables.absorb(r.tables.pack());
-      else tables = r.tables;
+      parts.push(...r.tables);
       (perFile[i] as (typeof perFile)[number]).stats = r.parts;
     }
   } else {
@@ -242,10 +241,9 @@ export async function summarizeFiles(files: FileToSum[], opts: SummarizeOptions)
         return result;
       }),
     );
-    tables = new Tables(results[0]?.tables);
-    for (const r of results.slice(1)) tables.absorb(r.tables);
+    parts.push(...results.map((r) => r.tables));
   }
-  tables ??= new Tables();
+  const tables = mergeTables(parts);
   const fileStats = perFile.map((p) => mergeStats(p.stats, p.layout, keepMalformed));
   const all = {
     rows: fileStats.reduce((n, s) => n + s.rows, 0),
