@@ -74,6 +74,11 @@ export interface ReviewSummary {
   byDevice?: ReviewColumnTotals;
   /** By each tag and group column. Empty key: rows without a value. */
   byGroup: ReviewColumnTotals[];
+  /**
+   * The totals that met more distinct keys than Billfold keeps, in words ("More than 200,000
+   * SIMs: the rest are counted under (other)."); absent when none did.
+   */
+  capsReached?: string[];
   /** Time to the full summary. */
   ms: number;
   /** Worker threads used. */

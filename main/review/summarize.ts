@@ -13,6 +13,7 @@
  * threads' totals are added up at the end.
  */
 import {
+  caps,
   deviceGroupWidth,
   mergeTables,
   monthWidth,
@@ -37,6 +38,36 @@ export interface Total {
   rows: number;
 }
 
+/**
+ * A table that met more distinct keys than it keeps (see `caps` in engine.ts): the rows of the
+ * keys it does not name are counted under "(other)". `column`: the tag or group column.
+ */
+export type CapReached = { table: 'items' | 'devices' | 'days' | 'months' } | { table: 'group'; column: string };
+
+/** What a summary says about a cap it reached. */
+export function capNote(c: CapReached): string {
+  const count = (n: number) => n.toLocaleString('en-US');
+  const what =
+    c.table === 'group'
+      ? `${count(caps.groupValues)} values of ${c.column}`
+      : { items: `${count(caps.items)} bill items`, devices: `${count(caps.devices)} SIMs`, days: `${count(caps.days)} days`, months: `${count(caps.months)} months` }[c.table];
+  return `More than ${what}: the rest are counted under ${otherKey}.`;
+}
+
+/** The caps the totals reached. */
+function capsReached(t: Tables, groupNames: string[]): CapReached[] {
+  const out: CapReached[] = [];
+  if (t.items.other >= 0) out.push({ table: 'items' });
+  if (t.devices.other >= 0) out.push({ table: 'devices' });
+  for (const column of groupNames) {
+    const g = t.groupNames.indexOf(column);
+    if (g >= 0 && (t.groupKeys[g] as Tables['items']).other >= 0) out.push({ table: 'group', column });
+  }
+  if (t.day.has(-1)) out.push({ table: 'days' });
+  if (t.monthIndex.has(otherKey)) out.push({ table: 'months' });
+  return out;
+}
+
 /** The totals every summary has, of one file or of several. */
 export interface Totals {
   rows: number;
@@ -54,6 +85,8 @@ export interface Totals {
   byDeviceMonth: Total[];
   /** Every yyyyMM in the dates, oldest first. */
   months: string[];
+  /** The tables that had more distinct keys than they keep. */
+  capped: CapReached[];
 }
 
 /**
@@ -180,6 +213,7 @@ export async function summarizeFile(file: string, layout: Layout, size: number, 
     totals.byDevice = [];
     totals.byDeviceMonth = [];
   }
+  totals.capped = capsReached(tables, names).filter((c) => c.table !== 'devices' || layout.device >= 0);
   return {
     ...totals,
     ...groupTotals(tables, names),
@@ -253,6 +287,7 @@ export async function summarizeFiles(files: FileToSum[], opts: SummarizeOptions)
   const groupColumns = [...tables.groupNames];
   return {
     ...totalsOf(tables, all),
+    capped: capsReached(tables, groupColumns),
     groupColumns,
     ...groupTotals(tables, groupColumns),
     deviceGroups: files.every((f) => f.layout.device < 0) ? { devices: [], values: groupColumns.map(() => []) } : deviceGroupsOf(tables, groupColumns),
@@ -426,6 +461,7 @@ function totalsOf(t: Tables, counts: { rows: number; malformedCount: number; bla
     byMonthItem: item.byMonthKey,
     byDeviceMonth: device.byMonthKey,
     months: [...t.months].sort(),
+    capped: [],
   };
 }
 

@@ -11,7 +11,7 @@ import { SummaryCache } from '../review/cache';
 import { decimalToMinor, formatScaled } from '../review/decimal';
 import { ReviewFormatError, TooLargeError } from '../review/engine';
 import { FileChangedError, openReviewFile, ReviewPathError, ReviewSessions, type ReviewSession, type SessionOptions } from '../review/session';
-import type { FileSummary, Total } from '../review/summarize';
+import { capNote, type FileSummary, type Total } from '../review/summarize';
 import { bundledWorkerScript, inlineRunner, threadRunner, type RunnerFactory } from '../review/threads';
 import type { EventSink, HandlerTable } from '../router/types';
 import { snapshotKey, type SnapshotStore } from '../snapshots/store';
@@ -89,6 +89,7 @@ export function summaryModel(session: ReviewSession, s: FileSummary, top: number
   };
   if (s.months.length === 1 && s.months[0]) out.month = s.months[0];
   if (layout.device >= 0) out.byDevice = columnTotals(layout.columns[layout.device] ?? 'imsi', s.byDevice, s.scale, top);
+  if (s.capped.length > 0) out.capsReached = s.capped.map(capNote);
   return out;
 }
 

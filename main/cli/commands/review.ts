@@ -41,6 +41,7 @@ function describe(r: ReviewedFile): string {
       ),
     );
   }
+  for (const note of s.capsReached ?? []) lines.push(`  ${note}`);
   const rec = r.reconciliation;
   if (rec?.reason) lines.push(`  Reconciliation: ${rec.reason}`);
   for (const m of rec?.matches ?? []) {

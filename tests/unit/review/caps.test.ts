@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { formatScaled } from '../../../main/review/decimal';
 import { caps, otherKey, readLayout } from '../../../main/review/engine';
-import { summarizeFile, summarizeFiles, type Total } from '../../../main/review/summarize';
+import { capNote, summarizeFile, summarizeFiles, type Total } from '../../../main/review/summarize';
 import { inlineRunner } from '../../../main/review/threads';
 import { independentSummary, scaled } from './independent';
 
@@ -113,6 +113,15 @@ describe('past a cap, a file cut into ranges', () => {
     expectExact(s.byItem, s.scale, e.byItem, e.total);
     expectExact(s.byGroup[0] ?? [], s.scale, e.byTag, e.total);
     expectExact(s.byDay, s.scale, e.byDay, e.total);
+    // The summary says which caps were reached.
+    expect(s.capped.map(capNote)).toEqual([
+      'More than 5 bill items: the rest are counted under (other).',
+      'More than 8 SIMs: the rest are counted under (other).',
+      'More than 6 values of tag:name: the rest are counted under (other).',
+      'More than 3 days: the rest are counted under (other).',
+    ]);
+    Object.assign(caps, saved);
+    expect((await summarizeFile(file, layout, size, { runner: inlineRunner, workers: 1, splitAt: [secondDay] })).capped).toEqual([]);
   });
 
   it('every cut of the file, in two or three ranges, gives exact named totals, and the same ones every time', async () => {
@@ -154,6 +163,7 @@ describe('past a cap, several files', () => {
       if (workers === 2) expect(sims).toEqual([4, 5, 6, 7].map(imsi));
       expectExact(s.byItem, s.scale, e.byItem, e.total);
       expectExact(s.byGroup[0] ?? [], s.scale, e.byTag, e.total);
+      expect(s.capped).toEqual([{ table: 'items' }, { table: 'devices' }, { table: 'group', column: 'tag:name' }]);
     }
   });
 });
