@@ -81,6 +81,12 @@ export interface ReviewSetSummary {
   byGroup: { column: string; lines: ReviewMonthlyLine[] }[];
   /** The currency of each month, from the account's bills; never one figure across currencies. */
   currency: ReviewSetCurrency;
+  /**
+   * The totals of a counted file that met more distinct keys than Billfold keeps, in words with
+   * the file ("billing.csv: More than 200,000 SIMs: the rest are counted under (other)."); absent
+   * when none did.
+   */
+  capsReached?: string[];
   ms: number;
   /** What the reader should know about the files as a whole (some are not UTF-8), shown beside the totals. */
   notes: string[];

@@ -8,7 +8,8 @@
 import type { ReviewChange, ReviewChanges, ReviewChangeTable, ReviewMonthlyLine, ReviewSetDevice, ReviewSetDeviceSort, ReviewSetFile, ReviewSetMalformedRow } from '../../contract/models/review-set';
 import { maxScale } from '../review/decimal';
 import type { Layout } from '../review/engine';
-import { splitMonthKey, type FileSummary, type Total } from '../review/summarize';
+import { otherKey } from '../review/keys';
+import { capNote, splitMonthKey, type FileSummary, type Total } from '../review/summarize';
 
 export const SET_SCALE = maxScale;
 const scaleFactors = Array.from({ length: SET_SCALE + 1 }, (_, s) => 10n ** BigInt(SET_SCALE - s));
@@ -110,6 +111,14 @@ export class ReviewSetModel {
   private readonly deviceInfo = new Map<string, DeviceLine>();
   private deviceCache: { lines: { key: string; info: DeviceLine | undefined; amounts: bigint[]; rows: number[]; total: bigint }[] } | undefined;
   private sortCache: { key: string; order: number[] } | undefined;
+  /**
+   * Per table, once a counted file had more distinct keys than a summary keeps: the keys every
+   * such file named. The others were counted under "(other)" in one of them, so they are counted
+   * there from every file, and no named total misses rows.
+   */
+  private readonly named = new Map<MonthTable, Set<string>>();
+  /** The caps the counted files reached, in words, with the file. */
+  readonly capsReached: string[] = [];
 
   /** Adds a file: counts the months no other file of the set already holds. */
   add(input: SetFileInput): ReviewSetFile {
@@ -181,6 +190,18 @@ export class ReviewSetModel {
     file.usedMonths = s.months.filter((m) => used.has(m));
     file.state = used.size === s.months.length ? 'used' : used.size === 0 ? 'repeats' : 'partly';
 
+    if (used.size > 0) {
+      for (const c of s.capped) {
+        this.capsReached.push(`${input.fileName}: ${capNote(c)}`);
+        if (c.table === 'items') this.narrow(this.items, s.byItem);
+        else if (c.table === 'devices') this.narrow(this.devices, s.byDevice);
+        else if (c.table === 'group') {
+          const g = layout.groups.findIndex((at) => layout.columns[at] === c.column);
+          const table = this.groups[groupAt[g] ?? -1];
+          if (table) this.narrow(table, s.byGroup[g] ?? []);
+        }
+      }
+    }
     const scale = s.scale;
     const items = byMonth(s.byMonthItem);
     const devices = byMonth(s.byDeviceMonth);
@@ -191,7 +212,7 @@ export class ReviewSetModel {
       let monthRows = 0;
       for (const t of items.get(month) ?? []) {
         const v = toSet(t.amount, scale);
-        addTo(this.items, month, t.key, v, t.rows);
+        addTo(this.items, month, this.keyIn(this.items, t.key), v, t.rows);
         monthTotal += v;
         monthRows += t.rows;
       }
@@ -208,11 +229,11 @@ export class ReviewSetModel {
         let rows = 0;
         for (const t of list ?? []) {
           const v = toSet(t.amount, scale);
-          addTo(table, month, t.key, v, t.rows);
+          addTo(table, month, this.keyIn(table, t.key), v, t.rows);
           amount += v;
           rows += t.rows;
         }
-        if (amount !== monthTotal || rows !== monthRows) addTo(table, month, '', monthTotal - amount, monthRows - rows);
+        if (amount !== monthTotal || rows !== monthRows) addTo(table, month, this.keyIn(table, ''), monthTotal - amount, monthRows - rows);
       };
       addAll(this.devices, layout.device >= 0 ? devices.get(month) : undefined);
       this.groups.forEach((table, i) => {
@@ -234,6 +255,27 @@ export class ReviewSetModel {
       });
     }
     return file;
+  }
+
+  /** Where a file's total of `key` goes in `table`: its own line, or "(other)" (see `named`). */
+  private keyIn(table: MonthTable, key: string): string {
+    const named = this.named.get(table);
+    return named === undefined || named.has(key) ? key : otherKey;
+  }
+
+  /** A counted file past the cap of `table` named only the keys of `list`: the others go to "(other)", from the files counted already too. */
+  private narrow(table: MonthTable, list: Total[]): void {
+    const before = this.named.get(table);
+    const named = new Set<string>();
+    for (const t of list) if (t.key !== otherKey && (before === undefined || before.has(t.key))) named.add(t.key);
+    this.named.set(table, named);
+    for (const [month, byKey] of table) {
+      for (const [key, acc] of [...byKey]) {
+        if (key === otherKey || named.has(key)) continue;
+        byKey.delete(key);
+        addTo(table, month, otherKey, acc.amount, acc.rows);
+      }
+    }
   }
 
   /** The account each counted month was read for, when its file came from an account's saved exports. */

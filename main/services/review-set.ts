@@ -340,6 +340,7 @@ export function createReviewSetService(deps: ReviewSetServiceDeps) {
         notes: notesOf(m.files),
       };
       if (m.deviceColumn !== undefined) summary.deviceColumn = m.deviceColumn;
+      if (m.capsReached.length > 0) summary.capsReached = [...m.capsReached];
       return summary;
     },
     'reviewSet.devices': async ({ setId, offset, limit, ...query }) => {

@@ -11,7 +11,8 @@ import { formatScaled } from '../../../main/review/decimal';
 import { caps, otherKey, readLayout } from '../../../main/review/engine';
 import { capNote, summarizeFile, summarizeFiles, type Total } from '../../../main/review/summarize';
 import { inlineRunner } from '../../../main/review/threads';
-import { independentSummary, scaled } from './independent';
+import { ReviewSetModel } from '../../../main/services/review-set-model';
+import { independentSummary, scaled, SCALE } from './independent';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'billfold-review-caps-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -165,5 +166,35 @@ describe('past a cap, several files', () => {
       expectExact(s.byGroup[0] ?? [], s.scale, e.byTag, e.total);
       expect(s.capped).toEqual([{ table: 'items' }, { table: 'devices' }, { table: 'group', column: 'tag:name' }]);
     }
+  });
+});
+
+describe('past a cap, a review of several exports', () => {
+  it('a SIM, item or tag value one export counted under "(other)" is not listed with the other exports\' amounts alone', async () => {
+    // May with SIMs 0-11 in order, June with the same SIMs in reverse: each export names 8 of them.
+    const month = (yyyyMM: string, sims: number[]) => header + sims.map((i) => `${imsi(i)},${yyyyMM}01,Item ${i % 7},${i + 1},Tag ${i % 9}\r\n`).join('');
+    const texts = [month('202405', [...Array(12).keys()]), month('202406', [...Array(12).keys()].reverse())];
+    const e = independent(texts);
+    const model = new ReviewSetModel();
+    for (const [i, text] of texts.entries()) {
+      const file = toSum(write(text));
+      model.add({ fileName: `export-${i}.csv`, size: file.size, layout: file.layout, summary: await summarizeFile(file.path, file.layout, file.size, { runner: inlineRunner, workers: 1 }) });
+    }
+    const asTotals = (lines: { key: string; total: string }[]): Total[] => lines.map((l) => ({ key: l.key, amount: Number(scaled(l.total)), rows: 0 }));
+    const sims = expectExact(asTotals(model.devicePage({}, 0, 100).rows), SCALE, e.byDevice, e.total);
+    expect([...sims].sort()).toEqual([4, 5, 6, 7].map(imsi));
+    expectExact(asTotals(model.itemLines()), SCALE, e.byItem, e.total);
+    expectExact(asTotals(model.groupLines()[0]?.lines ?? []), SCALE, e.byTag, e.total);
+    // Each month's amounts add up to that month's total, "(other)" included.
+    const devices = model.devicePage({}, 0, 100).rows;
+    expect(model.months.map((_, i) => devices.reduce((a, d) => a + scaled(d.amounts[i] ?? '0'), 0n))).toEqual(model.monthTotalsList());
+    expect(model.capsReached).toEqual([
+      'export-0.csv: More than 5 bill items: the rest are counted under (other).',
+      'export-0.csv: More than 8 SIMs: the rest are counted under (other).',
+      'export-0.csv: More than 6 values of tag:name: the rest are counted under (other).',
+      'export-1.csv: More than 5 bill items: the rest are counted under (other).',
+      'export-1.csv: More than 8 SIMs: the rest are counted under (other).',
+      'export-1.csv: More than 6 values of tag:name: the rest are counted under (other).',
+    ]);
   });
 });
