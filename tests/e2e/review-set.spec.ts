@@ -378,3 +378,28 @@ test('keyboard: ticked exports open in one review with the keyboard in it; a del
   await page.keyboard.press('Tab');
   await expect(page.getByRole('main').locator(':focus')).toHaveCount(1);
 });
+
+test('exports with more bill items than a review keeps: the review says which, and the items it lists have their whole amounts', async ({ page, harness }) => {
+  test.setTimeout(60_000);
+  // May and June with 10,001 items each, June in the reverse order: each export names 10,000 of them.
+  const items = [...Array(10_001).keys()].map((i) => `Item ${String(i).padStart(5, '0')}`);
+  const month = (yyyyMM: string, names: string[]) => Buffer.from(`imsi,date,billItemName,amount\r\n${names.map((n) => `440103000000001,${yyyyMM}01,${n},1\r\n`).join('')}`);
+  const files = [
+    { name: 'billing-2024-05.csv', b64: month('202405', items).toString('base64') },
+    { name: 'billing-2024-06.csv', b64: month('202406', [...items].reverse()).toString('base64') },
+  ];
+  await page.goto(harness.url);
+  await page.getByRole('navigation', { name: 'Accounts' }).getByRole('button', { name: 'Review a bill CSV' }).click();
+  const dataTransfer = await page.evaluateHandle((list) => {
+    const dt = new DataTransfer();
+    for (const f of list) dt.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name, { type: 'text/csv' }));
+    return dt;
+  }, files);
+  await page.dispatchEvent('[data-testid=review-view]', 'dragover', { dataTransfer });
+  await page.dispatchEvent('[data-testid=review-view]', 'drop', { dataTransfer });
+  await expect(page.getByTestId('set-cap')).toHaveText([
+    'billing-2024-05.csv: More than 10,000 bill items: the rest are counted under (other).',
+    'billing-2024-06.csv: More than 10,000 bill items: the rest are counted under (other).',
+  ], { timeout: 30_000 });
+  await expect(page.getByTestId('set-total')).toHaveAttribute('data-amount', '20002');
+});

@@ -192,3 +192,26 @@ test('keyboard and a narrow window: Open… keeps the keyboard, every IMSI is sh
   await expect(page.getByTestId('review-still-open')).toHaveText(`The review below is still of billing-detail-${month}.csv.`);
   await expect(openButton).toBeFocused();
 });
+
+test('a file with more bill items than a review keeps says so, and the items it lists have their whole amounts', async ({ page, harness }) => {
+  // 10,001 items, each three times, over a file large enough to be read by several threads.
+  const items = 10_001;
+  const lines = ['imsi,date,billItemName,amount'];
+  for (let i = 0; i < items * 3; i++) lines.push(`440103000000001,20240501,Item ${String(i % items).padStart(5, '0')},1`);
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'billfold-review-e2e-'));
+  const file = path.join(dir, 'many-items.csv');
+  await fs.writeFile(file, `${lines.join('\r\n')}\r\n`);
+  await openReview(page, harness);
+  await harness.answerDialog('file', file);
+  await page.getByRole('button', { name: 'Open…' }).click();
+  await expect(page.getByTestId('review-cap')).toHaveText('More than 10,000 bill items: the rest are counted under (other).', { timeout: 30_000 });
+  // Every item listed by name has its three rows, though the threads each met the cap in their own order.
+  const rows = page.getByTestId('review-by-item').locator('tbody tr');
+  await expect(rows.first()).toHaveAttribute('data-key', '(other)');
+  const listed = await rows.evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-key'), tr.querySelector('[data-amount]')?.getAttribute('data-amount')]));
+  const named = listed.filter(([key]) => key !== '(other)');
+  expect(named.length).toBeGreaterThan(9_000);
+  expect(named.filter(([, amount]) => amount !== '3')).toEqual([]);
+  expect(listed.find(([key]) => key === '(other)')?.[1]).toBe(String(items * 3 - named.length * 3));
+  await fs.rm(dir, { recursive: true, force: true });
+});
