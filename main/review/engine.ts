@@ -300,8 +300,8 @@ export class Tables {
   readonly groupKeys: KeyTable[] = [];
   readonly monthIndex = new Map<string, number>();
   readonly months: string[] = [];
-  readonly itemMonth = new Sums(256, caps.pairs);
-  readonly deviceMonth = new Sums(4096, caps.pairs);
+  readonly itemMonth = new Sums(256, caps.pairs, monthWidth);
+  readonly deviceMonth = new Sums(4096, caps.pairs, monthWidth);
   readonly groupMonth: Sums[] = [];
   /** Per tag or group column, sums per device × value: which values each device has. */
   readonly deviceGroup: Sums[] = [];
@@ -323,8 +323,8 @@ export class Tables {
       this.absSum = from.absSum;
       this.items = KeyTable.fromPacked(from.items, caps.items, true);
       this.devices = KeyTable.fromPacked(from.devices, caps.devices);
-      this.itemMonth = Sums.fromPacked(from.itemMonth, caps.pairs);
-      this.deviceMonth = Sums.fromPacked(from.deviceMonth, caps.pairs);
+      this.itemMonth = Sums.fromPacked(from.itemMonth, caps.pairs, monthWidth);
+      this.deviceMonth = Sums.fromPacked(from.deviceMonth, caps.pairs, monthWidth);
       this.day = Sums.fromPacked(from.day);
       this.monthRow = Sums.fromPacked(from.monthRow);
       for (const m of from.months) this.monthsInSums.add(this.month(m));
@@ -334,7 +334,7 @@ export class Tables {
       this.groupNames.push(name);
       this.groupKeys.push(KeyTable.fromPacked(from.groupKeys[g] as PackedKeys, caps.groupValues));
       this.groupDense.push(new Dense());
-      this.addGroupSums(Sums.fromPacked(from.groupMonth[g] as PackedSums, caps.pairs), Sums.fromPacked(from.deviceGroup[g] as PackedSums, caps.pairs));
+      this.addGroupSums(Sums.fromPacked(from.groupMonth[g] as PackedSums, caps.pairs, monthWidth), Sums.fromPacked(from.deviceGroup[g] as PackedSums, caps.pairs));
     });
   }
 
@@ -368,7 +368,7 @@ export class Tables {
       this.groupNames.push(name);
       this.groupKeys.push(new KeyTable(caps.groupValues, 1024));
       this.groupDense.push(new Dense());
-      this.addGroupSums(new Sums(4096, caps.pairs), new Sums(1024, caps.pairs));
+      this.addGroupSums(new Sums(4096, caps.pairs, monthWidth), new Sums(1024, caps.pairs));
     }
     return g;
   }
@@ -447,6 +447,7 @@ export class Tables {
         const m = key - k * monthWidth;
         into.addSumInOrder((ids[k] as number) * monthWidth + (monthIds[m] as number), (s.amounts[i] as number) * f, s.rows[i] as number);
       }
+      if (s.lost) for (const k of s.lost) into.lose(ids[k] as number);
     };
     pair(p.itemMonth, itemIds, this.itemMonth);
     pair(p.deviceMonth, deviceIds, this.deviceMonth);

@@ -389,10 +389,15 @@ export class Sums {
   private lastKey = -1;
   private lastIndex = -1;
 
+  /** Pair sums past the cap: the keys (`key / width`) some of whose rows were summed under -1. */
+  lost: Set<number> | undefined;
+
   constructor(
     initial = 64,
     /** Past this many keys, new keys are summed under -1. */
     private readonly cap = Infinity,
+    /** Keys are `k * width + month`: past the cap, `k` is noted in `lost` (0: not noted). */
+    private readonly width = 0,
   ) {
     const size = 1 << Math.ceil(Math.log2(Math.max(16, initial * 2)));
     this.slots = new Int32Array(size);
@@ -403,8 +408,9 @@ export class Sums {
   }
 
   /** Sums holding packed sums, sharing their memory; the hash index is built on first lookup. */
-  static fromPacked(p: PackedSums, cap = Infinity): Sums {
-    const s = new Sums(0, cap);
+  static fromPacked(p: PackedSums, cap = Infinity, width = 0): Sums {
+    const s = new Sums(0, cap, width);
+    if (p.lost) s.lost = new Set(p.lost);
     s.keys = p.keys;
     s.amounts = p.amounts;
     s.rows = p.rows;
@@ -423,6 +429,11 @@ export class Sums {
     }
     this.amounts[i] = (this.amounts[i] as number) + amount;
     this.rows[i] = (this.rows[i] as number) + 1;
+  }
+
+  /** Notes that some rows of `k` were summed under -1. */
+  lose(k: number): void {
+    (this.lost ??= new Set()).add(k);
   }
 
   /** Whether `key` has a sum. */
@@ -470,7 +481,10 @@ export class Sums {
       if (this.keys[v - 1] === key) return v - 1;
       slot = (slot + 1) & mask;
     }
-    if (this.count >= this.cap && key !== -1) return this.indexOf(-1);
+    if (this.count >= this.cap && key !== -1) {
+      if (this.width > 0) this.lose(Math.floor(key / this.width));
+      return this.indexOf(-1);
+    }
     const i = this.count++;
     if (i >= this.keys.length) {
       const grow = (a: Float64Array) => {
@@ -562,7 +576,12 @@ export class Sums {
 
   /** Compact copy for posting between threads. */
   pack(): PackedSums {
-    return { keys: this.keys.slice(0, this.count), amounts: this.amounts.slice(0, this.count), rows: this.rows.slice(0, this.count) };
+    return {
+      keys: this.keys.slice(0, this.count),
+      amounts: this.amounts.slice(0, this.count),
+      rows: this.rows.slice(0, this.count),
+      ...(this.lost ? { lost: Float64Array.from(this.lost) } : {}),
+    };
   }
 }
 
@@ -748,4 +767,6 @@ export interface PackedSums {
   keys: Float64Array;
   amounts: Float64Array;
   rows: Float64Array;
+  /** See `Sums.lost`. */
+  lost?: Float64Array;
 }

@@ -28,7 +28,6 @@ import {
   type RangeStats,
   type RowIndex,
 } from './engine';
-import type { PackedSums } from './keys';
 import type { JobRunner, RangesResult, RunnerFactory, WorkerJob } from './threads';
 
 export interface Total {
@@ -42,7 +41,7 @@ export interface Total {
  * A table that met more distinct keys than it keeps (see `caps` in engine.ts): the rows of the
  * keys it does not name are counted under "(other)". `column`: the tag or group column.
  */
-export type CapReached = { table: 'items' | 'devices' | 'days' | 'months' } | { table: 'group'; column: string };
+export type CapReached = { table: 'items' | 'devices' | 'days' | 'months' | 'itemMonths' | 'deviceMonths' } | { table: 'group' | 'groupMonths'; column: string };
 
 /** What a summary says about a cap it reached. */
 export function capNote(c: CapReached): string {
@@ -50,18 +49,31 @@ export function capNote(c: CapReached): string {
   const what =
     c.table === 'group'
       ? `${count(caps.groupValues)} values of ${c.column}`
-      : { items: `${count(caps.items)} bill items`, devices: `${count(caps.devices)} SIMs`, days: `${count(caps.days)} days`, months: `${count(caps.months)} months` }[c.table];
+      : c.table === 'groupMonths'
+        ? `${count(caps.pairs)} totals of a value of ${c.column} in a month`
+        : {
+            items: `${count(caps.items)} bill items`,
+            devices: `${count(caps.devices)} SIMs`,
+            days: `${count(caps.days)} days`,
+            months: `${count(caps.months)} months`,
+            itemMonths: `${count(caps.pairs)} totals of a bill item in a month`,
+            deviceMonths: `${count(caps.pairs)} totals of a SIM in a month`,
+          }[c.table];
   return `More than ${what}: the rest are counted under ${otherKey}.`;
 }
 
 /** The caps the totals reached. */
 function capsReached(t: Tables, groupNames: string[]): CapReached[] {
   const out: CapReached[] = [];
+  const pastPairs = (s: Sums) => s.lost !== undefined || s.has(-1);
   if (t.items.other >= 0) out.push({ table: 'items' });
+  if (pastPairs(t.itemMonth)) out.push({ table: 'itemMonths' });
   if (t.devices.other >= 0) out.push({ table: 'devices' });
+  if (pastPairs(t.deviceMonth)) out.push({ table: 'deviceMonths' });
   for (const column of groupNames) {
     const g = t.groupNames.indexOf(column);
     if (g >= 0 && (t.groupKeys[g] as Tables['items']).other >= 0) out.push({ table: 'group', column });
+    if (g >= 0 && pastPairs(t.groupMonth[g] as Sums)) out.push({ table: 'groupMonths', column });
   }
   if (t.day.has(-1)) out.push({ table: 'days' });
   if (t.monthIndex.has(otherKey)) out.push({ table: 'months' });
@@ -213,7 +225,7 @@ export async function summarizeFile(file: string, layout: Layout, size: number, 
     totals.byDevice = [];
     totals.byDeviceMonth = [];
   }
-  totals.capped = capsReached(tables, names).filter((c) => c.table !== 'devices' || layout.device >= 0);
+  totals.capped = capsReached(tables, names).filter((c) => (c.table !== 'devices' && c.table !== 'deviceMonths') || layout.device >= 0);
   return {
     ...totals,
     ...groupTotals(tables, names),
@@ -404,23 +416,43 @@ function safe(t: Total): Total {
   return t;
 }
 
-/** Pair sums (`key * monthWidth + month`) as per-month totals and totals over all months. */
-function pairTotals(sums: Sums | PackedSums, keys: string[], months: string[]): { byKey: Total[]; byMonthKey: Total[] } {
-  const n = 'count' in sums ? sums.count : sums.keys.length;
+/**
+ * Pair sums (`key * monthWidth + month`) as per-month totals and totals over all months. The
+ * rows of `other` (the key past the table's cap), of the keys some of whose rows went past the
+ * cap on pairs (`sums.lost`), and of that cap's -1 are one "(other)" total.
+ */
+function pairTotals(sums: Sums, keys: string[], months: string[], other: number): { byKey: Total[]; byMonthKey: Total[] } {
+  const n = sums.count;
+  const lost = sums.lost;
   /** Per key number (+1; 0 is the "other" row), its total over all months. */
   const byId: (Total | undefined)[] = new Array<Total | undefined>(keys.length + 1);
   const order: Total[] = [];
   const byMonthKey: Total[] = new Array<Total>(n);
+  let at = 0;
+  /** Per month, the "(other)" total in `byMonthKey`. */
+  const otherByMonth = new Map<string, Total>();
   for (let i = 0; i < n; i++) {
     const key = sums.keys[i] as number;
     const amount = sums.amounts[i] as number;
     const rows = sums.rows[i] as number;
-    const k = key < 0 ? -1 : Math.floor(key / monthWidth);
-    const text = k < 0 ? otherKey : (keys[k] ?? otherKey);
-    byMonthKey[i] = safe({ key: k < 0 ? otherKey : (months[key - k * monthWidth] ?? otherKey) + text, amount, rows });
+    let k = key < 0 ? -1 : Math.floor(key / monthWidth);
+    const month = k < 0 ? '' : (months[key - k * monthWidth] ?? otherKey);
+    if (k >= 0 && (k === other || lost?.has(k) === true)) k = -1;
+    if (k >= 0 || key < 0) byMonthKey[at++] = safe({ key: k < 0 ? otherKey : month + (keys[k] ?? otherKey), amount, rows });
+    else {
+      const t = otherByMonth.get(month);
+      if (t === undefined) {
+        const total = { key: month + otherKey, amount, rows };
+        otherByMonth.set(month, total);
+        byMonthKey[at++] = total;
+      } else {
+        t.amount += amount;
+        t.rows += rows;
+      }
+    }
     const t = byId[k + 1];
     if (t === undefined) {
-      const total = { key: text, amount, rows };
+      const total = { key: k < 0 ? otherKey : (keys[k] ?? otherKey), amount, rows };
       byId[k + 1] = total;
       order.push(total);
     } else {
@@ -428,6 +460,8 @@ function pairTotals(sums: Sums | PackedSums, keys: string[], months: string[]): 
       t.rows += rows;
     }
   }
+  byMonthKey.length = at;
+  for (const t of otherByMonth.values()) safe(t);
   return { byKey: order.map(safe), byMonthKey };
 }
 
@@ -445,8 +479,8 @@ function plainTotals(sums: Sums): Total[] {
 function totalsOf(t: Tables, counts: { rows: number; malformedCount: number; blankLines: number }): Totals {
   const items = t.items.texts();
   const devices = t.devices.texts();
-  const item = pairTotals(t.itemMonth, items, t.months);
-  const device = pairTotals(t.deviceMonth, devices, t.months);
+  const item = pairTotals(t.itemMonth, items, t.months, t.items.other);
+  const device = pairTotals(t.deviceMonth, devices, t.months, t.devices.other);
   if (!Number.isSafeInteger(t.total)) throw new TooLargeError('The amounts in this file are too large to sum exactly.');
   return {
     rows: counts.rows,
@@ -475,7 +509,8 @@ function groupTotals(t: Tables, names: string[]): { byGroup: Total[][]; byGroupM
       byGroupMonth.push([]);
       continue;
     }
-    const r = pairTotals(t.groupMonth[g] as Sums, (t.groupKeys[g] as Tables['items']).texts(), t.months);
+    const table = t.groupKeys[g] as Tables['items'];
+    const r = pairTotals(t.groupMonth[g] as Sums, table.texts(), t.months, table.other);
     byGroup.push(r.byKey);
     byGroupMonth.push(r.byMonthKey);
   }

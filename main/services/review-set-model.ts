@@ -193,9 +193,9 @@ export class ReviewSetModel {
     if (used.size > 0) {
       for (const c of s.capped) {
         this.capsReached.push(`${input.fileName}: ${capNote(c)}`);
-        if (c.table === 'items') this.narrow(this.items, s.byItem);
-        else if (c.table === 'devices') this.narrow(this.devices, s.byDevice);
-        else if (c.table === 'group') {
+        if (c.table === 'items' || c.table === 'itemMonths') this.narrow(this.items, s.byItem);
+        else if (c.table === 'devices' || c.table === 'deviceMonths') this.narrow(this.devices, s.byDevice);
+        else if (c.table === 'group' || c.table === 'groupMonths') {
           const g = layout.groups.findIndex((at) => layout.columns[at] === c.column);
           const table = this.groups[groupAt[g] ?? -1];
           if (table) this.narrow(table, s.byGroup[g] ?? []);

@@ -198,3 +198,47 @@ describe('past a cap, a review of several exports', () => {
     ]);
   });
 });
+
+describe('past the cap on totals per month', () => {
+  it('a SIM or tag value with a month past the cap is counted under "(other)" in every month, and the months still add up', async () => {
+    Object.assign(caps, saved, { pairs: 12 });
+    // SIMs 0-9 over May, June and July (30 SIM × month totals), SIMs in reverse order in June.
+    let text = header;
+    for (const [m, sims] of [
+      ['202405', [...Array(10).keys()]],
+      ['202406', [...Array(10).keys()].reverse()],
+      ['202407', [...Array(10).keys()]],
+    ] as const) {
+      for (const sim of sims) text += `${imsi(sim)},${m}01,Item ${sim % 3},${sim + 1}.25,Tag ${sim % 9}\r\n`;
+    }
+    const file = write(text);
+    const { layout, size } = toSum(file);
+    const e = independent([text]);
+    const rows = independentSummary(Buffer.from(text), []);
+    const byDeviceMonth = new Map<string, bigint>();
+    for (const { cells } of rows.rows) {
+      const key = `${(cells[1] as string).slice(0, 6)}${cells[0] as string}`;
+      byDeviceMonth.set(key, (byDeviceMonth.get(key) ?? 0n) + scaled(cells[3] as string));
+    }
+    const starts = lineStarts(text);
+    for (const splitAt of [undefined, ...starts.slice(1).map((s) => [s])]) {
+      const s = await summarizeFile(file, layout, size, { runner: inlineRunner, workers: 1, ...(splitAt ? { splitAt } : {}) });
+      expectExact(s.byDevice, s.scale, e.byDevice, e.total);
+      expectExact(s.byItem, s.scale, e.byItem, e.total);
+      expectExact(s.byGroup[0] ?? [], s.scale, e.byTag, e.total);
+      // Per month: every named SIM's total is exact, and each month's totals add up to it.
+      const named = new Set(s.byDevice.map((t) => t.key));
+      for (const t of s.byDeviceMonth) {
+        const sim = t.key.slice(6);
+        if (t.key === otherKey || sim === otherKey) continue;
+        expect(named.has(sim)).toBe(true);
+        expect([t.key, scaled(formatScaled(t.amount, s.scale))]).toEqual([t.key, byDeviceMonth.get(t.key)]);
+      }
+      expect(new Set(s.byDeviceMonth.map((t) => t.key)).size).toBe(s.byDeviceMonth.length);
+      expect(s.byDeviceMonth.reduce((a, t) => a + t.amount, 0)).toBe(s.total);
+      expect(s.capped).toContainEqual({ table: 'deviceMonths' });
+      expect(s.capped).toContainEqual({ table: 'groupMonths', column: 'tag:name' });
+    }
+    expect(capNote({ table: 'deviceMonths' })).toBe('More than 12 totals of a SIM in a month: the rest are counted under (other).');
+  });
+});
