@@ -402,4 +402,10 @@ test('exports with more bill items than a review keeps: the review says which, a
     'billing-2024-06.csv: More than 10,000 bill items: the rest are counted under (other).',
   ], { timeout: 30_000 });
   await expect(page.getByTestId('set-total')).toHaveAttribute('data-amount', '20002');
+  // Items 0 and 10,000 were each past the cap in one export: both months of both are under "(other)".
+  const table = page.getByTestId('set-by-item');
+  await expect(table.locator('tr[data-key="(other)"] td[data-month="202405"]')).toHaveAttribute('data-amount', '2');
+  await expect(table.locator('tr[data-key="(other)"] td[data-month="202406"]')).toHaveAttribute('data-amount', '2');
+  await expect(table.locator('tr[data-key="Item 00000"]')).toHaveCount(0);
+  for (const m of ['202405', '202406']) await expect(table.locator(`tr[data-key="Item 00001"] td[data-month="${m}"]`)).toHaveAttribute('data-amount', '1');
 });
