@@ -45,6 +45,8 @@ export interface AgilicusBillingAccount {
   created: string | null;
   updated: string | null;
   orgs: AgilicusOrg[];
+  /** Organisations of `status.orgs` that could not be read and are left out of `orgs`; absent when every one was read. */
+  unreadableOrgs?: UnreadableItem[];
   products: string[];
   /** Only filled when customer data was asked for; null otherwise. */
   customer: AgilicusCustomer | null;
@@ -66,6 +68,8 @@ export interface AgilicusOrgList {
   limit: number;
   orgs: AgilicusOrg[];
   mayBeTruncated: boolean;
+  /** Items of the provider's answer that could not be read and are left out; absent when every item was read. */
+  unreadable?: UnreadableItem[];
 }
 
 export interface AgilicusUsageRecord {

@@ -79,13 +79,15 @@ export function mapSubscription(s: Subscription): AgilicusSubscription {
 export function mapBillingAccount(a: BillingAccount): AgilicusBillingAccount {
   const status = a.status ?? undefined;
   const customer = status?.customer;
+  const orgs = mapReadable(status?.orgs ?? [], mapOrg);
   return {
     id: a.metadata.id,
     customerId: orNull(a.spec?.customer_id),
     devMode: a.spec?.dev_mode ?? false,
     created: toIso(a.metadata.created),
     updated: toIso(a.metadata.updated),
-    orgs: (status?.orgs ?? []).map(mapOrg),
+    orgs: orgs.items,
+    ...(orgs.unreadable.length > 0 ? { unreadableOrgs: orgs.unreadable } : {}),
     products: (status?.products ?? []).flatMap((p) => (typeof p.name === 'string' && p.name !== '' ? [p.name] : [])),
     customer: customer ? { name: orNull(customer.name), email: orNull(customer.email) } : null,
     subscriptions: status?.subscriptions ? status.subscriptions.map(mapSubscription) : null,
@@ -98,8 +100,8 @@ export function mapBillingAccountList(r: ListBillingAccountsResponse): AgilicusB
 }
 
 export function mapOrgList(r: ListOrgsResponse): AgilicusOrgList {
-  const orgs = (r.orgs ?? []).map(mapOrg);
-  return { limit: r.limit, orgs, mayBeTruncated: orgs.length >= r.limit };
+  const { items: orgs, unreadable } = mapReadable(r.orgs ?? [], mapOrg);
+  return { limit: r.limit, orgs, mayBeTruncated: orgs.length + unreadable.length >= r.limit, ...unreadableField(unreadable) };
 }
 
 export function mapUsageRecord(u: BillingUsageRecord): AgilicusUsageRecord {

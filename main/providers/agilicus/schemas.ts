@@ -87,7 +87,7 @@ export const billingAccountSchema = z.looseObject({
     .nullish(),
   status: z
     .looseObject({
-      orgs: z.array(organisationSchema).nullish(),
+      orgs: readableItems(organisationSchema).nullish(),
       subscriptions: z.array(subscriptionSchema).nullish(),
       customer: billingCustomerSchema.nullish(),
       products: z.array(billingProductSchema).nullish(),
@@ -104,7 +104,7 @@ export type ListBillingAccountsResponse = z.output<typeof listBillingAccountsRes
 
 export const listOrgsResponseSchema = z.looseObject({
   limit: z.number().int(),
-  orgs: z.array(organisationSchema).nullish(),
+  orgs: readableItems(organisationSchema).nullish(),
 });
 export type ListOrgsResponse = z.output<typeof listOrgsResponseSchema>;
 

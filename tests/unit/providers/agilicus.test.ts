@@ -437,6 +437,35 @@ describe('faults', () => {
   });
 });
 
+describe('answers the API allows but the sandbox does not send', () => {
+  const ctx: ServiceContext = { events: { emit: () => undefined } };
+  const handlers = () => createAgilicusHandlers(() => Promise.resolve(client));
+
+  it('one org without an id leaves that org out of the org list and of its billing account, and says so', async () => {
+    const { active } = await accounts();
+    const id = active.metadata.id;
+    sb.server.setFaults([{ kind: 'patch', method: 'GET', path: `/v1/billing_accounts/${id}/orgs`, pointer: '/orgs/1/id', value: undefined, times: 1 }]);
+    const orgs = await handlers()['agilicus.getBillingAccountOrgs'](
+      argSchemas['agilicus.getBillingAccountOrgs'].parse({ accountId: 'a', billingAccountId: id }),
+      ctx,
+    );
+    expect(orgs.orgs.map((o) => o.name)).toEqual(['Northwind Logistics']);
+    expect(orgs.unreadable).toEqual([{ index: 1, field: 'id', value: 'missing', problem: expect.any(String) as unknown }]);
+
+    sb.server.setFaults([{ kind: 'patch', method: 'GET', path: '/v1/billing_accounts', pointer: '/billing_accounts/0/status/orgs/0/id', value: undefined, times: 1 }]);
+    const list = await handlers()['agilicus.listBillingAccounts'](argSchemas['agilicus.listBillingAccounts'].parse({ accountId: 'a' }), ctx);
+    expect(list.accounts).toHaveLength(3);
+    expect(list.unreadable).toBeUndefined();
+    expect(list.accounts[0]?.unreadableOrgs).toHaveLength(1);
+    expect(list.accounts[0]?.orgs).toHaveLength(((await accounts()).all[0]?.status?.orgs?.length ?? 0) - 1);
+
+    sb.server.setFaults([{ kind: 'patch', method: 'GET', path: `/v1/billing_accounts/${id}`, pointer: '/status/orgs/0/id', value: undefined, times: 1 }]);
+    const one = await handlers()['agilicus.getBillingAccount'](argSchemas['agilicus.getBillingAccount'].parse({ accountId: 'a', billingAccountId: id }), ctx);
+    expect(one.orgs.map((o) => o.name)).toEqual(['Northwind Warehouse Ops']);
+    expect(one.unreadableOrgs).toHaveLength(1);
+  });
+});
+
 describe('handlers', () => {
   const ctx: ServiceContext = { events: { emit: () => undefined } };
 

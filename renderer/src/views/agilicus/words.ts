@@ -44,6 +44,15 @@ export const customerIdPattern = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 export const accountGoneMessage = 'This billing account no longer exists; the list was refreshed.';
 
+/** The organisations cell of a billing account: those that could not be read are counted, not hidden. */
+export function orgsText(ba: Pick<AgilicusBillingAccount, 'orgs' | 'unreadableOrgs'>): string {
+  const names = ba.orgs.map((o) => o.name).join(', ');
+  const skipped = ba.unreadableOrgs?.length ?? 0;
+  if (skipped === 0) return names === '' ? 'None' : names;
+  const note = `${plural(skipped, 'organisation', 'organisations')} could not be read`;
+  return names === '' ? note : `${names}; ${note}`;
+}
+
 /** Keeps the code and the provider's own words, with our explanation as the message. */
 export function explained(error: ErrorInfo, message: string): ErrorInfo {
   return { ...error, message };
