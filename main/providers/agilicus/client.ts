@@ -1,6 +1,7 @@
 import { createHttpClient } from '../../http/client';
-import { AppError } from '../../http/errors';
-import type { AuthStrategy, HttpClientOptions, ProviderErrorParser } from '../../http/types';
+import { z } from 'zod';
+import { AppError, readAfterWrite } from '../../http/errors';
+import type { ApiRequest, AuthStrategy, HttpClientOptions, ProviderErrorParser } from '../../http/types';
 import type { SessionStore } from '../session-store';
 import {
   addUsageRecordResponseSchema,
@@ -137,6 +138,19 @@ export function createAgilicusAuth(opts: {
 
 const seg = (id: string) => encodeURIComponent(id);
 
+const ADDED_ORG = 'The organisation was added.';
+const CREATED = 'The billing account was created.';
+const CHANGED = 'The billing account was changed.';
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Why an answer could not be read, in the words `http.json` uses. */
+function shapeError(error: z.ZodError): AppError {
+  const issues = error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message }));
+  const summary = issues.slice(0, 3).map((i) => `${i.path}: ${i.message}`).join('; ');
+  return new AppError('invalid_response', `Agilicus sent data in an unexpected shape: ${summary}.`, { issues });
+}
+
 export function createAgilicusClient(opts: {
   /** AGILICUS_DEFAULT_BASE_URL for the hosted service. */
   baseUrl: string;
@@ -171,6 +185,21 @@ export function createAgilicusClient(opts: {
         if (e.providerCode !== undefined) extra.providerCode = e.providerCode;
         if (e.providerMessage !== undefined) extra.providerMessage = e.providerMessage;
         throw new AppError('auth_failed', AGILICUS_TOKEN_REJECTED_MESSAGE, extra);
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Sends a write and answers its JSON body unread. A 2xx body that is not JSON is reported as a
+   * write that went through (`done`), since it did; without `done` (a dry run) it is a plain failure.
+   */
+  async function written(done: string | undefined, req: ApiRequest): Promise<unknown> {
+    try {
+      return await call(() => http.json(req, z.unknown()));
+    } catch (e) {
+      if (done !== undefined && e instanceof AppError && e.code === 'invalid_response' && e.status === undefined) {
+        return readAfterWrite(done, () => Promise.reject(e));
       }
       throw e;
     }
@@ -219,19 +248,29 @@ export function createAgilicusClient(opts: {
       );
     },
 
-    createBillingAccount(input: BillingAccountInput, o: CallOptions = {}): Promise<BillingAccount> {
-      return call(() =>
-        http.json({ method: 'POST', path: '/v1/billing_accounts', body: accountBody(input), ...signalOf(o) }, billingAccountSchema),
-      );
+    /**
+     * Every field of the answer is optional in the API. One without a readable id is replaced by
+     * the account read back by its customer id (one account per customer).
+     */
+    async createBillingAccount(input: BillingAccountInput, o: CallOptions = {}): Promise<BillingAccount> {
+      const body = await written(CREATED, { method: 'POST', path: '/v1/billing_accounts', body: accountBody(input), ...signalOf(o) });
+      const parsed = billingAccountSchema.safeParse(body);
+      if (parsed.success) return parsed.data;
+      return readAfterWrite(CREATED, async () => {
+        const found = ((await client.listBillingAccounts({ customerId: input.customerId }, o)).billing_accounts ?? []).filter(
+          (a) => a.spec?.customer_id === input.customerId,
+        );
+        if (found.length !== 1 || found[0] === undefined) throw shapeError(parsed.error);
+        return found[0];
+      });
     },
 
-    replaceBillingAccount(id: string, input: BillingAccountInput, o: CallOptions = {}): Promise<BillingAccount> {
-      return call(() =>
-        http.json(
-          { method: 'PUT', path: `/v1/billing_accounts/${seg(id)}`, body: accountBody(input), ...signalOf(o) },
-          billingAccountSchema,
-        ),
-      );
+    /** An answer that cannot be read is replaced by the account read back. */
+    async replaceBillingAccount(id: string, input: BillingAccountInput, o: CallOptions = {}): Promise<BillingAccount> {
+      const body = await written(CHANGED, { method: 'PUT', path: `/v1/billing_accounts/${seg(id)}`, body: accountBody(input), ...signalOf(o) });
+      const parsed = billingAccountSchema.safeParse(body);
+      if (parsed.success) return parsed.data;
+      return readAfterWrite(CHANGED, () => client.getBillingAccount(id, {}, o));
     },
 
     async deleteBillingAccount(id: string, o: CallOptions = {}): Promise<void> {
@@ -247,13 +286,21 @@ export function createAgilicusClient(opts: {
       );
     },
 
-    addOrgToBillingAccount(id: string, orgId: string, o: CallOptions = {}): Promise<Organisation> {
-      return call(() =>
-        http.json(
-          { method: 'POST', path: `/v1/billing_accounts/${seg(id)}/orgs`, body: { org_id: orgId }, ...signalOf(o) },
-          organisationSchema,
-        ),
-      );
+    /**
+     * The answer's `id` is optional (read-only) in the API, so the id that was sent stands in for it.
+     * An answer that still cannot be read is replaced by the org as the account lists it.
+     */
+    async addOrgToBillingAccount(id: string, orgId: string, o: CallOptions = {}): Promise<Organisation> {
+      const body = await written(ADDED_ORG, { method: 'POST', path: `/v1/billing_accounts/${seg(id)}/orgs`, body: { org_id: orgId }, ...signalOf(o) });
+      const sent = isRecord(body) ? body : {};
+      const parsed = organisationSchema.safeParse({ ...sent, id: typeof sent['id'] === 'string' && sent['id'] !== '' ? sent['id'] : orgId });
+      if (parsed.success) return parsed.data;
+      return readAfterWrite(ADDED_ORG, async () => {
+        const orgs = (await client.getBillingAccountOrgs(id, {}, o)).orgs ?? [];
+        const found = orgs.find((org) => org.id === orgId);
+        if (found === undefined) throw shapeError(parsed.error);
+        return found;
+      });
     },
 
     async removeOrgFromBillingAccount(id: string, orgId: string, o: CallOptions = {}): Promise<void> {
@@ -272,22 +319,22 @@ export function createAgilicusClient(opts: {
     },
 
     /** Undefined when a newer API answers 204 (nothing to record). */
-    addBillingUsageRecord(
+    async addBillingUsageRecord(
       id: string,
       params: { dryRun?: boolean } = {},
       o: CallOptions = {},
     ): Promise<AddUsageRecordResponse | undefined> {
-      return call(() =>
-        http.json(
-          {
-            method: 'POST',
-            path: `/v1/billing_accounts/${seg(id)}/usage_records`,
-            body: { dry_run: params.dryRun ?? false },
-            ...signalOf(o),
-          },
-          addUsageRecordResponseSchema.optional(),
-        ),
-      );
+      const done = params.dryRun === true ? undefined : 'The usage record was added.';
+      const body = await written(done, {
+        method: 'POST',
+        path: `/v1/billing_accounts/${seg(id)}/usage_records`,
+        body: { dry_run: params.dryRun ?? false },
+        ...signalOf(o),
+      });
+      const parsed = addUsageRecordResponseSchema.optional().safeParse(body);
+      if (parsed.success) return parsed.data;
+      if (done === undefined) throw shapeError(parsed.error);
+      return readAfterWrite(done, () => Promise.reject(shapeError(parsed.error)));
     },
 
     /** One cheap authenticated read. */

@@ -440,6 +440,77 @@ describe('faults', () => {
 describe('answers the API allows but the sandbox does not send', () => {
   const ctx: ServiceContext = { events: { emit: () => undefined } };
   const handlers = () => createAgilicusHandlers(() => Promise.resolve(client));
+  const spareOrg = () => {
+    const spare = sb.directoryOrgIds().find((o) => o.billingAccountId === undefined);
+    if (spare === undefined) throw new Error('no unattached org');
+    return spare;
+  };
+
+  it('adding an org whose answer has no id (optional, read-only) shows the org that was added', async () => {
+    const { active } = await accounts();
+    const spare = spareOrg();
+    sb.server.setFaults([{ kind: 'patch', method: 'POST', path: '/v1/billing_accounts/', pointer: '/id', value: undefined, times: 1 }]);
+    const org = await handlers()['agilicus.addOrgToBillingAccount'](
+      argSchemas['agilicus.addOrgToBillingAccount'].parse({ accountId: 'a', billingAccountId: active.metadata.id, orgId: spare.id }),
+      ctx,
+    );
+    expect(sb.server.exchanges.at(-1)?.responseBody).not.toHaveProperty('id');
+    expect(org).toMatchObject({ id: spare.id, name: spare.name, billingAccountId: active.metadata.id });
+  });
+
+  it('adding an org whose answer cannot be read at all reads the org back, or says it went through', async () => {
+    const { active } = await accounts();
+    const spare = spareOrg();
+    sb.server.setFaults([{ kind: 'patch', method: 'POST', path: '/v1/billing_accounts/', pointer: '/status', value: 'up', times: 1 }]);
+    const org = await client.addOrgToBillingAccount(active.metadata.id, spare.id);
+    expect(org).toMatchObject({ id: spare.id, organisation: spare.name });
+    expect(sb.server.exchanges.map((x) => `${x.method} ${x.status}`).slice(-2)).toEqual(['POST 200', 'GET 200']);
+
+    await client.removeOrgFromBillingAccount(active.metadata.id, spare.id);
+    sb.server.setFaults([
+      { kind: 'patch', method: 'POST', path: '/v1/billing_accounts/', pointer: '/status', value: 'up', times: 1 },
+      { kind: 'status', method: 'GET', status: 503 },
+    ]);
+    const e = await failure(client.addOrgToBillingAccount(active.metadata.id, spare.id));
+    expect(e.message).toMatch(/^The organisation was added\. It went through.*do not repeat it\.$/);
+    sb.server.clearFaults();
+    expect((await client.getBillingAccountOrgs(active.metadata.id)).orgs?.map((o) => o.id)).toContain(spare.id);
+  });
+
+  it('creating an account whose 201 answer has no metadata (every field is optional) shows the account read back', async () => {
+    sb.server.setFaults([{ kind: 'patch', method: 'POST', path: '/v1/billing_accounts', pointer: '/metadata', value: undefined, times: 1 }]);
+    const created = await handlers()['agilicus.createBillingAccount'](
+      argSchemas['agilicus.createBillingAccount'].parse({ accountId: 'a', customerId: 'cus_NoMetadata01' }),
+      ctx,
+    );
+    expect(sb.server.exchanges.find((x) => x.method === 'POST')?.responseBody).not.toHaveProperty('metadata');
+    expect(created.customerId).toBe('cus_NoMetadata01');
+    expect(created.id).toBe([...sb.state.accounts.values()].find((a) => a.customerId === 'cus_NoMetadata01')?.id);
+
+    // Nothing to read back: the error says it was created.
+    sb.server.setFaults([
+      { kind: 'patch', method: 'POST', path: '/v1/billing_accounts', pointer: '/metadata', value: undefined, times: 1 },
+      { kind: 'status', method: 'GET', path: '/v1/billing_accounts', status: 503 },
+    ]);
+    const e = await failure(client.createBillingAccount({ customerId: 'cus_NoMetadata02' }));
+    expect([...sb.state.accounts.values()].map((a) => a.customerId)).toContain('cus_NoMetadata02');
+    expect(e.message).toMatch(/^The billing account was created\. It went through.*do not repeat it\.$/);
+  });
+
+  it('replacing an account whose answer cannot be read shows the account read back', async () => {
+    const { trialing } = await accounts();
+    sb.server.setFaults([{ kind: 'patch', method: 'PUT', pointer: '/metadata', value: 'x', times: 1 }]);
+    const res = await client.replaceBillingAccount(trialing.metadata.id, { customerId: 'cus_ReplacedCust02' });
+    expect(res).toMatchObject({ metadata: { id: trialing.metadata.id }, spec: { customer_id: 'cus_ReplacedCust02' } });
+  });
+
+  it('a 2xx usage record answer that is not JSON says the record went through', async () => {
+    const { active } = await accounts();
+    sb.server.setFaults([{ kind: 'malformed_json', method: 'POST' }]);
+    const e = await failure(client.addBillingUsageRecord(active.metadata.id));
+    expect(e.code).toBe('invalid_response');
+    expect(e.message).toMatch(/^The usage record was added\. It went through/);
+  });
 
   it('one org without an id leaves that org out of the org list and of its billing account, and says so', async () => {
     const { active } = await accounts();
