@@ -61,6 +61,8 @@ export interface SoracomDailyBills {
   days: SoracomDailyBill[];
   /** Sum of `days` per currency. */
   totals: Money[];
+  /** Days of the provider's answer that could not be read (one without an amount, say) and are left out of `days` and `totals`; absent when every day was read. */
+  unreadable?: UnreadableItem[];
 }
 
 export interface SoracomLatestBill {

@@ -161,6 +161,10 @@ export function createInsightService(deps: InsightDeps): InsightService {
       forecast = { ...f.forecast };
       const fAsOf = oldest([latest?.syncedAt, daily?.syncedAt]);
       if (fAsOf) forecast.asOf = fAsOf;
+      const skippedDays = daily?.value.unreadable?.length ?? 0;
+      if (f.forecast.state === 'value' && skippedDays > 0) {
+        forecast.madeFrom += ` ${skippedDays === 1 ? '1 day' : `${skippedDays} days`} of the daily bills could not be read and ${skippedDays === 1 ? 'is' : 'are'} left out of the run rate.`;
+      }
       const bills = history?.value.bills ?? [];
       const prevBill = bills.find((b) => b.yearMonth === lastMonth);
       previous = prevBill

@@ -47,9 +47,9 @@ export function isoDate(yyyyMMdd: string): string {
 }
 
 export function mapDailyBills(yyyyMM: string, r: DailyBillResponse, defaultCurrency: string): SoracomDailyBills {
-  const days = r.billList.map((d) => ({ date: isoDate(d.date), amount: soracomMoney(d.amount, d.currency, defaultCurrency) }));
+  const { items: days, unreadable } = mapReadable(r.billList, (d) => ({ date: isoDate(d.date), amount: soracomMoney(d.amount, d.currency, defaultCurrency) }));
   days.sort((a, b) => b.date.localeCompare(a.date));
-  return { yearMonth: yyyyMM, days, totals: sumByCurrency(days.map((d) => d.amount)) };
+  return { yearMonth: yyyyMM, days, totals: sumByCurrency(days.map((d) => d.amount)), ...unreadableField(unreadable) };
 }
 
 /** yyyyMMddHHmmss read as UTC (the API states no zone); undefined when it does not look like that. */

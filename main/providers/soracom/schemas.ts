@@ -63,7 +63,7 @@ export const dailyBillSchema = z.looseObject({
 export type DailyBill = z.output<typeof dailyBillSchema>;
 
 export const dailyBillResponseSchema = z.looseObject({
-  billList: z.array(dailyBillSchema).default([]),
+  billList: z.preprocess((v) => v ?? [], readableItems(dailyBillSchema)),
 });
 export type DailyBillResponse = z.output<typeof dailyBillResponseSchema>;
 

@@ -8,7 +8,7 @@ import {
   type SoracomClientOptions,
   type SoracomSession,
 } from '../../../main/providers/soracom/client';
-import { lastEvaluatedIso, mapBillingHistory, mapDailyBills, mapLatestBill, mapMonthlyBill } from '../../../main/providers/soracom/map';
+import { isoDate, lastEvaluatedIso, mapBillingHistory, mapDailyBills, mapLatestBill, mapMonthlyBill } from '../../../main/providers/soracom/map';
 import {
   billingHistorySchema,
   dailyBillResponseSchema,
@@ -238,6 +238,26 @@ describe('Soracom billing operations', () => {
     const before = sb.server.exchanges.length;
     await expect(client.testConnection()).resolves.toEqual({ operatorId: sb.operatorId });
     expect(trail(before)).toEqual(['POST /auth 200', 'GET /bills/latest 200']);
+  });
+});
+
+describe('Soracom answers the API allows but the sandbox does not send (every field is optional)', () => {
+  const ctx = { events: { emit: () => undefined } };
+  let handlers: ReturnType<typeof createSoracomHandlers>;
+  beforeEach(() => {
+    sb.server.clearFaults();
+    handlers = createSoracomHandlers(() => Promise.resolve(makeClient()), { exports: createDownloadedExports(), tasks: createTaskRegistry() });
+  });
+
+  it('one day without an amount is left out of the daily bills and their sum, and counted', async () => {
+    const whole = await handlers['soracom.getBillingPerDay']({ accountId: 'a', yyyyMM: PREVIOUS }, ctx);
+    sb.server.setFaults([{ kind: 'patch', method: 'GET', path: `/v1/bills/${PREVIOUS}/daily`, pointer: '/billList/0/amount', value: undefined, times: 1 }]);
+    const daily = await handlers['soracom.getBillingPerDay']({ accountId: 'a', yyyyMM: PREVIOUS }, ctx);
+    expect(daily.days).toHaveLength(whole.days.length - 1);
+    expect(daily.unreadable).toEqual([{ index: 0, field: 'amount', value: 'missing', problem: expect.any(String) as unknown }]);
+    const left = (sb.server.exchanges.at(-1)?.responseBody as { billList: { date: string }[] }).billList[0]?.date ?? '';
+    const leftOut = whole.days.find((d) => d.date === isoDate(left));
+    expect(daily.totals[0]?.minor).toBe((whole.totals[0]?.minor ?? 0) - (leftOut?.amount.minor ?? 0));
   });
 });
 
