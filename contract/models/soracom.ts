@@ -33,8 +33,11 @@ export function preliminaryBill(state: SoracomBillState | undefined): string | u
 export interface SoracomMonthlyBill {
   /** yyyyMM, as the API and the `soracom.*` channels use it. */
   yearMonth: string;
-  /** After free tiers and discounts, tax included. */
-  amount: Money;
+  /**
+   * After free tiers and discounts, tax included. Null when Soracom sent no amount (every field is
+   * optional in its API): shown as no amount and left out of totals, never taken as 0.
+   */
+  amount: Money | null;
   appliedCouponAmount?: Money;
   state?: SoracomBillState;
   paymentStatus?: SoracomPaymentStatus;
@@ -66,8 +69,8 @@ export interface SoracomDailyBills {
 }
 
 export interface SoracomLatestBill {
-  /** Preliminary amount for the current month. */
-  amount: Money;
+  /** Preliminary amount for the current month; null when Soracom sent none (shown as no amount, never as 0). */
+  amount: Money | null;
   /** As sent (yyyyMMddHHmmss in the spec). */
   lastEvaluatedTime?: string;
   /** `lastEvaluatedTime` as an ISO string, read as UTC (the API gives no zone); absent when unreadable. */

@@ -57,7 +57,7 @@ export async function collectFocus(deps: ArchiveSourceDeps, period: Period, onPr
         if (!csvFile) {
           missing.push(
             bill
-              ? `${account.name}: the ${label} detailed billing CSV is not in the Library, so the month’s ${bill.amount.currency} bill has no cost rows.`
+              ? `${account.name}: the ${label} detailed billing CSV is not in the Library, so the month’s ${bill.amount === null ? '' : `${bill.amount.currency} `}bill has no cost rows.`
               : `${account.name}: neither the ${label} bill nor its detailed CSV is in Billfold, so the month has no cost rows (sync the account and save the month’s export).`,
           );
           continue;
@@ -81,7 +81,7 @@ export async function collectFocus(deps: ArchiveSourceDeps, period: Period, onPr
         rows.push(...monthRows);
         if (balance.note) notes.push(`${account.name}: ${balance.note}`);
         for (const added of balance.added) notes.push(`${account.name}: ${label} ${added.ChargeCategory} row of ${added.BilledCost} ${added.BillingCurrency} added so the rows add up to the bill.`);
-        const currency = monthRows[0]?.BillingCurrency ?? bill?.amount.currency ?? defaultCurrencyFor(account.baseUrl);
+        const currency = monthRows[0]?.BillingCurrency ?? bill?.amount?.currency ?? defaultCurrencyFor(account.baseUrl);
         const entry: FocusExportResult['invoices'][number] = {
           provider: 'Soracom',
           accountName: account.name,
@@ -89,7 +89,8 @@ export async function collectFocus(deps: ArchiveSourceDeps, period: Period, onPr
           currency,
           billed: fromScaledFixed(monthRows.reduce((s, r) => s + toScaled(r.BilledCost), 0n), minorDigits(currency)),
         };
-        if (bill) entry.total = fromScaledFixed(minorToScaled(bill.amount.minor, minorDigits(bill.amount.currency)), minorDigits(bill.amount.currency));
+        const billed = bill?.amount;
+        if (billed) entry.total = fromScaledFixed(minorToScaled(billed.minor, minorDigits(billed.currency)), minorDigits(billed.currency));
         invoices.push(entry);
       }
     } else if (account.provider === 'spatialflow') {

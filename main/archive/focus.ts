@@ -173,7 +173,7 @@ export interface MonthBalance {
 
 export function soracomMonthRows(input: SoracomMonthInput): { rows: FocusRow[]; balance: MonthBalance } {
   const { account, yyyyMM } = input;
-  const currency = input.bill?.amount.currency ?? input.fallbackCurrency;
+  const currency = input.bill?.amount?.currency ?? input.fallbackCurrency;
   const year = Number(yyyyMM.slice(0, 4));
   const month = Number(yyyyMM.slice(4, 6));
   const monthStart = iso(monthStartMs(year, month));
@@ -234,6 +234,10 @@ export function soracomMonthRows(input: SoracomMonthInput): { rows: FocusRow[]; 
   const bill = input.bill;
   if (!bill) {
     balance.note = `No ${yyyyMM.slice(0, 4)}-${yyyyMM.slice(4)} bill has been synced, so the rows are not checked against it (currency ${currency} assumed).`;
+    return { rows, balance };
+  }
+  if (bill.amount === null) {
+    balance.note = `The ${yyyyMM.slice(0, 4)}-${yyyyMM.slice(4)} bill came without an amount, so the rows are not checked against it.`;
     return { rows, balance };
   }
   const billTotal = minorToScaled(bill.amount.minor, digits);

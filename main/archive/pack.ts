@@ -124,10 +124,11 @@ export async function planPack(deps: ArchiveSourceDeps, period: Period): Promise
       for (const yyyyMM of period.months) {
         const label = dashed(yyyyMM);
         const bill: SoracomMonthlyBill | undefined = bills.get(yyyyMM);
-        const currency = bill?.amount.currency ?? defaultCurrencyFor(account.baseUrl);
+        const billed = bill?.amount ?? undefined;
+        const currency = billed?.currency ?? defaultCurrencyFor(account.baseUrl);
         const csvs = mine.filter((f) => f.kind === 'bill-csv' && f.period === label);
         for (const f of mine.filter((x) => x.kind === 'statement-pdf' && x.period === label)) {
-          documents.push(docOf(account, f, { providerId: `bill ${yyyyMM}`, period: label, ...(bill ? { amount: money(bill.amount.minor, currency), currency } : {}) }));
+          documents.push(docOf(account, f, { providerId: `bill ${yyyyMM}`, period: label, ...(billed ? { amount: money(billed.minor, currency), currency } : {}) }));
         }
         for (const f of csvs) {
           let total: string | undefined;
@@ -140,8 +141,9 @@ export async function planPack(deps: ArchiveSourceDeps, period: Period): Promise
           documents.push(docOf(account, f, { providerId: `bill ${yyyyMM}`, period: label, ...(total !== undefined ? { amount: total, currency } : {}) }));
           const check: ArchiveCheck = { provider: 'Soracom', accountName: account.name, subject: `${label} detailed CSV ${f.fileName} against the bill`, status: 'missing', currency };
           if (total !== undefined) check.actual = total;
-          if (bill) check.expected = money(bill.amount.minor, currency);
+          if (billed) check.expected = money(billed.minor, currency);
           if (!bill) check.note = 'No bill for this month has been synced.';
+          else if (!billed) check.note = 'The bill came without an amount, so there is nothing to check against.';
           else if (total === undefined) check.note = 'The CSV could not be read.';
           else {
             check.status = check.expected === total ? 'match' : 'differs';
@@ -153,7 +155,7 @@ export async function planPack(deps: ArchiveSourceDeps, period: Period): Promise
         }
         if (bill && preliminaryBill(bill.state)) missing.push(`${account.name}: the final ${label} bill. The bill Billfold holds is ${preliminaryBill(bill.state)} and may still change until the month is closed.`);
         if (csvs.length === 0 && bill) {
-          checks.push({ provider: 'Soracom', accountName: account.name, subject: `${label} detailed CSV against the bill`, status: 'missing', expected: money(bill.amount.minor, currency), currency, note: 'No detailed CSV of this month is in the Library.' });
+          checks.push({ provider: 'Soracom', accountName: account.name, subject: `${label} detailed CSV against the bill`, status: 'missing', ...(billed ? { expected: money(billed.minor, currency) } : {}), currency, note: 'No detailed CSV of this month is in the Library.' });
           missing.push(`${account.name}: the ${label} detailed billing CSV is not in the Library.`);
         }
         if (csvs.length === 0 && !bill) missing.push(`${account.name}: neither the ${label} bill nor its detailed CSV is in Billfold (sync the account and save the month’s export).`);

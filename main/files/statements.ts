@@ -60,9 +60,9 @@ export interface SoracomStatementInput {
 export function soracomStatement(input: SoracomStatementInput): DocDefinition {
   const { bill, daily } = input;
   const title = `Soracom statement: ${monthName(input.yyyyMM)}`;
-  const currencies = [...new Set([bill.amount.currency, ...daily.days.map((d) => d.amount.currency)])];
+  const currencies = [...new Set([...(bill.amount === null ? [] : [bill.amount.currency]), ...daily.days.map((d) => d.amount.currency)])];
   const summary: [string, string][] = [
-    ['Amount billed', money(bill.amount)],
+    ['Amount billed', bill.amount === null ? 'No amount (Soracom sent none)' : money(bill.amount)],
     ['Status', bill.state === 'closed' ? 'Closed (final)' : bill.state === 'temporary' ? 'Preliminary (still being aggregated)' : (bill.state ?? '—')],
   ];
   if (bill.appliedCouponAmount) summary.push(['Coupons applied', money(bill.appliedCouponAmount)]);

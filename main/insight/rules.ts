@@ -213,8 +213,11 @@ export interface SoracomForecast {
  * forecast is never below the month so far and, on an ordinary day, is the run rate over the whole
  * month plus the fixed fees.
  */
-export function soracomForecast(input: { yyyyMM: string; today: string; soFar: Money | undefined; days: readonly SoracomDailyBill[] | undefined }): SoracomForecast {
+export function soracomForecast(input: { yyyyMM: string; today: string; soFar: Money | null | undefined; days: readonly SoracomDailyBill[] | undefined }): SoracomForecast {
   const { yyyyMM, soFar, days } = input;
+  if (soFar === null) {
+    return { forecast: figure({ state: 'not-reported', preliminary: true, madeFrom: 'Needs this month’s preliminary amount, which Soracom’s bill came without.' }), closedDays: 0 };
+  }
   if (soFar === undefined || days === undefined) {
     // Names only what is missing: offline, the preliminary bill is often there and only the daily bills are not.
     const what = soFar === undefined ? (days === undefined ? 'this month’s preliminary bill and its daily bills' : 'this month’s preliminary bill') : 'this month’s daily bills';
@@ -266,11 +269,11 @@ export function soracomForecast(input: { yyyyMM: string; today: string; soFar: M
   };
 }
 
-/** Monthly bills as an anomaly series, oldest first; preliminary months are not final. */
+/** Monthly bills as an anomaly series, oldest first; preliminary months are not final. A month without an amount is left out, not taken as 0. */
 export function soracomSeries(bills: readonly SoracomMonthlyBill[]): SeriesPoint[] {
   return [...bills]
     .sort((a, b) => a.yearMonth.localeCompare(b.yearMonth))
-    .map((b) => ({ key: b.yearMonth, amount: b.amount, final: b.state !== 'temporary' }));
+    .flatMap((b) => (b.amount === null ? [] : [{ key: b.yearMonth, amount: b.amount, final: b.state !== 'temporary' }]));
 }
 
 export const failedPaymentStatuses = new Set(['fail', 'cancel_failed', 'refund_fail']);

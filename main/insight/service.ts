@@ -147,16 +147,19 @@ export function createInsightService(deps: InsightDeps): InsightService {
       if (!daily) missing.push('this month’s daily bills');
       asOf = oldest([latest?.syncedAt, history?.syncedAt, daily?.syncedAt]);
       const latestAsOf = latest?.syncedAt;
-      soFar = latest
-        ? {
+      const latestAmount = latest?.value.amount;
+      soFar = !latest
+        ? { state: 'no-data', amounts: [], estimate: false, preliminary: false, madeFrom: 'Not synced yet.' }
+        : latestAmount === null || latestAmount === undefined
+          ? { state: 'not-reported', amounts: [], estimate: false, preliminary: true, madeFrom: 'Soracom’s preliminary bill for this month came without an amount.', ...(latestAsOf ? { asOf: latestAsOf } : {}) }
+          : {
             state: 'value',
-            amounts: [latest.value.amount],
+            amounts: [latestAmount],
             estimate: false,
             preliminary: true,
             madeFrom: `Soracom’s preliminary bill for this month${latest.value.lastEvaluatedAt ? `, evaluated ${latest.value.lastEvaluatedAt.slice(0, 16).replace('T', ' ')} UTC` : ''}.`,
             ...(latestAsOf ? { asOf: latestAsOf } : {}),
-          }
-        : { state: 'no-data', amounts: [], estimate: false, preliminary: false, madeFrom: 'Not synced yet.' };
+          };
       const f = soracomForecast({ yyyyMM: thisMonth, today: dayOf(at), soFar: latest?.value.amount, days: daily?.value.days });
       forecast = { ...f.forecast };
       const fAsOf = oldest([latest?.syncedAt, daily?.syncedAt]);
@@ -167,7 +170,9 @@ export function createInsightService(deps: InsightDeps): InsightService {
       }
       const bills = history?.value.bills ?? [];
       const prevBill = bills.find((b) => b.yearMonth === lastMonth);
-      previous = prevBill
+      previous = prevBill?.amount === null
+        ? { state: 'not-reported', amounts: [], estimate: false, preliminary: prevBill.state === 'temporary', madeFrom: 'Soracom’s bill for last month came without an amount.', ...(history?.syncedAt ? { asOf: history.syncedAt } : {}) }
+        : prevBill
         ? {
             state: 'value',
             amounts: [prevBill.amount],
@@ -187,7 +192,7 @@ export function createInsightService(deps: InsightDeps): InsightService {
       badges.openInvoices = bills.filter((b) => openPaymentStatuses.has(b.paymentStatus ?? '')).length;
       badges.failedPayments = bills.filter((b) => failedPaymentStatuses.has(b.paymentStatus ?? '')).length;
       for (const b of bills.filter((b) => openPaymentStatuses.has(b.paymentStatus ?? ''))) {
-        calendar.push(entry({ date: at.toISOString(), kind: 'invoice-open', amounts: [b.amount], estimate: false, label: `Bill for ${monthName(b.yearMonth)} is being charged`, madeFrom: 'Soracom’s bill history (payment status “paying”).' }));
+        calendar.push(entry({ date: at.toISOString(), kind: 'invoice-open', amounts: b.amount === null ? [] : [b.amount], estimate: false, label: `Bill for ${monthName(b.yearMonth)} is being charged`, madeFrom: 'Soracom’s bill history (payment status “paying”).' }));
       }
       calendar.push(
         entry({

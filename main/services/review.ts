@@ -1,6 +1,6 @@
 import os from 'node:os';
 import type { Envelope } from '../../contract/errors';
-import { minorDigits } from '../../contract/money';
+import { minorDigits, type Money } from '../../contract/money';
 import type { AccountList } from '../../contract/models/app';
 import type { ReviewColumnTotals, ReviewOpened, ReviewReconciliation, ReviewSummary, ReviewTotal } from '../../contract/models/review';
 import type { SoracomMonthlyBill } from '../../contract/models/soracom';
@@ -93,17 +93,28 @@ export function summaryModel(session: ReviewSession, s: FileSummary, top: number
   return out;
 }
 
-export type MonthBillFound = { bill: SoracomMonthlyBill; source: 'live' | 'offline'; syncedAt?: string } | { message: string };
+/** A bill with its amount: one without (Soracom may leave it out) has nothing to compare with. */
+type BillWithAmount = SoracomMonthlyBill & { amount: Money };
+export type MonthBillFound = { bill: BillWithAmount; source: 'live' | 'offline'; syncedAt?: string } | { message: string };
+
+const noAmountMessage = 'Soracom’s bill for this month came without an amount, so there is nothing to compare with.';
 
 /**
  * A Soracom account's bill of one month: fetched now (through the router, recorded like any
  * other call), else the account's last synced bill of that month; why not, when neither.
  */
 export async function findMonthBill(deps: Pick<ReviewServiceDeps, 'call' | 'snapshots'>, accountId: string, month: string): Promise<MonthBillFound> {
+  const withAmount = (bill: SoracomMonthlyBill): bill is BillWithAmount => bill.amount !== null;
   const live = await deps.call('soracom.getBilling', { accountId, yyyyMM: month });
-  if (live.ok) return { bill: live.value as SoracomMonthlyBill, source: 'live' };
+  if (live.ok) {
+    const bill = live.value as SoracomMonthlyBill;
+    return withAmount(bill) ? { bill, source: 'live' } : { message: noAmountMessage };
+  }
   const snap = await deps.snapshots.get(accountId, snapshotKey('soracom.getBilling', { accountId, yyyyMM: month }));
-  if (snap) return { bill: snap.value as SoracomMonthlyBill, source: 'offline', syncedAt: snap.syncedAt };
+  if (snap) {
+    const bill = snap.value as SoracomMonthlyBill;
+    return withAmount(bill) ? { bill, source: 'offline', syncedAt: snap.syncedAt } : { message: noAmountMessage };
+  }
   return { message: live.error.message || 'No bill for this month.' };
 }
 

@@ -231,7 +231,7 @@ export function createSoracomHandlers(
     },
     'soracom.getBilling': async ({ accountId, yyyyMM }) => {
       const client = await resolveClient(accountId);
-      return mapMonthlyBill(await client.getBilling(yyyyMM), client.defaultCurrency);
+      return mapMonthlyBill(await client.getBilling(yyyyMM), client.defaultCurrency, yyyyMM);
     },
     'soracom.getBillingPerDay': async ({ accountId, yyyyMM }) => {
       const client = await resolveClient(accountId);

@@ -74,7 +74,7 @@ const agAccount = z.object({
 });
 const agUsage = z.object({ quantity: nul(num), timestamp: nul(str), date: nul(str) });
 
-const soMonthly = z.object({ yearMonth: str, amount: money, appliedCouponAmount: opt(money), state: opt(str), paymentStatus: opt(str) });
+const soMonthly = z.object({ yearMonth: str, amount: nul(money), appliedCouponAmount: opt(money), state: opt(str), paymentStatus: opt(str) });
 
 export const readResultShapes: Record<string, z.ZodType> = {
   'spatialflow.listPaymentMethods': z.object({
@@ -98,7 +98,7 @@ export const readResultShapes: Record<string, z.ZodType> = {
   'soracom.getBillingHistory': z.object({ bills: z.array(soMonthly) }),
   'soracom.getBilling': soMonthly,
   'soracom.getBillingPerDay': z.object({ yearMonth: str, days: z.array(z.object({ date: str, amount: money })), totals: z.array(money) }),
-  'soracom.getLatestBilling': z.object({ amount: money, lastEvaluatedTime: opt(str), lastEvaluatedAt: opt(str) }),
+  'soracom.getLatestBilling': z.object({ amount: nul(money), lastEvaluatedTime: opt(str), lastEvaluatedAt: opt(str) }),
 };
 
 /** True when `value` has the shape `channel` answers with (channels without a known shape pass). */

@@ -55,8 +55,8 @@ test('a period pack and a FOCUS export from the Library, with progress, checks a
   const { stdout } = await run('sha256sum', ['-c', 'SHA256SUMS'], { cwd: location });
   expect(stdout.trim().split('\n').every((l) => l.endsWith(': OK'))).toBe(true);
   const index = Papa.parse<Record<string, string>>(await fs.readFile(path.join(location, 'index.csv'), 'utf8'), { header: true, skipEmptyLines: true }).data;
-  const digits = bill.amount.currency === 'JPY' ? 0 : 2;
-  expect(index.find((r) => r['document kind'] === 'Bill export CSV')?.['amount']).toBe((bill.amount.minor / 10 ** digits).toFixed(digits));
+  const digits = bill.amount!.currency === 'JPY' ? 0 : 2;
+  expect(index.find((r) => r['document kind'] === 'Bill export CSV')?.['amount']).toBe((bill.amount!.minor / 10 ** digits).toFixed(digits));
   for (const inv of invoices) expect(index.find((r) => r['provider id'] === inv.number)?.['amount']).toBe((inv.amountDue.minor / 100).toFixed(2));
   await result.getByRole('button', { name: 'Show in folder' }).click();
   await expect.poll(() => harness.shellLog()).toEqual([{ action: 'showItemInFolder', path: location }]);

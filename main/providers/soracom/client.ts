@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { createHttpClient } from '../../http/client';
 import { AppError } from '../../http/errors';
 import type { DownloadProgress, DownloadResult, HttpClient, HttpClientOptions } from '../../http/types';
@@ -255,7 +256,8 @@ export function createSoracomClient(opts: SoracomClientOptions): SoracomClient {
     },
 
     async testConnection(o) {
-      await client.getLatestBilling(o);
+      // Any readable answer proves the credentials: every field of the latest bill is optional.
+      await http.json({ method: 'GET', path: '/bills/latest', ...signalOf(o) }, z.unknown());
       const s = await strategy.current(o?.signal);
       return { operatorId: s.operatorId };
     },

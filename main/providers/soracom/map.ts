@@ -21,10 +21,13 @@ export function soracomMoney(amount: number, currency: string | undefined, defau
   }
 }
 
-export function mapMonthlyBill(b: MonthlyBill, defaultCurrency: string): SoracomMonthlyBill {
+/** `yyyyMM` names the month when the bill does not (`/bills/{yyyyMM}` need not repeat it). */
+export function mapMonthlyBill(b: MonthlyBill, defaultCurrency: string, yyyyMM?: string): SoracomMonthlyBill {
+  const yearMonth = b.yearMonth ?? yyyyMM;
+  if (yearMonth === undefined) throw new AppError('invalid_response', 'Soracom sent a bill without its month.');
   const out: SoracomMonthlyBill = {
-    yearMonth: b.yearMonth,
-    amount: soracomMoney(b.amount, b.currency, defaultCurrency),
+    yearMonth,
+    amount: b.amount === undefined ? null : soracomMoney(b.amount, b.currency, defaultCurrency),
   };
   if (b.appliedCouponAmount !== undefined) {
     out.appliedCouponAmount = soracomMoney(b.appliedCouponAmount, b.currency, defaultCurrency);
@@ -67,7 +70,7 @@ export function lastEvaluatedIso(text: string): string | undefined {
 }
 
 export function mapLatestBill(r: LatestBill, defaultCurrency: string): SoracomLatestBill {
-  const out: SoracomLatestBill = { amount: soracomMoney(r.amount, r.currency, defaultCurrency) };
+  const out: SoracomLatestBill = { amount: r.amount === undefined ? null : soracomMoney(r.amount, r.currency, defaultCurrency) };
   if (r.lastEvaluatedTime !== undefined) {
     out.lastEvaluatedTime = r.lastEvaluatedTime;
     const iso = lastEvaluatedIso(r.lastEvaluatedTime);

@@ -39,19 +39,21 @@ export const knownPaymentStatuses = [
   'cancel_failed',
 ] as const;
 
+/** `amount` may be absent (a bill below the minimum charge, say): it is shown as no amount, not as 0. */
 export const monthlyBillSchema = z.looseObject({
-  amount,
+  amount: amount.optional(),
   appliedCouponAmount: amount.optional(),
   currency: currency.optional(),
   paymentStatus: z.string().optional(),
   paymentTransactionId: z.string().optional(),
   state: z.string().optional(),
-  yearMonth: yyyyMM,
+  /** Required in a list, where nothing else says which month a bill is; `/bills/{yyyyMM}` names it. */
+  yearMonth: yyyyMM.optional(),
 });
 export type MonthlyBill = z.output<typeof monthlyBillSchema>;
 
 export const billingHistorySchema = z.looseObject({
-  billList: z.preprocess((v) => v ?? [], readableItems(monthlyBillSchema)),
+  billList: z.preprocess((v) => v ?? [], readableItems(monthlyBillSchema.extend({ yearMonth: yyyyMM }))),
 });
 export type BillingHistoryResponse = z.output<typeof billingHistorySchema>;
 
@@ -68,7 +70,7 @@ export const dailyBillResponseSchema = z.looseObject({
 export type DailyBillResponse = z.output<typeof dailyBillResponseSchema>;
 
 export const latestBillSchema = z.looseObject({
-  amount,
+  amount: amount.optional(),
   currency: currency.optional(),
   /** yyyyMMddHHmmss in the spec's example; kept as text when it has another shape. */
   lastEvaluatedTime: z.string().optional(),

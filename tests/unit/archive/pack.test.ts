@@ -71,7 +71,7 @@ describe('a period pack of the demo accounts', () => {
   it('its index totals equal the bills and the invoices', async () => {
     const rows = await index();
     const csv = rows.find((r) => r['document kind'] === 'Bill export CSV')!;
-    expect(`${csv['amount']} ${csv['currency']}`).toBe(`${toDecimalString(bill.amount)} ${bill.amount.currency}`);
+    expect(`${csv['amount']} ${csv['currency']}`).toBe(`${toDecimalString(bill.amount!)} ${bill.amount!.currency}`);
     for (const inv of invoices.filter((i) => i.hasPdf)) {
       const row = rows.find((r) => r['provider id'] === inv.number)!;
       expect(`${row['amount']} ${row['currency']}`).toBe(`${toDecimalString(inv.amountDue)} ${inv.amountDue.currency}`);
@@ -171,7 +171,7 @@ describe('the FOCUS export of the demo accounts', () => {
   it('the BilledCost of each bill and invoice adds up to its total, in its own currency', async () => {
     const sums = await query(`SELECT ProviderName AS p, InvoiceId AS i, BillingCurrency AS c, CAST(SUM(BilledCost) AS VARCHAR) AS total, COUNT(*) AS n FROM read_parquet('${parquetFile()}') GROUP BY ALL ORDER BY p, i`);
     const expected = [
-      { p: 'Soracom', i: month, c: bill.amount.currency, total: toDecimalString(bill.amount) },
+      { p: 'Soracom', i: month, c: bill.amount!.currency, total: toDecimalString(bill.amount!) },
       ...invoices.filter((i) => ['open', 'paid', 'uncollectible'].includes(i.status)).map((i) => ({ p: 'SpatialFlow', i: i.number, c: i.amountDue.currency, total: toDecimalString(i.amountDue) })),
     ].sort((a, b) => a.p.localeCompare(b.p) || a.i.localeCompare(b.i));
     expect(sums.map((r) => ({ p: r['p'], i: r['i'], c: r['c'], total: Number(r['total']).toFixed(r['c'] === 'JPY' ? 0 : 2) }))).toEqual(expected);

@@ -61,7 +61,7 @@ describe('billfold pack and billfold export focus', () => {
     expect(result).toMatchObject({ period: saved.label, documents: 1 + saved.invoices.length, missing: [] });
     expect(result.location).toBe(path.join(home, 'Documents', 'Billfold', 'Packs', saved.label));
     expect(result.checks.map((c) => c.status)).toEqual(result.checks.map(() => 'match'));
-    expect(result.checks.find((c) => c.provider === 'Soracom')?.expected).toBe(toDecimalString(saved.bill.amount));
+    expect(result.checks.find((c) => c.provider === 'Soracom')?.expected).toBe(toDecimalString(saved.bill.amount!));
     expect(result.zip?.location).toBe(`${result.location}.zip`);
     const { stdout } = await run('sha256sum', ['-c', 'SHA256SUMS'], { cwd: result.location });
     expect(stdout.trim().split('\n').every((l) => l.endsWith(': OK'))).toBe(true);

@@ -93,7 +93,7 @@ describe('statements saved through the channels, from the demo sandboxes', () =>
     expect(saved).toMatchObject({ kind: 'statement-pdf', period, accountName: 'Soracom (demo)', fileName: `Soracom statement ${period}.pdf` });
     expect(saved.path).toBe(path.join(s.platform.documentsDir, 'Billfold', 'Soracom (demo)', saved.fileName));
     const text = await pdfText(saved.path);
-    expect(text).toContain(en(closed.amount));
+    expect(text).toContain(en(closed.amount!));
     const total = sumByCurrency(daily.days.map((d) => d.amount))[0]!;
     expect(text).toMatch(new RegExp(`Total of daily charges\\s+${en(total).replace(/[$.]/g, '\\$&')}`));
     for (const day of daily.days) expect(text).toMatch(new RegExp(`${day.date}\\s+${en(day.amount).replace(/[$.]/g, '\\$&')}`));

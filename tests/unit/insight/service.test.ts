@@ -81,6 +81,35 @@ describe('spend insight over the demo accounts', () => {
     expect([cad.soFar, cad.previous, cad.estimate]).toEqual([undefined, undefined, true]);
   });
 
+  it('a Soracom bill without an amount (optional in the API) is not reported, never taken as 0, and left out of the anomaly months', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'billfold-insight-'));
+    const demo = createDemoSandboxes();
+    try {
+      const s = services(dir, memorySecretStore(), demo);
+      await s.accounts.startDemo();
+      await s.scheduler.runNow();
+      const before = (await value<InsightOverview>(s, 'insight.overview')).accounts.find((a) => a.provider === 'soracom')!;
+      expect(before.anomalies.map((a) => a.key)).toEqual([before.lastMonth]);
+      const server = (await demo.servers()).soracom;
+      const listed = server.exchanges.find((x) => x.method === 'GET' && x.path === '/v1/bills')?.responseBody as { billList: { yearMonth: string }[] };
+      const last = listed.billList.findIndex((b) => b.yearMonth === before.lastMonth);
+      server.setFaults([
+        { kind: 'patch', method: 'GET', path: '/v1/bills/latest', pointer: '/amount', value: undefined },
+        { kind: 'patch', method: 'GET', path: '/v1/bills', pointer: `/billList/${last}/amount`, value: undefined },
+      ]);
+      await s.scheduler.runNow();
+      const after = (await value<InsightOverview>(s, 'insight.overview')).accounts.find((a) => a.provider === 'soracom')!;
+      expect(after.soFar).toMatchObject({ state: 'not-reported', amounts: [], madeFrom: expect.stringMatching(/without an amount/) as unknown });
+      expect(after.forecast).toMatchObject({ state: 'not-reported', amounts: [] });
+      expect(after.previous).toMatchObject({ state: 'not-reported', amounts: [] });
+      expect(after.change).toBeNull();
+      expect(after.anomalies).toEqual([]);
+      server.clearFaults();
+    } finally {
+      await demo.close();
+    }
+  });
+
   it('updates the payment calendar with a plan change, as the figures, and gives the credit of a change back', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'billfold-insight-'));
     // Sandboxes of its own: the plan changes stay in this test.

@@ -249,6 +249,34 @@ describe('Soracom answers the API allows but the sandbox does not send (every fi
     handlers = createSoracomHandlers(() => Promise.resolve(makeClient()), { exports: createDownloadedExports(), tasks: createTaskRegistry() });
   });
 
+  it('a latest bill without an amount shows as no amount, and Test connection still succeeds', async () => {
+    sb.server.setFaults([{ kind: 'patch', method: 'GET', path: '/v1/bills/latest', pointer: '/amount', value: undefined }]);
+    const latest = await handlers['soracom.getLatestBilling']({ accountId: 'a' }, ctx);
+    expect(sb.server.exchanges.at(-1)?.responseBody).not.toHaveProperty('amount');
+    expect(latest.amount).toBeNull();
+    expect(latest.lastEvaluatedTime).toMatch(/^\d{14}$/);
+    await expect(makeClient().testConnection()).resolves.toEqual({ operatorId: sb.operatorId });
+    sb.server.clearFaults();
+  });
+
+  it('a month without an amount or a yearMonth shows as that month with no amount', async () => {
+    sb.server.setFaults([
+      { kind: 'patch', method: 'GET', path: `/v1/bills/${PREVIOUS}`, pointer: '/amount', value: undefined },
+      { kind: 'patch', method: 'GET', path: `/v1/bills/${PREVIOUS}`, pointer: '/yearMonth', value: undefined },
+    ]);
+    const bill = await handlers['soracom.getBilling']({ accountId: 'a', yyyyMM: PREVIOUS }, ctx);
+    expect(bill).toMatchObject({ yearMonth: PREVIOUS, amount: null, state: 'closed' });
+    sb.server.clearFaults();
+  });
+
+  it('a bill of the history without an amount stays in the list with no amount', async () => {
+    sb.server.setFaults([{ kind: 'patch', method: 'GET', path: '/v1/bills', pointer: '/billList/1/amount', value: undefined, times: 1 }]);
+    const history = await handlers['soracom.getBillingHistory']({ accountId: 'a' }, ctx);
+    expect(history.bills).toHaveLength(18);
+    expect(history.bills.filter((b) => b.amount === null)).toHaveLength(1);
+    expect(history.unreadable).toBeUndefined();
+  });
+
   it('one day without an amount is left out of the daily bills and their sum, and counted', async () => {
     const whole = await handlers['soracom.getBillingPerDay']({ accountId: 'a', yyyyMM: PREVIOUS }, ctx);
     sb.server.setFaults([{ kind: 'patch', method: 'GET', path: `/v1/bills/${PREVIOUS}/daily`, pointer: '/billList/0/amount', value: undefined, times: 1 }]);
@@ -477,12 +505,12 @@ describe('Soracom schemas and money', () => {
       expect(raw.currency).toBeUndefined();
       expect(raw.state).toBeUndefined();
       expect(Number.isInteger(raw.amount)).toBe(true);
-      expect(mapMonthlyBill(raw, lc.defaultCurrency).amount.currency).toBe('JPY');
+      expect(mapMonthlyBill(raw, lc.defaultCurrency).amount?.currency).toBe('JPY');
 
       const uc = createSoracomClient({ baseUrl: usd.apiUrl, credentials: usd.credentials, http: FAST_HTTP });
       const bill = await uc.getBilling('202412');
       expect(bill.currency).toBe('USD');
-      const money = mapMonthlyBill(bill, 'JPY').amount;
+      const money = mapMonthlyBill(bill, 'JPY').amount!;
       expect(money.currency).toBe('USD');
       expect(money.minor).toBe(usd.data.month('202412')?.usage().totalMinor);
       const daily = mapDailyBills('202412', await uc.getBillingPerDay('202412'), 'JPY');

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { niceStep, ticksFor } from '../../../renderer/src/ui/chart-scale';
 import {
+  billAmountText,
   billStateText,
   isKnownPaymentStatus,
   monthlyRemainder,
@@ -11,6 +12,11 @@ import {
 } from '../../../renderer/src/views/soracom/bills';
 
 describe('Soracom bill words', () => {
+  it('shows a bill Soracom sent without an amount as no amount, never as 0', () => {
+    expect(billAmountText(null)).toBe('No amount');
+    expect(billAmountText({ minor: 0, currency: 'JPY' })).toMatch(/0/);
+  });
+
   it('reads known payment statuses and keeps unknown ones as sent', () => {
     expect(paymentStatusText('paid')).toBe('Paid');
     expect(paymentStatusText('lessThanMinimumCharge')).toBe('Below the minimum charge (not billed)');

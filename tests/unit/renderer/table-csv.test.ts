@@ -84,6 +84,10 @@ describe('Soracom tables', () => {
     ]);
   });
 
+  it('leaves the amount and currency of a bill without an amount empty, not 0', () => {
+    expect(historyTable([{ yearMonth: '202405', amount: null, state: 'closed' }]).rows[0]?.slice(0, 3)).toEqual(['2024-05', '', '']);
+  });
+
   it('names a coupon in another currency instead of mixing it in', () => {
     const table = historyTable([{ yearMonth: '202405', amount: { minor: 5678, currency: 'JPY' }, appliedCouponAmount: { minor: 150, currency: 'USD' }, state: 'closed' }]);
     expect(table.rows[0]?.[3]).toBe('1.50 USD');

@@ -1,6 +1,6 @@
 import type { SoracomBillState, SoracomMonthlyBill, SoracomPaymentStatus } from '../../../../contract/models/soracom';
 import type { Money } from '../../../../contract/money';
-import { formatYearMonth, locale } from '../../lib/format';
+import { formatMoney, formatYearMonth, locale } from '../../lib/format';
 
 /** Readable words for Soracom's payment statuses; a value not listed is shown as sent. */
 const paymentWords: Record<string, string> = {
@@ -76,6 +76,11 @@ export function dashedYearMonth(yyyyMM: string): string {
  * What the daily bills leave out: the month's amount minus the sum of its days, in the month's
  * currency. Undefined when the days are in another currency (never converted).
  */
+/** A bill's amount, or "No amount" when Soracom sent none: never shown as 0. */
+export function billAmountText(amount: Money | null): string {
+  return amount === null ? 'No amount' : formatMoney(amount);
+}
+
 export function monthlyRemainder(month: Money, dailyTotals: readonly Money[]): Money | undefined {
   const others = dailyTotals.filter((t) => t.currency !== month.currency);
   if (others.length > 0) return undefined;

@@ -5,14 +5,14 @@ import { billStateText, paymentStatusText } from './bills';
 const historyColumns: CsvColumn<SoracomMonthlyBill>[] = [
   { header: 'Month', cell: (b) => isoMonth(b.yearMonth) },
   { header: 'Amount', cell: (b) => amountCell(b.amount) },
-  { header: 'Currency', cell: (b) => b.amount.currency },
+  { header: 'Currency', cell: (b) => b.amount?.currency ?? '' },
   // Soracom applies coupons in the bill's currency; another one is kept with its own code, never converted.
   {
     header: 'Coupon applied',
     cell: (b) =>
       !b.appliedCouponAmount || b.appliedCouponAmount.minor === 0
         ? ''
-        : b.appliedCouponAmount.currency === b.amount.currency
+        : b.appliedCouponAmount.currency === b.amount?.currency
           ? amountCell(b.appliedCouponAmount)
           : `${amountCell(b.appliedCouponAmount)} ${b.appliedCouponAmount.currency}`,
   },
