@@ -219,6 +219,45 @@ test('one unreadable item in a list leaves the others on screen and says which f
   await expect(page.getByRole('alert')).toHaveCount(0);
 });
 
+test('a Soracom bill without an amount reads "No amount", never 0; an Agilicus org without an id is counted, not hidden', async ({ page, harness }) => {
+  test.setTimeout(90_000);
+  // Fields every provider may leave out, taken out of otherwise normal answers.
+  await harness.setFaults('soracom', [
+    { kind: 'patch', method: 'GET', path: '/v1/bills/', pointer: '/amount' },
+    { kind: 'patch', method: 'GET', path: '/v1/bills', pointer: '/billList/1/amount' },
+  ]);
+  await harness.setFaults('agilicus', [
+    { kind: 'patch', method: 'GET', path: '/v1/billing_accounts', pointer: '/billing_accounts/0/status/orgs/0/id' },
+    { kind: 'patch', method: 'GET', path: '/v1/billing_accounts', pointer: '/orgs/0/id' },
+  ]);
+  await page.goto(harness.url);
+
+  await openAccount(page, 'Soracom (demo)');
+  await expect(page.getByTestId('latest-amount')).toHaveText('No amount');
+  await expect(page.getByTestId('latest-no-amount')).toBeVisible();
+  const rows = page.getByTestId('history-table').locator('tbody tr');
+  await expect(rows).toHaveCount(18);
+  await expect(rows.filter({ hasText: 'No amount' })).toHaveCount(1);
+  await expect(page.getByTestId('history-no-amount')).toHaveText('1 bill came without an amount and is left out of the chart and the total.');
+  await expect(page.getByTestId('history-total')).not.toHaveText(/^\D*0$/);
+  await page.screenshot({ path: test.info().outputPath('soracom-no-amount.png'), fullPage: true });
+  await rows.filter({ hasText: 'No amount' }).getByRole('button', { name: /^Details for/ }).click();
+  await expect(page.getByTestId('month-amount')).toHaveText('No amount');
+  await expect(page.getByTestId('unreadable-note').filter({ hasText: '1 day could not be read' })).toBeVisible();
+  await expect(page.getByTestId('monthly-remainder')).toHaveCount(0);
+  await page.screenshot({ path: test.info().outputPath('soracom-month-no-amount.png'), fullPage: true });
+
+  await openAccount(page, 'Agilicus (demo)');
+  const accounts = page.getByRole('table', { name: 'Billing accounts' }).locator('tbody tr');
+  await expect(accounts).toHaveCount(3);
+  await expect(accounts.first()).toContainText('1 organisation could not be read');
+  await page.screenshot({ path: test.info().outputPath('agilicus-org-unreadable.png'), fullPage: true });
+  await accounts.first().locator('[data-ag-open]').click();
+  await expect(page.getByTestId('unreadable-note').filter({ hasText: '1 organisation could not be read' })).toBeVisible();
+  await page.screenshot({ path: test.info().outputPath('agilicus-orgs-unreadable.png'), fullPage: true });
+  await expect(page.getByRole('alert')).toHaveCount(0);
+});
+
 test('money reads as people read it: the next invoice as an amount, a free plan as $0.00 / month, plain cancel buttons', async ({ page, harness }) => {
   await page.goto(harness.url);
   await openAccount(page, 'SpatialFlow (demo)');
