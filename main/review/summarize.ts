@@ -65,7 +65,9 @@ export function capNote(c: CapReached): string {
 /** The caps the totals reached. */
 function capsReached(t: Tables, groupNames: string[]): CapReached[] {
   const out: CapReached[] = [];
-  const pastPairs = (s: Sums) => s.lost !== undefined || s.has(-1);
+  // A scan, not `has`: these sums may have no hash index yet, and building one would cost more.
+  const summedAsOther = (s: Sums) => s.keys.subarray(0, s.count).includes(-1);
+  const pastPairs = (s: Sums) => s.lost !== undefined || summedAsOther(s);
   if (t.items.other >= 0) out.push({ table: 'items' });
   if (pastPairs(t.itemMonth)) out.push({ table: 'itemMonths' });
   if (t.devices.other >= 0) out.push({ table: 'devices' });
@@ -75,7 +77,7 @@ function capsReached(t: Tables, groupNames: string[]): CapReached[] {
     if (g >= 0 && (t.groupKeys[g] as Tables['items']).other >= 0) out.push({ table: 'group', column });
     if (g >= 0 && pastPairs(t.groupMonth[g] as Sums)) out.push({ table: 'groupMonths', column });
   }
-  if (t.day.has(-1)) out.push({ table: 'days' });
+  if (summedAsOther(t.day)) out.push({ table: 'days' });
   if (t.monthIndex.has(otherKey)) out.push({ table: 'months' });
   return out;
 }
