@@ -117,7 +117,7 @@ test('Compare with the previous month fetches and saves both exports, then shows
 });
 
 test('Review all exports of the demo Soracom account: months × items, every SIM per month, tags and groups, by keyboard', async ({ page, harness }) => {
-  test.setTimeout(90_000);
+  test.setTimeout(180_000);
   const last = previousMonth();
   const months = [monthBefore(monthBefore(last)), monthBefore(last), last];
   const account = await soracomAccount(harness);
