@@ -1,7 +1,7 @@
 import { minorDigits } from '../../contract/money';
 import { preliminaryBill, type SoracomMonthlyBill } from '../../contract/models/soracom';
 import type { SpatialFlowInvoice } from '../../contract/models/spatialflow';
-import { fromScaled, minorToScaled, toScaled } from './decimal';
+import { fromScaled, minorToScaled, SCALE, toScaled } from './decimal';
 import { monthStartMs, utcDayMs } from './period';
 import type { SoracomCsv, SoracomCsvRow } from './soracom-csv';
 
@@ -114,8 +114,26 @@ export interface FocusAccount {
   name: string;
 }
 
-function costs(amount: string): Pick<FocusRow, 'BilledCost' | 'ContractedCost' | 'EffectiveCost' | 'ListCost'> {
-  return { BilledCost: amount, ContractedCost: amount, EffectiveCost: amount, ListCost: amount };
+type Costs = Pick<FocusRow, 'BilledCost' | 'ContractedCost' | 'EffectiveCost' | 'ListCost' | 'ListUnitPrice' | 'PricingQuantity'>;
+
+/**
+ * The cost columns of a row. BilledCost and EffectiveCost are the amount the provider billed, as
+ * it rounded it. FOCUS 1.2 requires ListCost to be exactly ListUnitPrice × PricingQuantity when
+ * both are given (so 4,791,902 B at 0.0000002 is a ListCost of 0.9583804 although 1 was billed),
+ * and to equal BilledCost when there is no unit price. Providers quote no negotiated prices, so
+ * ContractedCost is the ListCost, as FOCUS defaults it.
+ */
+function costs(amount: bigint, unitPrice: bigint | null = null, quantity: bigint | null = null): Costs {
+  const billed = fromScaled(amount);
+  const product = unitPrice === null || quantity === null ? null : unitPrice * quantity;
+  // A product with more decimal places than the file keeps (DECIMAL(38,12)) could not be written
+  // exactly; that row goes without a list price rather than with a ListCost that does not match.
+  const exact = product !== null && product % 10n ** BigInt(SCALE) === 0n ? product / 10n ** BigInt(SCALE) : null;
+  if (exact === null) {
+    return { BilledCost: billed, ContractedCost: billed, EffectiveCost: billed, ListCost: billed, ListUnitPrice: null, PricingQuantity: quantity === null ? null : fromScaled(quantity) };
+  }
+  const list = fromScaled(exact);
+  return { BilledCost: billed, ContractedCost: list, EffectiveCost: billed, ListCost: list, ListUnitPrice: fromScaled(unitPrice as bigint), PricingQuantity: fromScaled(quantity as bigint) };
 }
 
 // ------------------------------------------------------------------ Soracom
@@ -200,8 +218,12 @@ export function soracomMonthRows(input: SoracomMonthInput): { rows: FocusRow[]; 
     const kind = classifySoracomItem(r.billItemName, monthly, amount);
     const dayStart = monthly ? monthStartMs(year, month) : utcDayMs(Number(r.date.slice(0, 4)), Number(r.date.slice(4, 6)), Number(r.date.slice(6, 8)));
     const chargeEnd = monthly ? monthStartMs(year, month + 1) : dayStart + DAY;
-    const quantity = r.quantity === '' ? null : fromScaled(toScaled(r.quantity));
+    const quantity = r.quantity === '' ? null : toScaled(r.quantity);
     const unitPrice = r.unitPrice === '' ? null : toScaled(r.unitPrice);
+    // A list price is never negative, and a credit's price is no list price (the free tier's
+    // negative unit price is a credit): such rows carry no ListUnitPrice, and ListCost = BilledCost.
+    const listPrice = unitPrice === null || unitPrice < 0n || kind.category === 'Credit' ? null : unitPrice;
+    const cost = costs(amount, listPrice, quantity);
     const tags: Record<string, string> = { ...r.tags };
     if (r.group !== '') tags['soracom/group'] = r.group;
     return {
@@ -211,12 +233,9 @@ export function soracomMonthRows(input: SoracomMonthInput): { rows: FocusRow[]; 
       ChargeCategory: kind.category,
       ChargeDescription: r.billItemName,
       ChargeFrequency: kind.frequency,
-      ...costs(fromScaled(amount)),
-      // A list price is never negative: the free tier's negative unit price is a credit, not a price.
-      ListUnitPrice: unitPrice === null || unitPrice < 0n ? null : fromScaled(unitPrice),
-      PricingQuantity: quantity,
+      ...cost,
       PricingUnit: quantity === null ? null : kind.unit,
-      ConsumedQuantity: kind.category === 'Usage' ? quantity : null,
+      ConsumedQuantity: kind.category === 'Usage' ? cost.PricingQuantity : null,
       ConsumedUnit: kind.category === 'Usage' && quantity !== null ? kind.unit : null,
       ServiceCategory: kind.serviceCategory,
       ServiceSubcategory: kind.serviceSubcategory,
@@ -259,9 +278,7 @@ export function soracomMonthRows(input: SoracomMonthInput): { rows: FocusRow[]; 
     ChargeCategory: category,
     ChargeDescription: description,
     ChargeFrequency: 'One-Time',
-    ...costs(fromScaled(amount)),
-    ListUnitPrice: null,
-    PricingQuantity: null,
+    ...costs(amount),
     PricingUnit: null,
     ConsumedQuantity: null,
     ConsumedUnit: null,
@@ -339,7 +356,6 @@ export function spatialflowInvoiceRows(account: FocusAccount, invoice: SpatialFl
     x_BillfoldAccountId: account.id,
     x_SourceDocument: `invoice ${invoice.id}`,
   } as const;
-  const money = (minor: number) => fromScaled(minorToScaled(minor, digits));
   const rows: FocusRow[] = invoice.lines.map((line, i) => {
     const kind = classifySpatialFlowLine(line.description, line.amount.minor);
     const priced = kind.category !== 'Tax';
@@ -348,9 +364,11 @@ export function spatialflowInvoiceRows(account: FocusAccount, invoice: SpatialFl
       ChargeCategory: kind.category,
       ChargeDescription: line.description,
       ChargeFrequency: kind.frequency,
-      ...costs(money(line.amount.minor)),
-      ListUnitPrice: priced && line.unitAmount.minor >= 0 ? money(line.unitAmount.minor) : null,
-      PricingQuantity: priced ? String(line.quantity) : null,
+      ...costs(
+        minorToScaled(line.amount.minor, digits),
+        priced && kind.category !== 'Credit' && line.unitAmount.minor >= 0 ? minorToScaled(line.unitAmount.minor, digits) : null,
+        priced ? toScaled(String(line.quantity)) : null,
+      ),
       PricingUnit: priced ? spatialflowUnit(line.description) : null,
       ConsumedQuantity: kind.category === 'Usage' ? String(line.quantity) : null,
       ConsumedUnit: kind.category === 'Usage' ? spatialflowUnit(line.description) : null,
@@ -365,9 +383,7 @@ export function spatialflowInvoiceRows(account: FocusAccount, invoice: SpatialFl
     ChargeCategory: 'Adjustment',
     ChargeDescription: 'Difference between the invoice total and its line items',
     ChargeFrequency: 'One-Time',
-    ...costs(money(difference)),
-    ListUnitPrice: null,
-    PricingQuantity: null,
+    ...costs(minorToScaled(difference, digits)),
     PricingUnit: null,
     ConsumedQuantity: null,
     ConsumedUnit: null,

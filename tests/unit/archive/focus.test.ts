@@ -87,6 +87,24 @@ describe('Soracom detailed CSV rows', () => {
     expect(rows).toHaveLength(5);
   });
 
+  it('keep the rounded amount as BilledCost and list price × quantity, exactly, as ListCost', async () => {
+    const file = path.join(dir, 'rounded.csv');
+    await fs.writeFile(file, [
+      'imsi,date,billItemName,unitPrice,quantity,amount',
+      '440103000000001,20261003,"Data fee (plan-D, upload)",0.0000002,4791902,1',
+      '440103000000001,20261003,"Data fee (plan-D, download)",0.0000002,1242731,0',
+      ',202610,Coupon credit,100,1,-100',
+      '',
+    ].join('\r\n'));
+    const { rows } = soracomMonthRows({ account, yyyyMM: '202610', bill: undefined, fallbackCurrency: 'JPY', sourceDocument: 'rounded.csv', csv: await readSoracomCsv(file) });
+    expect(rows.map((r) => [r.ChargeCategory, r.BilledCost, r.EffectiveCost, r.ListUnitPrice, r.PricingQuantity, r.ListCost, r.ContractedCost])).toEqual([
+      ['Usage', '1', '1', '0.0000002', '4791902', '0.9583804', '0.9583804'],
+      ['Usage', '0', '0', '0.0000002', '1242731', '0.2485462', '0.2485462'],
+      // A credit carries no list price: its ListCost is what it took off the bill.
+      ['Credit', '-100', '-100', null, '1', '-100', '-100'],
+    ]);
+  });
+
   it('add up to a final bill: tax and coupons become their own rows', () => {
     const equal = monthRows(bill(516));
     expect(equal.balance.added).toEqual([]);
@@ -149,6 +167,13 @@ describe('SpatialFlow invoice line items', () => {
     expect(billedByInvoice(rows).get('acc_1 SF-0042')).toEqual({ currency: 'USD', total: '58.25' });
     const yen = spatialflowInvoiceRows(account, invoice([['Pro plan', 1, 4900]], 4900, 'jpy'));
     expect(yen.rows[0]).toMatchObject({ BillingCurrency: 'JPY', BilledCost: '4900' });
+  });
+
+  it('whose amount is not unit price × quantity keep that amount as BilledCost and the product as ListCost', () => {
+    const sent = invoice([['Event overage (per 100k events)', 3, 450]], 450);
+    sent.lines[0] = { ...sent.lines[0]!, unitAmount: fromMinor(175, 'usd') };
+    const { rows } = spatialflowInvoiceRows(account, sent);
+    expect(rows.map((r) => [r.BilledCost, r.EffectiveCost, r.ListUnitPrice, r.PricingQuantity, r.ListCost, r.ContractedCost])).toEqual([['4.5', '4.5', '1.75', '3', '5.25', '5.25']]);
   });
 
   it('that do not add up to the invoice total get an Adjustment row, so BilledCost equals the total', () => {
