@@ -180,6 +180,33 @@ describe('the FOCUS export of the demo accounts', () => {
     expect(Object.keys(JSON.parse(String(tags[0]?.['Tags'])) as object)).toContain('name');
   });
 
+  it('every row keeps the FOCUS price rules: ListCost is ListUnitPrice × PricingQuantity exactly, in the Parquet file and the CSV', async () => {
+    const sources = { parquet: `read_parquet('${parquetFile()}')`, csv: `read_csv('${csvFile}', all_varchar = true)` };
+    for (const [format, source] of Object.entries(sources)) {
+      const d = (column: string) => `CAST(${column} AS DECIMAL(38,12))`;
+      const [counts] = await query(`SELECT COUNT(*) AS rows,
+          COUNT(*) FILTER (WHERE ListUnitPrice IS NOT NULL AND PricingQuantity IS NOT NULL) AS priced,
+          COUNT(*) FILTER (WHERE ListUnitPrice IS NOT NULL AND PricingQuantity IS NOT NULL AND ${d('ListUnitPrice')} * ${d('PricingQuantity')} <> ${d('BilledCost')}) AS rounded
+        FROM ${source}`);
+      // The demo's per-byte data prices make the provider's rounded amounts differ from list price × quantity.
+      expect(Number(counts?.['priced']), format).toBeGreaterThan(0);
+      expect(Number(counts?.['rounded']), format).toBeGreaterThan(0);
+      const broken = await query(`SELECT ProviderName, ChargeCategory, ChargeDescription, CAST(ListUnitPrice AS VARCHAR) AS ListUnitPrice, CAST(PricingQuantity AS VARCHAR) AS PricingQuantity,
+          CAST(ListCost AS VARCHAR) AS ListCost, CAST(ContractedCost AS VARCHAR) AS ContractedCost, CAST(BilledCost AS VARCHAR) AS BilledCost
+        FROM ${source}
+        WHERE (ChargeClass IS NULL OR ChargeClass <> 'Correction') AND (
+          (ListUnitPrice IS NOT NULL AND PricingQuantity IS NOT NULL AND ${d('ListUnitPrice')} * ${d('PricingQuantity')} <> ${d('ListCost')})
+          OR ${d('ListUnitPrice')} < 0
+          OR (ChargeCategory IN ('Usage', 'Purchase') AND (ListUnitPrice IS NULL OR PricingQuantity IS NULL))
+          OR (ListUnitPrice IS NULL AND ChargeCategory <> 'Tax' AND ${d('ListCost')} <> ${d('BilledCost')})
+          -- No negotiated prices: ContractedCost is the ListCost.
+          OR ${d('ContractedCost')} <> ${d('ListCost')}
+          OR ${d('EffectiveCost')} <> ${d('BilledCost')})
+        LIMIT 5`);
+      expect(broken, format).toEqual([]);
+    }
+  });
+
   it('the CSV holds the same rows, and Agilicus usage goes to its own file, never as costs', async () => {
     const csvSum = await query(`SELECT COUNT(*) AS n, CAST(SUM(CAST(BilledCost AS DECIMAL(38,12))) AS VARCHAR) AS total FROM read_csv('${csvFile}', all_varchar = true)`);
     const pqSum = await query(`SELECT COUNT(*) AS n, CAST(SUM(BilledCost) AS VARCHAR) AS total FROM read_parquet('${parquetFile()}')`);
