@@ -214,6 +214,8 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
   const secretsFor = (rawArgs: unknown) => callSecrets(accounts, rawArgs);
   const reviewWorkers = Math.max(1, Math.min(4, os.availableParallelism()));
   const workerScript = bundledWorkerScript();
+  // One pool for reviews and review sets: at most twice one review's threads are alive at once,
+  // however many are opened together (further jobs wait for a thread to come back).
   const reviewThreads = workerScript ? threadPool(workerScript, reviewWorkers) : undefined;
   // A view reviews open from is on screen (`review.prepare`): the threads start now, and the main
   // thread's part is compiled too, when they were not running.

@@ -169,7 +169,7 @@ export interface SummarizeOptions {
 }
 
 async function run(opts: Pick<SummarizeOptions, 'runner' | 'track' | 'started'>, job: WorkerJob, onProgress?: (bytes: number) => void): Promise<RangesResult | Uint32Array> {
-  const runner = opts.started?.pop() ?? opts.runner();
+  const runner = opts.started?.shift() ?? opts.runner();
   const untrack = opts.track?.(runner);
   try {
     return await runner.run(job, onProgress);
@@ -192,6 +192,10 @@ async function summarizeFileTables(file: string, layout: Layout, size: number, o
     const body = size - layout.dataStart;
     for (let i = 1; i < opts.workers; i++) starts.push(layout.dataStart + Math.floor((body * i) / opts.workers));
   }
+  // Runners started ahead beyond the ranges go back now, not when the summary is done: among
+  // reviews opened together, the thread one holds (the first asked for hold one soonest) reads
+  // another file meanwhile.
+  for (const spare of opts.started?.splice(starts.length) ?? []) spare.terminate();
   const ends = starts.map((_, i) => starts[i + 1] ?? size);
   const progress = starts.map(() => 0);
   const report = (i: number, bytes: number) => {

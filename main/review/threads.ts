@@ -108,15 +108,26 @@ export interface ThreadPool {
   prestart(): number;
   /** Stops the idle threads. */
   close(): void;
+  /** Threads alive now: running a job, kept, or still exiting. */
+  threads(): number;
 }
 
 /**
  * Up to `keep` threads stay after their job, for `idleMs`: a new thread spends its first
  * hundreds of milliseconds compiling the summary's code, which a kept one has done already.
  * A thread whose job was stopped (a closed review) is terminated, never kept.
+ *
+ * At most `max` threads are alive at once (running, kept or still exiting): many reviews opened
+ * together would otherwise start threads without limit before the number of open reviews is
+ * capped. A runner asked for beyond that waits, first come first served, for a thread to come
+ * back; stopped while waiting, it leaves the queue.
  */
-export function threadPool(script: string, keep: number, idleMs = 5 * 60_000): ThreadPool {
+export function threadPool(script: string, keep: number, idleMs = 5 * 60_000, max = Math.max(1, 2 * keep)): ThreadPool {
   const idle: Worker[] = [];
+  /** Runners waiting for a thread, oldest first. */
+  const waiting: ((worker: Worker) => void)[] = [];
+  /** Threads started and not yet exited. */
+  let alive = 0;
   let timer: NodeJS.Timeout | undefined;
   const dropIdle = () => {
     for (const worker of idle.splice(0)) void worker.terminate();
@@ -128,31 +139,40 @@ export function threadPool(script: string, keep: number, idleMs = 5 * 60_000): T
   };
   const spawn = () => {
     const worker = spawnWorker(script);
+    alive++;
     worker.once('exit', () => {
+      alive--;
       const i = idle.indexOf(worker);
       if (i >= 0) idle.splice(i, 1);
+      while (waiting.length > 0 && alive < max) (waiting.shift() as (worker: Worker) => void)(spawn());
     });
     return worker;
   };
   /** Threads lent to runners (running a job, or about to). */
   let lent = 0;
-  const release = (worker: Worker, reusable: boolean) => {
+  const lend = (worker: Worker) => {
+    lent++;
+    return workerRunner(worker, release);
+  };
+  function release(worker: Worker, reusable: boolean) {
     lent--;
+    // A waiting runner gets this thread, or (when it is ended) the one started once it has exited.
     if (!reusable) void worker.terminate();
+    else if (waiting.length > 0) (waiting.shift() as (worker: Worker) => void)(worker);
     else if (idle.length < keep) {
       idle.push(worker);
       touch();
     } else void worker.terminate();
-  };
+  }
   return {
     runner: () => {
-      lent++;
-      return workerRunner(idle.pop() ?? spawn(), release);
+      const worker = idle.pop() ?? (alive < max ? spawn() : undefined);
+      return worker ? lend(worker) : waitingRunner(waiting, lend);
     },
     prestart: () => {
       let started = 0;
       // Threads lent to a review count: they come back when it is done.
-      for (; idle.length + lent < keep; started++) {
+      for (; idle.length + lent < keep && alive < max; started++) {
         const worker = spawn();
         // As many SIMs as a large fleet's day, so the code a real file needs is compiled now.
         worker.postMessage({ kind: 'warm-up', sims: 3000, days: 4 } satisfies WorkerMessage);
@@ -165,12 +185,42 @@ export function threadPool(script: string, keep: number, idleMs = 5 * 60_000): T
       clearTimeout(timer);
       dropIdle();
     },
+    threads: () => alive,
   };
 }
 
-/** A fresh worker thread per job, from the bundled worker script. */
+/** A fresh worker thread per job, from the bundled worker script, as many at once as asked for. */
 export function threadRunner(script: string): RunnerFactory {
-  return threadPool(script, 0).runner;
+  return threadPool(script, 0, undefined, Infinity).runner;
+}
+
+/** A runner whose thread is not free yet: its job starts once the pool hands it one through `waiting`. */
+function waitingRunner(waiting: ((worker: Worker) => void)[], lend: (worker: Worker) => JobRunner): JobRunner {
+  let runner: JobRunner | undefined;
+  let stopped = false;
+  let give: (runner: JobRunner) => void = () => undefined;
+  let leave: (error: Error) => void = () => undefined;
+  const ready = new Promise<JobRunner>((resolve, reject) => {
+    give = resolve;
+    leave = reject;
+  });
+  ready.catch(() => undefined);
+  const take = (worker: Worker) => {
+    runner = lend(worker);
+    give(runner);
+  };
+  waiting.push(take);
+  return {
+    threaded: true,
+    run: (job, onProgress) => (runner ? runner.run(job, onProgress) : ready.then((r) => r.run(job, onProgress))),
+    terminate: () => {
+      if (stopped) return;
+      stopped = true;
+      if (runner) return runner.terminate();
+      waiting.splice(waiting.indexOf(take), 1);
+      leave(closedError());
+    },
+  };
 }
 
 /** Runs jobs on `worker`; when done with, it goes back through `release`, reusable when no job was running. */

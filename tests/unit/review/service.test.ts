@@ -1,14 +1,16 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import v8 from 'node:v8';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { Envelope } from '../../../contract/errors';
 import type { AccountList, AccountSummary } from '../../../contract/models/app';
 import { AppError } from '../../../main/http/errors';
 import type { EventSink } from '../../../main/router/types';
 import { cannotReviewMessage, createReviewService } from '../../../main/services/review';
+import { readLayout } from '../../../main/review/engine';
 import { checkReviewPath, ReviewPathError } from '../../../main/review/session';
-import { inlineRunner, threadRunner, type RunnerFactory } from '../../../main/review/threads';
+import { inlineRunner, runJob, threadPool, threadRunner, type RunnerFactory } from '../../../main/review/threads';
 import { generateDetailedCsv, summarizeMonth } from '../../../main/sandbox/soracom/csv';
 import type { Snapshot } from '../../../main/snapshots/store';
 
@@ -250,5 +252,104 @@ describe('closing a review that is still being read', () => {
     for (let i = 0; i < 4; i++) await openFile(h, csvFile);
     await expect(summary).rejects.toMatchObject({ code: 'cancelled' });
     close();
+  });
+});
+
+describe('many reviews opened at once', () => {
+  // A worker answering a summary with the totals of csvFile (summed here beforehand) a moment
+  // later, and never answering one of a file whose name says "hang".
+  const reply = path.join(tmp, 'summary-reply.bin');
+  const fd = fs.openSync(csvFile, 'r');
+  const size = fs.fstatSync(fd).size;
+  const layout = readLayout(fd, size);
+  fs.closeSync(fd);
+  fs.writeFileSync(reply, v8.serialize(runJob({ kind: 'summarize', jobs: [{ path: csvFile, start: layout.dataStart, end: size, layout, keepMalformed: 1000, indexEvery: 64, alignStart: false }] })));
+  const worker = path.join(tmp, 'reply-worker.cjs');
+  fs.writeFileSync(
+    worker,
+    `const { parentPort } = require('node:worker_threads');
+const fs = require('node:fs');
+const v8 = require('node:v8');
+parentPort.on('message', (job) => {
+  if (job.kind !== 'summarize' || job.jobs[0].path.includes('hang')) return;
+  setTimeout(() => parentPort.postMessage({ type: 'summary', result: v8.deserialize(fs.readFileSync(${JSON.stringify(reply)})) }), 20);
+});
+`,
+  );
+  const hangFile = path.join(tmp, 'hang-202404.csv');
+  fs.copyFileSync(csvFile, hangFile);
+
+  /** The pool's runners, noting the most threads alive whenever one is asked for. */
+  function counted(pool: ReturnType<typeof threadPool>) {
+    const seen = { peak: 0 };
+    const runner: RunnerFactory = () => {
+      const r = pool.runner();
+      seen.peak = Math.max(seen.peak, pool.threads());
+      return r;
+    };
+    const timer = setInterval(() => (seen.peak = Math.max(seen.peak, pool.threads())), 1);
+    return { runner, seen, stop: () => clearInterval(timer) };
+  }
+
+  it('start no more review threads than the bound, and every call answers', async () => {
+    // Two threads at most (twice the one kept); each review asks for two.
+    const pool = threadPool(worker, 1);
+    const { runner, seen, stop } = counted(pool);
+    const { h, close } = service({ runner });
+    try {
+      const opened = await Promise.all(Array.from({ length: 12 }, () => openFile(h, csvFile)));
+      expect(opened.every((o) => o.firstRows.length === 100)).toBe(true);
+      const summaries = await Promise.allSettled(opened.map((o) => h['review.summary']({ sessionId: o.sessionId }, ctx)));
+      // The four reviews kept open get their totals; the others were closed to make room and say so.
+      const read = summaries.flatMap((s) => (s.status === 'fulfilled' ? [s.value.rows] : []));
+      expect(read).toEqual([usage.rows, usage.rows, usage.rows, usage.rows]);
+      for (const s of summaries) if (s.status === 'rejected') expect(['not_found', 'cancelled']).toContain((s.reason as AppError).code);
+      expect(seen.peak).toBe(2);
+    } finally {
+      stop();
+      await close();
+      pool.close();
+    }
+  });
+
+  it('a small file still being read holds one thread: the next review reads on the other meanwhile', async () => {
+    const pool = threadPool(worker, 1);
+    const { h, close } = service({ runner: pool.runner });
+    try {
+      // Both threads are asked for as it opens; its summary (one range) never ends.
+      await openFile(h, hangFile);
+      const next = await openFile(h, csvFile);
+      expect((await h['review.summary']({ sessionId: next.sessionId }, ctx)).rows).toBe(usage.rows);
+    } finally {
+      await close();
+      pool.close();
+    }
+  });
+
+  it('a review closed while it waits for a thread answers "cancelled" and leaves its place to the next', async () => {
+    const pool = threadPool(worker, 1);
+    const { runner, seen, stop } = counted(pool);
+    const { h, close } = service({ runner });
+    try {
+      // Two reviews whose summaries never end hold both threads until they are closed.
+      const busy = await openFile(h, hangFile);
+      await openFile(h, hangFile);
+      const waiting = await openFile(h, csvFile);
+      const next = await openFile(h, csvFile);
+      const waited = h['review.summary']({ sessionId: waiting.sessionId }, ctx);
+      const nextSummary = h['review.summary']({ sessionId: next.sessionId }, ctx);
+      waited.catch(() => undefined);
+      nextSummary.catch(() => undefined);
+      await h['review.close']({ sessionId: waiting.sessionId }, ctx);
+      await expect(waited).rejects.toMatchObject({ code: 'cancelled' });
+      // The thread this frees goes to the review after the closed one.
+      await h['review.close']({ sessionId: busy.sessionId }, ctx);
+      expect((await nextSummary).rows).toBe(usage.rows);
+      expect(seen.peak).toBe(2);
+    } finally {
+      stop();
+      await close();
+      pool.close();
+    }
   });
 });

@@ -124,6 +124,98 @@ describe('review threads kept between jobs', () => {
   });
 });
 
+/** Waits until `check` holds (a thread's exit is reported a moment after it is ended). */
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; !check(); i++) {
+    if (i > 200) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('review threads bounded across reviews', () => {
+  it('many jobs asked for at once all answer, on no more threads than the bound', async () => {
+    const pool = threadPool(script, 2);
+    try {
+      let peak = 0;
+      const runners = Array.from({ length: 20 }, () => {
+        const runner = pool.runner();
+        peak = Math.max(peak, pool.threads());
+        return runner;
+      });
+      const ids = await Promise.all(runners.map((runner) => threadOf(runner)));
+      expect(ids).toHaveLength(20);
+      // Twice the threads kept: the other jobs waited for one of them to come back.
+      expect(peak).toBe(4);
+      expect(new Set(ids).size).toBe(4);
+    } finally {
+      pool.close();
+    }
+  });
+
+  it('a job beyond the bound waits for a thread to come back, first asked first served', async () => {
+    const pool = threadPool(script, 1);
+    const busy = [pool.runner(), pool.runner()];
+    try {
+      for (const runner of busy) runner.run(job('hang')).catch(() => undefined);
+      const order: string[] = [];
+      const first = threadOf(pool.runner()).then(() => order.push('first'));
+      const second = threadOf(pool.runner()).then(() => order.push('second'));
+      await new Promise((r) => setTimeout(r, 100));
+      expect(order).toEqual([]);
+      expect(pool.threads()).toBe(2);
+      // A review closed mid-job: its thread is ended, and a new one starts for the first in line.
+      (busy[0] as JobRunner).terminate();
+      await first;
+      expect(order).toEqual(['first']);
+      await second;
+      expect(order).toEqual(['first', 'second']);
+      expect(pool.threads()).toBeLessThanOrEqual(2);
+    } finally {
+      for (const runner of busy) runner.terminate();
+      pool.close();
+    }
+  });
+
+  it('a waiting job of a review closed meanwhile answers "cancelled" and takes no thread', async () => {
+    const pool = threadPool(script, 1);
+    const busy = [pool.runner(), pool.runner()];
+    try {
+      for (const runner of busy) runner.run(job('hang')).catch(() => undefined);
+      const closed = pool.runner();
+      const pending = closed.run(job());
+      pending.catch(() => undefined);
+      const later = pool.runner();
+      closed.terminate();
+      await expect(pending).rejects.toMatchObject({ code: 'cancelled' });
+      // The next thread goes to the runner after it, not to the closed one.
+      (busy[0] as JobRunner).terminate();
+      expect(await threadOf(later)).toBeGreaterThan(0);
+      (busy[1] as JobRunner).terminate();
+      // Nothing waits any more: the threads that ran the hung jobs exit and none starts.
+      await until(() => pool.threads() <= 1);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(pool.threads()).toBeLessThanOrEqual(1);
+    } finally {
+      for (const runner of busy) runner.terminate();
+      pool.close();
+    }
+  });
+
+  it('threads started ahead are taken at once by the first review, without waiting', async () => {
+    const pool = threadPool(script, 2);
+    try {
+      expect(pool.prestart()).toBe(2);
+      const runners = [pool.runner(), pool.runner()];
+      expect(pool.threads()).toBe(2);
+      const ids = await Promise.all(runners.map((runner) => threadOf(runner)));
+      expect(new Set(ids).size).toBe(2);
+      expect(pool.threads()).toBe(2);
+    } finally {
+      pool.close();
+    }
+  });
+});
+
 describe('warming up the totals at start-up', () => {
   it('changes nothing a later summary finds', async () => {
     const file = path.join(tmp, 'month.csv');
