@@ -154,6 +154,7 @@ class ReviewSet {
           }
           if (duplicateOf === undefined) seen.push({ path: source.path, fileName: source.fileName, size: source.size, probe: p });
         }
+        if (this.closed) break;
         if (duplicateOf !== undefined) input.duplicateOf = duplicateOf;
         else {
           const session = await openReviewFile(source.path, {
@@ -162,6 +163,11 @@ class ReviewSet {
             firstPageRows: 1,
             onProgress: (_s, bytes) => this.emit(label, before + Math.min(bytes, source.size), total, 'running'),
           });
+          // Closed while the file was opening: nothing held it to stop, so its reading stops now.
+          if (this.closed) {
+            session.close();
+            break;
+          }
           this.current = session;
           try {
             input.summary = await session.summary;

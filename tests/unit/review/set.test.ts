@@ -11,7 +11,7 @@ import type { AccountSummary } from '../../../contract/models/app';
 import type { SavedFile } from '../../../contract/models/files';
 import type { ReviewSetDevice, ReviewSetSummary } from '../../../contract/models/review-set';
 import { AppError } from '../../../main/http/errors';
-import { inlineRunner } from '../../../main/review/threads';
+import { inlineRunner, type RunnerFactory } from '../../../main/review/threads';
 import type { EventSink } from '../../../main/router/types';
 import { createReviewSetService } from '../../../main/services/review-set';
 import { snapshotKey } from '../../../main/snapshots/store';
@@ -116,6 +116,7 @@ interface ServiceOptions {
   offline?: Record<string, string>;
   /** Dropped files: id → path. */
   dropped?: Record<string, string>;
+  runner?: RunnerFactory;
 }
 
 function service(opts: ServiceOptions = {}) {
@@ -162,7 +163,7 @@ function service(opts: ServiceOptions = {}) {
       if (currency) return Promise.resolve({ ok: true, value: billIn(args['yyyyMM'] as string, currency) });
       return Promise.resolve({ ok: false, error: { code: 'network', message: 'Soracom cannot be reached.' } });
     },
-    runner: inlineRunner,
+    runner: opts.runner ?? inlineRunner,
     workers: 2,
   });
   return { h: set.handlers, progress, calls, saved, close: set.close };
@@ -451,5 +452,35 @@ describe('each month in the currency of its bill', () => {
     expect(looseSummary.currency.months.every((m) => m.code === undefined)).toBe(true);
     // No bill is asked for files of no account.
     expect(s.calls.filter(([c]) => c === 'soracom.getBilling')).toHaveLength(4);
+  });
+});
+
+describe('closing a set while it reads', () => {
+  it('a set closed while a file is still opening reads none of it and says it was closed', async () => {
+    let closeSet = () => undefined as unknown;
+    let summed = 0;
+    // The file's threads are asked for as it starts to open: the set is closed right then.
+    const runner: RunnerFactory = () => {
+      closeSet();
+      const inner = inlineRunner();
+      return {
+        run: (job, onProgress) =>
+          inner.run(job, onProgress).then((result) => {
+            summed++;
+            return result;
+          }),
+        terminate: () => inner.terminate(),
+      };
+    };
+    const s = service({ runner });
+    const opened = await s.h['reviewSet.open']({ libraryIds: [(library[2] as SavedFile).id] }, ctx);
+    closeSet = () => s.h['reviewSet.close']({ setId: opened.setId }, ctx);
+    for (let i = 0; !s.progress.some((p) => p.state === 'cancelled'); i++) {
+      if (i > 200) throw new Error('the set never said it was closed');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    expect(summed).toBe(0);
+    expect(s.progress.at(-1)).toMatchObject({ label: 'Closed', state: 'cancelled', done: 0 });
   });
 });
