@@ -8,7 +8,7 @@ import { fromScaledFixed, minorToScaled, toScaled } from './decimal';
 import { finalInvoiceStatuses, focusColumns, soracomMonthRows, spatialflowInvoiceRows, type FocusRow } from './focus';
 import { dashed, monthRange, type Period } from './period';
 import { readSoracomCsv } from './soracom-csv';
-import { agilicusUsage, invoiceMonth, soracomBills, spatialflowInvoices, type ArchiveSourceDeps } from './sources';
+import { agilicusUsage, invoiceMonth, overlaps, removedAccounts, soracomBills, spatialflowInvoices, type ArchiveSourceDeps } from './sources';
 import { tableBytes, type Cell, type TableColumn, type TableFormat } from './table-write';
 
 /** The separate usage file: Agilicus usage records carry no price and no currency, so they are never costs. */
@@ -137,6 +137,11 @@ export async function collectFocus(deps: ArchiveSourceDeps, period: Period, onPr
         }
       }
     }
+  }
+  // A removed account's kept files have nothing synced behind them to export.
+  for (const r of removedAccounts(files, accounts)) {
+    const inPeriod = r.files.filter((f) => overlaps(f.period, period));
+    if (inPeriod.length > 0) notes.push(`${r.name}: this account has been removed, so its ${inPeriod.length} saved document(s) of ${period.label} are not in the export (Billfold holds no synced data of it).`);
   }
   usage.sort((a, b) => String(a['x_BillfoldAccountId']).localeCompare(String(b['x_BillfoldAccountId'])) || String(a['BillingAccountId']).localeCompare(String(b['BillingAccountId'])) || String(a['UsageTimestamp']).localeCompare(String(b['UsageTimestamp'])));
   return { period, rows, usage, invoices, missing, notes };

@@ -19,7 +19,7 @@ import { fromScaledFixed, minorToScaled } from './decimal';
 import { finalInvoiceStatuses } from './focus';
 import { dashed, parsePeriod, type Period } from './period';
 import { readSoracomCsv } from './soracom-csv';
-import { invoiceMonth, soracomBills, spatialflowInvoices, type ArchiveSourceDeps } from './sources';
+import { compareCodeUnits, invoiceMonth, invoiceOfFile, overlaps, removedAccounts, soracomBills, spatialflowInvoices, type ArchiveSourceDeps } from './sources';
 import { tableCsv, type TableColumn } from './table-write';
 
 /**
@@ -32,7 +32,8 @@ import { tableCsv, type TableColumn } from './table-write';
 
 export interface PackDocument {
   provider: string;
-  account: AccountSummary;
+  /** The account the file was saved from (a removed account is named as the Library recorded it). */
+  account: Pick<AccountSummary, 'id' | 'name' | 'provider'>;
   file: SavedFile;
   kind: string;
   providerId: string;
@@ -79,16 +80,6 @@ async function sha256Of(file: string): Promise<string> {
 
 const money = (minor: number, currency: string) => fromScaledFixed(minorToScaled(minor, minorDigits(currency)), minorDigits(currency));
 
-/** Does a `YYYY-MM-DD to YYYY-MM-DD` (or a single month) period overlap the pack's months? */
-function overlaps(filePeriod: string | undefined, period: Period): boolean {
-  if (filePeriod === undefined) return false;
-  const month = /^(\d{4})-(\d{2})$/.exec(filePeriod);
-  if (month) return period.months.includes(`${month[1]}${month[2]}`);
-  const range = /^(\d{4}-\d{2}-\d{2}) to (\d{4}-\d{2}-\d{2})$/.exec(filePeriod);
-  if (range) return (range[1] as string) < period.end.slice(0, 10) && (range[2] as string) >= period.start.slice(0, 10);
-  return false;
-}
-
 /** Every document of the period, what it is, and what the period lacks; nothing is written. */
 export async function planPack(deps: ArchiveSourceDeps, period: Period): Promise<{ documents: PackDocument[]; checks: ArchiveCheck[]; missing: string[] }> {
   const accounts = [...(await deps.listAccounts())].sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
@@ -101,14 +92,15 @@ export async function planPack(deps: ArchiveSourceDeps, period: Period): Promise
   // with the second "Acme".
   const folderNames = new Map<string, string>();
   const given = new Set<string>();
-  for (const a of accounts) {
+  const removed = removedAccounts(files, accounts).sort((a, b) => compareCodeUnits(a.name, b.name) || compareCodeUnits(a.id, b.id));
+  for (const a of [...accounts, ...removed]) {
     const base = safeFolderName(a.name);
     let name = base;
     for (let n = 2; given.has(name.toLowerCase()); n++) name = numberedName(base, n, 'folder');
     given.add(name.toLowerCase());
     folderNames.set(a.id, name);
   }
-  const docOf = (account: AccountSummary, file: SavedFile, extra: Omit<PackDocument, 'provider' | 'account' | 'file' | 'packPath' | 'kind'>): PackDocument => ({
+  const docOf = (account: PackDocument['account'], file: SavedFile, extra: Omit<PackDocument, 'provider' | 'account' | 'file' | 'packPath' | 'kind'>): PackDocument => ({
     provider: providerNames[account.provider],
     account,
     file,
@@ -116,6 +108,32 @@ export async function planPack(deps: ArchiveSourceDeps, period: Period): Promise
     packPath: ['documents', providerNames[account.provider], folderNames.get(account.id) as string, file.fileName].join('/'),
     ...extra,
   });
+
+  // A removed account's kept files, packed by the period they were saved with. Nothing can be
+  // checked (its bills and invoices went with it), which missing.txt says rather than leaving them out.
+  for (const r of removed) {
+    const provider = r.provider;
+    const mine = r.files.filter((f) => overlaps(f.period, period)).sort((a, b) => compareCodeUnits(a.fileName, b.fileName));
+    if (provider === undefined) {
+      if (mine.length > 0) missing.push(`${r.name}: this account has been removed, and which provider its ${mine.length} saved file(s) of ${period.label} came from is not known, so they are not packed.`);
+      continue;
+    }
+    const account = { id: r.id, name: r.name, provider };
+    for (const f of mine) {
+      const providerId =
+        f.kind === 'invoice-pdf'
+          ? (invoiceOfFile(f).number ?? invoiceOfFile(f).id ?? f.fileName)
+          : provider === 'agilicus'
+            ? (/^agilicus:usage-statement:(.+):[^:]+$/.exec(f.source?.key ?? '')?.[1] ?? '')
+            : `bill ${(f.period ?? '').replace('-', '')}`;
+      documents.push(docOf(account, f, { providerId, period: f.period ?? '' }));
+    }
+    const unplaced = r.files.filter((f) => f.kind === 'invoice-pdf' && (f.period === undefined || !/^\d{4}-\d{2}$/.test(f.period)));
+    if (mine.length === 0 && unplaced.length === 0) continue;
+    const packed = mine.length > 0 ? `its ${mine.length} saved document(s) of ${period.label} are packed as they were saved, without amounts: ` : '';
+    const unknown = unplaced.length > 0 ? ` ${unplaced.length} saved invoice PDF(s) of it have no known period and are not packed.` : '';
+    missing.push(`${r.name}: this account has been removed, so ${packed}Billfold holds none of its bills or invoices to check them against, nor to tell what else the period lacks.${unknown}`);
+  }
 
   for (const account of accounts) {
     const mine = files.filter((f) => f.accountId === account.id).sort((a, b) => a.fileName.localeCompare(b.fileName));

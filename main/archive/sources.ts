@@ -1,10 +1,10 @@
-import type { AccountSummary } from '../../contract/models/app';
+import type { AccountSummary, ProviderId } from '../../contract/models/app';
 import type { AgilicusBillingAccountList, AgilicusUsageRecordList } from '../../contract/models/agilicus';
 import type { SavedFile } from '../../contract/models/files';
 import type { SoracomBillingHistory, SoracomMonthlyBill } from '../../contract/models/soracom';
 import type { SpatialFlowInvoice, SpatialFlowInvoicePage } from '../../contract/models/spatialflow';
 import type { SnapshotStore } from '../snapshots/store';
-import { monthOf } from './period';
+import { monthOf, type Period } from './period';
 
 /**
  * What the archive reads: the Library's files and the accounts' synced snapshots. Nothing here
@@ -107,4 +107,65 @@ export async function agilicusUsage(deps: ArchiveSourceDeps, account: AccountSum
       usage: v.usage,
       syncedAt: v.syncedAt,
     }));
+}
+
+/** Does a `YYYY-MM-DD to YYYY-MM-DD` (or a single month) period overlap the months of `period`? */
+export function overlaps(filePeriod: string | undefined, period: Period): boolean {
+  if (filePeriod === undefined) return false;
+  const month = /^(\d{4})-(\d{2})$/.exec(filePeriod);
+  if (month) return period.months.includes(`${month[1]}${month[2]}`);
+  const range = /^(\d{4}-\d{2}-\d{2}) to (\d{4}-\d{2}-\d{2})$/.exec(filePeriod);
+  if (range) return (range[1] as string) < period.end.slice(0, 10) && (range[2] as string) >= period.start.slice(0, 10);
+  return false;
+}
+
+/** The same order on every machine, whatever its locale. */
+export const compareCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Which provider a saved file came from: its source key, else its kind or its name. */
+export function providerOfFile(file: SavedFile): ProviderId | undefined {
+  const fromKey = /^(spatialflow|soracom|agilicus):/.exec(file.source?.key ?? '')?.[1];
+  if (fromKey !== undefined) return fromKey as ProviderId;
+  if (file.kind === 'invoice-pdf') return 'spatialflow';
+  if (file.kind === 'bill-csv') return 'soracom';
+  if (file.kind === 'statement-pdf') return /^agilicus/i.test(file.fileName) ? 'agilicus' : /^soracom/i.test(file.fileName) ? 'soracom' : undefined;
+  return undefined;
+}
+
+/**
+ * An account that has been removed while its saved files were kept: the Library still knows
+ * each file's account id, the account's name when it was saved, and its period, but Billfold
+ * holds no synced data of it any more.
+ */
+export interface RemovedAccount {
+  id: string;
+  /** The name its newest saved file was saved under. */
+  name: string;
+  provider?: ProviderId;
+  files: SavedFile[];
+}
+
+export function removedAccounts(files: SavedFile[], accounts: AccountSummary[]): RemovedAccount[] {
+  const current = new Set(accounts.map((a) => a.id));
+  const byId = new Map<string, SavedFile[]>();
+  for (const f of files) {
+    if (f.accountId === undefined || current.has(f.accountId) || f.kind === 'table-csv') continue;
+    byId.set(f.accountId, [...(byId.get(f.accountId) ?? []), f]);
+  }
+  return [...byId].map(([id, mine]) => {
+    const newest = [...mine].sort((a, b) => compareCodeUnits(b.savedAt, a.savedAt) || compareCodeUnits(a.fileName, b.fileName));
+    const name = newest.find((f) => f.accountName !== undefined && f.accountName.trim() !== '')?.accountName ?? id;
+    const provider = newest.map(providerOfFile).find((p) => p !== undefined);
+    return { id, name, ...(provider === undefined ? {} : { provider }), files: mine };
+  });
+}
+
+/**
+ * The invoice a saved invoice PDF is of, when its invoice has not been synced: the number in
+ * SpatialFlow's own file name (`Invoice-SF-0042.pdf`), else the invoice id in its source key.
+ */
+export function invoiceOfFile(file: SavedFile): { number?: string; id?: string } {
+  const number = /^Invoice[-_ ]+(.+?)(?: \(\d+\))?\.pdf$/i.exec(file.fileName)?.[1];
+  const id = file.source?.key.startsWith('spatialflow:invoice:') ? file.source.key.slice('spatialflow:invoice:'.length) : undefined;
+  return { ...(number === undefined ? {} : { number }), ...(id === undefined ? {} : { id }) };
 }
