@@ -19,7 +19,7 @@ import { fromScaledFixed, minorToScaled } from './decimal';
 import { finalInvoiceStatuses } from './focus';
 import { dashed, parsePeriod, type Period } from './period';
 import { readSoracomCsv } from './soracom-csv';
-import { compareCodeUnits, invoiceMonth, invoiceOfFile, overlaps, removedAccounts, soracomBills, spatialflowInvoices, type ArchiveSourceDeps } from './sources';
+import { agilicusUsage, compareCodeUnits, invoiceMonth, invoiceOfFile, overlaps, removedAccounts, soracomBills, spatialflowInvoices, type ArchiveSourceDeps } from './sources';
 import { tableCsv, type TableColumn } from './table-write';
 
 /**
@@ -79,6 +79,30 @@ async function sha256Of(file: string): Promise<string> {
 }
 
 const money = (minor: number, currency: string) => fromScaledFixed(minorToScaled(minor, minorDigits(currency)), minorDigits(currency));
+
+/**
+ * "Download everything" makes a usage statement of every billing account and month with usage:
+ * those the synced usage records call for and the Library does not hold. A statement of all the
+ * usage (saved from the window) covers the months it spans.
+ */
+async function missingUsageStatements(deps: ArchiveSourceDeps, account: AccountSummary, mine: SavedFile[], period: Period): Promise<string[]> {
+  const out: { month: string; billingAccountId: string; line: string }[] = [];
+  const statements = mine.filter((f) => f.kind === 'statement-pdf');
+  for (const s of await agilicusUsage(deps, account)) {
+    const months = new Set(s.usage.records.flatMap((r) => (r.date === null ? [] : [r.date.slice(0, 7)])).filter((m) => period.months.includes(m.replace('-', ''))));
+    for (const month of months) {
+      const held = statements.some((f) => {
+        if (!overlaps(f.period, parsePeriod(month))) return false;
+        const billingAccount = /^agilicus:usage-statement:(.+):[^:]+$/.exec(f.source?.key ?? '')?.[1];
+        // Saved before statements recorded their source: named after the customer.
+        return billingAccount === undefined ? s.customerName !== null && f.fileName.includes(s.customerName) : billingAccount === s.billingAccountId;
+      });
+      const customer = s.customerName ? ` (${s.customerName})` : '';
+      if (!held) out.push({ month, billingAccountId: s.billingAccountId, line: `${account.name}: the ${month} usage statement of billing account ${s.billingAccountId}${customer} is not in the Library.` });
+    }
+  }
+  return out.sort((a, b) => compareCodeUnits(a.month, b.month) || compareCodeUnits(a.billingAccountId, b.billingAccountId)).map((m) => m.line);
+}
 
 /** Every document of the period, what it is, and what the period lacks; nothing is written. */
 export async function planPack(deps: ArchiveSourceDeps, period: Period): Promise<{ documents: PackDocument[]; checks: ArchiveCheck[]; missing: string[] }> {
@@ -177,6 +201,8 @@ export async function planPack(deps: ArchiveSourceDeps, period: Period): Promise
           missing.push(`${account.name}: the ${label} detailed billing CSV is not in the Library.`);
         }
         if (csvs.length === 0 && !bill) missing.push(`${account.name}: neither the ${label} bill nor its detailed CSV is in Billfold (sync the account and save the month’s export).`);
+        // "Download everything" makes a statement of every month with a bill.
+        if (bill && !mine.some((x) => x.kind === 'statement-pdf' && x.period === label)) missing.push(`${account.name}: the ${label} statement PDF is not in the Library.`);
       }
     } else if (account.provider === 'spatialflow') {
       const invoices = await spatialflowInvoices(deps, account);
@@ -225,6 +251,7 @@ export async function planPack(deps: ArchiveSourceDeps, period: Period): Promise
         // Its billing account, from its source key `agilicus:usage-statement:<billing account>:<month or all>`.
         documents.push(docOf(account, f, { providerId: /^agilicus:usage-statement:(.+):[^:]+$/.exec(f.source?.key ?? '')?.[1] ?? '', period: f.period ?? '' }));
       }
+      missing.push(...(await missingUsageStatements(deps, account, mine, period)));
     }
   }
   documents.sort((a, b) => a.packPath.localeCompare(b.packPath));

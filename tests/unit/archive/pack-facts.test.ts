@@ -58,7 +58,11 @@ describe('what a pack says about its documents', () => {
       const history = (state: string): SoracomBillingHistory => ({ bills: [{ yearMonth: '202611', amount: fromMinor(20, 'JPY'), state }] });
       const deps = (state: string): ArchiveSourceDeps => ({
         listAccounts: () => Promise.resolve([soracom]),
-        libraryFiles: () => Promise.resolve([file(soracom, 'Export_202611.csv', { kind: 'bill-csv', period: '2026-11', path: csv })]),
+        libraryFiles: () =>
+          Promise.resolve([
+            file(soracom, 'Export_202611.csv', { kind: 'bill-csv', period: '2026-11', path: csv }),
+            file(soracom, 'Soracom statement 2026-11.pdf', { period: '2026-11', source: { key: 'soracom:statement:202611', hash: 'h' } }),
+          ]),
         snapshots: { list: (_id, channel) => Promise.resolve(channel === 'soracom.getBillingHistory' ? [{ args: {}, snapshot: { value: history(state), syncedAt: '2026-11-29T05:16:00.000Z' } }] : []) },
       });
 

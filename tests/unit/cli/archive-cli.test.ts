@@ -16,7 +16,7 @@ import { routerCall, testPlatform } from '../../support/platform';
 
 const run = promisify(execFile);
 
-/** Saves a closed month's documents into the user-data folder's Library, as the window does. */
+/** Saves a closed month's documents (its CSV, its statement, its invoices) into the user-data folder's Library, as the window does. */
 async function saveMonth(userData: string, home: string, accounts: AccountSummary[]) {
   const services = createMainServices({
     platform: testPlatform(userData, { documentsDir: path.join(home, 'Documents') }),
@@ -30,6 +30,7 @@ async function saveMonth(userData: string, home: string, accounts: AccountSummar
     const bill = history.bills.filter((b) => b.state === 'closed')[1]!;
     const exported = await call<SoracomExportResult>('soracom.exportBilling', { accountId: id('soracom'), yyyyMM: bill.yearMonth });
     await call('files.saveSoracomExport', { accountId: id('soracom'), exportedFileId: exported.exportedFileId });
+    await call('files.saveSoracomStatement', { accountId: id('soracom'), yyyyMM: bill.yearMonth });
     const label = `${bill.yearMonth.slice(0, 4)}-${bill.yearMonth.slice(4)}`;
     const page = await call<SpatialFlowInvoicePage>('spatialflow.listInvoices', { accountId: id('spatialflow'), limit: 24 });
     const invoices = page.invoices.filter((i) => i.periodStart.slice(0, 7) === label && i.hasPdf);
@@ -58,7 +59,7 @@ describe('billfold pack and billfold export focus', () => {
     const pack = await runBillfold(['--user-data', userData, 'pack', saved.label, '--zip', '--json'], { home });
     expect(pack.code, pack.stderr).toBe(0);
     const result = parseJson<ArchivePackResult>(pack);
-    expect(result).toMatchObject({ period: saved.label, documents: 1 + saved.invoices.length, missing: [] });
+    expect(result).toMatchObject({ period: saved.label, documents: 2 + saved.invoices.length, missing: [] });
     expect(result.location).toBe(path.join(home, 'Documents', 'Billfold', 'Packs', saved.label));
     expect(result.checks.map((c) => c.status)).toEqual(result.checks.map(() => 'match'));
     expect(result.checks.find((c) => c.provider === 'Soracom')?.expected).toBe(toDecimalString(saved.bill.amount!));
@@ -68,7 +69,7 @@ describe('billfold pack and billfold export focus', () => {
     // Without --json: a readable summary on stdout.
     const text = await runBillfold(['--user-data', userData, 'pack', saved.label], { home });
     expect(text.code).toBe(0);
-    expect(text.stdout).toContain(`Pack ${saved.label}: ${1 + saved.invoices.length} documents`);
+    expect(text.stdout).toContain(`Pack ${saved.label}: ${2 + saved.invoices.length} documents`);
     // Built again from the same Library: the same index, byte for byte.
     expect(createHash('sha256').update(await fs.readFile(path.join(result.location, 'index.csv'))).digest('hex')).toBe(result.indexSha256);
   }, 60_000);
