@@ -8,7 +8,7 @@ import { fromScaledFixed, minorToScaled, toScaled } from './decimal';
 import { finalInvoiceStatuses, focusColumns, soracomMonthRows, spatialflowInvoiceRows, type FocusRow } from './focus';
 import { dashed, monthRange, type Period } from './period';
 import { readSoracomCsv } from './soracom-csv';
-import { agilicusUsage, invoiceMonth, overlaps, removedAccounts, soracomBills, spatialflowInvoices, type ArchiveSourceDeps } from './sources';
+import { agilicusUsage, invoiceMonth, invoiceOfFile, overlaps, removedAccounts, soracomBills, spatialflowInvoices, spatialflowListReach, type ArchiveSourceDeps } from './sources';
 import { tableBytes, type Cell, type TableColumn, type TableFormat } from './table-write';
 
 /** The separate usage file: Agilicus usage records carry no price and no currency, so they are never costs. */
@@ -96,6 +96,20 @@ export async function collectFocus(deps: ArchiveSourceDeps, period: Period, onPr
     } else if (account.provider === 'spatialflow') {
       const all = await spatialflowInvoices(deps, account);
       if (all.length === 0) missing.push(`${account.name}: no invoices have been synced.`);
+      const reach = await spatialflowListReach(deps, account);
+      if (all.length > 0 && !reach.listed) notes.push(`${account.name}: the list of invoices has not been synced, only single invoices: the costs of other invoices of ${period.label} may not be exported.`);
+      if (reach.unsyncedBefore !== undefined && Date.parse(period.start) < Date.parse(reach.unsyncedBefore)) {
+        notes.push(`${account.name}: invoices before ${reach.unsyncedBefore.slice(0, 10)} have not been synced (a sync keeps the newest ones): the costs of those in ${period.label} are not exported.`);
+      }
+      // Saved PDFs of the period whose invoice was never synced: their costs are not known.
+      const ids = new Set(all.map((i) => i.id));
+      const numbers = new Set(all.map((i) => i.number).filter((n) => n !== ''));
+      for (const f of files.filter((x) => x.accountId === account.id && x.kind === 'invoice-pdf' && /^\d{4}-\d{2}$/.test(x.period ?? '') && overlaps(x.period, period))) {
+        const which = invoiceOfFile(f);
+        if ((which.id !== undefined && ids.has(which.id)) || (which.number !== undefined && numbers.has(which.number))) continue;
+        const name = which.number ?? which.id;
+        notes.push(`${account.name}: ${name === undefined ? f.fileName : `invoice ${name} (${f.fileName})`} is in the Library but has not been synced: its costs are not exported.`);
+      }
       for (const inv of all.filter((i) => period.months.includes(invoiceMonth(i)))) {
         if (!finalInvoiceStatuses.has(inv.status)) {
           notes.push(`${account.name}: invoice ${inv.number || inv.id} is ${inv.status}, not a cost, and is left out.`);

@@ -19,7 +19,7 @@ import { fromScaledFixed, minorToScaled } from './decimal';
 import { finalInvoiceStatuses } from './focus';
 import { dashed, parsePeriod, type Period } from './period';
 import { readSoracomCsv } from './soracom-csv';
-import { agilicusUsage, compareCodeUnits, invoiceMonth, invoiceOfFile, overlaps, removedAccounts, soracomBills, spatialflowInvoices, type ArchiveSourceDeps } from './sources';
+import { agilicusUsage, compareCodeUnits, invoiceMonth, invoiceOfFile, overlaps, removedAccounts, soracomBills, spatialflowInvoices, spatialflowListReach, type ArchiveSourceDeps } from './sources';
 import { tableCsv, type TableColumn } from './table-write';
 
 /**
@@ -207,6 +207,11 @@ export async function planPack(deps: ArchiveSourceDeps, period: Period): Promise
     } else if (account.provider === 'spatialflow') {
       const invoices = await spatialflowInvoices(deps, account);
       if (invoices.length === 0) missing.push(`${account.name}: no invoices have been synced.`);
+      const reach = await spatialflowListReach(deps, account);
+      if (invoices.length > 0 && !reach.listed) missing.push(`${account.name}: the list of invoices has not been synced, only single invoices: other invoices of ${period.label} may exist, unchecked.`);
+      if (reach.unsyncedBefore !== undefined && Date.parse(period.start) < Date.parse(reach.unsyncedBefore)) {
+        missing.push(`${account.name}: invoices before ${reach.unsyncedBefore.slice(0, 10)} have not been synced (a sync keeps the newest ones): those of ${period.label} are not looked for and their amounts are not checked.`);
+      }
       const inPeriod = invoices.filter((i) => period.months.includes(invoiceMonth(i)));
       const pdfFor = (inv: SpatialFlowInvoice) =>
         mine.filter(
@@ -241,8 +246,13 @@ export async function planPack(deps: ArchiveSourceDeps, period: Period): Promise
       const unplaced = mine.filter((f) => f.kind === 'invoice-pdf' && !known.has(f.id));
       // Downloaded in bulk, a PDF knows its month and its invoice even when the invoice was never synced.
       for (const f of unplaced.filter((x) => x.period !== undefined && /^\d{4}-\d{2}$/.test(x.period) && overlaps(x.period, period))) {
-        const invoiceId = f.source?.key.startsWith('spatialflow:invoice:') ? f.source.key.slice('spatialflow:invoice:'.length) : f.fileName;
+        const which = invoiceOfFile(f);
+        const invoiceId = which.number ?? which.id ?? f.fileName;
         documents.push(docOf(account, f, { providerId: invoiceId, period: f.period as string }));
+        const name = which.number ?? which.id;
+        const subject = name === undefined ? `invoice PDF ${f.fileName} against its line items` : `invoice ${name} against its line items`;
+        checks.push({ provider: 'SpatialFlow', accountName: account.name, subject, status: 'missing', note: 'The invoice has not been synced, so its amount is not known here.' });
+        missing.push(`${account.name}: ${name === undefined ? f.fileName : `invoice ${name} (${f.fileName})`} has not been synced, so its amount could not be checked.`);
       }
       const unknown = unplaced.filter((x) => x.period === undefined || !/^\d{4}-\d{2}$/.test(x.period));
       if (unknown.length > 0) missing.push(`${account.name}: ${unknown.length} saved invoice PDF(s) belong to invoices that have not been synced, so their period is unknown.`);

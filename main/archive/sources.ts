@@ -76,6 +76,37 @@ export async function spatialflowInvoices(deps: ArchiveSourceDeps, account: Acco
   return invoices.sort((a, b) => a.periodStart.localeCompare(b.periodStart) || a.number.localeCompare(b.number));
 }
 
+/**
+ * How far back the synced invoice list reaches. Sync keeps only the newest page, so older invoices
+ * may exist that Billfold has never seen: they are neither missing nor absent, just unknown.
+ * `unsyncedBefore` is the billing-period start of the oldest listed invoice when the list does not
+ * reach the account's first invoice (no chain of synced pages ends with the last page); absent
+ * when it does, or when no list has been synced at all (`listed` false).
+ */
+export async function spatialflowListReach(deps: ArchiveSourceDeps, account: AccountSummary): Promise<{ listed: boolean; unsyncedBefore?: string }> {
+  const pages = await deps.snapshots.list(account.id, 'spatialflow.listInvoices');
+  if (pages.length === 0) return { listed: false };
+  const byCursor = new Map<string, SpatialFlowInvoicePage[]>();
+  for (const { args, snapshot } of pages) {
+    const cursor = typeof args['startingAfter'] === 'string' ? args['startingAfter'] : '';
+    byCursor.set(cursor, [...(byCursor.get(cursor) ?? []), snapshot.value as SpatialFlowInvoicePage]);
+  }
+  // From a first page, follow the synced pages after it: one that says there is no more is the end.
+  const seen = new Set<string>();
+  const next = [''];
+  while (next.length > 0) {
+    const cursor = next.pop() as string;
+    if (seen.has(cursor)) continue;
+    seen.add(cursor);
+    for (const page of byCursor.get(cursor) ?? []) {
+      if (!page.hasMore) return { listed: true };
+      if (page.nextCursor !== undefined) next.push(page.nextCursor);
+    }
+  }
+  const starts = pages.flatMap(({ snapshot }) => ((snapshot.value as SpatialFlowInvoicePage).invoices ?? []).map((i) => i.periodStart)).sort();
+  return starts.length > 0 ? { listed: true, unsyncedBefore: starts[0] as string } : { listed: true };
+}
+
 /** The month an invoice belongs to: the one its billing period starts in. */
 export const invoiceMonth = (invoice: SpatialFlowInvoice) => monthOf(invoice.periodStart);
 

@@ -22,7 +22,7 @@ const file = (fileName: string, extra: Partial<SavedFile>): SavedFile => ({
 });
 
 describe('which documents a pack holds', () => {
-  it('an invoice PDF downloaded in bulk is packed by its month even if its invoice was never synced; one without a month is reported', async () => {
+  it('an invoice PDF downloaded in bulk is packed by its month and invoice number even if its invoice was never synced, and said to be unchecked; one without a month is reported', async () => {
     const plan = await planPack(
       {
         listAccounts: () => Promise.resolve([account]),
@@ -37,9 +37,13 @@ describe('which documents a pack holds', () => {
       parsePeriod('2026-10'),
     );
     expect(plan.documents.map((d) => [d.file.fileName, d.providerId, d.period, d.packPath])).toEqual([
-      ['Invoice-A-0007.pdf', 'in_1abc', '2026-10', 'documents/SpatialFlow/Maps/Invoice-A-0007.pdf'],
+      ['Invoice-A-0007.pdf', 'A-0007', '2026-10', 'documents/SpatialFlow/Maps/Invoice-A-0007.pdf'],
     ]);
-    expect(plan.missing).toEqual(['Maps: no invoices have been synced.', 'Maps: 1 saved invoice PDF(s) belong to invoices that have not been synced, so their period is unknown.']);
+    expect(plan.missing).toEqual([
+      'Maps: no invoices have been synced.',
+      'Maps: invoice A-0007 (Invoice-A-0007.pdf) has not been synced, so its amount could not be checked.',
+      'Maps: 1 saved invoice PDF(s) belong to invoices that have not been synced, so their period is unknown.',
+    ]);
   });
 });
 
