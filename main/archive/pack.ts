@@ -104,6 +104,22 @@ async function missingUsageStatements(deps: ArchiveSourceDeps, account: AccountS
   return out.sort((a, b) => compareCodeUnits(a.month, b.month) || compareCodeUnits(a.billingAccountId, b.billingAccountId)).map((m) => m.line);
 }
 
+/**
+ * Is `f` the PDF of `inv`? By its source key when it has one (a PDF saved for another invoice is
+ * never this one's); otherwise by the invoice number (or id) as its recorded period, or as a whole
+ * token of its file name: INV-1 is in "Invoice-INV-1.pdf" and "Invoice-INV-1 (2).pdf", never in
+ * "Invoice-INV-10.pdf" or "Invoice-INV-1-2.pdf".
+ */
+export function isInvoicePdf(f: SavedFile, inv: SpatialFlowInvoice): boolean {
+  if (f.kind !== 'invoice-pdf') return false;
+  const key = f.source?.key;
+  if (key?.startsWith('spatialflow:invoice:')) return key === `spatialflow:invoice:${inv.id}`;
+  if ((inv.number !== '' && f.period === inv.number) || f.period === inv.id) return true;
+  const id = inv.number || inv.id;
+  const escaped = id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(?<![\\p{L}\\p{N}])(?<!\\p{N}[-_.])${escaped}(?![\\p{L}\\p{N}])(?![-_.]\\p{N})`, 'u').test(f.fileName);
+}
+
 /** Every document of the period, what it is, and what the period lacks; nothing is written. */
 export async function planPack(deps: ArchiveSourceDeps, period: Period): Promise<{ documents: PackDocument[]; checks: ArchiveCheck[]; missing: string[] }> {
   const accounts = [...(await deps.listAccounts())].sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
@@ -213,12 +229,7 @@ export async function planPack(deps: ArchiveSourceDeps, period: Period): Promise
         missing.push(`${account.name}: invoices before ${reach.unsyncedBefore.slice(0, 10)} have not been synced (a sync keeps the newest ones): those of ${period.label} are not looked for and their amounts are not checked.`);
       }
       const inPeriod = invoices.filter((i) => period.months.includes(invoiceMonth(i)));
-      const pdfFor = (inv: SpatialFlowInvoice) =>
-        mine.filter(
-          (f) =>
-            f.kind === 'invoice-pdf' &&
-            (f.source?.key === `spatialflow:invoice:${inv.id}` || f.period === inv.number || f.period === inv.id || f.fileName.includes(inv.number || inv.id)),
-        );
+      const pdfFor = (inv: SpatialFlowInvoice) => mine.filter((f) => isInvoicePdf(f, inv));
       for (const inv of inPeriod) {
         const currency = inv.amountDue.currency;
         const label = dashed(invoiceMonth(inv));

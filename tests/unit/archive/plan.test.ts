@@ -85,3 +85,53 @@ describe('the folders of accounts in a pack', () => {
     }
   });
 });
+
+describe('which invoice a PDF belongs to', () => {
+  const invoice = (id: string, number: string, month: string, minor: number) => ({
+    id,
+    number,
+    status: 'paid',
+    amountDue: { minor, currency: 'USD' },
+    amountPaid: { minor, currency: 'USD' },
+    periodStart: `${month}-05T00:00:00Z`,
+    periodEnd: `${month}-28T00:00:00Z`,
+    createdAt: `${month}-05T00:00:00Z`,
+    hasPdf: true,
+    lines: [{ description: 'Pro plan', quantity: 1, unitAmount: { minor, currency: 'USD' }, amount: { minor, currency: 'USD' } }],
+  });
+  const synced = {
+    list: (_id: string, channel: string) =>
+      Promise.resolve(
+        channel === 'spatialflow.listInvoices'
+          ? [{ args: {}, snapshot: { syncedAt: '2026-11-20T00:00:00.000Z', value: { invoices: [invoice('in_1', 'INV-1', '2026-10', 4900), invoice('in_10', 'INV-10', '2026-11', 9900)], hasMore: false } } }]
+          : [],
+      ),
+  };
+  const plan = (files: SavedFile[], month: string) => planPack({ listAccounts: () => Promise.resolve([account]), libraryFiles: () => Promise.resolve(files), snapshots: synced as never }, parsePeriod(month));
+  const inv10 = file('Invoice-INV-10.pdf', { period: '2026-11', source: { key: 'spatialflow:invoice:in_10', hash: 'h' } });
+
+  it('invoice INV-1 never takes INV-10’s PDF: its own PDF is reported missing', async () => {
+    const october = await plan([inv10], '2026-10');
+    expect(october.documents).toEqual([]);
+    expect(october.missing).toContain('Maps: the PDF of invoice INV-1 is not in the Library.');
+    expect(october.checks.map((c) => [c.subject, c.note])).toEqual([['invoice INV-1 against its line items', 'Its PDF is not in the Library.']]);
+  });
+
+  it('with both PDFs saved, each invoice is packed once, with its own amount', async () => {
+    const inv1 = file('Invoice-INV-1.pdf', { period: '2026-10', source: { key: 'spatialflow:invoice:in_1', hash: 'h' } });
+    const quarter = await plan([inv1, inv10], '2026-Q4');
+    expect(quarter.documents.map((d) => [d.packPath, d.providerId, d.amount])).toEqual([
+      ['documents/SpatialFlow/Maps/Invoice-INV-1.pdf', 'INV-1', '49.00'],
+      ['documents/SpatialFlow/Maps/Invoice-INV-10.pdf', 'INV-10', '99.00'],
+    ]);
+    expect(quarter.missing).toEqual([]);
+  });
+
+  it('a PDF without a source key (found in the folder) is matched by the whole invoice number in its name', async () => {
+    const found = (fileName: string) => file(fileName, {});
+    const october = await plan([found('Invoice-INV-10.pdf'), found('Invoice-INV-1-2.pdf'), found('Invoice-INV-1 (2).pdf')], '2026-10');
+    expect(october.documents.map((d) => [d.file.fileName, d.providerId])).toEqual([['Invoice-INV-1 (2).pdf', 'INV-1']]);
+    const november = await plan([found('Invoice-INV-10.pdf'), found('Invoice-INV-1.pdf')], '2026-11');
+    expect(november.documents.map((d) => [d.file.fileName, d.providerId])).toEqual([['Invoice-INV-10.pdf', 'INV-10']]);
+  });
+});
