@@ -105,6 +105,14 @@ async function missingUsageStatements(deps: ArchiveSourceDeps, account: AccountS
 }
 
 /**
+ * Order by Unicode code points (the UTF-8 bytes), never by the machine's locale: two machines
+ * give the same index.csv, and the same account gets "(2)".
+ */
+export function byCodePoint(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/**
  * Is `f` the PDF of `inv`? By its source key when it has one (a PDF saved for another invoice is
  * never this one's); otherwise by the invoice number (or id) as its recorded period, or as a whole
  * token of its file name: INV-1 is in "Invoice-INV-1.pdf" and "Invoice-INV-1 (2).pdf", never in
@@ -122,7 +130,7 @@ export function isInvoicePdf(f: SavedFile, inv: SpatialFlowInvoice): boolean {
 
 /** Every document of the period, what it is, and what the period lacks; nothing is written. */
 export async function planPack(deps: ArchiveSourceDeps, period: Period): Promise<{ documents: PackDocument[]; checks: ArchiveCheck[]; missing: string[] }> {
-  const accounts = [...(await deps.listAccounts())].sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+  const accounts = [...(await deps.listAccounts())].sort((a, b) => byCodePoint(a.name, b.name) || byCodePoint(a.id, b.id));
   const files = (await deps.libraryFiles()).filter((f) => f.accountId !== undefined);
   const documents: PackDocument[] = [];
   const checks: ArchiveCheck[] = [];
@@ -176,7 +184,7 @@ export async function planPack(deps: ArchiveSourceDeps, period: Period): Promise
   }
 
   for (const account of accounts) {
-    const mine = files.filter((f) => f.accountId === account.id).sort((a, b) => a.fileName.localeCompare(b.fileName));
+    const mine = files.filter((f) => f.accountId === account.id).sort((a, b) => byCodePoint(a.fileName, b.fileName));
     if (account.provider === 'soracom') {
       const bills = await soracomBills(deps, account);
       for (const yyyyMM of period.months) {
@@ -275,7 +283,7 @@ export async function planPack(deps: ArchiveSourceDeps, period: Period): Promise
       missing.push(...(await missingUsageStatements(deps, account, mine, period)));
     }
   }
-  documents.sort((a, b) => a.packPath.localeCompare(b.packPath));
+  documents.sort((a, b) => byCodePoint(a.packPath, b.packPath));
   // Two Library files with one name (saved from two accounts of one name) never collide in the pack.
   const seen = new Set<string>();
   for (const d of documents) {
@@ -391,7 +399,7 @@ export async function buildPack(deps: PackDeps, periodText: string, opts: { zip?
     ];
     for (const [name, data] of written) await fs.writeFile(path.join(temp, name), data, { flag: 'wx' });
     const sums = [...documents.map((d) => [d.sha256 as string, d.packPath] as const), ...written.map(([name, data]) => [createHash('sha256').update(data).digest('hex'), name] as const)]
-      .sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0))
+      .sort((a, b) => byCodePoint(a[1], b[1]))
       .map(([hash, rel]) => `${hash}  ${rel}\n`)
       .join('');
     await fs.writeFile(path.join(temp, 'SHA256SUMS'), sums, { flag: 'wx' });
@@ -405,7 +413,7 @@ export async function buildPack(deps: PackDeps, periodText: string, opts: { zip?
       indexSha256: createHash('sha256').update(index).digest('hex'),
     };
     if (opts.zip) {
-      const rel = [...documents.map((d) => d.packPath), ...written.map(([n]) => n), 'SHA256SUMS'].sort();
+      const rel = [...documents.map((d) => d.packPath), ...written.map(([n]) => n), 'SHA256SUMS'].sort(byCodePoint);
       await writeZip(temp, period.label, rel, tempZip, new Date(period.start));
       outcome.zip = { file: path.join(packs, `${period.label}.zip`), bytes: (await fs.stat(tempZip)).size };
     }

@@ -69,9 +69,10 @@ describe('the folders of accounts in a pack', () => {
       );
       const rows = Papa.parse<Record<string, string>>(await fs.readFile(path.join(outcome.dir, 'index.csv'), 'utf8'), { header: true, skipEmptyLines: true }).data;
       const folderOf = Object.fromEntries(rows.map((r) => [r['account'], r['file']]));
+      // Numbered in code-point order ("ACME" before "Acme"), whatever the machine's language.
       expect(folderOf).toEqual({
-        Acme: 'documents/Agilicus/Acme/Agilicus usage statement 2026-09.pdf',
-        ACME: 'documents/Agilicus/ACME (2)/Agilicus usage statement 2026-09.pdf',
+        ACME: 'documents/Agilicus/ACME/Agilicus usage statement 2026-09.pdf',
+        Acme: 'documents/Agilicus/Acme (2)/Agilicus usage statement 2026-09.pdf',
         'Acme (2)': 'documents/Agilicus/Acme (2) (2)/Agilicus usage statement 2026-09.pdf',
       });
       // Each folder holds its own account's file, and only that one.
@@ -133,5 +134,15 @@ describe('which invoice a PDF belongs to', () => {
     expect(october.documents.map((d) => [d.file.fileName, d.providerId])).toEqual([['Invoice-INV-1 (2).pdf', 'INV-1']]);
     const november = await plan([found('Invoice-INV-10.pdf'), found('Invoice-INV-1.pdf')], '2026-11');
     expect(november.documents.map((d) => [d.file.fileName, d.providerId])).toEqual([['Invoice-INV-10.pdf', 'INV-10']]);
+  });
+});
+
+describe('the order of a pack', () => {
+  it('follows Unicode code points, not the machine’s language: the same index.csv and the same “(2)” everywhere', async () => {
+    const names = ['Zeta', 'Ångström', 'acme', 'ACME', 'beta'];
+    const accounts: AccountSummary[] = names.map((name, i) => ({ id: `acc_${i}`, name, provider: 'agilicus', baseUrl: 'https://api.example.test', credentialKind: 'token', demo: false, sync: {} }));
+    const files = accounts.map((a) => file(`Agilicus usage statement ${a.name} 2026-09.pdf`, { kind: 'statement-pdf', accountId: a.id, accountName: a.name, period: '2026-09' }));
+    const { documents } = await planPack({ listAccounts: () => Promise.resolve(accounts), libraryFiles: () => Promise.resolve(files), snapshots: { list: () => Promise.resolve([]) } }, parsePeriod('2026-09'));
+    expect(documents.map((d) => d.packPath.split('/')[2])).toEqual(['ACME', 'Zeta', 'acme (2)', 'beta', 'Ångström']);
   });
 });
