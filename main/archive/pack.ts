@@ -386,10 +386,12 @@ export async function buildPack(deps: PackDeps, periodText: string, opts: { zip?
         file: d.packPath,
         sha256: d.sha256 ?? null,
       })),
+      { forPeople: true },
     );
     const reconciliation = tableCsv(
       checkColumns,
       checks.map((c) => ({ provider: c.provider, account: c.accountName, check: c.subject, status: c.status, expected: c.expected ?? null, actual: c.actual ?? null, currency: c.currency ?? null, note: c.note ?? null })),
+      { forPeople: true },
     );
     const missingText = new TextEncoder().encode(missing.length === 0 ? 'Nothing is missing.\n' : `${missing.join('\n')}\n`);
     const written: [string, Uint8Array][] = [

@@ -30,13 +30,17 @@ function csvCell(value: Cell): string | null {
   return String(value);
 }
 
-/** RFC 4180 CSV, UTF-8 without a byte-order mark (what cost tools read), LF line ends, null as an empty cell. */
-export function tableCsv(columns: readonly TableColumn[], rows: readonly Record<string, Cell>[]): Uint8Array {
+/**
+ * RFC 4180 CSV, LF line ends, null as an empty cell. UTF-8 without a byte-order mark (what cost
+ * tools read) unless `forPeople`: then with one, so a double-click opens it in Excel as UTF-8
+ * rather than Windows-1252 (accented account names readable).
+ */
+export function tableCsv(columns: readonly TableColumn[], rows: readonly Record<string, Cell>[], opts: { forPeople?: boolean } = {}): Uint8Array {
   const text = Papa.unparse(
     { fields: columns.map((c) => c.name), data: rows.map((r) => columns.map((c) => csvCell(r[c.name] ?? null))) },
     { newline: '\n', escapeFormulae: formulaLike, quotes: false },
   );
-  return new TextEncoder().encode(`${text}\n`);
+  return new TextEncoder().encode(`${opts.forPeople ? '\uFEFF' : ''}${text}\n`);
 }
 
 function schemaElement(column: TableColumn): SchemaElement {

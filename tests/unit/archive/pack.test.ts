@@ -211,6 +211,8 @@ describe('the FOCUS export of the demo accounts', () => {
     const csvSum = await query(`SELECT COUNT(*) AS n, CAST(SUM(CAST(BilledCost AS DECIMAL(38,12))) AS VARCHAR) AS total FROM read_csv('${csvFile}', all_varchar = true)`);
     const pqSum = await query(`SELECT COUNT(*) AS n, CAST(SUM(BilledCost) AS VARCHAR) AS total FROM read_parquet('${parquetFile()}')`);
     expect(csvSum).toEqual(pqSum);
+    // For cost tools: no byte-order mark, unlike the pack's own CSVs.
+    expect((await fs.readFile(csvFile)).subarray(0, 3).toString('latin1')).not.toBe('\xef\xbb\xbf');
     expect(Number(pqSum[0]?.['n'])).toBe(parquet.costRows);
     expect((await query(`SELECT COUNT(*) AS n FROM read_parquet('${parquetFile()}') WHERE ProviderName = 'Agilicus'`))[0]?.['n']).toBe('0');
     if (parquet.usage) {

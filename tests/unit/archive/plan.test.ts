@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -144,5 +145,33 @@ describe('the order of a pack', () => {
     const files = accounts.map((a) => file(`Agilicus usage statement ${a.name} 2026-09.pdf`, { kind: 'statement-pdf', accountId: a.id, accountName: a.name, period: '2026-09' }));
     const { documents } = await planPack({ listAccounts: () => Promise.resolve(accounts), libraryFiles: () => Promise.resolve(files), snapshots: { list: () => Promise.resolve([]) } }, parsePeriod('2026-09'));
     expect(documents.map((d) => d.packPath.split('/')[2])).toEqual(['ACME', 'Zeta', 'acme (2)', 'beta', 'Ångström']);
+  });
+});
+
+describe('what a pack tells the accountant', () => {
+  const soracom: AccountSummary = { id: 'acc_sc', name: 'Soracom Müller & Søn', provider: 'soracom', baseUrl: 'https://api.soracom.io', credentialKind: 'authKey', demo: false, sync: {} };
+  async function packWithCsv(formulas: boolean) {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'billfold-pack-notes-'));
+    const csv = path.join(dir, 'library', 'Export_202609.csv');
+    await fs.mkdir(path.dirname(csv), { recursive: true });
+    await fs.writeFile(csv, 'date,amount\n2026-09-01,=1+2\n');
+    const saved: SavedFile = { id: 'f_csv', kind: 'bill-csv', accountId: soracom.id, accountName: soracom.name, fileName: 'Export_202609.csv', path: csv, size: 1, savedAt: '2026-10-02T00:00:00.000Z', period: '2026-09', ...(formulas ? { formulas: true as const } : {}) };
+    const outcome = await buildPack({ listAccounts: () => Promise.resolve([soracom]), libraryFiles: () => Promise.resolve([saved]), snapshots: { list: () => Promise.resolve([]) }, root: () => Promise.resolve(dir) }, '2026-09');
+    return { dir, outcome };
+  }
+
+  it('index.csv and reconciliation.csv start with a UTF-8 byte-order mark, so Excel reads accented names as written', async () => {
+    const { dir, outcome } = await packWithCsv(false);
+    try {
+      for (const name of ['index.csv', 'reconciliation.csv']) {
+        const bytes = await fs.readFile(path.join(outcome.dir, name));
+        expect([...bytes.subarray(0, 3)], name).toEqual([0xef, 0xbb, 0xbf]);
+      }
+      const index = await fs.readFile(path.join(outcome.dir, 'index.csv'));
+      expect(new TextDecoder('utf-8').decode(index)).toContain('Soracom,Soracom Müller & Søn,Bill export CSV,bill 202609,2026-09,');
+      expect(createHash('sha256').update(index).digest('hex')).toBe(outcome.indexSha256);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   });
 });
