@@ -52,6 +52,8 @@ export interface PackOutcome {
   bytes: number;
   checks: ArchiveCheck[];
   missing: string[];
+  /** What the accountant should know about documents in the pack (notes.txt). */
+  notes: string[];
   indexSha256: string;
   zip?: { file: string; bytes: number };
 }
@@ -342,12 +344,23 @@ async function removeStaleTemps(packs: string, now = Date.now()): Promise<void> 
   }
 }
 
+/** Provider CSVs that a spreadsheet would run formulas from: the accountant is told before opening them. */
+export function formulaNotes(documents: readonly PackDocument[]): string[] {
+  return documents
+    .filter((d) => d.file.formulas === true)
+    .map(
+      (d) =>
+        `${d.account.name}: ${d.packPath} holds cells a spreadsheet program would run as formulas (=…, +…, @…), as ${d.provider} sent them. Import it as text or read it in a text editor; do not open it with a double-click.`,
+    );
+}
+
 export async function buildPack(deps: PackDeps, periodText: string, opts: { zip?: boolean } = {}): Promise<PackOutcome> {
   const period = parsePeriod(periodText);
   const root = await deps.root();
   const packs = packsFolder(root);
   await removeStaleTemps(packs);
   const { documents, checks, missing } = await planPack(deps, period);
+  const notes = formulaNotes(documents);
   const temp = path.join(packs, `.${period.label}.tmp-${randomBytes(4).toString('hex')}`);
   const tempZip = `${temp}.zip`;
   try {
@@ -399,6 +412,7 @@ export async function buildPack(deps: PackDeps, periodText: string, opts: { zip?
       ['reconciliation.csv', reconciliation],
       ['missing.txt', missingText],
     ];
+    if (notes.length > 0) written.push(['notes.txt', new TextEncoder().encode(`${notes.join('\n')}\n`)]);
     for (const [name, data] of written) await fs.writeFile(path.join(temp, name), data, { flag: 'wx' });
     const sums = [...documents.map((d) => [d.sha256 as string, d.packPath] as const), ...written.map(([name, data]) => [createHash('sha256').update(data).digest('hex'), name] as const)]
       .sort((a, b) => byCodePoint(a[1], b[1]))
@@ -412,6 +426,7 @@ export async function buildPack(deps: PackDeps, periodText: string, opts: { zip?
       bytes,
       checks,
       missing,
+      notes,
       indexSha256: createHash('sha256').update(index).digest('hex'),
     };
     if (opts.zip) {

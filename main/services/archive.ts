@@ -53,6 +53,7 @@ function packResult(o: PackOutcome): ArchivePackResult {
     bytes: o.bytes,
     checks: o.checks,
     missing: o.missing,
+    notes: o.notes,
     indexSha256: o.indexSha256,
   };
   if (o.zip) out.zip = { id: fileIdOf(o.zip.file), location: shown(o.zip.file), bytes: o.zip.bytes };

@@ -9,6 +9,7 @@ function describe(p: ArchivePackResult): string {
     lines.push('', table(['CHECK', 'STATUS', 'EXPECTED', 'ACTUAL'], p.checks.map((c) => [`${c.accountName}: ${c.subject}`, c.status, c.expected ?? '', `${c.actual ?? ''} ${c.currency ?? ''}`.trim()])));
   }
   if (p.missing.length > 0) lines.push('', 'Missing:', ...p.missing.map((m) => `  ${m}`));
+  if (p.notes.length > 0) lines.push('', 'Notes:', ...p.notes.map((n) => `  ${n}`));
   return lines.join('\n');
 }
 

@@ -160,6 +160,25 @@ describe('what a pack tells the accountant', () => {
     return { dir, outcome };
   }
 
+  it('a provider CSV holding spreadsheet formulas is named in notes.txt and in the result; SHA256SUMS covers notes.txt', async () => {
+    const { dir, outcome } = await packWithCsv(true);
+    try {
+      const note = 'Soracom Müller & Søn: documents/Soracom/Soracom Müller & Søn/Export_202609.csv holds cells a spreadsheet program would run as formulas (=…, +…, @…), as Soracom sent them. Import it as text or read it in a text editor; do not open it with a double-click.';
+      expect(outcome.notes).toEqual([note]);
+      expect(await fs.readFile(path.join(outcome.dir, 'notes.txt'), 'utf8')).toBe(`${note}\n`);
+      expect(await fs.readFile(path.join(outcome.dir, 'SHA256SUMS'), 'utf8')).toMatch(/ {2}notes\.txt\n/);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+    const plain = await packWithCsv(false);
+    try {
+      expect(plain.outcome.notes).toEqual([]);
+      await expect(fs.stat(path.join(plain.outcome.dir, 'notes.txt'))).rejects.toMatchObject({ code: 'ENOENT' });
+    } finally {
+      await fs.rm(plain.dir, { recursive: true, force: true });
+    }
+  });
+
   it('index.csv and reconciliation.csv start with a UTF-8 byte-order mark, so Excel reads accented names as written', async () => {
     const { dir, outcome } = await packWithCsv(false);
     try {
