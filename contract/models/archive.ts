@@ -25,7 +25,10 @@ export interface ArchivePackResult {
   checks: ArchiveCheck[];
   /** What the period should have and Billfold does not hold (never fetched by the pack). */
   missing: string[];
-  /** What to know about the pack: provider CSVs in it that hold spreadsheet formulas (also in its notes.txt). */
+  /**
+   * What to know about the pack: provider CSVs in it that hold spreadsheet formulas (also in its
+   * notes.txt), a previous zip removed because it no longer matched, what could not be deleted.
+   */
   notes: string[];
   /** SHA-256 of index.csv: equal for two packs built from the same Library. */
   indexSha256: string;

@@ -52,7 +52,7 @@ export interface PackOutcome {
   bytes: number;
   checks: ArchiveCheck[];
   missing: string[];
-  /** What the accountant should know about documents in the pack (notes.txt). */
+  /** What the accountant should know about documents in the pack (notes.txt), then what replacing the previous pack did. */
   notes: string[];
   indexSha256: string;
   zip?: { file: string; bytes: number };
@@ -308,23 +308,74 @@ async function linkOrCopy(from: string, to: string): Promise<void> {
   }
 }
 
-/** Replaces `target` by `fresh` (both folders or both files): never a moment with half of one. */
-async function swapInto(fresh: string, target: string): Promise<void> {
-  const old = `${path.join(path.dirname(target), `.${path.basename(target)}`)}.old-${randomBytes(4).toString('hex')}`;
-  const hadOld = await fs.rename(target, old).then(
-    () => true,
-    (error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return false;
-      throw error;
-    },
+/**
+ * `rm -rf` of what Billfold moved aside, making folders the user made read-only writable first
+ * (its own files). The error of the first entry that cannot be deleted, or undefined.
+ */
+async function removeTree(target: string): Promise<unknown> {
+  const gone = (error: unknown) => {
+    if (errnoOf(error) !== 'ENOENT') throw error;
+  };
+  const remove = async (entry: string): Promise<void> => {
+    const stat = await fs.lstat(entry).catch(gone);
+    if (!stat) return;
+    if (!stat.isDirectory()) return fs.unlink(entry).catch(gone);
+    if ((stat.mode & 0o700) !== 0o700) await fs.chmod(entry, stat.mode | 0o700).catch(() => undefined);
+    for (const name of (await fs.readdir(entry).catch(gone)) ?? []) await remove(path.join(entry, name));
+    await fs.rmdir(entry).catch(gone);
+  };
+  return remove(target).then(
+    () => undefined,
+    (error: unknown) => error,
   );
+}
+
+const leftOver = (what: string, file: string, error: unknown) =>
+  `Billfold could not delete ${what}, ${file} (${describeIoError(error).replace(/\.$/, '')}). Delete it yourself.`;
+
+/**
+ * Puts the fresh folder (and zip) in place of the previous pack's: both or neither. The previous
+ * folder and zip are moved aside first and put back if any move fails; a previous zip is removed
+ * even when no new zip was asked for, since it no longer matches the folder. Deleting what was moved
+ * aside comes last and may fail (a read-only old pack): the pack is in place all the same, and the
+ * answer says what is left over.
+ */
+async function replacePack(label: string, fresh: { dir: string; zip?: string }, target: { dir: string; zip: string }): Promise<string[]> {
+  const old = path.join(path.dirname(target.dir), `.${label}.old-${randomBytes(4).toString('hex')}`);
+  const oldZip = `${old}.zip`;
+  const moved: [from: string, to: string][] = [];
+  const move = async (from: string, to: string, mayBeMissing = false): Promise<boolean> => {
+    try {
+      await fs.rename(from, to);
+    } catch (error) {
+      if (mayBeMissing && errnoOf(error) === 'ENOENT') return false;
+      throw error;
+    }
+    moved.push([from, to]);
+    return true;
+  };
+  let hadDir: boolean;
+  let hadZip: boolean;
   try {
-    await fs.rename(fresh, target);
+    hadDir = await move(target.dir, old, true);
+    hadZip = await move(target.zip, oldZip, true);
+    await move(fresh.dir, target.dir);
+    if (fresh.zip) await move(fresh.zip, target.zip);
   } catch (error) {
-    if (hadOld) await fs.rename(old, target).catch(() => undefined);
+    for (const [from, to] of moved.reverse()) await fs.rename(to, from).catch(() => undefined);
     throw error;
   }
-  if (hadOld) await fs.rm(old, { recursive: true, force: true });
+  const notes: string[] = [];
+  if (hadZip && !fresh.zip) notes.push(`The previous ${path.basename(target.zip)} was removed: it held the pack as it was before. Build the pack again with a zip to have one of this pack.`);
+  if (hadDir) {
+    const error = await removeTree(old);
+    if (error !== undefined) notes.push(leftOver('the previous pack', old, error));
+  }
+  if (hadZip) {
+    const error = await removeTree(oldZip);
+    if (error !== undefined) notes.push(leftOver('the previous zip', oldZip, error));
+  }
+  return notes;
 }
 
 function writeZip(dir: string, label: string, relFiles: string[], file: string, mtime: Date): Promise<void> {
@@ -334,14 +385,21 @@ function writeZip(dir: string, label: string, relFiles: string[], file: string, 
   return pipeline(zip.outputStream, createWriteStream(file, { flags: 'wx' }));
 }
 
-/** Temporary folders of packs that a quit or a crash interrupted (older than an hour: never a pack being written). */
-async function removeStaleTemps(packs: string, now = Date.now()): Promise<void> {
+/**
+ * Temporary folders of packs that a quit or a crash interrupted, and previous packs that could not
+ * be deleted (older than an hour: never a pack being written). What cannot be deleted is said.
+ */
+async function removeStaleTemps(packs: string, now = Date.now()): Promise<string[]> {
+  const notes: string[] = [];
   for (const name of await fs.readdir(packs).catch(() => [] as string[])) {
     if (!/^\..+\.(tmp|old)-[0-9a-f]{8}(\.zip)?$/.test(name)) continue;
     const full = path.join(packs, name);
     const stat = await fs.lstat(full).catch(() => undefined);
-    if (stat && now - stat.mtimeMs > 3_600_000) await fs.rm(full, { recursive: true, force: true }).catch(() => undefined);
+    if (!stat || now - stat.mtimeMs <= 3_600_000) continue;
+    const error = await removeTree(full);
+    if (error !== undefined) notes.push(leftOver('what is left of an earlier pack', full, error));
   }
+  return notes;
 }
 
 /** Provider CSVs that a spreadsheet would run formulas from: the accountant is told before opening them. */
@@ -358,7 +416,7 @@ export async function buildPack(deps: PackDeps, periodText: string, opts: { zip?
   const period = parsePeriod(periodText);
   const root = await deps.root();
   const packs = packsFolder(root);
-  await removeStaleTemps(packs);
+  const stale = await removeStaleTemps(packs);
   const { documents, checks, missing } = await planPack(deps, period);
   const notes = formulaNotes(documents);
   const temp = path.join(packs, `.${period.label}.tmp-${randomBytes(4).toString('hex')}`);
@@ -434,8 +492,8 @@ export async function buildPack(deps: PackDeps, periodText: string, opts: { zip?
       await writeZip(temp, period.label, rel, tempZip, new Date(period.start));
       outcome.zip = { file: path.join(packs, `${period.label}.zip`), bytes: (await fs.stat(tempZip)).size };
     }
-    await swapInto(temp, outcome.dir);
-    if (outcome.zip) await swapInto(tempZip, outcome.zip.file);
+    const replaced = await replacePack(period.label, { dir: temp, ...(opts.zip ? { zip: tempZip } : {}) }, { dir: outcome.dir, zip: path.join(packs, `${period.label}.zip`) });
+    outcome.notes.push(...replaced, ...stale);
     return outcome;
   } catch (error) {
     await fs.rm(temp, { recursive: true, force: true });

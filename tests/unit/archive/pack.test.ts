@@ -82,11 +82,14 @@ describe('a period pack of the demo accounts', () => {
     expect(checks.filter((c) => c['provider'] === 'SpatialFlow')).toHaveLength(invoices.filter((i) => i.status !== 'void' && i.status !== 'draft').length);
   });
 
-  it('built again from the same Library, its index is the same, byte for byte', async () => {
+  it('built again from the same Library, its index and its zip are the same, byte for byte', async () => {
     const before = await fs.readFile(path.join(packDir(), 'index.csv'));
-    const again = await s.call<ArchivePackResult>('archive.pack', { period: label });
+    const zipBefore = await fs.readFile(`${packDir()}.zip`);
+    const again = await s.call<ArchivePackResult>('archive.pack', { period: label, zip: true });
     expect(again.indexSha256).toBe(first.indexSha256);
     expect(await fs.readFile(path.join(packDir(), 'index.csv'))).toEqual(before);
+    expect(await fs.readFile(`${packDir()}.zip`)).toEqual(zipBefore);
+    expect(again.notes).toEqual([]);
     // Replaced whole: no temporary or old folder is left beside it.
     expect((await fs.readdir(path.dirname(packDir()))).filter((n) => n.startsWith('.'))).toEqual([]);
   }, 60_000);

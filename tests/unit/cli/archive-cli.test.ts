@@ -66,10 +66,12 @@ describe('billfold pack and billfold export focus', () => {
     expect(result.zip?.location).toBe(`${result.location}.zip`);
     const { stdout } = await run('sha256sum', ['-c', 'SHA256SUMS'], { cwd: result.location });
     expect(stdout.trim().split('\n').every((l) => l.endsWith(': OK'))).toBe(true);
-    // Without --json: a readable summary on stdout.
+    // Without --json: a readable summary on stdout. Built without --zip, the zip of the earlier build goes, and the summary says so.
     const text = await runBillfold(['--user-data', userData, 'pack', saved.label], { home });
     expect(text.code).toBe(0);
     expect(text.stdout).toContain(`Pack ${saved.label}: ${2 + saved.invoices.length} documents`);
+    expect(text.stdout).toContain(`Notes:\n  The previous ${saved.label}.zip was removed: it held the pack as it was before.`);
+    await expect(fs.stat(result.zip!.location)).rejects.toMatchObject({ code: 'ENOENT' });
     // Built again from the same Library: the same index, byte for byte.
     expect(createHash('sha256').update(await fs.readFile(path.join(result.location, 'index.csv'))).digest('hex')).toBe(result.indexSha256);
   }, 60_000);

@@ -1,9 +1,13 @@
+import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DownloadSummary } from '../../../contract/models/download';
 import { filesBelow, smallDisk } from '../files/small-disk';
 import { cliFolders, ensureBuiltCli, parseJson, runBillfold } from './helpers';
+
+const run = promisify(execFile);
 
 /**
  * The command line on a full or read-only documents disk (a small tmpfs mounted as the home's
@@ -86,5 +90,36 @@ describe('billfold pack on a full or read-only disk', () => {
     await smallDisk.readOnly(documents);
     expect(await pack()).toEqual({ code: 'read_only', message: `Billfold could not write the 2026-09 pack: ${packs} is on a read-only disk.` });
     expect(await filesBelow(downloads)).toEqual([]);
+  }, 120_000);
+});
+
+describe('billfold pack over a previous pack it cannot delete', () => {
+  const folders = cliFolders();
+  afterAll(async () => {
+    const f = await folders;
+    await run('chattr', ['-R', '-i', f.home]).catch(() => undefined);
+    await f.cleanup();
+  });
+
+  it('puts the new folder and the new zip in place together, exits 0, and names the folder left over', async (ctx) => {
+    const f = await folders;
+    const demo = await runBillfold(['--user-data', f.userData, 'demo', '--json'], { home: f.home });
+    expect(demo.code, demo.stderr).toBe(0);
+    const packs = path.join(f.home, 'Documents', 'Billfold', 'Packs');
+    const pack = () => runBillfold(['--user-data', f.userData, 'pack', '2026-09', '--zip', '--json'], { home: f.home });
+    expect((await pack()).code).toBe(0);
+    const before = await fs.readFile(path.join(packs, '2026-09', 'missing.txt'), 'utf8');
+    if (await run('chattr', ['+i', path.join(packs, '2026-09', 'index.csv')]).then(() => false, () => true)) ctx.skip('needs root and a disk that keeps the immutable flag');
+    // After a sync, the pack says something else is missing: the bill is known now.
+    expect((await runBillfold(['--user-data', f.userData, 'sync', '--json'], { home: f.home })).code).toBe(0);
+
+    const again = await pack();
+    expect(again.code, again.stderr).toBe(0);
+    const left = (await fs.readdir(packs)).filter((n) => n.startsWith('.'));
+    expect(left).toEqual([expect.stringMatching(/^\.2026-09\.old-[0-9a-f]{8}$/)]);
+    expect(parseJson<{ notes: string[] }>(again).notes).toEqual([`Billfold could not delete the previous pack, ${path.join(packs, left[0]!)} (permission denied). Delete it yourself.`]);
+    const missing = await fs.readFile(path.join(packs, '2026-09', 'missing.txt'), 'utf8');
+    expect(missing).not.toBe(before);
+    expect((await run('unzip', ['-p', path.join(packs, '2026-09.zip'), '2026-09/missing.txt'])).stdout).toBe(missing);
   }, 120_000);
 });

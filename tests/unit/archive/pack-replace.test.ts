@@ -1,0 +1,121 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AccountSummary } from '../../../contract/models/app';
+import type { SavedFile } from '../../../contract/models/files';
+import { buildPack } from '../../../main/archive/pack';
+
+const run = promisify(execFile);
+
+/**
+ * Building a pack again over the previous one: the folder and the zip are replaced together or
+ * not at all, a zip left from before never stands beside a newer folder, and what could not be
+ * deleted is said.
+ */
+const account: AccountSummary = { id: 'acc_ag', name: 'Tunnels', provider: 'agilicus', baseUrl: 'https://api.example.test', credentialKind: 'token', demo: false, sync: {} };
+const isRoot = process.getuid?.() === 0;
+
+let dir: string;
+let files: SavedFile[];
+beforeEach(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'billfold-pack-replace-'));
+  files = [];
+  for (const name of ['Agilicus usage statement A 2026-09.pdf', 'Agilicus usage statement B 2026-09.pdf']) {
+    const saved = path.join(dir, 'library', name);
+    await fs.mkdir(path.dirname(saved), { recursive: true });
+    await fs.writeFile(saved, `%PDF ${name}`);
+    files.push({ id: name, kind: 'statement-pdf', accountId: account.id, accountName: account.name, fileName: name, path: saved, size: 1, savedAt: '2026-10-02T00:00:00.000Z', period: '2026-09' });
+  }
+});
+afterEach(async () => {
+  await run('chattr', ['-R', '-i', dir]).catch(() => undefined);
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+const packs = () => path.join(dir, 'Packs');
+const pack = (zip: boolean) =>
+  buildPack({ listAccounts: () => Promise.resolve([account]), libraryFiles: () => Promise.resolve(files), snapshots: { list: () => Promise.resolve([]) }, root: () => Promise.resolve(dir) }, '2026-09', { zip });
+const zipList = async () => (await run('unzip', ['-Z1', path.join(packs(), '2026-09.zip')])).stdout.trim().split('\n');
+const hidden = async () => (await fs.readdir(packs())).filter((n) => n.startsWith('.'));
+/** The Library lost a statement since the previous pack. */
+const dropOne = () => {
+  files = files.slice(0, 1);
+};
+
+/** Runs `work` as an ordinary user (nobody) when the tests run as root, so file permissions apply. */
+async function asUser<T>(work: () => Promise<T>): Promise<T> {
+  if (!isRoot) return work();
+  await run('chown', ['-R', '65534:65534', dir]);
+  process.seteuid!(65534);
+  try {
+    return await work();
+  } finally {
+    process.seteuid!(0);
+  }
+}
+
+describe('building a pack again', () => {
+  it('without a zip: the previous zip is removed, and the result says so', async () => {
+    await pack(true);
+    dropOne();
+    const again = await pack(false);
+    await expect(fs.stat(path.join(packs(), '2026-09.zip'))).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(again.zip).toBeUndefined();
+    expect(again.notes).toEqual(['The previous 2026-09.zip was removed: it held the pack as it was before. Build the pack again with a zip to have one of this pack.']);
+    expect(await hidden()).toEqual([]);
+    // Nothing to say when there was no zip.
+    expect((await pack(false)).notes).toEqual([]);
+  });
+
+  it('over a pack the user made read-only: folder and zip are both the new pack, and nothing is left over', async () => {
+    await asUser(async () => {
+      await pack(true);
+      await run('chmod', ['-R', 'a-w', path.join(packs(), '2026-09')]);
+      dropOne();
+      const again = await pack(true);
+      expect(again.notes).toEqual([]);
+      expect(again.documents).toHaveLength(1);
+    });
+    expect(await fs.readdir(path.join(packs(), '2026-09', 'documents', 'Agilicus', 'Tunnels'))).toEqual(['Agilicus usage statement A 2026-09.pdf']);
+    expect((await zipList()).filter((n) => n.endsWith('.pdf'))).toEqual(['2026-09/documents/Agilicus/Tunnels/Agilicus usage statement A 2026-09.pdf']);
+    expect(await hidden()).toEqual([]);
+  });
+
+  it('over a pack that cannot be deleted: the new pack is in place all the same, the result names what is left, and a later build removes it once it can', async (ctx) => {
+    await pack(true);
+    const locked = path.join(packs(), '2026-09', 'index.csv');
+    if (!isRoot || (await run('chattr', ['+i', locked]).then(() => false, () => true))) ctx.skip('needs root and a disk that keeps the immutable flag');
+    dropOne();
+    const again = await pack(true);
+    const [left] = await hidden();
+    expect(left).toMatch(/^\.2026-09\.old-[0-9a-f]{8}$/);
+    expect(again.notes).toEqual([`Billfold could not delete the previous pack, ${path.join(packs(), left!)} (permission denied). Delete it yourself.`]);
+    expect((await zipList()).filter((n) => n.endsWith('.pdf'))).toEqual(['2026-09/documents/Agilicus/Tunnels/Agilicus usage statement A 2026-09.pdf']);
+    expect(await fs.readdir(path.join(packs(), '2026-09', 'documents', 'Agilicus', 'Tunnels'))).toEqual(['Agilicus usage statement A 2026-09.pdf']);
+
+    // An hour later it is still there and still cannot be deleted: said again.
+    const hourAgo = new Date(Date.now() - 2 * 3_600_000);
+    await fs.utimes(path.join(packs(), left!), hourAgo, hourAgo);
+    expect((await pack(true)).notes).toEqual([`Billfold could not delete what is left of an earlier pack, ${path.join(packs(), left!)} (permission denied). Delete it yourself.`]);
+    // Once it can be deleted, it is.
+    await run('chattr', ['-i', path.join(packs(), left!, 'index.csv')]);
+    expect((await pack(true)).notes).toEqual([]);
+    expect(await hidden()).toEqual([]);
+  });
+
+  it('a previous pack left read-only by an earlier version is cleaned up', async () => {
+    await asUser(async () => {
+      await pack(true);
+      const left = path.join(packs(), '.2026-09.old-0123abcd');
+      await fs.rename(path.join(packs(), '2026-09'), left);
+      await run('chmod', ['-R', 'a-w', left]);
+      const hourAgo = new Date(Date.now() - 2 * 3_600_000);
+      await fs.utimes(left, hourAgo, hourAgo);
+      expect((await pack(true)).notes).toEqual([]);
+    });
+    expect(await hidden()).toEqual([]);
+  });
+});
