@@ -300,7 +300,7 @@ export async function planPack(deps: ArchiveSourceDeps, period: Period): Promise
 const isFullOrReadOnly = (error: unknown) => ['ENOSPC', 'EDQUOT', 'EROFS'].includes(errnoOf(error) ?? '');
 
 async function linkOrCopy(from: string, to: string): Promise<void> {
-  await fs.mkdir(path.dirname(to), { recursive: true });
+  await fs.mkdir(path.dirname(to), { recursive: true, mode: 0o700 });
   try {
     await fs.link(from, to);
   } catch {
@@ -382,7 +382,7 @@ function writeZip(dir: string, label: string, relFiles: string[], file: string, 
   const zip = new yazl.ZipFile();
   for (const rel of relFiles) zip.addFile(path.join(dir, ...rel.split('/')), `${label}/${rel}`, { mtime, mode: 0o100644 });
   zip.end();
-  return pipeline(zip.outputStream, createWriteStream(file, { flags: 'wx' }));
+  return pipeline(zip.outputStream, createWriteStream(file, { flags: 'wx', mode: 0o600 }));
 }
 
 /**
@@ -422,7 +422,8 @@ export async function buildPack(deps: PackDeps, periodText: string, opts: { zip?
   const temp = path.join(packs, `.${period.label}.tmp-${randomBytes(4).toString('hex')}`);
   const tempZip = `${temp}.zip`;
   try {
-    await fs.mkdir(temp, { recursive: true }).catch(async (error: unknown) => {
+    // Private to the user, as every Billfold folder: a pack holds every bill of its period.
+    await fs.mkdir(temp, { recursive: true, mode: 0o700 }).catch(async (error: unknown) => {
       // Node answers ENOENT on a read-only disk: the real reason is found by creating the folders one by one.
       if (errnoOf(error) !== 'ENOENT') throw error;
       await makeFolder(temp);
@@ -471,12 +472,12 @@ export async function buildPack(deps: PackDeps, periodText: string, opts: { zip?
       ['missing.txt', missingText],
     ];
     if (notes.length > 0) written.push(['notes.txt', new TextEncoder().encode(`${notes.join('\n')}\n`)]);
-    for (const [name, data] of written) await fs.writeFile(path.join(temp, name), data, { flag: 'wx' });
+    for (const [name, data] of written) await fs.writeFile(path.join(temp, name), data, { flag: 'wx', mode: 0o600 });
     const sums = [...documents.map((d) => [d.sha256 as string, d.packPath] as const), ...written.map(([name, data]) => [createHash('sha256').update(data).digest('hex'), name] as const)]
       .sort((a, b) => byCodePoint(a[1], b[1]))
       .map(([hash, rel]) => `${hash}  ${rel}\n`)
       .join('');
-    await fs.writeFile(path.join(temp, 'SHA256SUMS'), sums, { flag: 'wx' });
+    await fs.writeFile(path.join(temp, 'SHA256SUMS'), sums, { flag: 'wx', mode: 0o600 });
     const outcome: PackOutcome = {
       period,
       dir: path.join(packs, period.label),

@@ -119,3 +119,20 @@ describe('building a pack again', () => {
     expect(await hidden()).toEqual([]);
   });
 });
+
+describe.runIf(process.platform !== 'win32')('a pack on disk', () => {
+  it('is private to the user: its folders 0700 and its own files and zip 0600, whatever the umask', async () => {
+    const before = process.umask(0o022);
+    try {
+      const built = await pack(true);
+      const modeOf = async (p: string) => ((await fs.stat(p)).mode & 0o777).toString(8);
+      expect(await modeOf(packs())).toBe('700');
+      expect(await modeOf(built.dir)).toBe('700');
+      expect(await modeOf(path.join(built.dir, 'documents', 'Agilicus'))).toBe('700');
+      for (const name of ['index.csv', 'reconciliation.csv', 'missing.txt', 'SHA256SUMS']) expect(await modeOf(path.join(built.dir, name))).toBe('600');
+      expect(await modeOf(path.join(packs(), '2026-09.zip'))).toBe('600');
+    } finally {
+      process.umask(before);
+    }
+  });
+});
