@@ -301,6 +301,9 @@ export function createInsightService(deps: InsightDeps): InsightService {
       const add = (f: Figure, field: 'soFar' | 'forecast' | 'previous') => {
         if (f.state !== 'value') return;
         for (const m of f.amounts) {
+          // A $0.00 estimate (an Agilicus trial that starts billing after the month) adds nothing:
+          // it neither counts the account in that currency nor makes the currency's forecast an estimate.
+          if (f.estimate && m.minor === 0) continue;
           const t = byCurrency.get(m.currency) ?? zero(m.currency);
           const sum = t[field];
           t[field] = sum === undefined ? m : addMoney(sum, m);

@@ -81,6 +81,22 @@ describe('spend insight over the demo accounts', () => {
     expect([cad.soFar, cad.previous, cad.estimate]).toEqual([undefined, undefined, true]);
   });
 
+  it('a $0.00 estimate (an Agilicus trial) neither counts the account in that currency nor marks its forecast as an estimate', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'billfold-insight-'));
+    const s = services(dir, memorySecretStore());
+    await s.accounts.startDemo();
+    await s.scheduler.runNow();
+    const overview = await value<InsightOverview>(s, 'insight.overview');
+    const agilicus = overview.accounts.find((a) => a.provider === 'agilicus')!;
+    expect(agilicus.forecast.amounts).toContainEqual({ minor: 0, currency: 'USD' });
+    const usd = overview.totals.find((t) => t.currency === 'USD')!;
+    // Only SpatialFlow's issued invoice makes the USD row.
+    expect([usd.accounts, usd.estimate]).toEqual([1, false]);
+    expect(usd.forecast).toEqual(overview.accounts.find((a) => a.provider === 'spatialflow')!.forecast.amounts.find((m) => m.currency === 'USD'));
+    const cad = overview.totals.find((t) => t.currency === 'CAD')!;
+    expect([cad.accounts, cad.estimate]).toEqual([1, true]);
+  });
+
   it('a Soracom bill without an amount (optional in the API) is not reported, never taken as 0, and left out of the anomaly months', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'billfold-insight-'));
     const demo = createDemoSandboxes();
