@@ -202,6 +202,7 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
       await alerts.forgetAccount(id);
     },
     deleteSavedFiles: (id) => library.deleteForAccount(id),
+    renameSavedFiles: (id, name) => library.renameAccount(id, name),
     onSyncChanged: (accountId, sync) => {
       events.emit('account.sync', { accountId, sync });
       // The overview's offline flags come from the sync state: a check that clears "Sync failed"

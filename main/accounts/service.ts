@@ -29,6 +29,8 @@ export interface AccountServiceDeps {
   forgetCachedData?: (accountId: string) => Promise<void>;
   /** Deletes the files saved from an account (only when the user asked for it); answers how many. */
   deleteSavedFiles?: (accountId: string) => Promise<number>;
+  /** Records an account's new name with the files saved from it, which outlive the account. */
+  renameSavedFiles?: (accountId: string, name: string) => Promise<void>;
   onSyncChanged?: (accountId: string, sync: AccountSummary['sync']) => void;
   /** A provider asked to wait before a call of this account is tried again (shown in its view). */
   onRetryWait?: (accountId: string, ms: number) => void;
@@ -202,7 +204,7 @@ export function createAccountService(deps: AccountServiceDeps) {
         await store.delete(sessionKey(account.id));
       }
       clients.delete(account.id);
-      return registry.update((data) => {
+      const updated = await registry.update((data) => {
         const target = data.accounts.find((a) => a.id === account.id);
         if (!target) throw new AppError('not_found', 'That account no longer exists.');
         if (change.name !== undefined) target.name = change.name;
@@ -213,12 +215,18 @@ export function createAccountService(deps: AccountServiceDeps) {
         if (change.credentials !== undefined) target.credentialKind = change.credentials.kind;
         return { data, result: target };
       });
+      // The account is renamed either way: while it exists the library shows its current name, and
+      // removing it records that name with its files again.
+      if (updated.name !== account.name) await deps.renameSavedFiles?.(account.id, updated.name).catch(() => undefined);
+      return updated;
     },
 
     async remove(id: string, opts: { deleteFiles?: boolean } = {}): Promise<void> {
       const account = await find(id);
       // Files first: if they cannot be deleted the account is still there to try again.
       if (opts.deleteFiles) await deps.deleteSavedFiles?.(id);
+      // Kept files outlive the account under the name it has now (a rename may not have reached them).
+      else await deps.renameSavedFiles?.(id, account.name).catch(() => undefined);
       await registry.update((data) => {
         data.accounts = data.accounts.filter((a) => a.id !== id);
         if (data.activeAccountId === id) {

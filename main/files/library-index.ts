@@ -120,6 +120,11 @@ export interface LibraryIndex {
    * whole files a kill left unrecorded (the library index is rebuilt when there were any).
    */
   cleanUp(): Promise<{ removedPartial: number; adopted: number }>;
+  /**
+   * Records an account's new name with its saved files (index entries and folder manifests), so
+   * they keep it once the account is removed and after a rebuild. The folders keep their names.
+   */
+  renameAccount(accountId: string, name: string): Promise<void>;
   /** The folder an account's files go to under `root` (created, with its manifest). */
   folderFor(root: string, account: { id: string; name: string } | undefined): Promise<string>;
 }
@@ -380,6 +385,27 @@ export function createLibraryIndex(
         }
         if (adopted > 0) await save((await scan(root, await current().catch(() => [] as SavedFile[]))).files);
         return { removedPartial, adopted };
+      });
+    },
+
+    renameAccount(accountId, name) {
+      return serial(async () => {
+        const list = await current();
+        // The account's folders: those of its indexed files, and any under the downloads folder
+        // (files saved into a former downloads folder are reached through the index).
+        const dirs = new Set(list.filter((f) => f.accountId === accountId).map((f) => path.dirname(f.path)));
+        const root = await opts.downloadsRoot();
+        for (const entry of await fs.readdir(root).catch(() => [] as string[])) if (!entry.startsWith('.')) dirs.add(path.join(root, entry));
+        for (const dir of dirs) {
+          const manifest = await readManifest(dir);
+          if (manifest?.accountId !== accountId || manifest.accountName === name) continue;
+          await updateManifest(dir, (m) => {
+            m.accountName = name;
+          });
+        }
+        if (list.some((f) => f.accountId === accountId && f.accountName !== name)) {
+          await save(list.map((f) => (f.accountId === accountId ? { ...f, accountName: name } : f)));
+        }
       });
     },
 

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FilesSettings, LibraryList, SavedFile } from '../../../contract/models/files';
 import type { SoracomExportResult } from '../../../contract/models/soracom';
 import type { SpatialFlowInvoiceDownload, SpatialFlowInvoicePage } from '../../../contract/models/spatialflow';
+import { manifestName } from '../../../main/files/library-index';
 import { startSpatialFlowSandbox, type SpatialFlowSandbox } from '../../../main/sandbox/spatialflow';
 import { mainServices, pdfText } from './helpers';
 
@@ -222,6 +223,25 @@ describe('removing an account', () => {
     for (const f of [doomed, other]) await expect(fs.stat(f.path)).rejects.toThrow();
     expect((await list({ accountId: s.ids.soracom })).files).toEqual([]);
     expect((await list()).files.map((f) => f.id)).toContain(kept.id);
+  }, 30_000);
+});
+
+describe('renaming an account', () => {
+  it('its saved files keep the new name after the account is removed, also after a rebuild of the library', async () => {
+    const m = await mainServices();
+    try {
+      const saved = await m.call<SavedFile>('files.saveTableCsv', { accountId: m.ids.soracom, title: 'Usage', columns: ['a'], rows: [[1]] });
+      await m.call('accounts.update', { id: m.ids.soracom, name: 'Fleet backup' });
+      const manifest = path.join(path.dirname(saved.path), manifestName);
+      expect(JSON.parse(await fs.readFile(manifest, 'utf8'))).toMatchObject({ accountId: m.ids.soracom, accountName: 'Fleet backup' });
+      await m.call('accounts.remove', { id: m.ids.soracom });
+      const nameOf = async () => (await m.call<LibraryList>('library.list', {})).files.find((f) => f.id === saved.id)?.accountName;
+      expect(await nameOf()).toBe('Fleet backup');
+      await m.call('library.rebuild', {});
+      expect(await nameOf()).toBe('Fleet backup');
+    } finally {
+      await m.close();
+    }
   }, 30_000);
 });
 

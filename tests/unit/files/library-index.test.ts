@@ -74,6 +74,30 @@ describe('the library takes in only what Billfold saved', () => {
   });
 });
 
+describe('renaming an account', () => {
+  it('records the new name with its files, in the index and in the folder’s manifest, so a rebuild keeps it; other accounts’ files keep theirs', async () => {
+    const { root, userData, library } = await setup();
+    const save = async (account: { id: string; name: string }, fileName: string) => {
+      const dir = await library.folderFor(root, account);
+      const written = await writeNewFile(dir, fileName, new TextEncoder().encode('a,b\n'));
+      return library.add({ kind: 'bill-csv', fileName: written.fileName, path: written.path, size: written.size, savedAt: '2024-06-01T00:00:00.000Z', accountId: account.id, accountName: account.name, period: '2024-05' });
+    };
+    const mine = await save({ id: 'acc-1', name: 'Fleet' }, 'bill 2024-05.csv');
+    const other = await save({ id: 'acc-2', name: 'Fleet' }, 'bill 2024-05.csv');
+    await library.renameAccount('acc-1', 'Fleet backup');
+    const names = async (l: typeof library) => Object.fromEntries((await l.all()).map((f) => [f.id, f.accountName]));
+    expect(await names(library)).toEqual({ [mine.id]: 'Fleet backup', [other.id]: 'Fleet' });
+    // The folder keeps its name; its manifest has the new one.
+    expect(path.dirname(mine.path)).toBe(path.join(root, 'Fleet'));
+    expect(JSON.parse(await fs.readFile(path.join(root, 'Fleet', manifestName), 'utf8'))).toMatchObject({ accountId: 'acc-1', accountName: 'Fleet backup' });
+    // Written to disk: a new run reads it, and a rebuild from the folders finds it too.
+    const again = createLibraryIndex(userData, { downloadsRoot: () => Promise.resolve(root) });
+    expect(await names(again)).toEqual({ [mine.id]: 'Fleet backup', [other.id]: 'Fleet' });
+    await again.rebuild();
+    expect(await names(again)).toEqual({ [mine.id]: 'Fleet backup', [other.id]: 'Fleet' });
+  });
+});
+
 describe('the library index under concurrent changes', () => {
   it('listing while a save finishes keeps the new file and drops only the missing ones', async () => {
     const { root, userData, library } = await setup();
