@@ -135,9 +135,22 @@ export function createAccountService(deps: AccountServiceDeps) {
     return made;
   }
 
+  /**
+   * Two accounts called the same (whatever the case) look the same in every list, alert and file
+   * name, so a name another account has is refused. Registries that already hold such names still load.
+   */
+  function refuseTakenName(accounts: AccountSummary[], name: string, exceptId?: string): void {
+    const key = nameKey(name);
+    const other = accounts.find((a) => a.id !== exceptId && nameKey(a.name) === key);
+    if (!other) return;
+    const message = `Another account is already called ${other.name}; give this one a name you can tell apart.`;
+    throw new AppError('invalid_args', message, { issues: [{ path: 'name', message }] });
+  }
+
   async function add(input: NewAccount, opts: { testFirst?: boolean; demo?: boolean } = {}): Promise<AccountSummary> {
     const demo = opts.demo === true;
     const store = storeFor({ demo });
+    if (!demo) refuseTakenName((await registry.read()).accounts, input.name);
     if (!demo) await requireKeychain('save this account');
     if (opts.testFirst) {
       const probe = connect(input.provider, input.baseUrl, input.credentials as never, keychainSessionlessStore());
@@ -156,6 +169,8 @@ export function createAccountService(deps: AccountServiceDeps) {
     };
     try {
       return await registry.update((data) => {
+        // Again here: another add may have taken the name while this one was being tested.
+        if (!demo) refuseTakenName(data.accounts, account.name);
         data.accounts.push(account);
         data.activeAccountId ??= id;
         return { data, result: account };
@@ -163,6 +178,7 @@ export function createAccountService(deps: AccountServiceDeps) {
     } catch (error) {
       // The registry could not be written: take the secret back out rather than leave it orphaned.
       await store.delete(credentialsKey(id)).catch(() => undefined);
+      if (error instanceof AppError && error.code === 'invalid_args') throw error;
       // A full or read-only disk keeps its own code and the folder it names.
       if (error instanceof AppError && (error.code === 'disk_full' || error.code === 'read_only')) {
         throw new AppError(error.code, `${error.message} Nothing was added.`, { cause: error });
@@ -184,6 +200,9 @@ export function createAccountService(deps: AccountServiceDeps) {
 
     async update(change: { id: string; name?: string; baseUrl?: string; credentials?: ProviderCredentials[ProviderId] }): Promise<AccountSummary> {
       const account = await find(change.id);
+      // Only a new name is checked: an account that already shares its name can still be edited otherwise.
+      const renames = change.name !== undefined && change.name !== account.name;
+      if (renames) refuseTakenName((await registry.read()).accounts, change.name as string, account.id);
       const movesOrigin = change.baseUrl !== undefined && originOf(change.baseUrl) !== originOf(account.baseUrl);
       // A demo account's secrets are not kept in the keychain, so it never points anywhere but its sandbox.
       if (account.demo && movesOrigin) {
@@ -207,7 +226,10 @@ export function createAccountService(deps: AccountServiceDeps) {
       const updated = await registry.update((data) => {
         const target = data.accounts.find((a) => a.id === account.id);
         if (!target) throw new AppError('not_found', 'That account no longer exists.');
-        if (change.name !== undefined) target.name = change.name;
+        if (renames && change.name !== undefined) {
+          refuseTakenName(data.accounts, change.name, target.id);
+          target.name = change.name;
+        }
         if (change.baseUrl !== undefined && change.baseUrl !== target.baseUrl) {
           target.baseUrl = change.baseUrl;
           target.sync = {};
@@ -331,6 +353,11 @@ export function createAccountService(deps: AccountServiceDeps) {
     },
   };
   return service;
+}
+
+/** A name as two accounts must not share it: the same letters in any case or width. */
+function nameKey(name: string): string {
+  return name.trim().normalize('NFKC').toLowerCase();
 }
 
 function originOf(url: string): string {

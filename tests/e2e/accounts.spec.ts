@@ -159,6 +159,44 @@ test('the account form says what is wrong before and after it reaches the provid
   await expect(sidebar(page)).toContainText('No accounts yet.');
 });
 
+test('a name another account already has, in any case, is refused at the name field when adding and when renaming', async ({ page, harness }) => {
+  const sandboxes = await harness.sandboxes();
+  await page.goto(harness.url);
+  const addSoracom = async (name: string) => {
+    await openAddForm(page);
+    await page.getByRole('radio', { name: 'Soracom' }).check();
+    await page.getByLabel('Account name').fill(name);
+    await useCustomAddress(page, sandboxes.soracom.apiUrl);
+    await page.getByLabel('AuthKey ID (keyId-…)').fill(sandboxes.soracom.credentials['authKeyId']!);
+    await page.getByLabel('AuthKey secret (secret-…)').fill(sandboxes.soracom.credentials['authKey']!);
+    await page.getByRole('button', { name: 'Save without testing' }).click();
+  };
+  const message = 'Another account is already called Fleet; give this one a name you can tell apart.';
+  const nameField = page.getByLabel('Account name');
+
+  await addSoracom('Fleet');
+  await expect(page.getByRole('heading', { name: 'Fleet', exact: true })).toBeVisible();
+  await addSoracom('fleet');
+  await expect(nameField).toHaveAttribute('aria-invalid', 'true');
+  await expect(nameField).toHaveAccessibleDescription(message);
+  await expect(nameField).toBeFocused();
+  await expect(page.getByRole('alert')).toContainText(`Account name: ${message}`);
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await expect(sidebar(page).getByRole('listitem')).toHaveCount(1);
+
+  await addSoracom('Fleet backup');
+  await expect(page.getByRole('heading', { name: 'Fleet backup' })).toBeVisible();
+  await page.getByRole('button', { name: 'Edit account' }).click();
+  await nameField.fill('FLEET');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(nameField).toHaveAccessibleDescription(message);
+  await expect(page.getByRole('alert')).toContainText(`Account name: ${message}`);
+  await page.screenshot({ path: screenshotPath('account-form-name-taken.png') });
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await expect(sidebar(page).getByRole('button', { name: /^Fleet/ })).toHaveCount(2);
+  await expect(sidebar(page).getByRole('button', { name: /^Fleet backup/ })).toHaveCount(1);
+});
+
 test('demo accounts are one click away on first run', async ({ page, harness }) => {
   await page.goto(harness.url);
   await page.getByRole('button', { name: 'Try with demo accounts' }).click();

@@ -118,6 +118,44 @@ describe('account service', () => {
   });
 });
 
+describe('account names', () => {
+  const token = (accessToken: string) => ({ kind: 'token' as const, accessToken });
+  const taken = (name: string) => {
+    const message = `Another account is already called ${name}; give this one a name you can tell apart.`;
+    return { code: 'invalid_args', message, issues: [{ path: 'name', message }] };
+  };
+
+  it('refuses a name another account has, in any case, when adding or renaming, and stores nothing', async () => {
+    const secrets = memorySecretStore();
+    const accounts = service(secrets);
+    const fleet = await accounts.add({ provider: 'soracom', name: 'Fleet', baseUrl: 'https://api.soracom.io/v1', credentials: { kind: 'authKey', authKeyId: 'keyId-a', authKey: 'secret-a' } });
+    // Whatever the provider: the name is all the window shows of an account in most places.
+    await expect(accounts.add({ provider: 'agilicus', name: 'FLEET', baseUrl: 'https://api.agilicus.com', credentials: token('t') })).rejects.toMatchObject(taken('Fleet'));
+    expect((await accounts.list()).accounts.map((a) => a.name)).toEqual(['Fleet']);
+    expect([...secrets.entries.keys()]).toEqual([`${fleet.id}/credentials`]);
+
+    const corp = await accounts.add({ provider: 'agilicus', name: 'Corp network', baseUrl: 'https://api.agilicus.com', credentials: token('t') });
+    await expect(accounts.update({ id: corp.id, name: 'fleet' })).rejects.toMatchObject(taken('Fleet'));
+    expect((await accounts.list()).accounts.map((a) => a.name)).toEqual(['Fleet', 'Corp network']);
+    // An account may change the case of its own name.
+    expect((await accounts.update({ id: corp.id, name: 'Corp Network' })).name).toBe('Corp Network');
+  });
+
+  it('still loads a list that already has two accounts of the same name, and each can be edited without renaming it', async () => {
+    const registry = createRegistry(dir);
+    const soracom = { provider: 'soracom' as const, baseUrl: 'https://api.soracom.io/v1', credentialKind: 'authKey' as const, demo: false, sync: {} };
+    await registry.update((data) => {
+      data.accounts.push({ ...soracom, id: 'acc_1', name: 'Fleet' }, { ...soracom, id: 'acc_2', name: 'Fleet' });
+      return { data, result: undefined };
+    });
+    const accounts = service();
+    expect((await accounts.list()).accounts.map((a) => [a.id, a.name])).toEqual([['acc_1', 'Fleet'], ['acc_2', 'Fleet']]);
+    const edited = await accounts.update({ id: 'acc_2', name: 'Fleet', credentials: { kind: 'authKey', authKeyId: 'keyId-b', authKey: 'secret-b' } });
+    expect(edited).toMatchObject({ id: 'acc_2', name: 'Fleet' });
+    expect((await accounts.update({ id: 'acc_2', name: 'Fleet backup' })).name).toBe('Fleet backup');
+  });
+});
+
 describe('changing an account’s API address', () => {
   it('needs the credentials again, so stored secrets never follow the account to another origin', async () => {
     const secrets = memorySecretStore();
