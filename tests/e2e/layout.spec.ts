@@ -235,6 +235,24 @@ test('at 900×600 the sidebar narrows to a rail whose buttons keep their names a
   await page.screenshot({ path: screenshotPath('layout-900x600-agilicus-dark.png') });
 });
 
+test('at 900×600 accounts whose marks would look alike are numbered apart, and each button keeps the account’s full name', async ({ page, harness }) => {
+  const agilicus = (await harness.sandboxes()).agilicus;
+  for (const name of ['Corp network', 'CLOUD NODES']) {
+    await harness.call('accounts.add', { account: { provider: 'agilicus', name, baseUrl: agilicus.apiUrl, credentials: { kind: 'token', accessToken: agilicus.credentials['accessToken'] } } });
+  }
+  await page.setViewportSize({ width: 900, height: 600 });
+  await page.goto(harness.url);
+  const nav = sidebar(page);
+  const account = (name: string) => nav.getByRole('button', { name: new RegExp(`^${name.replace(/[()]/g, '\\$&')} Agilicus`) });
+  await expect(account('Corp network').locator('.rail-mark')).toHaveText('CN1');
+  await expect(account('CLOUD NODES').locator('.rail-mark')).toHaveText('CN2');
+  await expect(account('Agilicus (demo)').locator('.rail-mark')).toHaveText('Ag');
+  await account('CLOUD NODES').focus();
+  await page.screenshot({ path: screenshotPath('layout-900x600-rail-marks.png') });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.screenshot({ path: screenshotPath('layout-900x600-rail-marks-dark.png') });
+});
+
 /** The Agilicus billing accounts, the widest table. */
 async function openAccountWide(page: Page) {
   await openPlace(page, 'Agilicus (demo)');
