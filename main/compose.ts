@@ -144,6 +144,9 @@ async function callSecrets(accounts: AccountService, rawArgs: unknown): Promise<
   const out = named.length > 0 ? new Set<string>() : await accounts.secretValues();
   for (const id of named) for (const v of await accounts.secretValues(id)) out.add(v);
   if (args['credentials'] !== undefined) secretValuesOf(args['credentials'], out);
+  // A new account (`accounts.add`) carries its credentials inside it.
+  const account = args['account'];
+  if (typeof account === 'object' && account !== null && 'credentials' in account) secretValuesOf(account.credentials, out);
   return out;
 }
 

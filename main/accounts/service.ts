@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { agilicusCredentials, soracomCredentials, spatialflowCredentials, type NewAccount } from '../../contract/channels/accounts';
 import type { AccountList, AccountSummary, CredentialKind, ProviderId } from '../../contract/models/app';
 import { AppError } from '../http/errors';
-import type { SessionStore } from '../providers/session-store';
+import { memorySessionStore, type SessionStore } from '../providers/session-store';
 import { describeConnection, type Connectors, type ProviderClients, type ProviderCredentials } from './connectors';
 import { memorySecretStore, type SecretStore } from './keychain';
 import type { Registry } from './registry';
-import { secretValuesOf } from '../security/scrub';
+import { scrubErrorInfo, secretValuesOf } from '../security/scrub';
 
 const credentialSchemas = { spatialflow: spatialflowCredentials, agilicus: agilicusCredentials, soracom: soracomCredentials };
 
@@ -153,8 +153,16 @@ export function createAccountService(deps: AccountServiceDeps) {
     if (!demo) refuseTakenName((await registry.read()).accounts, input.name);
     if (!demo) await requireKeychain('save this account');
     if (opts.testFirst) {
-      const probe = connect(input.provider, input.baseUrl, input.credentials as never, keychainSessionlessStore());
-      await describeConnection(input.provider, probe);
+      const session = probeSessionStore();
+      const probe = connect(input.provider, input.baseUrl, input.credentials as never, session);
+      try {
+        await describeConnection(input.provider, probe);
+      } catch (error) {
+        // The window never had the tokens this test signed in for: a provider that echoes them in
+        // its error must not hand them over, nor the credentials typed in.
+        if (error instanceof AppError) throw scrubbed(error, secretValuesOf({ credentials: input.credentials, sessions: session.saved }));
+        throw error;
+      }
     }
     const id = `acc_${randomBytes(8).toString('hex')}`;
     await store.set(credentialsKey(id), JSON.stringify(input.credentials));
@@ -368,7 +376,32 @@ function originOf(url: string): string {
   }
 }
 
-/** A session store for a one-off connection test: tokens obtained there are not kept. */
-function keychainSessionlessStore(): SessionStore<never> {
-  return { load: () => Promise.resolve(undefined), save: () => Promise.resolve(), clear: () => Promise.resolve() };
+/**
+ * A session store for a one-off connection test: tokens obtained there live in memory only, and
+ * every one saved (even if cleared since) is remembered so an error can be cleaned of it.
+ */
+function probeSessionStore(): SessionStore<never> & { saved: unknown[] } {
+  const inner = memorySessionStore<never>();
+  const saved: unknown[] = [];
+  return {
+    load: inner.load,
+    save: (value) => {
+      saved.push(value);
+      return inner.save(value);
+    },
+    clear: inner.clear,
+    saved,
+  };
+}
+
+/** The same error without any of these secrets in its texts; its cause (which holds them) is left behind. */
+function scrubbed(error: AppError, secrets: Set<string>): AppError {
+  const info = scrubErrorInfo(error.toInfo(), secrets);
+  const extra: ConstructorParameters<typeof AppError>[2] = {};
+  if (info.providerCode !== undefined) extra.providerCode = info.providerCode;
+  if (info.providerMessage !== undefined) extra.providerMessage = info.providerMessage;
+  if (info.issues !== undefined) extra.issues = info.issues;
+  if (error.status !== undefined) extra.status = error.status;
+  if (error.retryAfterMs !== undefined) extra.retryAfterMs = error.retryAfterMs;
+  return new AppError(info.code, info.message, extra);
 }

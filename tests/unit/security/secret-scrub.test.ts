@@ -1,6 +1,7 @@
 // No credential or session value of an account crosses to the window, even when a provider echoes
 // it in its error text, and values the window has no use for (a setup intent's client secret, an
 // export's pre-signed URL) stay in the main process. Real services over the demo sandboxes.
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { memorySecretStore } from '../../../main/accounts/keychain';
@@ -60,6 +61,40 @@ describe('errors that cross to the window', () => {
       servers[provider].clearFaults();
     }
   });
+
+  it.each(['soracom', 'spatialflow', 'agilicus'] as const)(
+    '%s: a new account tested before it is added, answered with a 401 that echoes what it received, reaches the window without the credentials typed in or the tokens its sign-in got',
+    async (provider) => {
+      const servers = await s.demo.servers();
+      const endpoints = await s.demo.ensure();
+      // Agilicus takes a pasted token: one of the user's own, held by no account yet.
+      const credentials = provider === 'agilicus' ? { kind: 'token', accessToken: `own-${randomBytes(16).toString('hex')}` } : endpoints[provider].credentials;
+      const name = `Own ${provider}`;
+      servers[provider].exchanges.length = 0;
+      // The sign-in (a POST) works; the first read answers 401 with the request's headers in its text.
+      servers[provider].setFaults([{ kind: 'status', status: 401, method: 'GET', echoCredentials: true }]);
+      try {
+        const reply = await s.services.router.handle('accounts.add', { account: { provider, name, baseUrl: endpoints[provider].apiUrl, credentials }, testFirst: true });
+        expect(reply.ok).toBe(false);
+        const refused = servers[provider].exchanges.filter((e) => e.status === 401);
+        const sent = refused.flatMap((e) =>
+          [e.requestHeaders['authorization']?.replace(/^Bearer /, ''), e.requestHeaders['x-soracom-api-key'], e.requestHeaders['x-soracom-token']].filter((v): v is string => typeof v === 'string'),
+        );
+        expect(sent.length).toBeGreaterThan(0);
+        // The provider did echo them.
+        for (const value of sent) expect(JSON.stringify(refused.map((e) => e.responseBody))).toContain(value);
+        const text = JSON.stringify(reply);
+        for (const value of [...sent, ...[...secretValuesOf(credentials)].filter((v) => v.length >= 8)]) {
+          expect(text.includes(value), `leaks ${value.slice(0, 4)}…`).toBe(false);
+        }
+        expect(text).toContain('[hidden]');
+        const list = await s.call<{ accounts: { name: string }[] }>('accounts.list', {});
+        expect(list.accounts.map((a) => a.name)).not.toContain(name);
+      } finally {
+        servers[provider].clearFaults();
+      }
+    },
+  );
 
   it('removes every spelling of a secret from the message, the provider code and message, and the issues', () => {
     const values = secretValuesOf({ kind: 'authKey', authKeyId: 'keyId-AAAA', authKeySecret: 'secret/with space', session: '{"token":"tok-ZZZZ"}' });
