@@ -31,7 +31,7 @@ import { createSpatialFlowHandlers } from './services/spatialflow';
 import { createReviewService, type ReviewFiles } from './services/review';
 import { createDownloadService } from './services/download';
 import { createDownloadJournal } from './files/download-journal';
-import { createArchiveService, type ArchiveService } from './services/archive';
+import { createArchiveService, exportsFolder, isFocusExportName, type ArchiveService } from './services/archive';
 import { argSchemas } from '../contract';
 import { createAlertStore } from './insight/alerts';
 import { createInsightService } from './insight/service';
@@ -189,6 +189,9 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
     }
     const done = await library.cleanUp();
     if (done.adopted > 0) opts.log(`[start-up] ${done.adopted} saved file(s) a stopped run had not recorded were added to the library.`);
+    // FOCUS exports a stopped run left half-written. Their folder holds no manifest, so only
+    // temporary files of the export names go.
+    await removeStaleAtomicTemps(exportsFolder((await settings.get()).downloadsFolder), { targets: isFocusExportName });
   })().catch((error: unknown) => opts.log(`[start-up] cleanup: ${error instanceof Error ? error.message : String(error)}`));
   // Finished Soracom exports wait as files in the user-data folder until they are saved.
   const soracomExports = createDownloadedExports(4, path.join(opts.platform.userDataDir, 'exports'));

@@ -221,10 +221,13 @@ export function createLibraryIndex(
    * Removes what killed writes left in an account folder: unfinished downloads (`.part`) and
    * half-written manifests (`.tmp`). A whole file whose writer was killed before recording it (its
    * `.part` is a second name of it) is entered in the folder's manifest, so the library lists it.
+   * Only for a folder with Billfold's manifest: any other folder of the downloads folder is the
+   * user's, and files there of a shape like Billfold's temporary ones are left alone.
    */
   async function cleanFolder(dir: string): Promise<{ removedPartial: number; adopted: number }> {
+    if (!(await readManifest(dir))) return { removedPartial: 0, adopted: 0 };
     let adopted = 0;
-    await removeStaleAtomicTemps(dir);
+    await removeStaleAtomicTemps(dir, { targets: (target) => target === manifestName });
     const removedPartial = await removeStaleTempFiles(dir, {
       onWhole: async (fileName) => {
         const inferred = inferFromName(fileName);
@@ -255,9 +258,10 @@ export function createLibraryIndex(
       if (name.startsWith('.')) continue;
       const dir = path.join(root, name);
       if (!(await isDirectory(dir))) continue;
-      // Billfold's own abandoned temporary files (`.billfold-<pid>-….part`) are removed wherever they are.
+      // A folder without a manifest is not Billfold's (or not any more): nothing in it is taken in
+      // or removed.
       removedPartial += (await cleanFolder(dir)).removedPartial;
-      // A folder without a manifest is not Billfold's (or not any more): nothing in it is taken in.
+      // Read after the cleanup, which may have entered a file a stopped run had not recorded.
       const manifest = await readManifest(dir);
       if (!manifest) continue;
       for (const fileName of await fs.readdir(dir)) {

@@ -39,15 +39,22 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, w
   }
 }
 
+/** The name of the file an atomic-write temporary file was to become (`.a.json.<pid>-<hex>.tmp` -> `a.json`). */
+export const atomicTempTarget = (name: string): string | undefined => (isAtomicTempName(name) ? name.slice(1).replace(/\.(\d+-)?[0-9a-f]{12}\.tmp$/, '') : undefined);
+
 /**
  * Removes the atomic-write temporary files a killed or crashed process left in `dir`: those of
  * processes that are gone, those without a pid (older versions), and any other process's older
- * than a day. This process's own writes in progress are left alone. Answers how many went.
+ * than a day. This process's own writes in progress are left alone. With `targets`, only
+ * temporary files of the names it accepts are considered (in a folder other programs write to,
+ * a file of that shape may be theirs). Answers how many went.
  */
-export async function removeStaleAtomicTemps(dir: string, now = Date.now()): Promise<number> {
+export async function removeStaleAtomicTemps(dir: string, opts: { now?: number; targets?: (target: string) => boolean } = {}): Promise<number> {
+  const now = opts.now ?? Date.now();
+  const { targets } = opts;
   const names = await fs.readdir(dir).catch(() => [] as string[]);
   let removed = 0;
-  for (const name of names.filter(isAtomicTempName)) {
+  for (const name of names.filter((n) => isAtomicTempName(n) && (targets === undefined || targets(atomicTempTarget(n) ?? '')))) {
     const pid = atomicTempOwner(name);
     if (pid === process.pid) continue;
     const file = path.join(dir, name);

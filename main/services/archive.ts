@@ -39,6 +39,8 @@ export interface ArchiveService {
 }
 
 export const exportsFolder = (root: string) => path.join(root, 'Exports');
+/** The names of the FOCUS exports written there: `FOCUS 2026-10.csv`, `FOCUS 2026-01 to 2026-06.usage.parquet`. */
+export const isFocusExportName = (name: string) => /^FOCUS \d{4}-\d{2}( to \d{4}-\d{2})?(\.usage)?\.(csv|parquet)$/.test(name);
 export const packsFolder = (root: string) => path.join(root, 'Packs');
 
 /** Where a file is, for display (the renderer never sends a path back: it reveals by id). */

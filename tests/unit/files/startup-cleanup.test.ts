@@ -72,4 +72,41 @@ describe('start-up cleanup', () => {
     ]);
     await fs.rm(dir, { recursive: true, force: true });
   }, 60_000);
+
+  it('at start-up and on a library rebuild, leaves files of other programs alone: in the user’s own folders of the downloads folder, and in Billfold’s folders those not named like its own', async () => {
+    const dir = await tempDir('startup-theirs');
+    const userDataDir = path.join(dir, 'user-data');
+    const documentsDir = path.join(dir, 'Documents');
+    const downloads = path.join(documentsDir, 'Billfold');
+    const theirs = path.join(downloads, 'My taxes');
+    const ours = path.join(downloads, 'Soracom (demo)');
+    const exportsDir = path.join(downloads, 'Exports');
+    for (const d of [theirs, ours, exportsDir]) await fs.mkdir(d, { recursive: true });
+    await fs.writeFile(path.join(ours, '.billfold-folder.json'), JSON.stringify({ version: 1, files: {} }));
+    // Another program's temporary or recovery files, shaped like Billfold's half-written ones, of
+    // no process (or one that is gone).
+    const foreign = ['.notes.0123456789ab.tmp', '.report.docx.99999999-a1b2c3d4e5f6.tmp', '.billfold-99999999-0123456789abcdef.part'];
+    const put = async () => {
+      for (const d of [theirs, ours]) for (const name of foreign) await fs.writeFile(path.join(d, name), 'theirs');
+      // What stopped runs of Billfold left: a half-written folder manifest, a half-written FOCUS export.
+      await fs.writeFile(path.join(ours, '..billfold-folder.json.99999999-abcdef012345.tmp'), '{');
+      await fs.writeFile(path.join(exportsDir, '.FOCUS 2026-10.csv.99999999-abcdef012345.tmp'), 'Billed');
+    };
+    const expectTheirsKept = async () => {
+      expect((await fs.readdir(theirs)).sort()).toEqual([...foreign].sort());
+      expect((await fs.readdir(ours)).sort()).toEqual(['.billfold-folder.json', ...foreign.slice(0, 2)].sort());
+    };
+    await put();
+
+    const platform = testPlatform(userDataDir, { version: 'test', documentsDir });
+    services = createMainServices({ platform, emit: () => undefined, log: () => undefined, secrets: memorySecretStore(), demo: createDemoSandboxes() });
+    await services.cleanedUp;
+    await expectTheirsKept();
+    expect(await fs.readdir(exportsDir)).toEqual([]);
+
+    await put();
+    expect(await services.router.handle('library.rebuild', {})).toMatchObject({ ok: true, value: { files: 0 } });
+    await expectTheirsKept();
+    await fs.rm(dir, { recursive: true, force: true });
+  }, 60_000);
 });

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import readline from 'node:readline';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createLibraryIndex } from '../../../main/files/library-index';
+import { createLibraryIndex, manifestName } from '../../../main/files/library-index';
 import { maxNameBytes, numberedName, safeFileName, safeFolderName } from '../../../main/files/safe-name';
 import { expectContent, sniff } from '../../../main/files/sniff';
 import { isTempName, writeNewFile } from '../../../main/files/write';
@@ -99,7 +99,10 @@ describe('writing files', () => {
   });
 
   it('a write killed half-way leaves no partial file in the folder or the library', async () => {
-    const accountDir = path.join(dir, 'Soracom (demo)');
+    // The account's folder, made as every save makes it: with Billfold's manifest.
+    const library = createLibraryIndex(path.join(dir, 'user-data'), { downloadsRoot: () => Promise.resolve(dir) });
+    const accountDir = await library.folderFor(dir, { id: 'acc_soracom', name: 'Soracom (demo)' });
+    expect(accountDir).toBe(path.join(dir, 'Soracom (demo)'));
     const child = spawn(process.execPath, [path.resolve('node_modules/jiti/lib/jiti-cli.mjs'), path.resolve('tests/unit/files/slow-writer.child.ts'), accountDir, 'big export.csv'], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -108,17 +111,17 @@ describe('writing files', () => {
       child.once('exit', (code) => reject(new Error(`The writer exited early (${code}).`)));
     });
     const during = await fs.readdir(accountDir);
-    expect(during.filter(isTempName)).toHaveLength(1);
-    expect((await fs.stat(path.join(accountDir, during[0]!))).size).toBeGreaterThan(0);
+    const temps = during.filter(isTempName);
+    expect(temps).toHaveLength(1);
+    expect((await fs.stat(path.join(accountDir, temps[0]!))).size).toBeGreaterThan(0);
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGKILL');
     await exited;
 
     expect(await fs.readdir(accountDir)).not.toContain('big export.csv');
-    const library = createLibraryIndex(path.join(dir, 'user-data'), { downloadsRoot: () => Promise.resolve(dir) });
     // The index is rebuilt from the folder (it has none yet): the abandoned temporary file is not listed, and is cleaned up.
     expect(await library.all()).toEqual([]);
-    expect(await fs.readdir(accountDir)).toEqual([]);
+    expect(await fs.readdir(accountDir)).toEqual([manifestName]);
     expect(await library.rebuild()).toEqual({ files: 0, removedPartial: 0 });
   }, 30_000);
 
