@@ -283,7 +283,7 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
     events,
     library,
     dropped,
-    call: (channel, args) => router.handle(channel, args),
+    call: (channel, args, sink) => (sink ? routerWith(sink) : router).handle(channel, args),
     listAccounts: () => accounts.list(),
     snapshots,
     saveTableCsv: files.saveTableCsv,
@@ -309,21 +309,24 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
   if (opts.backgroundSync !== false) {
     void scheduler.start().catch((error: unknown) => opts.log(`[sync] ${error instanceof Error ? error.message : String(error)}`));
   }
-  const inner = createRouter(handlers, { events }, {
-    onInternalError: (channel, error) => {
+  const routerOptions = {
+    onInternalError: (channel: string, error: unknown) => {
       const detail = error instanceof Error ? `${error.name}: ${error.message}\n${error.stack ?? ''}` : typeof error;
       opts.log(`[router] unexpected error on ${channel}: ${detail}`);
     },
-  });
+  };
   // No error crosses to the window with a credential or session value of an account in it: a
   // provider that echoes the token in its 401 text would otherwise put it on screen.
-  const router: Router = {
+  const scrubbing = (inner: Router): Router => ({
     async handle(channel, rawArgs) {
       const reply = await inner.handle(channel, rawArgs);
       if (reply.ok) return reply;
       return { ok: false, error: scrubErrorInfo(reply.error, await secretsFor(rawArgs)) };
     },
-  };
+  });
+  const router = scrubbing(createRouter(handlers, { events }, routerOptions));
+  /** The router for a call made by a service whose events go to `sink` first (which passes them on). */
+  const routerWith = (sink: EventSink): Router => scrubbing(createRouter(handlers, { events: sink }, routerOptions));
   return {
     router,
     accounts,

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ReviewSetResults } from '../../contract/channels/review-set';
 import type { Envelope } from '../../contract/errors';
+import type { Events } from '../../contract/events';
 import type { SavedFile } from '../../contract/models/files';
 import type { AccountList } from '../../contract/models/app';
 import type { ReviewSetCurrency, ReviewSetFile, ReviewSetMonthCurrency, ReviewSetOpened, ReviewSetSummary } from '../../contract/models/review-set';
@@ -35,8 +36,11 @@ export interface ReviewSetServiceDeps {
   library: Pick<LibraryIndex, 'all' | 'get'>;
   /** Files dropped on the window, by the ids the preload's drop channel gave. */
   dropped: Pick<DroppedFileStore, 'pathOf'>;
-  /** Calls a channel through the router: the existing export and save path, and the month's bill. */
-  call: (channel: CallableChannel, args: Record<string, unknown>) => Promise<Envelope<unknown>>;
+  /**
+   * Calls a channel through the router: the existing export and save path, and the month's bill.
+   * With `events`, the events the call sends go there instead of straight to the window.
+   */
+  call: (channel: CallableChannel, args: Record<string, unknown>, events?: EventSink) => Promise<Envelope<unknown>>;
   /** The accounts, to name the one whose bills give each month's currency. */
   listAccounts: () => Promise<AccountList>;
   /** Offline bills, when a month's bill cannot be fetched now. */
@@ -404,7 +408,17 @@ export function createReviewSetService(deps: ReviewSetServiceDeps) {
             continue;
           }
           progress(`Exporting ${iso(month)} (${i + 1} of ${wanted.length})`, i, 'running');
-          const exported = unwrap<{ exportedFileId: string }>(await deps.call('soracom.exportBilling', { accountId, yyyyMM: month, taskId: `${id}.${month}` }));
+          // The export's own progress reaches the caller as `<taskId>.<month>`. The export runs under
+          // a short id of its own: the caller's may already take all 64 characters an export's may have.
+          const exportId = `review-fetch-${createHash('sha256').update(id).digest('hex').slice(0, 16)}.${month}`;
+          const relay: EventSink = {
+            emit: (event, payload) => {
+              const p = payload as Events['task.progress'];
+              if (event === 'task.progress' && p.taskId === exportId) ctx.events.emit('task.progress', { ...p, taskId: `${id}.${month}` });
+              else ctx.events.emit(event, payload);
+            },
+          };
+          const exported = unwrap<{ exportedFileId: string }>(await deps.call('soracom.exportBilling', { accountId, yyyyMM: month, taskId: exportId }, relay));
           progress(`Saving ${iso(month)} (${i + 1} of ${wanted.length})`, i, 'running');
           const file = unwrap<SavedFile>(await deps.call('files.saveSoracomExport', { accountId, exportedFileId: exported.exportedFileId, yyyyMM: month }));
           out.libraryIds.push(file.id);
