@@ -43,6 +43,8 @@ const fake = vi.hoisted(() => {
   const session = {
     permissionRequestHandler: undefined as undefined | Listener,
     permissionCheckHandler: undefined as undefined | Listener,
+    devicePermissionHandler: undefined as undefined | Listener,
+    listeners: new Map<string, Listener[]>(),
   };
   const state = { userData: '', routerCalls: [] as unknown[][], dropCalls: [] as unknown[], menus: [] as unknown[] };
 
@@ -54,6 +56,15 @@ const fake = vi.hoisted(() => {
     setPermissionCheckHandler(handler: Listener) {
       order.push('permission-check-handler');
       session.permissionCheckHandler = handler;
+    },
+    setDevicePermissionHandler(handler: Listener) {
+      order.push('device-permission-handler');
+      session.devicePermissionHandler = handler;
+    },
+    on(event: string, listener: Listener) {
+      order.push(`session ${event}`);
+      session.listeners.set(event, [...(session.listeners.get(event) ?? []), listener]);
+      return defaultSession;
     },
   });
 
@@ -173,7 +184,7 @@ describe('windows', () => {
 
   it('installs the session guards before the first window exists', () => {
     const firstWindow = fake.order.indexOf('window');
-    for (const step of ['permission-request-handler', 'permission-check-handler', 'web-contents-created']) {
+    for (const step of ['permission-request-handler', 'permission-check-handler', 'device-permission-handler', 'session will-download', 'web-contents-created']) {
       expect(fake.order.indexOf(step)).toBeGreaterThanOrEqual(0);
       expect(fake.order.indexOf(step)).toBeLessThan(firstWindow);
     }
@@ -225,6 +236,21 @@ describe('session guards', () => {
       expect(granted, permission).toBe(false);
       expect(check({}, permission, 'app://billfold', {}), permission).toBe(false);
     }
+  });
+
+  it('grants no device (HID, serial, USB) either', () => {
+    for (const deviceType of ['hid', 'serial', 'usb']) {
+      expect(fake.session.devicePermissionHandler!({ deviceType, origin: 'app://billfold', device: {} }), deviceType).toBe(false);
+    }
+  });
+
+  it('cancels every download a page starts, so no Save dialog opens with a name and contents the page chose', () => {
+    const listeners = fake.session.listeners.get('will-download') ?? [];
+    expect(listeners.length).toBeGreaterThan(0);
+    const preventDefault = vi.fn();
+    const item = { getFilename: () => 'statement.pdf.exe', getURL: () => 'blob:app://billfold/0f1e' };
+    for (const listener of listeners) listener({ preventDefault }, item, {}, null);
+    expect(preventDefault).toHaveBeenCalled();
   });
 
   it('blocks navigation, redirects, webviews and new windows in every web contents', () => {
