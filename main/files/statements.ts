@@ -68,6 +68,9 @@ export function soracomStatement(input: SoracomStatementInput): DocDefinition {
   if (bill.appliedCouponAmount) summary.push(['Coupons applied', money(bill.appliedCouponAmount)]);
   if (bill.paymentStatus) summary.push(['Payment status', bill.paymentStatus]);
   summary.push(['Currency', currencies.map((c) => `${c} (${currencyName(c)})`).join(', ')]);
+  // Days Soracom sent that could not be read are counted, so the daily total is never taken for the whole.
+  const skipped = daily.unreadable?.length ?? 0;
+  if (skipped > 0) summary.push(['Daily bills not readable', `${skipped}, left out of the daily charges and their total`]);
 
   const days = [...daily.days].sort((a, b) => a.date.localeCompare(b.date));
   const totals = sumByCurrency(days.map((d) => d.amount));
@@ -90,7 +93,7 @@ export function soracomStatement(input: SoracomStatementInput): DocDefinition {
       keyValue(summary),
       { text: 'Daily charges', style: 'heading' },
       days.length === 0
-        ? { text: 'Soracom reported no daily charges for this month.' }
+        ? { text: skipped > 0 ? 'None of the daily bills Soracom sent for this month could be read.' : 'Soracom reported no daily charges for this month.' }
         : { table: { headerRows: 1, widths: ['*', 120], body, dontBreakRows: true }, layout: 'lightHorizontalLines' },
       {
         text: 'Amounts are as Soracom reports them, tax included. Charges billed monthly are not part of the daily charges, so their total is usually below the amount billed.',

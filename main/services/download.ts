@@ -162,7 +162,7 @@ export function createDownloadService(deps: DownloadServiceDeps) {
         source: statementSource,
         fetch: async (sig) => {
           const [rawBill, rawDaily] = await Promise.all([client.getBilling(yyyyMM, { signal: sig }), client.getBillingPerDay(yyyyMM, { signal: sig })]);
-          const monthly = mapMonthlyBill(rawBill, client.defaultCurrency);
+          const monthly = mapMonthlyBill(rawBill, client.defaultCurrency, yyyyMM);
           const daily = mapDailyBills(yyyyMM, rawDaily, client.defaultCurrency);
           const data = soracomStatementData(monthly, daily);
           return {

@@ -281,7 +281,7 @@ export function createFilesService(deps: FilesServiceDeps): { handlers: HandlerT
         const client = await accounts.client('soracom', accountId);
         const [bill, daily] = await Promise.all([client.getBilling(yyyyMM, { signal }), client.getBillingPerDay(yyyyMM, { signal })]);
         const [{ soracomStatement }, { renderPdf }] = await Promise.all([import('../files/statements'), import('../files/pdf')]);
-        const monthly = mapMonthlyBill(bill, client.defaultCurrency);
+        const monthly = mapMonthlyBill(bill, client.defaultCurrency, yyyyMM);
         const dailyBills = mapDailyBills(yyyyMM, daily, client.defaultCurrency);
         const bytes = await renderPdf(soracomStatement({ accountName: account.name, yyyyMM, bill: monthly, daily: dailyBills, generatedAt: now() }));
         expectContent(bytes, 'pdf', 'The generated statement');

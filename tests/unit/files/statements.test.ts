@@ -42,6 +42,22 @@ describe('PDF statements, read back with pdftotext', () => {
     expect(Buffer.from(bytes).toString('latin1')).toMatch(/\/FontFile2/);
   });
 
+  it('a Soracom month with daily bills that could not be read says how many were left out of the total', async () => {
+    const bill: SoracomMonthlyBill = { yearMonth: '202405', amount: { minor: 3000, currency: 'JPY' }, state: 'closed' };
+    const unreadable = [{ index: 1, field: 'amount', value: 'undefined', problem: 'expected number' }];
+    const some: SoracomDailyBills = { yearMonth: '202405', days: [{ date: '2024-05-01', amount: { minor: 100, currency: 'JPY' } }], totals: [{ minor: 100, currency: 'JPY' }], unreadable };
+    const none: SoracomDailyBills = { yearMonth: '202405', days: [], totals: [], unreadable };
+    const read = async (daily: SoracomDailyBills, name: string) => {
+      const file = path.join(dir, name);
+      await fs.writeFile(file, await renderPdf(soracomStatement({ accountName: 'Fleet', yyyyMM: '202405', bill, daily, generatedAt: new Date('2024-06-01T09:00:00Z') })));
+      return pdfText(file);
+    };
+    expect(await read(some, 'some.pdf')).toMatch(/Daily bills not readable\s+1, left out of the daily charges and their total/);
+    const text = await read(none, 'none.pdf');
+    expect(text).toContain('None of the daily bills Soracom sent for this month could be read.');
+    expect(text).not.toContain('Soracom reported no daily charges');
+  });
+
   it('an Agilicus billing account with a Japanese customer name and yen prices', async () => {
     const ba: AgilicusBillingAccount = {
       id: 'ba123',
@@ -97,6 +113,20 @@ describe('statements saved through the channels, from the demo sandboxes', () =>
     const total = sumByCurrency(daily.days.map((d) => d.amount))[0]!;
     expect(text).toMatch(new RegExp(`Total of daily charges\\s+${en(total).replace(/[$.]/g, '\\$&')}`));
     for (const day of daily.days) expect(text).toMatch(new RegExp(`${day.date}\\s+${en(day.amount).replace(/[$.]/g, '\\$&')}`));
+  });
+
+  it('files.saveSoracomStatement: a bill answer that leaves out its month (optional in the API) is saved under the month asked for', async () => {
+    const history = await s.call<{ bills: SoracomMonthlyBill[] }>('soracom.getBillingHistory', { accountId: s.ids.soracom });
+    const closed = history.bills.filter((b) => b.state === 'closed')[1]!;
+    const servers = await s.demo.servers();
+    servers.soracom.setFaults([{ kind: 'patch', method: 'GET', path: `/v1/bills/${closed.yearMonth}`, pointer: '/yearMonth', value: undefined }]);
+    try {
+      const saved = await s.call<SavedFile>('files.saveSoracomStatement', { accountId: s.ids.soracom, yyyyMM: closed.yearMonth });
+      expect(saved.period).toBe(`${closed.yearMonth.slice(0, 4)}-${closed.yearMonth.slice(4)}`);
+      expect(await pdfText(saved.path)).toContain(en(closed.amount!));
+    } finally {
+      servers.soracom.setFaults([]);
+    }
   });
 
   it('files.saveAgilicusUsageStatement: the PDF carries the usage total', async () => {
