@@ -3,6 +3,7 @@ import type { AccountSummary } from '../../contract/models/app';
 import type { AgilicusBillingAccountList } from '../../contract/models/agilicus';
 import type { AccountSyncPlan, SyncSchedule, SyncStatus } from '../../contract/models/insight';
 import { AppError } from '../http/errors';
+import { credentialFailures } from '../accounts/service';
 import { insightReads } from './service';
 import { yearMonthOf } from './rules';
 
@@ -43,13 +44,20 @@ interface Plan {
  * Everything one sync reads for an account, one call at a time: what the overview needs
  * (`insightReads`), then the usage records of each Agilicus billing account (a subscription's
  * missing quantity and the FOCUS export's usage file come from them). The background sync and
- * `billfold sync` both run this, so either keeps what the window shows offline. Throws the first failure.
+ * `billfold sync` both run this, so either keeps what the window shows offline. Throws the first
+ * failure of a read, and of a billing account's usage only when the credentials were refused.
  */
 export async function syncAccountData(account: Pick<AccountSummary, 'id' | 'provider'>, thisMonth: string, call: SyncSchedulerDeps['call']): Promise<void> {
   for (const { channel, args } of insightReads(account.provider, thisMonth)) {
     const value = await call(channel, { ...args, accountId: account.id });
     if (channel === 'agilicus.listBillingAccounts') {
-      for (const ba of (value as AgilicusBillingAccountList).accounts) await call('agilicus.getUsageRecords', { accountId: account.id, billingAccountId: ba.id });
+      for (const ba of (value as AgilicusBillingAccountList).accounts) {
+        // One billing account whose usage cannot be read keeps the usage last synced; what the
+        // overview shows was read, so only refused credentials fail the account's sync.
+        await call('agilicus.getUsageRecords', { accountId: account.id, billingAccountId: ba.id }).catch((error: unknown) => {
+          if (error instanceof AppError && credentialFailures.has(error.code)) throw error;
+        });
+      }
     }
   }
 }

@@ -84,6 +84,26 @@ describe('background sync', () => {
     expect(calls).toEqual(['agilicus.listBillingAccounts', 'agilicus.getUsageRecords ba1', 'agilicus.getUsageRecords ba2', 'agilicus.getUsageRecords ba3']);
   });
 
+  it('a billing account whose usage cannot be read does not fail the account’s sync; refused credentials do', async () => {
+    let usageFailure = new AppError('not_found', 'Agilicus does not know that billing account.');
+    const calls: string[] = [];
+    const { s } = scheduler({
+      accounts: [account('g', 'agilicus')],
+      call: (channel, args) => {
+        calls.push(`${channel}${typeof args['billingAccountId'] === 'string' ? ` ${args['billingAccountId']}` : ''}`);
+        if (channel === 'agilicus.listBillingAccounts') return Promise.resolve({ accounts: [{ id: 'ba1', subscriptions: [] }, { id: 'ba2', subscriptions: [] }] });
+        return args['billingAccountId'] === 'ba1' ? Promise.reject(usageFailure) : Promise.resolve({ records: [] });
+      },
+    });
+    await s.start();
+    let status = await s.runNow('g');
+    expect(status.accounts[0]!.failures).toBe(0);
+    expect(calls).toEqual(['agilicus.listBillingAccounts', 'agilicus.getUsageRecords ba1', 'agilicus.getUsageRecords ba2']);
+    usageFailure = new AppError('auth_expired', 'Agilicus no longer accepts the token.');
+    status = await s.runNow('g');
+    expect(status.accounts[0]!.failures).toBe(1);
+  });
+
   it('plans the next run an interval away, with jitter of ±10%', async () => {
     for (const [random, minutes] of [
       [0, 54],
