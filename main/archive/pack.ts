@@ -19,7 +19,7 @@ import { fromScaledFixed, minorToScaled } from './decimal';
 import { finalInvoiceStatuses } from './focus';
 import { dashed, parsePeriod, type Period } from './period';
 import { readSoracomCsv } from './soracom-csv';
-import { agilicusUsage, compareCodeUnits, invoiceMonth, invoiceOfFile, overlaps, removedAccounts, soracomBills, spatialflowInvoices, spatialflowListReach, type ArchiveSourceDeps } from './sources';
+import { agilicusUsage, byCodePoint, invoiceMonth, invoiceOfFile, overlaps, removedAccounts, soracomBills, spatialflowInvoices, spatialflowListReach, type ArchiveSourceDeps } from './sources';
 import { tableCsv, type TableColumn } from './table-write';
 
 /**
@@ -103,15 +103,7 @@ async function missingUsageStatements(deps: ArchiveSourceDeps, account: AccountS
       if (!held) out.push({ month, billingAccountId: s.billingAccountId, line: `${account.name}: the ${month} usage statement of billing account ${s.billingAccountId}${customer} is not in the Library.` });
     }
   }
-  return out.sort((a, b) => compareCodeUnits(a.month, b.month) || compareCodeUnits(a.billingAccountId, b.billingAccountId)).map((m) => m.line);
-}
-
-/**
- * Order by Unicode code points (the UTF-8 bytes), never by the machine's locale: two machines
- * give the same index.csv, and the same account gets "(2)".
- */
-export function byCodePoint(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+  return out.sort((a, b) => byCodePoint(a.month, b.month) || byCodePoint(a.billingAccountId, b.billingAccountId)).map((m) => m.line);
 }
 
 /**
@@ -142,7 +134,7 @@ export async function planPack(deps: ArchiveSourceDeps, period: Period): Promise
   // with the second "Acme".
   const folderNames = new Map<string, string>();
   const given = new Set<string>();
-  const removed = removedAccounts(files, accounts).sort((a, b) => compareCodeUnits(a.name, b.name) || compareCodeUnits(a.id, b.id));
+  const removed = removedAccounts(files, accounts).sort((a, b) => byCodePoint(a.name, b.name) || byCodePoint(a.id, b.id));
   for (const a of [...accounts, ...removed]) {
     const base = safeFolderName(a.name);
     let name = base;
@@ -163,7 +155,7 @@ export async function planPack(deps: ArchiveSourceDeps, period: Period): Promise
   // checked (its bills and invoices went with it), which missing.txt says rather than leaving them out.
   for (const r of removed) {
     const provider = r.provider;
-    const mine = r.files.filter((f) => overlaps(f.period, period)).sort((a, b) => compareCodeUnits(a.fileName, b.fileName));
+    const mine = r.files.filter((f) => overlaps(f.period, period)).sort((a, b) => byCodePoint(a.fileName, b.fileName));
     if (provider === undefined) {
       if (mine.length > 0) missing.push(`${r.name}: this account has been removed, and which provider its ${mine.length} saved file(s) of ${period.label} came from is not known, so they are not packed.`);
       continue;

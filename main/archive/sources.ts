@@ -150,8 +150,13 @@ export function overlaps(filePeriod: string | undefined, period: Period): boolea
   return false;
 }
 
-/** The same order on every machine, whatever its locale. */
-export const compareCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+/**
+ * Order by Unicode code points (the UTF-8 bytes), never by the machine's locale: two machines
+ * give the same index.csv, and the same account gets "(2)".
+ */
+export function byCodePoint(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
 
 /** Which provider a saved file came from: its source key, else its kind or its name. */
 export function providerOfFile(file: SavedFile): ProviderId | undefined {
@@ -184,7 +189,7 @@ export function removedAccounts(files: SavedFile[], accounts: AccountSummary[]):
     byId.set(f.accountId, [...(byId.get(f.accountId) ?? []), f]);
   }
   return [...byId].map(([id, mine]) => {
-    const newest = [...mine].sort((a, b) => compareCodeUnits(b.savedAt, a.savedAt) || compareCodeUnits(a.fileName, b.fileName));
+    const newest = [...mine].sort((a, b) => byCodePoint(b.savedAt, a.savedAt) || byCodePoint(a.fileName, b.fileName));
     const name = newest.find((f) => f.accountName !== undefined && f.accountName.trim() !== '')?.accountName ?? id;
     const provider = newest.map(providerOfFile).find((p) => p !== undefined);
     return { id, name, ...(provider === undefined ? {} : { provider }), files: mine };
