@@ -14,6 +14,7 @@ import type { SpatialFlowInvoice } from '../../contract/models/spatialflow';
 import { AppError } from '../http/errors';
 import { defaultCurrencyFor } from '../providers/soracom/client';
 import { numberedName, safeFolderName } from '../files/safe-name';
+import { agilicusStatementAccount } from '../files/document-source';
 import { describeIoError, errnoOf, makeFolder, writeFailure } from '../fs/io-errors';
 import { fromScaledFixed, minorToScaled } from './decimal';
 import { finalInvoiceStatuses } from './focus';
@@ -95,7 +96,7 @@ async function missingUsageStatements(deps: ArchiveSourceDeps, account: AccountS
     for (const month of months) {
       const held = statements.some((f) => {
         if (!overlaps(f.period, parsePeriod(month))) return false;
-        const billingAccount = /^agilicus:usage-statement:(.+):[^:]+$/.exec(f.source?.key ?? '')?.[1];
+        const billingAccount = agilicusStatementAccount(f.source?.key);
         // Saved before statements recorded their source: named after the customer.
         return billingAccount === undefined ? s.customerName !== null && f.fileName.includes(s.customerName) : billingAccount === s.billingAccountId;
       });
@@ -166,7 +167,7 @@ export async function planPack(deps: ArchiveSourceDeps, period: Period): Promise
         f.kind === 'invoice-pdf'
           ? (invoiceOfFile(f).number ?? invoiceOfFile(f).id ?? f.fileName)
           : provider === 'agilicus'
-            ? (/^agilicus:usage-statement:(.+):[^:]+$/.exec(f.source?.key ?? '')?.[1] ?? '')
+            ? (agilicusStatementAccount(f.source?.key) ?? '')
             : `bill ${(f.period ?? '').replace('-', '')}`;
       documents.push(docOf(account, f, { providerId, period: f.period ?? '' }));
     }
@@ -272,7 +273,7 @@ export async function planPack(deps: ArchiveSourceDeps, period: Period): Promise
     } else {
       for (const f of mine.filter((x) => x.kind === 'statement-pdf' && overlaps(x.period, period))) {
         // Its billing account, from its source key `agilicus:usage-statement:<billing account>:<month or all>`.
-        documents.push(docOf(account, f, { providerId: /^agilicus:usage-statement:(.+):[^:]+$/.exec(f.source?.key ?? '')?.[1] ?? '', period: f.period ?? '' }));
+        documents.push(docOf(account, f, { providerId: agilicusStatementAccount(f.source?.key) ?? '', period: f.period ?? '' }));
       }
       missing.push(...(await missingUsageStatements(deps, account, mine, period)));
     }

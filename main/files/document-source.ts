@@ -15,6 +15,11 @@ export const sourceKeys = {
   agilicusUsageStatementAll: (billingAccountId: string) => `agilicus:usage-statement:${billingAccountId}:all`,
 };
 
+/** The billing account an Agilicus usage statement's source key names; undefined for any other key. */
+export function agilicusStatementAccount(key: string | undefined): string | undefined {
+  return /^agilicus:usage-statement:(.+):[^:]+$/.exec(key ?? '')?.[1];
+}
+
 export const sha256 = (data: Uint8Array | string) => createHash('sha256').update(data).digest('hex');
 
 /** JSON with sorted keys: the same provider data always hashes the same. */

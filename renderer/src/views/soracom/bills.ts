@@ -72,15 +72,15 @@ export function dashedYearMonth(yyyyMM: string): string {
   return `${yyyyMM.slice(0, 4)}-${yyyyMM.slice(4, 6)}`;
 }
 
-/**
- * What the daily bills leave out: the month's amount minus the sum of its days, in the month's
- * currency. Undefined when the days are in another currency (never converted).
- */
 /** A bill's amount, or "No amount" when Soracom sent none: never shown as 0. */
 export function billAmountText(amount: Money | null): string {
   return amount === null ? 'No amount' : formatMoney(amount);
 }
 
+/**
+ * What the daily bills leave out: the month's amount minus the sum of its days, in the month's
+ * currency. Undefined when the days are in another currency (never converted).
+ */
 export function monthlyRemainder(month: Money, dailyTotals: readonly Money[]): Money | undefined {
   const others = dailyTotals.filter((t) => t.currency !== month.currency);
   if (others.length > 0) return undefined;
