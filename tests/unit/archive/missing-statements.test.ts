@@ -7,20 +7,11 @@ import { fromMinor } from '../../../contract/money';
 import { planPack } from '../../../main/archive/pack';
 import { parsePeriod } from '../../../main/archive/period';
 import type { ArchiveSourceDeps } from '../../../main/archive/sources';
+import { savedFile } from './saved-file';
 
 const fleet: AccountSummary = { id: 'acc_so', name: 'Fleet', provider: 'soracom', baseUrl: 'https://api.soracom.io', credentialKind: 'authKey', demo: false, sync: {} };
 const access: AccountSummary = { ...fleet, id: 'acc_ag', name: 'Access', provider: 'agilicus', credentialKind: 'password' };
-const saved = (account: AccountSummary, fileName: string, extra: Partial<SavedFile>): SavedFile => ({
-  id: `f_${fileName.replace(/\W/g, '')}`,
-  kind: 'statement-pdf',
-  accountId: account.id,
-  accountName: account.name,
-  fileName,
-  path: `/nowhere/${fileName}`,
-  size: 1,
-  savedAt: '2026-10-02T00:00:00.000Z',
-  ...extra,
-});
+const saved = savedFile;
 const synced = '2026-10-01T00:00:00.000Z';
 const usage = (...dates: string[]): AgilicusUsageRecordList => ({
   limit: 10_000,

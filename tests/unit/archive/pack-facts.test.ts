@@ -10,19 +10,10 @@ import { collectFocus } from '../../../main/archive/export';
 import { planPack } from '../../../main/archive/pack';
 import { parsePeriod } from '../../../main/archive/period';
 import type { ArchiveSourceDeps } from '../../../main/archive/sources';
+import { savedFile } from './saved-file';
 
 const agilicus: AccountSummary = { id: 'acc_ag', name: 'Access', provider: 'agilicus', baseUrl: 'https://api.example.test', credentialKind: 'password', demo: false, sync: {} };
-const file = (account: AccountSummary, fileName: string, extra: Partial<SavedFile>): SavedFile => ({
-  id: fileName.replace(/\W/g, ''),
-  kind: 'statement-pdf',
-  accountId: account.id,
-  accountName: account.name,
-  fileName,
-  path: `/nowhere/${fileName}`,
-  size: 1,
-  savedAt: '2026-11-02T00:00:00.000Z',
-  ...extra,
-});
+const file = (account: AccountSummary, fileName: string, extra: Partial<SavedFile>) => savedFile(account, fileName, { savedAt: '2026-11-02T00:00:00.000Z', ...extra });
 
 describe('what a pack says about its documents', () => {
   it('an Agilicus usage statement is indexed by its billing account, from its source key, not by its period', async () => {

@@ -8,19 +8,10 @@ import type { AccountSummary } from '../../../contract/models/app';
 import type { SavedFile } from '../../../contract/models/files';
 import { buildPack, planPack } from '../../../main/archive/pack';
 import { parsePeriod } from '../../../main/archive/period';
+import { savedFile } from './saved-file';
 
 const account: AccountSummary = { id: 'acc_sf', name: 'Maps', provider: 'spatialflow', baseUrl: 'https://api.example.test', credentialKind: 'password', demo: false, sync: {} };
-const file = (fileName: string, extra: Partial<SavedFile>): SavedFile => ({
-  id: fileName.replace(/\W/g, ''),
-  kind: 'invoice-pdf',
-  accountId: account.id,
-  accountName: account.name,
-  fileName,
-  path: `/nowhere/${fileName}`,
-  size: 1,
-  savedAt: '2026-11-02T00:00:00.000Z',
-  ...extra,
-});
+const file = (fileName: string, extra: Partial<SavedFile>) => savedFile(account, fileName, { kind: 'invoice-pdf', savedAt: '2026-11-02T00:00:00.000Z', ...extra });
 
 describe('which documents a pack holds', () => {
   it('an invoice PDF downloaded in bulk is packed by its month and invoice number even if its invoice was never synced, and said to be unchecked; one without a month is reported', async () => {

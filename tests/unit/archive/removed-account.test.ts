@@ -9,20 +9,11 @@ import { collectFocus } from '../../../main/archive/export';
 import { buildPack, planPack } from '../../../main/archive/pack';
 import { parsePeriod } from '../../../main/archive/period';
 import type { ArchiveSourceDeps } from '../../../main/archive/sources';
+import { savedFile } from './saved-file';
 
 /** The account left in Billfold; the SpatialFlow account was removed, keeping its files. */
 const fleet: AccountSummary = { id: 'acc_so', name: 'Fleet', provider: 'soracom', baseUrl: 'https://api.soracom.io', credentialKind: 'authKey', demo: false, sync: {} };
-const saved = (accountId: string, accountName: string, fileName: string, extra: Partial<SavedFile>): SavedFile => ({
-  id: `f_${fileName.replace(/\W/g, '')}`,
-  kind: 'invoice-pdf',
-  accountId,
-  accountName,
-  fileName,
-  path: `/nowhere/${fileName}`,
-  size: 1,
-  savedAt: '2026-10-02T00:00:00.000Z',
-  ...extra,
-});
+const saved = (accountId: string, accountName: string, fileName: string, extra: Partial<SavedFile>) => savedFile({ id: accountId, name: accountName }, fileName, { kind: 'invoice-pdf', ...extra });
 const invoice = (n: number, month: string) =>
   saved('acc_gone', 'SpatialFlow (demo)', `Invoice-73989C12-00${n}.pdf`, { period: month, source: { key: `spatialflow:invoice:in_${n}`, hash: 'h' } });
 
