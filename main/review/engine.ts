@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import { formatScaled, pow10 } from './decimal';
 import { Dense, KeyTable, otherKey, Sums, TupleTable, viewOf, type PackedKeys, type PackedSums } from './keys';
 import { END, fieldText, Fields, maxRecordBytes, MORE, RECORD, RecordReader, scanFields, scanRecord, TOO_LONG, UNTERMINATED, type ScanState } from './scanner';
+import { SplitBoard, type SharedRange } from './split';
 
 export type MalformedReason = 'unterminated-quote' | 'invalid-quotes' | 'field-count' | 'date' | 'amount' | 'too-long';
 
@@ -556,6 +557,13 @@ export interface RangeJob {
   recordCap?: number;
   /** The file's bytes, read from memory instead of `path` (warming a thread up). */
   data?: Uint8Array;
+  /**
+   * The range's cell on a board shared with the threads summing the file's other ranges: it may
+   * be cut short while it is read, and once done its thread takes the second half of another
+   * range's unread bytes, as long as one has at least twice `takeBytes` left.
+   */
+  shared?: SharedRange;
+  takeBytes?: number;
 }
 
 export interface MalformedEntry {
@@ -619,7 +627,8 @@ class RangeSummer {
   readonly groupsInTail: boolean;
   readonly cap: number;
   readonly indexEvery: number;
-  readonly end: number;
+  /** Stop at the first record that starts at or after this offset (moved closer when another thread takes the rest). */
+  end: number;
   readonly items: KeyTable;
   readonly devices: KeyTable;
   readonly groupKeys: KeyTable[];
@@ -1206,6 +1215,14 @@ export function summarizeInto(job: RangeJob, t: Tables, onProgress?: (bytes: num
     reader.source = job.data;
     t.flush();
     const s = new RangeSummer(job, t, reader);
+    const shared = job.shared;
+    if (shared) {
+      const board = new SplitBoard(shared.board);
+      s.end = board.claim(shared.cell, start);
+      reader.beforeRead = (upTo) => {
+        s.end = board.claim(shared.cell, upTo);
+      };
+    }
     for (;;) {
       s.fast();
       if (!s.slow()) break;
@@ -1274,9 +1291,23 @@ export function summarizeRange(job: RangeJob, onProgress?: (bytes: number) => vo
 /** Sums several ranges (whole files, usually) into one set of totals, with each range's own figures. */
 export function summarizeRanges(jobs: RangeJob[], onProgress?: (bytes: number) => void, cancelled?: () => boolean): { parts: RangeStats[]; tables: PackedTables } {
   const t = new Tables();
-  const parts = jobs.map((job) => summarizeInto(job, t, onProgress, cancelled));
+  const parts: RangeStats[] = [];
+  for (const job of jobs) {
+    parts.push(summarizeInto(job, t, onProgress, cancelled));
+    if (job.shared === undefined) continue;
+    const board = new SplitBoard(job.shared.board);
+    board.done(job.shared.cell);
+    for (let cut = board.take(job.takeBytes ?? defaultTakeBytes); cut !== undefined; cut = board.take(job.takeBytes ?? defaultTakeBytes)) {
+      const { start, end, ...shared } = cut;
+      parts.push(summarizeInto({ ...job, start, end, alignStart: true, shared }, t, onProgress, cancelled));
+      board.done(cut.cell);
+    }
+  }
   return { parts, tables: t.pack() };
 }
+
+/** The least a thread takes of another range: less is over before a new range has paid its start. */
+const defaultTakeBytes = 4 * 1024 * 1024;
 
 export class CancelledError extends Error {
   constructor() {

@@ -560,6 +560,9 @@ export class RecordReader {
     this.onRead?.(got);
   }
 
+  /** Called with the offset a read is about to reach, before it reads (synchronous reads). */
+  beforeRead: ((upTo: number) => void) | undefined;
+
   /** The file's bytes given in memory instead (see `RangeJob.data`). */
   source: Uint8Array | undefined;
 
@@ -577,6 +580,7 @@ export class RecordReader {
       const status = this.step();
       if (status !== MORE) return status;
       const { at, want, pos } = this.prepare();
+      this.beforeRead?.(pos + want);
       this.took(want > 0 ? this.readSync(at, want, pos) : 0);
     }
   }

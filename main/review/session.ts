@@ -16,6 +16,8 @@ export interface SessionOptions {
   workers: number;
   firstPageRows?: number;
   splitAt?: number[];
+  /** See `SummarizeOptions.takeBytes`. */
+  takeBytes?: number;
   onProgress?: (session: ReviewSession, bytes: number) => void;
   now?: () => number;
   /** Summaries of files already read (kept in the user-data folder). */
@@ -65,6 +67,7 @@ export class ReviewSession {
           runner: opts.runner,
           workers: opts.workers,
           ...(opts.splitAt ? { splitAt: opts.splitAt } : {}),
+          ...(opts.takeBytes !== undefined ? { takeBytes: opts.takeBytes } : {}),
           onProgress: (bytes) => opts.onProgress?.(this, bytes),
           track: (runner) => this.track(runner),
           started,

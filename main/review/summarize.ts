@@ -28,6 +28,7 @@ import {
   type RangeStats,
   type RowIndex,
 } from './engine';
+import { SplitBoard } from './split';
 import type { JobRunner, RangesResult, RunnerFactory, WorkerJob } from './threads';
 
 export interface Total {
@@ -166,6 +167,8 @@ export interface SummarizeOptions {
   track?: (runner: JobRunner) => () => void;
   /** Runners started ahead (while the file was being opened), used before new ones. */
   started?: JobRunner[];
+  /** The least a thread done with its range takes of another's unread bytes (see `RangeJob.takeBytes`); 0: ranges stay as cut. */
+  takeBytes?: number;
 }
 
 async function run(opts: Pick<SummarizeOptions, 'runner' | 'track' | 'started'>, job: WorkerJob, onProgress?: (bytes: number) => void): Promise<RangesResult | Uint32Array> {
@@ -202,13 +205,26 @@ async function summarizeFileTables(file: string, layout: Layout, size: number, o
     progress[i] = (progress[i] ?? 0) + bytes;
     opts.onProgress?.(Math.min(size, progress.reduce((a, b) => a + b, 0)));
   };
-  const runRange = async (i: number, start: number, alignStart = false): Promise<RangesResult> => {
+  // The threads share the ranges out as they go (split.ts): one done early takes half of what
+  // another has not read yet.
+  const board = starts.length > 1 && opts.takeBytes !== 0 ? new SplitBoard(starts.map((start, i) => ({ start, end: ends[i] as number }))) : undefined;
+  const runRange = async (i: number, start: number, alignStart = false, shared?: SplitBoard): Promise<RangesResult> => {
     const job: RangeJob = { path: file, start, end: ends[i] as number, layout, keepMalformed, indexEvery, alignStart };
+    if (shared) Object.assign(job, { shared: { board: shared.memory, cell: i }, takeBytes: opts.takeBytes });
     return (await run(opts, { kind: 'summarize', jobs: [job] }, (bytes) => report(i, bytes))) as RangesResult;
   };
+  const results = await Promise.all(starts.map((s, i) => runRange(i, s, i > 0, board)));
+  if (results.some((r) => r.parts.length > 1)) {
+    // Ranges were cut while read: each one's guessed start must be where the one before it ended.
+    const parts = results.flatMap((r) => r.parts).sort((a, b) => a.start - b.start || a.stoppedAt - b.stoppedAt);
+    if (parts.every((p, k) => k === 0 || p.start === (parts[k - 1] as RangeStats).stoppedAt)) return { parts, tables: results.map((r) => r.tables), reparsed: 0 };
+    // A cut fell inside a quoted field: its totals are mixed with other ranges' in a thread's,
+    // so the file is summed again in fixed ranges, each checked as below.
+    const again = await summarizeFileTables(file, layout, size, { ...opts, takeBytes: 0 });
+    return { ...again, reparsed: again.reparsed + 1 };
+  }
   // Every range but the first is summed only once its start is checked against where the range
   // before it ended.
-  const results = await Promise.all(starts.map((s, i) => runRange(i, s, i > 0)));
   let reparsed = 0;
   for (let i = 1; i < results.length; i++) {
     const before = (results[i - 1] as RangesResult).parts[0] as RangeStats;
@@ -223,6 +239,7 @@ async function summarizeFileTables(file: string, layout: Layout, size: number, o
 export async function summarizeFile(file: string, layout: Layout, size: number, opts: SummarizeOptions): Promise<FileSummary> {
   const keepMalformed = opts.keepMalformed ?? 1000;
   const { parts, tables: ranges, reparsed } = await summarizeFileTables(file, layout, size, opts);
+  const threads = ranges.length;
   const tables = mergeTables(ranges);
   const stats = mergeStats(parts, layout, keepMalformed);
   const totals = totalsOf(tables, stats);
@@ -238,7 +255,7 @@ export async function summarizeFile(file: string, layout: Layout, size: number, 
     deviceGroups: layout.device < 0 ? { devices: [], values: names.map(() => []) } : deviceGroupsOf(tables, names),
     malformed: stats.malformed,
     index: stats.index,
-    ranges: stats.ranges,
+    ranges: joinRanges(stats.ranges, threads),
     reparsed,
     notUtf8: ![tables.items, tables.devices, ...tables.groupKeys].every((keys) => keys.isUtf8()),
   };
@@ -392,6 +409,23 @@ function mergeStats(parts: RangeStats[], layout: Layout, keepMalformed: number) 
     ranges,
     index: joinIndex(parts),
   };
+}
+
+/**
+ * Ranges that follow each other joined into at most `count` of about the same size: a filter
+ * runs one thread per range, and ranges cut while summing can be many.
+ */
+function joinRanges(ranges: FileSummary['ranges'], count: number): FileSummary['ranges'] {
+  const first = ranges[0];
+  if (ranges.length <= count || first === undefined) return ranges;
+  const bytes = (ranges.at(-1) as FileSummary['ranges'][number]).end - first.start;
+  const out: FileSummary['ranges'] = [];
+  for (const r of ranges) {
+    const last = out.at(-1);
+    if (last && (out.length >= count || r.start - first.start < (bytes * out.length) / count)) last.end = r.end;
+    else out.push({ ...r });
+  }
+  return out;
 }
 
 /** The ranges' row indexes as one, numbered from the first range's start. */
