@@ -326,6 +326,17 @@ async function removeTree(target: string): Promise<unknown> {
 const leftOver = (what: string, file: string, error: unknown) =>
   `Billfold could not delete ${what}, ${file} (${describeIoError(error).replace(/\.$/, '')}). Delete it yourself.`;
 
+/** Swaps of one pack in this process, so two builds of one period take turns to move folders. */
+const swaps = new Map<string, Promise<unknown>>();
+
+function oneSwapAtATime<T>(target: string, swap: () => Promise<T>): Promise<T> {
+  const mine = (swaps.get(target) ?? Promise.resolve()).then(swap, swap);
+  swaps.set(target, mine);
+  return mine.finally(() => {
+    if (swaps.get(target) === mine) swaps.delete(target);
+  });
+}
+
 /**
  * Puts the fresh folder (and zip) in place of the previous pack's: both or neither. The previous
  * folder and zip are moved aside first and put back if any move fails; a previous zip is removed
@@ -347,17 +358,24 @@ async function replacePack(label: string, fresh: { dir: string; zip?: string }, 
     moved.push([from, to]);
     return true;
   };
-  let hadDir: boolean;
-  let hadZip: boolean;
-  try {
-    hadDir = await move(target.dir, old, true);
-    hadZip = await move(target.zip, oldZip, true);
-    await move(fresh.dir, target.dir);
-    if (fresh.zip) await move(fresh.zip, target.zip);
-  } catch (error) {
-    for (const [from, to] of moved.reverse()) await fs.rename(to, from).catch(() => undefined);
-    throw error;
-  }
+  const { hadDir, hadZip } = await oneSwapAtATime(target.dir, async () => {
+    // The previous pack's age must count from now, not from the day it was built: a build that
+    // starts meanwhile (in this Billfold or another) deletes what earlier builds left an hour
+    // ago. Set before the move, so it never shows under its aside name with its old age (if the
+    // swap is undone, the previous pack keeps the new time).
+    const now = new Date();
+    for (const previous of [target.dir, target.zip]) await fs.utimes(previous, now, now).catch(() => undefined);
+    try {
+      const hadDir = await move(target.dir, old, true);
+      const hadZip = await move(target.zip, oldZip, true);
+      await move(fresh.dir, target.dir);
+      if (fresh.zip) await move(fresh.zip, target.zip);
+      return { hadDir, hadZip };
+    } catch (error) {
+      for (const [from, to] of moved.reverse()) await fs.rename(to, from).catch(() => undefined);
+      throw error;
+    }
+  });
   const notes: string[] = [];
   if (hadZip && !fresh.zip) notes.push(`The previous ${path.basename(target.zip)} was removed: it held the pack as it was before. Build the pack again with a zip to have one of this pack.`);
   if (hadDir) {
@@ -380,7 +398,8 @@ function writeZip(dir: string, label: string, relFiles: string[], file: string, 
 
 /**
  * Temporary folders of packs that a quit or a crash interrupted, and previous packs that could not
- * be deleted (older than an hour: never a pack being written). What cannot be deleted is said.
+ * be deleted (moved aside more than an hour ago: never a pack being written or swapped). What
+ * cannot be deleted is said.
  */
 async function removeStaleTemps(packs: string, now = Date.now()): Promise<string[]> {
   const notes: string[] = [];

@@ -3,10 +3,10 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AccountSummary } from '../../../contract/models/app';
 import type { SavedFile } from '../../../contract/models/files';
-import { buildPack } from '../../../main/archive/pack';
+import { buildPack, type PackDeps } from '../../../main/archive/pack';
 
 const run = promisify(execFile);
 
@@ -31,13 +31,14 @@ beforeEach(async () => {
   }
 });
 afterEach(async () => {
+  vi.restoreAllMocks();
   await run('chattr', ['-R', '-i', dir]).catch(() => undefined);
   await fs.rm(dir, { recursive: true, force: true });
 });
 
 const packs = () => path.join(dir, 'Packs');
-const pack = (zip: boolean) =>
-  buildPack({ listAccounts: () => Promise.resolve([account]), libraryFiles: () => Promise.resolve(files), snapshots: { list: () => Promise.resolve([]) }, root: () => Promise.resolve(dir) }, '2026-09', { zip });
+const pack = (zip: boolean, deps: Partial<PackDeps> = {}) =>
+  buildPack({ listAccounts: () => Promise.resolve([account]), libraryFiles: () => Promise.resolve(files), snapshots: { list: () => Promise.resolve([]) }, root: () => Promise.resolve(dir), ...deps }, '2026-09', { zip });
 const zipList = async () => (await run('unzip', ['-Z1', path.join(packs(), '2026-09.zip')])).stdout.trim().split('\n');
 const hidden = async () => (await fs.readdir(packs())).filter((n) => n.startsWith('.'));
 /** The Library lost a statement since the previous pack. */
@@ -117,6 +118,90 @@ describe('building a pack again', () => {
       expect((await pack(true)).notes).toEqual([]);
     });
     expect(await hidden()).toEqual([]);
+  });
+});
+
+/** The folders in Packs holding a whole pack (sha256sum -c accepts it) whose index.csv is `index`. */
+async function holding(index: Buffer): Promise<string[]> {
+  const out: string[] = [];
+  for (const name of (await fs.readdir(packs()).catch(() => [] as string[])).sort()) {
+    const folder = path.join(packs(), name);
+    const held = await fs.readFile(path.join(folder, 'index.csv')).catch(() => undefined);
+    if (held?.equals(index) && (await run('sha256sum', ['-c', '--quiet', 'SHA256SUMS'], { cwd: folder }).then(() => true, () => false))) out.push(name);
+  }
+  return out;
+}
+
+/** The one pack in place: its statements, those of its zip, and nothing else beside it. */
+async function onePack() {
+  const folder = path.join(packs(), '2026-09');
+  await run('sha256sum', ['-c', '--quiet', 'SHA256SUMS'], { cwd: folder });
+  return {
+    folder: await fs.readdir(path.join(folder, 'documents', 'Agilicus', 'Tunnels')),
+    zip: (await zipList()).filter((n) => n.endsWith('.pdf')),
+    hidden: await hidden(),
+  };
+}
+const statementA = { folder: ['Agilicus usage statement A 2026-09.pdf'], zip: ['2026-09/documents/Agilicus/Tunnels/Agilicus usage statement A 2026-09.pdf'], hidden: [] };
+
+/** How a build ended, for comparing. */
+const outcome = (build: Promise<unknown>) => build.then(() => 'built', (error: unknown) => String(error));
+
+describe('two builds of one period at once', () => {
+  it('the second reaching its swap while the first moves folders: both finish, and one whole pack is left', async () => {
+    await pack(true);
+    dropOne();
+    const rename = fs.rename.bind(fs);
+    let second: Promise<string> | undefined;
+    let secondRenames = () => {};
+    vi.spyOn(fs, 'rename').mockImplementation(async (from, to) => {
+      if (second !== undefined) secondRenames();
+      await rename(from, to);
+      if (second !== undefined || from !== path.join(packs(), '2026-09')) return;
+      // The first build has moved the previous pack aside; the second gets as far as it can meanwhile.
+      let written = () => {};
+      const indexed = new Promise<void>((resolve) => (written = resolve));
+      const renaming = new Promise<void>((resolve) => (secondRenames = resolve));
+      second = outcome(pack(true, { onProgress: (_done, _total, what) => what === 'index' && written() }));
+      await indexed;
+      await Promise.race([renaming, new Promise((resolve) => setTimeout(resolve, 100))]);
+    });
+    const first = await outcome(pack(true));
+    expect([first, await (second ?? 'not started')]).toEqual(['built', 'built']);
+    expect(await onePack()).toEqual(statementA);
+  });
+
+  it('while one replaces the previous pack, the other never deletes it, even a pack built long ago', async () => {
+    await pack(true);
+    const previous = await fs.readFile(path.join(packs(), '2026-09', 'index.csv'));
+    const yesterday = new Date(Date.now() - 24 * 3_600_000);
+    for (const name of ['2026-09', '2026-09.zip']) await fs.utimes(path.join(packs(), name), yesterday, yesterday);
+    dropOne();
+    const rename = fs.rename.bind(fs);
+    let second: Promise<string> | undefined;
+    let whileReplacing: string[] = [];
+    vi.spyOn(fs, 'rename').mockImplementation(async (from, to) => {
+      await rename(from, to);
+      if (second !== undefined || from !== path.join(packs(), '2026-09')) return;
+      // The first build has just moved the previous pack aside. The second starts now and, before
+      // it reads the accounts, tidies the Packs folder.
+      let tidied = () => {};
+      const started = new Promise<void>((resolve) => (tidied = resolve));
+      second = outcome(
+        pack(true, {
+          listAccounts: () => {
+            tidied();
+            return Promise.resolve([account]);
+          },
+        }),
+      );
+      await started;
+      whileReplacing = await holding(previous);
+    });
+    const first = await outcome(pack(true));
+    expect([first, await (second ?? 'not started')]).toEqual(['built', 'built']);
+    expect(whileReplacing).toEqual([expect.stringMatching(/^\.2026-09\.old-[0-9a-f]{8}$/)]);
+    expect(await onePack()).toEqual(statementA);
   });
 });
 
