@@ -18,7 +18,7 @@ import { agilicusStatementAccount } from '../files/document-source';
 import { describeIoError, errnoOf, makeFolder, writeFailure } from '../fs/io-errors';
 import { fromScaledFixed, minorToScaled } from './decimal';
 import { finalInvoiceStatuses } from './focus';
-import { dashed, parsePeriod, type Period } from './period';
+import { dashed, parsePeriod, periodPattern, type Period } from './period';
 import { readSoracomCsv } from './soracom-csv';
 import { agilicusUsage, byCodePoint, invoiceMonth, invoiceOfFile, overlaps, removedAccounts, soracomBills, spatialflowInvoices, spatialflowListReach, type ArchiveSourceDeps } from './sources';
 import { tableCsv, type TableColumn } from './table-write';
@@ -414,6 +414,38 @@ async function removeStaleTemps(packs: string, now = Date.now()): Promise<string
   return notes;
 }
 
+/** A swap moves the previous pack aside and the new one in within moments: one moved aside longer ago than this, with nothing in its place, was left by a build that was stopped. */
+const interruptedSwapAge = 60_000;
+
+/**
+ * Previous packs that a killed or crashed build had moved aside without putting its own in place:
+ * each goes back, with its zip when that was moved too, so a period never loses its pack. Of a
+ * period's packs moved aside, the last one moved was the one in place. One moved aside moments
+ * ago is left alone: another Billfold may be swapping it.
+ */
+async function restoreInterruptedSwaps(packs: string, now = Date.now()): Promise<void> {
+  const aside: { full: string; target: string; movedAt: number }[] = [];
+  for (const name of await fs.readdir(packs).catch(() => [] as string[])) {
+    const label = /^\.(.+)\.old-[0-9a-f]{8}$/.exec(name)?.[1];
+    if (label === undefined || !periodPattern.test(label)) continue;
+    const stat = await fs.lstat(path.join(packs, name)).catch(() => undefined);
+    if (stat?.isDirectory() && now - stat.mtimeMs > interruptedSwapAge) aside.push({ full: path.join(packs, name), target: path.join(packs, label), movedAt: stat.mtimeMs });
+  }
+  const missing = (file: string) =>
+    fs.lstat(file).then(
+      () => false,
+      (error: unknown) => errnoOf(error) === 'ENOENT',
+    );
+  for (const { full, target } of aside.sort((a, b) => b.movedAt - a.movedAt)) {
+    if (!(await missing(target))) continue;
+    const restored = await fs.rename(full, target).then(
+      () => true,
+      () => false,
+    );
+    if (restored && (await missing(`${target}.zip`))) await fs.rename(`${full}.zip`, `${target}.zip`).catch(() => undefined);
+  }
+}
+
 /** Provider CSVs that a spreadsheet would run formulas from: the accountant is told before opening them. */
 export function formulaNotes(documents: readonly PackDocument[]): string[] {
   return documents
@@ -428,6 +460,7 @@ export async function buildPack(deps: PackDeps, periodText: string, opts: { zip?
   const period = parsePeriod(periodText);
   const root = await deps.root();
   const packs = packsFolder(root);
+  await restoreInterruptedSwaps(packs);
   const stale = await removeStaleTemps(packs);
   const { documents, checks, missing } = await planPack(deps, period);
   const notes = formulaNotes(documents);

@@ -205,6 +205,40 @@ describe('two builds of one period at once', () => {
   });
 });
 
+describe('a build stopped between moving the previous pack aside and putting the new one in place', () => {
+  /** What a build killed minutes ago left: the previous pack moved aside, and its zip too when the second move was made. */
+  async function interrupted(zipToo: boolean) {
+    await pack(true);
+    const before = { index: await fs.readFile(path.join(packs(), '2026-09', 'index.csv')), zip: await fs.readFile(path.join(packs(), '2026-09.zip')) };
+    const aside = path.join(packs(), '.2026-09.old-0123abcd');
+    await fs.rename(path.join(packs(), '2026-09'), aside);
+    if (zipToo) await fs.rename(path.join(packs(), '2026-09.zip'), `${aside}.zip`);
+    const minutesAgo = new Date(Date.now() - 5 * 60_000);
+    for (const moved of zipToo ? [aside, `${aside}.zip`] : [aside]) await fs.utimes(moved, minutesAgo, minutesAgo);
+    return before;
+  }
+
+  it.each([
+    ['the folder', false],
+    ['the folder and the zip', true],
+  ])('with %s moved aside, the next build that fails puts the previous pack back, whole', async (_moved, zipToo) => {
+    const before = await interrupted(zipToo);
+    // The next build fails too: a statement is no longer where the Library says.
+    await fs.rm(files[1]!.path);
+    await expect(pack(true)).rejects.toMatchObject({ code: 'io_error', message: expect.stringContaining('could not put Agilicus usage statement B 2026-09.pdf into the pack') as unknown });
+    expect(await holding(before.index)).toEqual(['2026-09']);
+    expect(await fs.readFile(path.join(packs(), '2026-09.zip'))).toEqual(before.zip);
+    expect(await hidden()).toEqual([]);
+  });
+
+  it('the next build that succeeds puts its pack in place and leaves nothing of the previous one', async () => {
+    await interrupted(true);
+    dropOne();
+    expect((await pack(true)).notes).toEqual([]);
+    expect(await onePack()).toEqual(statementA);
+  });
+});
+
 describe.runIf(process.platform !== 'win32')('a pack on disk', () => {
   it('is private to the user: its folders 0700 and its own files and zip 0600, whatever the umask', async () => {
     const before = process.umask(0o022);
