@@ -466,12 +466,15 @@ export async function buildPack(deps: PackDeps, periodText: string, opts: { zip?
   const notes = formulaNotes(documents);
   const temp = path.join(packs, `.${period.label}.tmp-${randomBytes(4).toString('hex')}`);
   const tempZip = `${temp}.zip`;
+  // The first folder this build made on the way to its temporary one: Packs, or the downloads folder itself.
+  let made: string | undefined;
   try {
     // Private to the user, as every Billfold folder: a pack holds every bill of its period.
-    await fs.mkdir(temp, { recursive: true, mode: 0o700 }).catch(async (error: unknown) => {
+    made = await fs.mkdir(temp, { recursive: true, mode: 0o700 }).catch(async (error: unknown) => {
       // Node answers ENOENT on a read-only disk: the real reason is found by creating the folders one by one.
       if (errnoOf(error) !== 'ENOENT') throw error;
       await makeFolder(temp);
+      return undefined;
     });
     let bytes = 0;
     const total = documents.length;
@@ -544,6 +547,12 @@ export async function buildPack(deps: PackDeps, periodText: string, opts: { zip?
   } catch (error) {
     await fs.rm(temp, { recursive: true, force: true });
     await fs.rm(tempZip, { force: true });
+    // The folders it made go too, as long as they are empty (another build may be writing in Packs).
+    if (made !== undefined) {
+      for (let dir = packs; dir === made || dir.startsWith(made + path.sep); dir = path.dirname(dir)) {
+        if (!(await fs.rmdir(dir).then(() => true, () => false))) break;
+      }
+    }
     throw writeFailure(error, `write the ${period.label} pack`, packs);
   }
 }

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AccountSummary } from '../../../contract/models/app';
 import type { SavedFile } from '../../../contract/models/files';
 import { buildPack, type PackDeps } from '../../../main/archive/pack';
+import { smallDisk } from '../files/small-disk';
 
 const run = promisify(execFile);
 
@@ -30,8 +31,10 @@ beforeEach(async () => {
     files.push({ id: name, kind: 'statement-pdf', accountId: account.id, accountName: account.name, fileName: name, path: saved, size: 1, savedAt: '2026-10-02T00:00:00.000Z', period: '2026-09' });
   }
 });
+const mounted: string[] = [];
 afterEach(async () => {
   vi.restoreAllMocks();
+  for (const disk of mounted.splice(0)) await smallDisk.unmount(disk);
   await run('chattr', ['-R', '-i', dir]).catch(() => undefined);
   await fs.rm(dir, { recursive: true, force: true });
 });
@@ -236,6 +239,24 @@ describe('a build stopped between moving the previous pack aside and putting the
     dropOne();
     expect((await pack(true)).notes).toEqual([]);
     expect(await onePack()).toEqual(statementA);
+  });
+});
+
+describe('a pack on a full disk', () => {
+  it('fails with disk_full and takes away the folders it made, keeping those that were there', async (ctx) => {
+    if (!(await smallDisk.available(dir))) ctx.skip('mounting a small disk needs root');
+    const disk = path.join(dir, 'disk');
+    await smallDisk.mount(disk);
+    mounted.push(disk);
+    await smallDisk.fill(disk);
+    const root = path.join(disk, 'Billfold');
+    const onDisk = { root: () => Promise.resolve(root) };
+    await expect(pack(true, onDisk)).rejects.toMatchObject({ code: 'disk_full', message: `Billfold could not write the 2026-09 pack: the disk that holds ${path.join(root, 'Packs')} is full. Free some space, then try again.` });
+    expect(await fs.readdir(disk)).toEqual(['filler.bin']);
+    // A Packs folder that was there before stays, empty as it was.
+    await fs.mkdir(path.join(root, 'Packs'), { recursive: true });
+    await expect(pack(true, onDisk)).rejects.toMatchObject({ code: 'disk_full' });
+    expect(await fs.readdir(path.join(root, 'Packs'))).toEqual([]);
   });
 });
 
