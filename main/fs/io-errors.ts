@@ -16,6 +16,18 @@ export function isDiskError(error: unknown): boolean {
   return code !== undefined && (fullCodes.has(code) || readOnlyCodes.has(code));
 }
 
+/**
+ * The file-system errors of a write: a full or read-only disk, a failing device, a missing folder,
+ * a file too large. Any other error (a provider's, or a program's own) is not the disk's.
+ */
+const fileSystemCodes = new Set([...fullCodes, ...readOnlyCodes, 'EIO', 'EFBIG', 'ENOENT', 'ENOTDIR', 'EISDIR', 'ENAMETOOLONG']);
+
+/** True for an error the file system gave, as opposed to a provider's or the program's own. */
+export function isFileSystemError(error: unknown): boolean {
+  const code = errnoOf(error);
+  return code !== undefined && fileSystemCodes.has(code);
+}
+
 /** A few words on a file-system error, for messages. */
 export function describeIoError(error: unknown): string {
   const code = errnoOf(error);

@@ -18,7 +18,7 @@ import type { TaskRegistry } from '../files/tasks';
 import { placeFile, tempFileIn, writeNewFile, type WrittenFile } from '../files/write';
 import { csvFileHasFormulas } from '../files/csv';
 import { canonical, sha256, soracomStatementData, sourceKeys } from '../files/document-source';
-import { writeFailure } from '../fs/io-errors';
+import { isFileSystemError, writeFailure } from '../fs/io-errors';
 import { readHead } from '../fs/read-head';
 import { AppError } from '../http/errors';
 import { mapBillingAccount, mapBillingAccountList, mapUsageRecordList } from '../providers/agilicus/map';
@@ -409,9 +409,10 @@ export function createDownloadService(deps: DownloadServiceDeps) {
                   inFlight.set(p.item.key, received);
                   emit('running');
                 }, temp)
-                // A provider's file that did not fit on the disk is the disk's failure, said as every save says it.
+                // A provider's file that did not fit on the disk is the disk's failure, said as every save
+                // says it; any other failure (the provider's, or the program's) is said as what it is.
                 .catch((error: unknown) => {
-                  throw writeFailure(error, `save ${p.item.label}`, dir);
+                  throw isFileSystemError(error) ? writeFailure(error, `save ${p.item.label}`, dir) : error;
                 });
               inFlight.delete(p.item.key);
               bytesDone += fetched.received;

@@ -7,7 +7,7 @@ import type { SoracomResults } from '../../contract/channels/soracom';
 import type { SoracomExportResult } from '../../contract/models/soracom';
 import { createTaskRegistry, type TaskRegistry } from '../files/tasks';
 import { tempFileIn } from '../files/write';
-import { writeFailure } from '../fs/io-errors';
+import { isFileSystemError, writeFailure } from '../fs/io-errors';
 import { AppError } from '../http/errors';
 import type { SoracomClient, WaitForExportOptions } from '../providers/soracom/client';
 import { mapBillingHistory, mapDailyBills, mapLatestBill, mapMonthlyBill } from '../providers/soracom/map';
@@ -178,7 +178,8 @@ async function runExport(
         },
       })
       .catch((error: unknown) => {
-        throw writeFailure(error, `download the ${label}`, path.dirname(target));
+        // Only the disk's failure is said as a folder that could not be written.
+        throw isFileSystemError(error) ? writeFailure(error, `download the ${label}`, path.dirname(target)) : error;
       });
     const byteLength = file.size;
     let rows: number;

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { EventMessage } from '../../../contract/events';
 import type { DownloadSummary, UnfinishedDownload } from '../../../contract/models/download';
 import type { LibraryList } from '../../../contract/models/files';
@@ -234,6 +234,44 @@ describe('download everything', () => {
     expect(fromWindow).toMatchObject({ id: downloaded!.fileId, alreadySaved: true });
     expect((await fs.readdir(path.dirname(saved.path))).filter((n) => / \(\d+\)\.[a-z]+$/.test(n))).toEqual([]);
   }, 60_000);
+
+  it('a document whose fetch fails for another reason than the disk is reported as that failure, not as a save in the folder, and the rest is saved', async () => {
+    const { services, id, call } = await setup();
+    const page = await call<SpatialFlowInvoicePage>('spatialflow.listInvoices', { accountId: id('spatialflow') });
+    // Four invoices (one a month): three fail, each in its own way, and one is saved.
+    const invoices = page.invoices.filter((i) => i.hasPdf).slice(0, 4);
+    expect(invoices).toHaveLength(4);
+    const months = invoices.map((i) => i.periodStart.slice(0, 7)).sort();
+    const [program, provider, disk] = invoices;
+    const failures = new Map<string, Error>([
+      // A provider answer of a shape the code reading it did not expect.
+      [program!.id, new TypeError("Cannot read properties of undefined (reading 'length')")],
+      [provider!.id, new AppError('server', 'SpatialFlow answered with an error (HTTP 502).', { status: 502 })],
+      [disk!.id, Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write' })],
+    ]);
+    const realClient = services.accounts.client.bind(services.accounts);
+    vi.spyOn(services.accounts, 'client').mockImplementation(async (provider, accountId) => {
+      const real = await realClient(provider, accountId);
+      if (!('fetchInvoicePdf' in real)) return real;
+      const fetchInvoicePdf: typeof real.fetchInvoicePdf = (invoiceId, o) => {
+        const failure = failures.get(invoiceId);
+        return failure ? Promise.reject(failure) : real.fetchInvoicePdf(invoiceId, o);
+      };
+      return { ...real, fetchInvoicePdf };
+    });
+
+    const summary = await call<DownloadSummary>('download.everything', { from: months[0], to: months.at(-1), accountId: id('spatialflow') });
+    const reasonOf = (invoiceId: string) => summary.items.find((i) => i.key.endsWith(`spatialflow:invoice:${invoiceId}`))?.reason;
+    const folder = path.join((await call<{ downloadsFolder: string }>('settings.get', {})).downloadsFolder, 'SpatialFlow (demo)');
+    expect(reasonOf(program!.id)).toEqual({ code: 'internal', message: "Cannot read properties of undefined (reading 'length')" });
+    expect(reasonOf(provider!.id)).toEqual({ code: 'server', message: 'SpatialFlow answered with an error (HTTP 502).' });
+    // Only the disk's own failure is said as a save that failed in the folder.
+    expect(reasonOf(disk!.id)).toMatchObject({ code: 'disk_full', message: expect.stringContaining(`the disk that holds ${folder} is full`) as unknown });
+    expect(summary.failed).toBe(3);
+    expect(summary.fetched).toBe(summary.items.length - 3);
+    expect(summary.fetched).toBeGreaterThan(0);
+    expect((await fs.readdir(folder)).filter((n) => n.endsWith('.part'))).toEqual([]);
+  });
 
   it('refuses a period that ends before it starts, and a second run while one is going', async () => {
     const { services, call } = await setup();

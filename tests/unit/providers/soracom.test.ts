@@ -20,6 +20,7 @@ import { memorySessionStore } from '../../../main/providers/session-store';
 import { startSoracomSandbox, type SoracomSandbox } from '../../../main/sandbox/soracom';
 import { generateDetailedCsv, summarizeMonth } from '../../../main/sandbox/soracom/csv';
 import { failure } from '../../support/errors';
+import { AppError } from '../../../main/http/errors';
 import { createTaskRegistry } from '../../../main/files/tasks';
 import { createFilesService, type FilesServiceDeps } from '../../../main/services/files';
 import { createDownloadedExports, createSoracomHandlers } from '../../../main/services/soracom';
@@ -594,5 +595,28 @@ describe('cancelling a Soracom export', () => {
     const fast = createSoracomHandlers(() => Promise.resolve(makeClient()), { exports, exportPoll: FAST_POLL, tasks: createTaskRegistry() });
     const done = await fast['soracom.exportBilling']({ accountId: 'acc-1', yyyyMM: PREVIOUS, taskId: 'export-ok' }, ctx);
     expect(exports.get(done.exportedFileId, 'acc-1')?.byteLength).toBe(done.byteLength);
+  });
+});
+
+describe('a Soracom export that fails while it is downloaded', () => {
+  beforeEach(() => sb.server.clearFaults());
+  const ctx = { events: { emit: () => undefined } };
+  const exportFailingWith = (error: Error) => {
+    const exports = createDownloadedExports();
+    const client: SoracomClient = { ...makeClient(), downloadExport: () => Promise.reject(error) };
+    const soracom = createSoracomHandlers(() => Promise.resolve(client), { exports, exportPoll: FAST_POLL, tasks: createTaskRegistry() });
+    return soracom['soracom.exportBilling']({ accountId: 'acc-1', yyyyMM: PREVIOUS }, ctx);
+  };
+
+  it('is a save that failed in the folder only when the disk failed; the program’s own error is not said as one', async () => {
+    const full = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write' });
+    await expect(exportFailingWith(full)).rejects.toMatchObject({ code: 'disk_full', message: expect.stringMatching(/^Billfold could not download the Soracom billing CSV \(2025-02\): the disk that holds .+ is full\./) as unknown });
+
+    // A malformed answer that trips the code reading it: thrown as it is, for the router to report
+    // as an error inside Billfold, not as a disk that could not be written.
+    const bug = new TypeError("Cannot read properties of undefined (reading 'headers')");
+    await expect(exportFailingWith(bug)).rejects.toBe(bug);
+    const refused = new AppError('server', 'Soracom answered with an error (HTTP 503).', { status: 503 });
+    await expect(exportFailingWith(refused)).rejects.toBe(refused);
   });
 });
