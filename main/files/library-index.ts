@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { LibraryRebuild, SavedFile, SavedFileKind } from '../../contract/models/files';
-import { removeStaleAtomicTemps, writeFileAtomic } from '../fs/atomic-write';
+import { atomicTempTarget, removeStaleAtomicTemps, writeFileAtomic } from '../fs/atomic-write';
 import { makeFolder, writeFailure } from '../fs/io-errors';
 import { AppError } from '../http/errors';
 import { numberedName, safeFolderName } from './safe-name';
@@ -97,6 +97,32 @@ export async function isBillfoldFile(entry: Pick<SavedFile, 'path' | 'fileName'>
   if (!dirStat?.isDirectory() || !fileStat?.isFile()) return false;
   const manifest = await readManifest(dir);
   return manifest !== undefined && Object.hasOwn(manifest.files, entry.fileName);
+}
+
+/**
+ * Whether `dir` is a folder Billfold made whose first manifest write was stopped (the process died
+ * before renaming its temporary file): a folder, not a link, that holds nothing but temporary
+ * manifests of processes that are gone, none of them written for another account. Those are
+ * removed, and the folder is empty again for the account's manifest.
+ */
+async function unfinishedFolderOf(dir: string, accountId: string | undefined): Promise<boolean> {
+  if (!(await fs.lstat(dir).catch(() => undefined))?.isDirectory()) return false;
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  if (names.length === 0 || names.some((name) => atomicTempTarget(name) !== manifestName)) return false;
+  for (const name of names) {
+    const file = path.join(dir, name);
+    if (!(await fs.lstat(file).catch(() => undefined))?.isFile()) return false;
+    // Written whole before the process died, it says which account it was for.
+    let written: Manifest | undefined;
+    try {
+      written = manifestSchema.parse(JSON.parse(await fs.readFile(file, 'utf8')));
+    } catch {
+      written = undefined;
+    }
+    if (written && written.accountId !== accountId) return false;
+  }
+  await removeStaleAtomicTemps(dir, { targets: (target) => target === manifestName });
+  return (await fs.readdir(dir).catch(() => names)).length === 0;
 }
 
 async function isDirectory(dir: string): Promise<boolean> {
@@ -425,7 +451,9 @@ export function createLibraryIndex(
             if (manifest === undefined) {
               // A folder without a manifest (made by hand, or by another program) is never adopted:
               // writing a manifest into it would make the user's own files part of the library.
-              // Only a folder this call creates gets one (mkdir fails if anything has the name).
+              // Only a folder this call creates gets one (mkdir fails if anything has the name), or
+              // one an earlier save made and died before its manifest was in place: that one is
+              // taken back, or the account's files would be split between it and "<name> (2)".
               await makeFolder(root);
               created = await fs.mkdir(dir, { mode: 0o700 }).then(
                 () => true,
@@ -434,6 +462,7 @@ export function createLibraryIndex(
                   throw error;
                 },
               );
+              if (!created) created = await unfinishedFolderOf(dir, account?.id);
               if (!created) continue;
             }
             // A folder of Billfold's from before files were kept private becomes private too.

@@ -74,6 +74,52 @@ describe('the library takes in only what Billfold saved', () => {
   });
 });
 
+describe('a folder whose first manifest write was stopped', () => {
+  /** What a process killed after creating the temporary manifest, before renaming it, leaves. */
+  const leftover = (pid: number, content = '') => ({ name: `.${manifestName}.${pid}-0123456789ab.tmp`, content });
+  const gone = 999_999;
+  const manifestOf = (accountId: string, accountName: string) => JSON.stringify({ version: 1, files: {}, accountId, accountName });
+
+  it('is that account’s folder again: its files are not split into “<name> (2)”', async () => {
+    const { root, library } = await setup();
+    for (const [name, content] of [['Fleet', ''], ['Depot', manifestOf('acc-2', 'Depot')]] as const) {
+      await fs.mkdir(path.join(root, name));
+      const temp = leftover(gone, content);
+      await fs.writeFile(path.join(root, name, temp.name), temp.content);
+    }
+    const fleet = await library.folderFor(root, { id: 'acc-1', name: 'Fleet' });
+    expect(fleet).toBe(path.join(root, 'Fleet'));
+    expect(await library.folderFor(root, { id: 'acc-2', name: 'Depot' })).toBe(path.join(root, 'Depot'));
+    expect((await fs.readdir(root)).sort()).toEqual(['Depot', 'Fleet']);
+    expect(await fs.readdir(fleet)).toEqual([manifestName]);
+
+    const written = await writeNewFile(fleet, 'Soracom billing 2024-05.csv', new TextEncoder().encode('a,b\n'));
+    await library.add({ kind: 'bill-csv', fileName: written.fileName, path: written.path, size: written.size, savedAt: '2024-06-01T00:00:00.000Z', accountId: 'acc-1', accountName: 'Fleet', period: '2024-05' });
+    expect(await library.folderFor(root, { id: 'acc-1', name: 'Fleet' })).toBe(fleet);
+    expect((await library.rebuild()).files).toBe(1);
+  });
+
+  it('is not taken when it holds anything else, when the write may still be going on, or when that write was for another account', async () => {
+    const { root, library } = await setup();
+    const folders: [string, { name: string; content: string }[]][] = [
+      ['Fleet', [leftover(gone), { name: 'tax statement.pdf', content: '%PDF-1.4\n' }]],
+      // process.ppid: a Billfold that is still running, in the middle of its first save there.
+      ['Busy', [leftover(process.ppid)]],
+      ['Other', [leftover(gone, manifestOf('acc-9', 'Other'))]],
+      // Another program's file written the same way is not Billfold's manifest.
+      ['Notes', [{ name: `.notes.txt.${gone}-0123456789ab.tmp`, content: '' }]],
+    ];
+    for (const [name, files] of folders) {
+      await fs.mkdir(path.join(root, name));
+      for (const f of files) await fs.writeFile(path.join(root, name, f.name), f.content);
+    }
+    for (const [name, files] of folders) {
+      expect(await library.folderFor(root, { id: 'acc-1', name })).toBe(path.join(root, `${name} (2)`));
+      expect((await fs.readdir(path.join(root, name))).sort()).toEqual(files.map((f) => f.name).sort());
+    }
+  });
+});
+
 describe('renaming an account', () => {
   it('records the new name with its files, in the index and in the folder’s manifest, so a rebuild keeps it; other accounts’ files keep theirs', async () => {
     const { root, userData, library } = await setup();
