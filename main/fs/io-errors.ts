@@ -103,3 +103,14 @@ export async function makeFolder(dir: string): Promise<void> {
     throw error;
   }
 }
+
+/**
+ * `makeFolder` for a folder of Billfold's own data: owner-only (POSIX) also when it already existed
+ * more open (made by an older version), since the folder around it may be readable by others.
+ */
+export async function makePrivateFolder(dir: string): Promise<void> {
+  await makeFolder(dir);
+  if (process.platform === 'win32') return;
+  const stat = await fs.lstat(dir);
+  if (stat.isDirectory() && (stat.mode & 0o077) !== 0) await fs.chmod(dir, 0o700).catch(() => undefined);
+}

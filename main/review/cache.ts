@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import v8 from 'node:v8';
+import { makePrivateFolder } from '../fs/io-errors';
 import type { FileSummary, Total } from './summarize';
 
 const probeBytes = 64 * 1024;
@@ -194,11 +195,11 @@ export class SummaryCache {
   }
 
   private async write(filePath: string, key: string, summary: FileSummary): Promise<void> {
-    await fs.promises.mkdir(this.dir, { recursive: true });
+    await makePrivateFolder(this.dir);
     const file = this.fileOf(filePath);
     const tmp = `${file}.${process.pid}.tmp`;
     try {
-      await fs.promises.writeFile(tmp, v8.serialize({ version, key, summary: packSummary(summary) } satisfies Entry));
+      await fs.promises.writeFile(tmp, v8.serialize({ version, key, summary: packSummary(summary) } satisfies Entry), { mode: 0o600 });
       await fs.promises.rename(tmp, file);
     } catch (error) {
       await fs.promises.rm(tmp, { force: true }).catch(() => undefined);

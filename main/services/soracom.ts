@@ -7,7 +7,7 @@ import type { SoracomResults } from '../../contract/channels/soracom';
 import type { SoracomExportResult } from '../../contract/models/soracom';
 import { createTaskRegistry, type TaskRegistry } from '../files/tasks';
 import { tempFileIn } from '../files/write';
-import { isFileSystemError, writeFailure } from '../fs/io-errors';
+import { isFileSystemError, makePrivateFolder, writeFailure } from '../fs/io-errors';
 import { AppError } from '../http/errors';
 import type { SoracomClient, WaitForExportOptions } from '../providers/soracom/client';
 import { mapBillingHistory, mapDailyBills, mapLatestBill, mapMonthlyBill } from '../providers/soracom/map';
@@ -52,7 +52,7 @@ export function createDownloadedExports(max = 4, dir = path.join(os.tmpdir(), `b
   const drop = (e: DownloadedExport) => void fs.rm(e.file, { force: true }).catch(() => undefined);
   return {
     async newFile() {
-      await fs.mkdir(dir, { recursive: true });
+      await makePrivateFolder(dir);
       return tempFileIn(dir);
     },
     put(e) {

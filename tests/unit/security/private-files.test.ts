@@ -6,12 +6,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AccountSummary } from '../../../contract/models/app';
+import { memorySecretStore } from '../../../main/accounts/keychain';
+import { createMainServices } from '../../../main/compose';
+import { createDemoSandboxes } from '../../../main/demo';
 import { csvHasFormulas } from '../../../main/files/csv';
 import { createLibraryIndex } from '../../../main/files/library-index';
 import { createSettingsStore } from '../../../main/files/settings';
 import { createFilesService } from '../../../main/services/files';
 import { createLibraryHandlers } from '../../../main/services/library';
 import { createDownloadedExports } from '../../../main/services/soracom';
+import { routerCall, testPlatform } from '../../support/platform';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -66,6 +70,52 @@ describe.runIf(posix)('saved files are private to the user', () => {
     expect((await modeOf(path.dirname(first.path))).toString(8)).toBe('700');
     expect((await modeOf(documents)).toString(8)).toBe('755');
   });
+});
+
+describe.runIf(posix)('Billfold’s own data in a user-data folder others may read (--user-data naming an existing folder)', () => {
+  it('keeps the Soracom exports waiting to be saved and the review cache 0600 in 0700 folders, also folders an older version made open', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'billfold-private-'));
+    dirs.push(dir);
+    const userData = path.join(dir, 'user-data');
+    await fs.mkdir(userData);
+    await fs.chmod(userData, 0o755);
+    const exportsDir = path.join(userData, 'exports');
+    const cacheDir = path.join(userData, 'review-cache');
+    const octal = async (p: string) => (await modeOf(p)).toString(8);
+    const open = async () => {
+      const services = createMainServices({
+        platform: testPlatform(userData, { documentsDir: path.join(dir, 'Documents') }),
+        emit: () => undefined,
+        log: () => undefined,
+        secrets: memorySecretStore(),
+        demo: createDemoSandboxes(),
+        backgroundSync: false,
+      });
+      const soracom = (await services.accounts.startDemo()).find((a) => a.provider === 'soracom')!;
+      const call = routerCall(services);
+      const exported = await call<{ exportedFileId: string }>('soracom.exportLatestBilling', { accountId: soracom.id });
+      const waiting = await fs.readdir(exportsDir);
+      const modes = { exportsDir: await octal(exportsDir), exportFiles: await Promise.all(waiting.map((n) => octal(path.join(exportsDir, n)))) };
+      const saved = await call<{ id: string }>('files.saveSoracomExport', { accountId: soracom.id, exportedFileId: exported.exportedFileId });
+      const opened = await call<{ sessionId: string }>('review.openLibrary', { id: saved.id });
+      await call('review.summary', { sessionId: opened.sessionId });
+      // Closing waits for the summary being kept in the cache.
+      await services.close();
+      const cached = await fs.readdir(cacheDir);
+      expect(cached.filter((n) => n.endsWith('.summary'))).toHaveLength(1);
+      return { ...modes, cacheDir: await octal(cacheDir), cacheFiles: await Promise.all(cached.map((n) => octal(path.join(cacheDir, n)))) };
+    };
+    const owner = { exportsDir: '700', exportFiles: ['600'], cacheDir: '700', cacheFiles: ['600'] };
+
+    expect(await open()).toEqual(owner);
+    expect(await octal(userData)).toBe('755');
+    // Made readable by others (by an older version): private again from the next write on.
+    for (const d of [exportsDir, cacheDir]) await fs.chmod(d, 0o755);
+    await fs.rm(cacheDir, { recursive: true });
+    await fs.mkdir(cacheDir, { mode: 0o755 });
+    await fs.chmod(cacheDir, 0o755);
+    expect(await open()).toEqual(owner);
+  }, 60_000);
 });
 
 describe('a provider CSV with spreadsheet formulas', () => {
