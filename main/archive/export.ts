@@ -8,7 +8,7 @@ import { fromScaledFixed, minorToScaled, toScaled } from './decimal';
 import { finalInvoiceStatuses, focusColumns, soracomMonthRows, spatialflowInvoiceRows, type FocusRow } from './focus';
 import { dashed, monthRange, type Period } from './period';
 import { readSoracomCsv } from './soracom-csv';
-import { agilicusUsage, invoiceMonth, invoiceOfFile, overlaps, removedAccounts, soracomBills, spatialflowInvoices, spatialflowListReach, type ArchiveSourceDeps } from './sources';
+import { agilicusUsage, byCodePoint, invoiceMonth, invoiceOfFile, overlaps, removedAccounts, soracomBills, spatialflowInvoices, spatialflowListReach, type ArchiveSourceDeps } from './sources';
 import { tableBytes, type Cell, type TableColumn, type TableFormat } from './table-write';
 
 /** The separate usage file: Agilicus usage records carry no price and no currency, so they are never costs. */
@@ -36,7 +36,7 @@ const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 
 /** Every cost row and usage record of the months, from the Library and the synced snapshots. */
 export async function collectFocus(deps: ArchiveSourceDeps, period: Period, onProgress?: (what: string) => void): Promise<FocusData> {
-  const accounts = [...(await deps.listAccounts())].sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+  const accounts = [...(await deps.listAccounts())].sort((a, b) => byCodePoint(a.name, b.name) || byCodePoint(a.id, b.id));
   const files = await deps.libraryFiles();
   const rows: FocusRow[] = [];
   const usage: Record<string, Cell>[] = [];
@@ -52,7 +52,7 @@ export async function collectFocus(deps: ArchiveSourceDeps, period: Period, onPr
         // The newest saved export of the month (a later save of the same month is the fuller one).
         const csvFile = files
           .filter((f) => f.accountId === account.id && f.kind === 'bill-csv' && f.period === label)
-          .sort((a, b) => b.savedAt.localeCompare(a.savedAt) || a.fileName.localeCompare(b.fileName))[0];
+          .sort((a, b) => byCodePoint(b.savedAt, a.savedAt) || byCodePoint(a.fileName, b.fileName))[0];
         const bill = bills.get(yyyyMM);
         if (!csvFile) {
           missing.push(
@@ -157,7 +157,7 @@ export async function collectFocus(deps: ArchiveSourceDeps, period: Period, onPr
     const inPeriod = r.files.filter((f) => overlaps(f.period, period));
     if (inPeriod.length > 0) notes.push(`${r.name}: this account has been removed, so its ${inPeriod.length} saved document(s) of ${period.label} are not in the export (Billfold holds no synced data of it).`);
   }
-  usage.sort((a, b) => String(a['x_BillfoldAccountId']).localeCompare(String(b['x_BillfoldAccountId'])) || String(a['BillingAccountId']).localeCompare(String(b['BillingAccountId'])) || String(a['UsageTimestamp']).localeCompare(String(b['UsageTimestamp'])));
+  usage.sort((a, b) => byCodePoint(String(a['x_BillfoldAccountId']), String(b['x_BillfoldAccountId'])) || byCodePoint(String(a['BillingAccountId']), String(b['BillingAccountId'])) || byCodePoint(String(a['UsageTimestamp']), String(b['UsageTimestamp'])));
   return { period, rows, usage, invoices, missing, notes };
 }
 

@@ -73,7 +73,7 @@ export async function spatialflowInvoices(deps: ArchiveSourceDeps, account: Acco
     'spatialflow.getInvoice',
     (invoice) => invoice.id,
   );
-  return invoices.sort((a, b) => a.periodStart.localeCompare(b.periodStart) || a.number.localeCompare(b.number));
+  return invoices.sort((a, b) => byCodePoint(a.periodStart, b.periodStart) || byCodePoint(a.number, b.number));
 }
 
 /**
@@ -129,7 +129,7 @@ export async function agilicusUsage(deps: ArchiveSourceDeps, account: AccountSum
     }
   }
   return [...byBillingAccount]
-    .sort(([a], [b]) => a.localeCompare(b))
+    .sort(([a], [b]) => byCodePoint(a, b))
     .map(([billingAccountId, v]) => ({
       account,
       billingAccountId,
@@ -152,7 +152,7 @@ export function overlaps(filePeriod: string | undefined, period: Period): boolea
 
 /**
  * Order by Unicode code points (the UTF-8 bytes), never by the machine's locale: two machines
- * give the same index.csv, and the same account gets "(2)".
+ * give the same index.csv and the same FOCUS files, and the same account gets "(2)".
  */
 export function byCodePoint(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
