@@ -122,6 +122,10 @@ type Costs = Pick<FocusRow, 'BilledCost' | 'ContractedCost' | 'EffectiveCost' | 
  * both are given (so 4,791,902 B at 0.0000002 is a ListCost of 0.9583804 although 1 was billed),
  * and to equal BilledCost when there is no unit price. Providers quote no negotiated prices, so
  * ContractedCost is the ListCost, as FOCUS defaults it.
+ *
+ * Tax rows have no unit price (1.2 requires it null, as PricingQuantity) but must have a ListCost:
+ * 1.2 allows no null. It should follow the ListCost of the charges taxed, but neither the rate nor
+ * which charges it applies to is known, so it is the tax billed, as for the other rows without one.
  */
 function costs(amount: bigint, unitPrice: bigint | null = null, quantity: bigint | null = null): Costs {
   const billed = fromScaled(amount);

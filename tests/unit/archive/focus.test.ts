@@ -109,7 +109,8 @@ describe('Soracom detailed CSV rows', () => {
     const equal = monthRows(bill(516));
     expect(equal.balance.added).toEqual([]);
     const taxed = monthRows(bill(568));
-    expect(taxed.balance.added.map((r) => [r.ChargeCategory, r.BilledCost, r.PricingQuantity, r.PricingUnit, r.ListUnitPrice])).toEqual([['Tax', '52', null, null, null]]);
+    // FOCUS 1.2: a tax row has no unit price nor quantity, and never a null ListCost; the rate is unknown, so it is the tax billed.
+    expect(taxed.balance.added.map((r) => [r.ChargeCategory, r.BilledCost, r.PricingQuantity, r.PricingUnit, r.ListUnitPrice, r.ListCost, r.ContractedCost])).toEqual([['Tax', '52', null, null, null, '52', '52']]);
     expect(billed(taxed.rows)).toBe('568');
     const coupon = monthRows(bill(468, { appliedCouponAmount: fromMinor(100, 'JPY') }));
     expect(coupon.balance.added.map((r) => [r.ChargeCategory, r.BilledCost])).toEqual([['Credit', '-100'], ['Tax', '52']]);
