@@ -8,11 +8,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { formatScaled } from '../../../main/review/decimal';
-import { caps, otherKey, readLayout } from '../../../main/review/engine';
+import { caps, otherKey } from '../../../main/review/engine';
 import { capNote, summarizeFile, summarizeFiles, type Total } from '../../../main/review/summarize';
 import { inlineRunner } from '../../../main/review/threads';
 import { ReviewSetModel } from '../../../main/services/review-set-model';
 import { independentSummary, scaled, SCALE } from './independent';
+import { toSum } from './to-sum';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'billfold-review-caps-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -26,16 +27,6 @@ function write(text: string): string {
   const file = path.join(tmp, `f${n++}.csv`);
   fs.writeFileSync(file, text);
   return file;
-}
-
-function toSum(file: string) {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const size = fs.fstatSync(fd).size;
-    return { path: file, layout: readLayout(fd, size), size };
-  } finally {
-    fs.closeSync(fd);
-  }
 }
 
 const header = 'imsi,date,billItemName,amount,tag:name\r\n';

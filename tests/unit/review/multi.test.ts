@@ -8,24 +8,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatScaled } from '../../../main/review/decimal';
-import { readLayout } from '../../../main/review/engine';
-import { summarizeFiles, type FileToSum, type Total } from '../../../main/review/summarize';
+import { summarizeFiles, type Total } from '../../../main/review/summarize';
 import { inlineRunner } from '../../../main/review/threads';
 import { generateDetailedCsv } from '../../../main/sandbox/soracom/csv';
 import { independentSummary, scaled } from './independent';
+import { toSum } from './to-sum';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'billfold-review-multi-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
-function toSum(file: string): FileToSum {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const size = fs.fstatSync(fd).size;
-    return { path: file, layout: readLayout(fd, size), size };
-  } finally {
-    fs.closeSync(fd);
-  }
-}
 
 const add = (map: Map<string, bigint>, key: string, v: bigint) => map.set(key, (map.get(key) ?? 0n) + v);
 const asMap = (list: Total[], scale: number) => new Map(list.map((t) => [t.key, scaled(formatScaled(t.amount, scale))]));
