@@ -24,7 +24,7 @@ import type { EventSink, HandlerTable } from '../router/types';
 import { tableCsvChunks } from '../files/csv';
 import type { SnapshotStore } from '../snapshots/store';
 import type { SaveTableCsv } from './files';
-import { findMonthBill } from './review';
+import { findMonthBill, notUtf8Note } from './review';
 import { ColumnNotInSetError, setCurrency, setTableCsv, type SetCsv } from './review-set-csv';
 import { formatSet, MonthNotInSetError, ReviewSetModel, type DeviceQuery, type SetFileInput } from './review-set-model';
 
@@ -88,12 +88,10 @@ async function fullHash(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/** The notes of a set: which files are not UTF-8 (see `notUtf8Note` of a single file). */
+/** The notes of a set: which files are not UTF-8. */
 function notesOf(files: ReviewSetFile[]): string[] {
   const names = files.filter((f) => f.notUtf8).map((f) => f.fileName);
-  if (names.length === 0) return [];
-  const one = names.length === 1;
-  return [`${names.join(', ')} ${one ? 'is' : 'are'} not UTF-8: names may be garbled; save ${one ? 'it' : 'them'} as CSV UTF-8 and review ${one ? 'it' : 'them'} again.`];
+  return names.length === 0 ? [] : [notUtf8Note(names.join(', '), names.length)];
 }
 
 function asErrorInfo(error: unknown): { code: string; message: string } {

@@ -40,8 +40,11 @@ export interface ReviewServiceDeps {
   prepare?: () => boolean;
 }
 
-/** Said with the totals of a file whose names are not UTF-8. */
-export const notUtf8Note = 'This file is not UTF-8: names may be garbled; save it as CSV UTF-8 and review it again.';
+/** Said with the totals of files whose names are not UTF-8: `subject` is "This file" or the files' names. */
+export function notUtf8Note(subject: string, count: number): string {
+  const it = count === 1 ? 'it' : 'them';
+  return `${subject} ${count === 1 ? 'is' : 'are'} not UTF-8: names may be garbled; save ${it} as CSV UTF-8 and review ${it} again.`;
+}
 
 export const defaultCurrency = { code: 'JPY', source: 'default' as const, note: 'The file does not say its currency: amounts are shown in yen (JPY), the currency of Soracom Japan, until a bill for the month says otherwise.' };
 
@@ -85,7 +88,7 @@ export function summaryModel(session: ReviewSession, s: FileSummary, top: number
     byGroup: layout.groups.map((g, i) => columnTotals(layout.columns[g] ?? '', s.byGroup[i] ?? [], s.scale, top)),
     ms: Math.round(session.summaryMs ?? 0),
     workers: s.ranges.length,
-    notes: s.notUtf8 ? [notUtf8Note] : [],
+    notes: s.notUtf8 ? [notUtf8Note('This file', 1)] : [],
   };
   if (s.months.length === 1 && s.months[0]) out.month = s.months[0];
   if (layout.device >= 0) out.byDevice = columnTotals(layout.columns[layout.device] ?? 'imsi', s.byDevice, s.scale, top);

@@ -375,6 +375,13 @@ describe('several exports in one review', () => {
     expect(mixed.files.map((f) => f.notUtf8)).toEqual([undefined, true]);
     expect(mixed.notes).toEqual(['billing-2024-08 latin-1.csv is not UTF-8: names may be garbled; save it as CSV UTF-8 and review it again.']);
     expect(mixed.months).toEqual(['202405', '202408']);
+    // Two of them are named together.
+    const latin1b = path.join(tmp, 'billing-2024-09 latin-1.csv');
+    fs.writeFileSync(latin1b, Buffer.from(`${header}440103000000007,20240901,Grundgeb\xfchr,10,M\xfcnchen,x\r\n`, 'latin1'));
+    library.push({ id: 'latin1b', kind: 'bill-csv', fileName: 'billing-2024-09 latin-1.csv', path: latin1b, size: fs.statSync(latin1b).size, savedAt: '2020-01-01T00:00:00.000Z' });
+    onTestFinished(() => void library.splice(library.findIndex((f) => f.id === 'latin1b'), 1));
+    const two = await s.h['reviewSet.summary']({ setId: (await s.h['reviewSet.open']({ libraryIds: ['latin1', 'file-1', 'latin1b'] }, ctx)).setId }, ctx);
+    expect(two.notes).toEqual(['billing-2024-08 latin-1.csv, billing-2024-09 latin-1.csv are not UTF-8: names may be garbled; save them as CSV UTF-8 and review them again.']);
     // Japanese names in UTF-8 (part 2 of May) are fine.
     const utf8 = await s.h['reviewSet.summary']({ setId: (await s.h['reviewSet.open']({ libraryIds: ['file-1', 'file-5'] }, ctx)).setId }, ctx);
     expect(utf8.notes).toEqual([]);
