@@ -17,6 +17,17 @@ const monthBefore = (yyyyMM: string) => {
 
 const monthName = (yyyyMM: string) => new Intl.DateTimeFormat('en-US', { year: 'numeric', month: 'long', timeZone: 'UTC' }).format(new Date(Date.UTC(Number(yyyyMM.slice(0, 4)), Number(yyyyMM.slice(4)) - 1, 1)));
 
+/** Drops the files (contents in base64) on the review view, as from the file manager. */
+async function dropFiles(page: Page, files: { name: string; b64: string }[]) {
+  const dataTransfer = await page.evaluateHandle((list) => {
+    const dt = new DataTransfer();
+    for (const f of list) dt.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name, { type: 'text/csv' }));
+    return dt;
+  }, files);
+  await page.dispatchEvent('[data-testid=review-view]', 'dragover', { dataTransfer });
+  await page.dispatchEvent('[data-testid=review-view]', 'drop', { dataTransfer });
+}
+
 async function soracomAccount(harness: Harness) {
   const list = await harness.call<AccountList>('accounts.list', {});
   const account = list.accounts.find((a) => a.provider === 'soracom');
@@ -265,13 +276,7 @@ test('several files dropped on the review open as one; the same file twice is na
     { name: `billing-${last}.csv`, b64: b.toString('base64') },
     { name: `billing-${last} copy.csv`, b64: b.toString('base64') },
   ];
-  const dataTransfer = await page.evaluateHandle((list) => {
-    const dt = new DataTransfer();
-    for (const f of list) dt.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name, { type: 'text/csv' }));
-    return dt;
-  }, files);
-  await page.dispatchEvent('[data-testid=review-view]', 'dragover', { dataTransfer });
-  await page.dispatchEvent('[data-testid=review-view]', 'drop', { dataTransfer });
+  await dropFiles(page, files);
 
   await expect(page.getByRole('heading', { name: 'Several bill exports', level: 1 })).toBeVisible();
   await expect(page.getByTestId('set-total')).toHaveAttribute('data-amount', decimalText(total(a) + total(b)), { timeout: 30_000 });
@@ -330,13 +335,7 @@ test('a set with a file saved as Latin-1 names it: its names may be garbled', as
     { name: 'billing-202405.csv', b64: Buffer.from(`${header}001010123456789,20240501,基本料金,10\r\n`).toString('base64') },
     { name: 'billing-202406.csv', b64: Buffer.from(`${header}001010123456789,20240601,Grundgeb\xfchr,2.5\r\n`, 'latin1').toString('base64') },
   ];
-  const dataTransfer = await page.evaluateHandle((list) => {
-    const dt = new DataTransfer();
-    for (const f of list) dt.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name, { type: 'text/csv' }));
-    return dt;
-  }, files);
-  await page.dispatchEvent('[data-testid=review-view]', 'dragover', { dataTransfer });
-  await page.dispatchEvent('[data-testid=review-view]', 'drop', { dataTransfer });
+  await dropFiles(page, files);
   await expect(page.getByTestId('set-total')).toHaveAttribute('data-amount', '12.5', { timeout: 30_000 });
   await expect(page.getByTestId('set-note')).toHaveText('billing-202406.csv is not UTF-8: names may be garbled; save it as CSV UTF-8 and review it again.');
 });
@@ -390,13 +389,7 @@ test('exports with more bill items than a review keeps: the review says which, a
   ];
   await page.goto(harness.url);
   await page.getByRole('navigation', { name: 'Accounts' }).getByRole('button', { name: 'Review a bill CSV' }).click();
-  const dataTransfer = await page.evaluateHandle((list) => {
-    const dt = new DataTransfer();
-    for (const f of list) dt.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name, { type: 'text/csv' }));
-    return dt;
-  }, files);
-  await page.dispatchEvent('[data-testid=review-view]', 'dragover', { dataTransfer });
-  await page.dispatchEvent('[data-testid=review-view]', 'drop', { dataTransfer });
+  await dropFiles(page, files);
   await expect(page.getByTestId('set-cap')).toHaveText([
     'billing-2024-05.csv: More than 10,000 bill items: the rest are counted under (other).',
     'billing-2024-06.csv: More than 10,000 bill items: the rest are counted under (other).',
