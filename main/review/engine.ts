@@ -1306,8 +1306,8 @@ export function summarizeRanges(jobs: RangeJob[], onProgress?: (bytes: number) =
   return { parts, tables: t.pack() };
 }
 
-/** The least a thread takes of another range: less is over before a new range has paid its start. */
-const defaultTakeBytes = 4 * 1024 * 1024;
+/** The least a thread takes of another range: less would be over before a new range has paid its start. */
+const defaultTakeBytes = 1024 * 1024;
 
 export class CancelledError extends Error {
   constructor() {

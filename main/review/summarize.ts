@@ -182,6 +182,12 @@ async function run(opts: Pick<SummarizeOptions, 'runner' | 'track' | 'started'>,
   }
 }
 
+/**
+ * What a thread reads at a time of a range others may take from: a range is only cut after what
+ * its thread has read, so this is about how far apart the threads can finish.
+ */
+const sharedChunkBytes = 1024 * 1024;
+
 /** One file's ranges parsed in parallel, checked, and their totals added up. */
 async function summarizeFileTables(file: string, layout: Layout, size: number, opts: SummarizeOptions): Promise<{ parts: RangeStats[]; tables: PackedTables[]; reparsed: number }> {
   const keepMalformed = opts.keepMalformed ?? 1000;
@@ -210,7 +216,7 @@ async function summarizeFileTables(file: string, layout: Layout, size: number, o
   const board = starts.length > 1 && opts.takeBytes !== 0 ? new SplitBoard(starts.map((start, i) => ({ start, end: ends[i] as number }))) : undefined;
   const runRange = async (i: number, start: number, alignStart = false, shared?: SplitBoard): Promise<RangesResult> => {
     const job: RangeJob = { path: file, start, end: ends[i] as number, layout, keepMalformed, indexEvery, alignStart };
-    if (shared) Object.assign(job, { shared: { board: shared.memory, cell: i }, takeBytes: opts.takeBytes });
+    if (shared) Object.assign(job, { shared: { board: shared.memory, cell: i }, takeBytes: opts.takeBytes, chunkBytes: sharedChunkBytes });
     return (await run(opts, { kind: 'summarize', jobs: [job] }, (bytes) => report(i, bytes))) as RangesResult;
   };
   const results = await Promise.all(starts.map((s, i) => runRange(i, s, i > 0, board)));
