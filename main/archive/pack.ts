@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, type ReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
 import type { ArchiveCheck } from '../../contract/models/archive';
@@ -389,11 +390,42 @@ async function replacePack(label: string, fresh: { dir: string; zip?: string }, 
   return notes;
 }
 
-function writeZip(dir: string, label: string, relFiles: string[], file: string, mtime: Date): Promise<void> {
+const closed = (stream: Readable | Writable) => (stream.closed ? undefined : new Promise((resolve) => stream.once('close', resolve)));
+
+/**
+ * Zips the pack's files into `file`. Whatever fails (a file of the pack that cannot be read, the
+ * disk) fails the returned promise, once every file it opened is closed. yazl would report its
+ * own failures as an 'error' event of the zip, which nothing else listens to, and leave the file
+ * it was reading open when its output fails, holding the space of a copy the build then deletes.
+ */
+async function writeZip(dir: string, label: string, relFiles: string[], file: string, mtime: Date): Promise<void> {
   const zip = new yazl.ZipFile();
-  for (const rel of relFiles) zip.addFile(path.join(dir, ...rel.split('/')), `${label}/${rel}`, { mtime, mode: 0o100644 });
+  // A PassThrough, typed as any readable.
+  const zipped = zip.outputStream as Readable;
+  const reading = new Set<ReadStream>();
+  const fail = (error: Error) => zipped.destroy(error);
+  zip.on('error', fail);
+  for (const rel of relFiles) {
+    zip.addReadStreamLazy(`${label}/${rel}`, { mtime, mode: 0o100644 }, (ready) => {
+      // The zip has failed: no more files are opened.
+      if (zipped.destroyed) return;
+      const input = createReadStream(path.join(dir, ...rel.split('/')));
+      reading.add(input);
+      input.once('close', () => reading.delete(input));
+      input.on('error', (error) => fail(new AppError('io_error', `Billfold could not put ${rel} into ${label}.zip: ${describeIoError(error)}`, { cause: error })));
+      ready(null, input);
+    });
+  }
   zip.end();
-  return pipeline(zip.outputStream, createWriteStream(file, { flags: 'wx', mode: 0o600 }));
+  const output = createWriteStream(file, { flags: 'wx', mode: 0o600 });
+  try {
+    await pipeline(zipped, output);
+  } catch (error) {
+    for (const input of reading) input.destroy();
+    throw error;
+  } finally {
+    await Promise.all([...reading, output].map(closed));
+  }
 }
 
 /**

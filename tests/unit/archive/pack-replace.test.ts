@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -257,6 +258,62 @@ describe('a pack on a full disk', () => {
     await fs.mkdir(path.join(root, 'Packs'), { recursive: true });
     await expect(pack(true, onDisk)).rejects.toMatchObject({ code: 'disk_full' });
     expect(await fs.readdir(path.join(root, 'Packs'))).toEqual([]);
+  });
+});
+
+describe('a zip that fails while it is written', () => {
+  /** Builds the previous pack, then the next one, calling `meanwhile` once `name` is written into the new pack's temporary folder. */
+  async function failingBuild(name: string, meanwhile: (temp: string) => Promise<unknown>) {
+    await pack(true);
+    const before = { index: await fs.readFile(path.join(packs(), '2026-09', 'index.csv')), zip: await fs.readFile(path.join(packs(), '2026-09.zip')) };
+    dropOne();
+    const writeFile = fs.writeFile.bind(fs);
+    vi.spyOn(fs, 'writeFile').mockImplementation(async (file, ...rest) => {
+      await writeFile(file, ...rest);
+      if (typeof file === 'string' && path.basename(file) === name) await meanwhile(path.dirname(file));
+    });
+    return before;
+  }
+  async function previousPackAsItWas(before: { index: Buffer; zip: Buffer }) {
+    expect(await holding(before.index)).toEqual(['2026-09']);
+    expect(await fs.readFile(path.join(packs(), '2026-09.zip'))).toEqual(before.zip);
+    expect(await hidden()).toEqual([]);
+  }
+
+  it('its temporary folder removed as the zip starts: the build fails with io_error, and the previous pack and zip are as they were', async () => {
+    const before = await failingBuild('SHA256SUMS', (temp) => fs.rm(temp, { recursive: true }));
+    await expect(pack(true)).rejects.toMatchObject({ code: 'io_error', message: 'Billfold could not put SHA256SUMS into 2026-09.zip: the folder does not exist.' });
+    await previousPackAsItWas(before);
+  });
+
+  it('a file of the pack that cannot be read when its turn comes: the build fails with io_error naming it, and the previous pack and zip are as they were', async () => {
+    const before = await asUser(async () => {
+      const previous = await failingBuild('index.csv', (temp) => fs.chmod(path.join(temp, 'index.csv'), 0));
+      await expect(pack(true)).rejects.toMatchObject({ code: 'io_error', message: 'Billfold could not put index.csv into 2026-09.zip: permission denied.' });
+      return previous;
+    });
+    await previousPackAsItWas(before);
+  });
+
+  it('a disk that fills up while the zip is written: disk_full, and all the space the build took is free again', async (ctx) => {
+    if (!(await smallDisk.available(dir))) ctx.skip('mounting a small disk needs root');
+    const disk = path.join(dir, 'disk');
+    await smallDisk.mount(disk, 2048);
+    mounted.push(disk);
+    // A statement that does not compress, larger than what is left for the zip once the pack folder holds its copy.
+    await fs.writeFile(files[0]!.path, randomBytes(1200 * 1024));
+    const free = async () => {
+      const stat = await fs.statfs(disk);
+      return stat.bavail * stat.bsize;
+    };
+    const before = await free();
+    const root = path.join(disk, 'Billfold');
+    await expect(pack(true, { root: () => Promise.resolve(root) })).rejects.toMatchObject({
+      code: 'disk_full',
+      message: `Billfold could not write the 2026-09 pack: the disk that holds ${path.join(root, 'Packs')} is full. Free some space, then try again.`,
+    });
+    expect(await fs.readdir(disk)).toEqual([]);
+    expect(await free()).toBe(before);
   });
 });
 
