@@ -627,8 +627,13 @@ class RangeSummer {
   readonly groupsInTail: boolean;
   readonly cap: number;
   readonly indexEvery: number;
-  /** Stop at the first record that starts at or after this offset (moved closer when another thread takes the rest). */
-  end: number;
+  /**
+   * `[0]`: stop at the first record that starts at or after this offset (moved closer when another
+   * thread takes the rest). In an array, so that it is always a double: a field that held a small
+   * integer and then a double would change the object's shape, and the row loop compiled for it
+   * would be thrown away for the next range's.
+   */
+  readonly end = new Float64Array(1);
   readonly items: KeyTable;
   readonly devices: KeyTable;
   readonly groupKeys: KeyTable[];
@@ -642,7 +647,7 @@ class RangeSummer {
   readonly noDevice: number;
   /** A device with its tag and group values is one sum per row, spread when flushed. */
   readonly combos: TupleTable;
-  readonly comboDense = new Dense();
+  readonly comboDense: Dense;
   readonly tuple: Int32Array;
   readonly groupIds: Int32Array;
   /** Per device number, its last combo, and the tag values of its last row. */
@@ -689,6 +694,8 @@ class RangeSummer {
     readonly job: RangeJob,
     readonly t: Tables,
     readonly reader: RecordReader,
+    /** The summer of the range this thread summed before, of the same file: its month's sums are carried on, not flushed. */
+    before?: RangeSummer,
   ) {
     const { layout } = job;
     this.buf = reader.buf;
@@ -707,7 +714,7 @@ class RangeSummer {
     this.groupsInTail = layout.groups.every((g) => g >= this.tailFrom);
     this.cap = job.recordCap ?? maxRecordBytes;
     this.indexEvery = job.indexEvery;
-    this.end = job.end;
+    this.end[0] = job.end;
     const slots = layout.groups.map((g) => t.groupSlot(layout.columns[g] ?? ''));
     this.items = t.items;
     this.devices = t.devices;
@@ -718,13 +725,21 @@ class RangeSummer {
     this.deviceGroup = slots.map((s) => t.deviceGroup[s] as Sums);
     this.aliases = Array.from({ length: 2 + this.groupCount }, () => undefined);
     this.noDevice = layout.device < 0 ? t.devices.idOf('') : -1;
-    this.combos = new TupleTable(1 + this.groupCount, caps.combos);
     this.tuple = new Int32Array(1 + this.groupCount);
     this.groupIds = new Int32Array(this.groupCount);
-    // Room for every device the tables know already (other files summed before this one).
-    const known = Math.max(1024, t.devices.count + 1);
-    this.comboHints = new Int32Array(known).fill(-1);
-    this.hints = new Int32Array(known * Math.max(1, this.groupCount)).fill(-1);
+    if (before !== undefined && before.job.layout === layout) {
+      this.combos = before.combos;
+      this.comboDense = before.comboDense;
+      this.comboHints = before.comboHints;
+      this.hints = before.hints;
+    } else {
+      this.combos = new TupleTable(1 + this.groupCount, caps.combos);
+      this.comboDense = new Dense();
+      // Room for every device the tables know already (other files summed before this one).
+      const known = Math.max(1024, t.devices.count + 1);
+      this.comboHints = new Int32Array(known).fill(-1);
+      this.hints = new Int32Array(known * Math.max(1, this.groupCount)).fill(-1);
+    }
     this.scale = t.scale;
     this.absBound = Number.MAX_SAFE_INTEGER - t.absSum;
     this.dayTable = t.day;
@@ -876,7 +891,7 @@ class RangeSummer {
     let { comboHints, hints } = this;
     const len = reader.len;
     const base = reader.base;
-    const stopAt = this.end - base;
+    const stopAt = (this.end[0] as number) - base;
     /** The fields read before the tail (all of them when there is no tail). */
     const headFields = tailFrom < fieldCount ? tailFrom : fieldCount;
     let p = reader.p;
@@ -1051,7 +1066,7 @@ class RangeSummer {
       this.tally(this.pendingDate, start, 1);
       return true;
     }
-    if (reader.position() >= this.end) return false;
+    if (reader.position() >= (this.end[0] as number)) return false;
     const status = reader.next();
     if (status === END) return false;
     // The buffer may have moved.
@@ -1110,9 +1125,13 @@ class RangeSummer {
       this.date = date;
       const month = date >= 10_000_000 ? Math.floor(date / 100) : date;
       if (month !== this.month) {
-        this.flushCombos();
-        t.flush();
-        t.denseMonth = t.month(String(month));
+        const m = t.month(String(month));
+        // (A range after another of this thread goes on with the month's sums where it left them.)
+        if (m !== t.denseMonth) {
+          this.flushCombos();
+          t.flush();
+          t.denseMonth = m;
+        }
         this.month = month;
         if (this.monthsSeen.size < caps.months) this.monthsSeen.add(month);
       }
@@ -1166,12 +1185,19 @@ class RangeSummer {
   }
 
   /** Adds what is still pending to the tables. */
-  finish(): void {
+  /** Adds the range's total to the tables'; its month's sums stay where they are (see `finish`). */
+  finishRange(): void {
     const t = this.t;
     t.total += this.total;
     t.absSum += this.absSum;
     this.total = 0;
     this.absSum = 0;
+  }
+
+  /** The range's total, and its month's sums moved into the tables. */
+  finish(): void {
+    this.finishRange();
+    const t = this.t;
     this.flushCombos();
     t.flush();
     t.denseMonth = -1;
@@ -1195,7 +1221,12 @@ export function lineStartFrom(fd: number, data: Uint8Array | undefined, offset: 
 }
 
 /** Sums the records of one byte range into `t`. */
-export function summarizeInto(job: RangeJob, t: Tables, onProgress?: (bytes: number) => void, cancelled?: () => boolean): RangeStats {
+/**
+ * Sums the records of one byte range into `t`. With `carry`, the range goes on from the one this
+ * thread summed before in the same file (`carry.summer`), and leaves its month's sums for the
+ * next: the caller finishes the last one (`finish`).
+ */
+export function summarizeInto(job: RangeJob, t: Tables, onProgress?: (bytes: number) => void, cancelled?: () => boolean, carry?: { summer?: RangeSummer }): RangeStats {
   const fd = job.data ? -1 : fs.openSync(job.path, 'r');
   try {
     const size = job.data ? job.data.length : fs.fstatSync(fd).size;
@@ -1213,21 +1244,25 @@ export function summarizeInto(job: RangeJob, t: Tables, onProgress?: (bytes: num
       job.recordCap,
     );
     reader.source = job.data;
-    t.flush();
-    const s = new RangeSummer(job, t, reader);
+    const before = carry?.summer;
+    if (before === undefined) t.flush();
+    const s = new RangeSummer(job, t, reader, before);
     const shared = job.shared;
     if (shared) {
       const board = new SplitBoard(shared.board);
-      s.end = board.claim(shared.cell, start);
+      s.end[0] = board.claim(shared.cell, start);
       reader.beforeRead = (upTo) => {
-        s.end = board.claim(shared.cell, upTo);
+        s.end[0] = board.claim(shared.cell, upTo);
       };
     }
     for (;;) {
       s.fast();
       if (!s.slow()) break;
     }
-    s.finish();
+    if (carry) {
+      s.finishRange();
+      carry.summer = s;
+    } else s.finish();
     return {
       start,
       stoppedAt: Math.min(reader.position(), size),
@@ -1293,15 +1328,21 @@ export function summarizeRanges(jobs: RangeJob[], onProgress?: (bytes: number) =
   const t = new Tables();
   const parts: RangeStats[] = [];
   for (const job of jobs) {
-    parts.push(summarizeInto(job, t, onProgress, cancelled));
-    if (job.shared === undefined) continue;
+    if (job.shared === undefined) {
+      parts.push(summarizeInto(job, t, onProgress, cancelled));
+      continue;
+    }
+    // The ranges a thread takes after its own go on with its month's sums: flushed once, at the end.
+    const carry: { summer?: RangeSummer } = {};
+    parts.push(summarizeInto(job, t, onProgress, cancelled, carry));
     const board = new SplitBoard(job.shared.board);
     board.done(job.shared.cell);
     for (let cut = board.take(job.takeBytes ?? defaultTakeBytes); cut !== undefined; cut = board.take(job.takeBytes ?? defaultTakeBytes)) {
       const { start, end, ...shared } = cut;
-      parts.push(summarizeInto({ ...job, start, end, alignStart: true, shared }, t, onProgress, cancelled));
+      parts.push(summarizeInto({ ...job, start, end, alignStart: true, shared }, t, onProgress, cancelled, carry));
       board.done(cut.cell);
     }
+    carry.summer?.finish();
   }
   return { parts, tables: t.pack() };
 }

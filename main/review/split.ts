@@ -17,6 +17,14 @@ const header = 2;
 /** Float64 slots per cell: claimed, end, done. */
 const cellSlots = 3;
 
+/**
+ * An offset read from the shared memory as the small integer it is. Read from a Float64Array it
+ * is a boxed double, and the first boxed double stored in a field that held small integers (a
+ * reader's offsets) changes the object's shape: the row loop, compiled for the old shape, would be
+ * thrown away and compiled again for each range taken.
+ */
+const small = (offset: number) => (offset <= 0x3fffffff ? offset | 0 : offset);
+
 export interface SharedRange {
   /** The shared memory of a `SplitBoard`. */
   board: SharedArrayBuffer;
@@ -84,7 +92,7 @@ export class SplitBoard {
       this.cells[at + 1] = start;
       this.set(count, start, end);
       this.lockAndCount[1] = count + 1;
-      return { board: this.memory, cell: count, start, end };
+      return { board: this.memory, cell: count, start: small(start), end: small(end) };
     });
   }
 

@@ -108,6 +108,24 @@ describe('ranges shared out while a file is summed', () => {
     for (const takeBytes of [1, 50, 400, 3000]) expectSameTotals(await summarize(file, { runner: lateFirstRunner(20).runner, takeBytes }), expected, groups);
   });
 
+  it('pieces taken across a change of month and of decimal places add up to the totals of one parse', async () => {
+    const april = generateDetailedCsv({ yyyyMM: '202404', seed: 11, sims: 25, currency: 'USD' });
+    const may = generateDetailedCsv({ yyyyMM: '202405', seed: 12, sims: 25, currency: 'USD' }).split('\n');
+    // A finer amount late in May: every sum moves to nine decimal places there.
+    const late = Math.floor(may.length * 0.8);
+    may.splice(late, 0, '440103000099999,20240520,SMS fee,0.123456789,1,0.123456789,Meter 99999,Tokyo,Cold chain\r');
+    const csv = april + may.slice(1).join('\n');
+    const twoMonths = write('two-months.csv', csv);
+    const e = independentSummary(Buffer.from(csv), groups);
+    for (const takeBytes of [1, 100, 5000, 40_000]) {
+      const s = await summarize(twoMonths, { runner: lateFirstRunner(10).runner, takeBytes });
+      expectSameTotals(s, e, groups);
+      expect(s.months).toEqual(['202404', '202405']);
+      expect(asMap(s.byMonthItem, s.scale).size).toBe(new Set(s.byMonthItem.map((t) => t.key)).size);
+      expect(s.scale).toBe(9);
+    }
+  });
+
   it('a piece taken from inside a quoted line break is found, and the file summed again in fixed ranges', async () => {
     let csv = 'imsi,date,billItemName,amount,tag:name\r\n';
     for (let i = 0; i < 60; i++) {
