@@ -394,8 +394,21 @@ export class Tables {
     return m;
   }
 
+  /**
+   * Additions to the device × value sums not made yet: only the SIMs' tag and group values are
+   * made of them, which a review of one file does not show, so `absorb` leaves them for when they
+   * are asked for (`settle`).
+   */
+  private readonly deferred: (() => void)[] = [];
+
+  /** Makes the additions `absorb` left; before reading `deviceGroup`. */
+  settle(): void {
+    for (const add of this.deferred.splice(0)) add();
+  }
+
   /** Moves every sum to a finer scale. */
   setScale(scale: number): void {
+    this.settle();
     const factor = pow10[scale - this.scale] ?? 1;
     for (const s of this.all) s.rescale(factor);
     for (const d of [this.itemDense, this.deviceDense, ...this.groupDense]) d.rescale(factor);
@@ -407,6 +420,7 @@ export class Tables {
 
   pack(): PackedTables {
     this.flush();
+    this.settle();
     return {
       scale: this.scale,
       total: this.total,
@@ -460,13 +474,15 @@ export class Tables {
       pair(p.groupMonth[g] as PackedSums, valueIds, this.groupMonth[slot] as Sums);
       const from = p.deviceGroup[g] as PackedSums;
       const into = this.deviceGroup[slot] as Sums;
-      into.reserve(from.keys.length);
-      for (let i = 0; i < from.keys.length; i++) {
-        const key = from.keys[i] as number;
-        const d = Math.floor(key / deviceGroupWidth);
-        const to = key < 0 ? -1 : (deviceIds[d] as number) * deviceGroupWidth + (valueIds[key - d * deviceGroupWidth] as number);
-        into.addSumInOrder(to, (from.amounts[i] as number) * f, from.rows[i] as number);
-      }
+      this.deferred.push(() => {
+        into.reserve(from.keys.length);
+        for (let i = 0; i < from.keys.length; i++) {
+          const key = from.keys[i] as number;
+          const d = Math.floor(key / deviceGroupWidth);
+          const to = key < 0 ? -1 : (deviceIds[d] as number) * deviceGroupWidth + (valueIds[key - d * deviceGroupWidth] as number);
+          into.addSumInOrder(to, (from.amounts[i] as number) * f, from.rows[i] as number);
+        }
+      });
     });
     const keptDays = keep?.days;
     for (let i = 0; i < p.day.keys.length; i++) {

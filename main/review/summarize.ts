@@ -255,10 +255,27 @@ export async function summarizeFile(file: string, layout: Layout, size: number, 
     totals.byDeviceMonth = [];
   }
   totals.capped = capsReached(tables, names).filter((c) => (c.table !== 'devices' && c.table !== 'deviceMonths') || layout.device >= 0);
+  // What only a review of several files (and the cache) reads is made when first read: a review
+  // of one file shows its totals without waiting for it.
+  let held: Tables | undefined = tables;
+  let byGroupMonth: Total[][] | undefined;
+  let deviceGroups: DeviceGroups | undefined;
+  const release = () => {
+    if (byGroupMonth && deviceGroups) held = undefined;
+  };
   return {
     ...totals,
-    ...groupTotals(tables, names),
-    deviceGroups: layout.device < 0 ? { devices: [], values: names.map(() => []) } : deviceGroupsOf(tables, names),
+    byGroup: groupTotals(tables, names, false).byGroup,
+    get byGroupMonth() {
+      byGroupMonth ??= groupTotals(held as Tables, names).byGroupMonth;
+      release();
+      return byGroupMonth;
+    },
+    get deviceGroups() {
+      deviceGroups ??= layout.device < 0 ? { devices: [], values: names.map(() => []) } : deviceGroupsOf(held as Tables, names);
+      release();
+      return deviceGroups;
+    },
     malformed: stats.malformed,
     index: stats.index,
     ranges: joinRanges(stats.ranges, threads),
@@ -463,11 +480,12 @@ function safe(t: Total): Total {
 }
 
 /**
- * Pair sums (`key * monthWidth + month`) as per-month totals and totals over all months. The
- * rows of `other` (the key past the table's cap), of the keys some of whose rows went past the
- * cap on pairs (`sums.lost`), and of that cap's -1 are one "(other)" total.
+ * Pair sums (`key * monthWidth + month`) as totals over all months and (unless `byMonth` is
+ * false) per-month totals. The rows of `other` (the key past the table's cap), of the keys some
+ * of whose rows went past the cap on pairs (`sums.lost`), and of that cap's -1 are one "(other)"
+ * total.
  */
-function pairTotals(sums: Sums, keys: string[], months: string[], other: number): { byKey: Total[]; byMonthKey: Total[] } {
+function pairTotals(sums: Sums, keys: string[], months: string[], other: number, byMonth = true): { byKey: Total[]; byMonthKey: Total[] } {
   const n = sums.count;
   const lost = sums.lost;
   /** Per key number (+1; 0 is the "other" row), its total over all months. */
@@ -484,16 +502,18 @@ function pairTotals(sums: Sums, keys: string[], months: string[], other: number)
     let k = key < 0 ? -1 : Math.floor(key / monthWidth);
     const month = k < 0 ? '' : (months[key - k * monthWidth] ?? otherKey);
     if (k >= 0 && (k === other || lost?.has(k) === true)) k = -1;
-    if (k >= 0 || key < 0) byMonthKey[at++] = safe({ key: k < 0 ? otherKey : month + (keys[k] ?? otherKey), amount, rows });
-    else {
-      const t = otherByMonth.get(month);
-      if (t === undefined) {
-        const total = { key: month + otherKey, amount, rows };
-        otherByMonth.set(month, total);
-        byMonthKey[at++] = total;
-      } else {
-        t.amount += amount;
-        t.rows += rows;
+    if (byMonth) {
+      if (k >= 0 || key < 0) byMonthKey[at++] = safe({ key: k < 0 ? otherKey : month + (keys[k] ?? otherKey), amount, rows });
+      else {
+        const t = otherByMonth.get(month);
+        if (t === undefined) {
+          const total = { key: month + otherKey, amount, rows };
+          otherByMonth.set(month, total);
+          byMonthKey[at++] = total;
+        } else {
+          t.amount += amount;
+          t.rows += rows;
+        }
       }
     }
     const t = byId[k + 1];
@@ -545,7 +565,8 @@ function totalsOf(t: Tables, counts: { rows: number; malformedCount: number; bla
   };
 }
 
-function groupTotals(t: Tables, names: string[]): { byGroup: Total[][]; byGroupMonth: Total[][] } {
+/** Per tag or group column, its totals, and (unless `byMonth` is false) its totals per month. */
+function groupTotals(t: Tables, names: string[], byMonth = true): { byGroup: Total[][]; byGroupMonth: Total[][] } {
   const byGroup: Total[][] = [];
   const byGroupMonth: Total[][] = [];
   for (const name of names) {
@@ -556,7 +577,7 @@ function groupTotals(t: Tables, names: string[]): { byGroup: Total[][]; byGroupM
       continue;
     }
     const table = t.groupKeys[g] as Tables['items'];
-    const r = pairTotals(t.groupMonth[g] as Sums, table.texts(), t.months, table.other);
+    const r = pairTotals(t.groupMonth[g] as Sums, table.texts(), t.months, table.other, byMonth);
     byGroup.push(r.byKey);
     byGroupMonth.push(r.byMonthKey);
   }
@@ -565,6 +586,7 @@ function groupTotals(t: Tables, names: string[]): { byGroup: Total[][]; byGroupM
 
 /** Each device's values in the columns `names`: per column, the value on most of its rows. */
 function deviceGroupsOf(t: Tables, names: string[]): DeviceGroups {
+  t.settle();
   const devices = [...t.devices.texts()];
   const values = names.map(() => new Array<string>(devices.length).fill(''));
   names.forEach((name, column) => {
