@@ -1200,7 +1200,6 @@ class RangeSummer {
     this.lastDevice = d;
   }
 
-  /** Adds what is still pending to the tables. */
   /** Adds the range's total to the tables'; its month's sums stay where they are (see `finish`). */
   finishRange(): void {
     const t = this.t;
@@ -1236,7 +1235,6 @@ export function lineStartFrom(fd: number, data: Uint8Array | undefined, offset: 
   return size;
 }
 
-/** Sums the records of one byte range into `t`. */
 /**
  * Sums the records of one byte range into `t`. With `carry`, the range goes on from the one this
  * thread summed before in the same file (`carry.summer`), and leaves its month's sums for the
