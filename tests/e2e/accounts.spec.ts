@@ -219,4 +219,16 @@ test.describe('without a keychain', () => {
     await page.getByRole('button', { name: 'Save without testing' }).click();
     await expect(page.getByRole('alert').filter({ hasText: 'keychain_unavailable' })).toContainText('only in your keychain');
   });
+
+  test('Test connection and save names the keychain, not a failed connection', async ({ page, harness }) => {
+    await page.goto(harness.url);
+    await openAddForm(page);
+    await page.getByLabel('Account name').fill('Fleet');
+    await page.getByLabel('AuthKey ID (keyId-…)').fill('keyId-abc');
+    await page.getByLabel('AuthKey secret (secret-…)').fill('secret-xyz');
+    await page.getByRole('button', { name: 'Test connection and save' }).click();
+    const alert = page.getByRole('alert').filter({ hasText: 'keychain_unavailable' });
+    await expect(alert).toContainText('Could not add the account. Billfold keeps credentials only in your keychain');
+    await expect(alert).not.toContainText('Could not connect');
+  });
 });
