@@ -264,3 +264,90 @@ test('Refresh, Make default (done or refused), Preview usage record and Dismiss 
   await expect(page.getByTestId('alerts-panel').getByRole('button', { name: first, exact: true })).toHaveCount(0);
   await expect(page.getByTestId('alerts-panel').getByRole('button', { name: second, exact: true })).toBeFocused();
 });
+
+test('opening the account form and the payment-method form puts the keyboard in them; Cancel gives it back', async ({ page, harness }) => {
+  await page.goto(harness.url);
+  await openAccount(page, 'Soracom (demo)');
+  await page.getByRole('button', { name: 'Edit account' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { level: 1, name: 'Edit Soracom (demo)' })).toBeVisible();
+  await expect(page.getByLabel('Account name')).toBeFocused();
+  await page.keyboard.press('Escape');
+
+  const add = sidebar(page).getByRole('button', { name: '+ Add account' });
+  await add.focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { level: 1, name: 'Add an account' })).toBeVisible();
+  await expect(page.getByRole('radio', { name: 'Soracom' })).toBeFocused();
+  await page.keyboard.press('Escape');
+  await expect(add).toBeFocused();
+
+  await openAccount(page, 'SpatialFlow (demo)');
+  const methods = page.getByRole('region', { name: 'Payment methods' });
+  await expect(methods.getByTestId('payment-method').first()).toBeVisible();
+  const open = methods.getByRole('button', { name: 'Add payment method…' });
+  await open.focus();
+  await page.keyboard.press('Enter');
+  await expect(methods.getByRole('heading', { name: 'Add a payment method' })).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(methods.getByRole('button', { name: 'Create setup intent' })).toBeFocused();
+  await methods.getByRole('button', { name: 'Cancel', exact: true }).focus();
+  await page.keyboard.press('Enter');
+  await expect(methods.getByRole('heading', { name: 'Add a payment method' })).toHaveCount(0);
+  await expect(open).toBeFocused();
+});
+
+test('Cancel in Download everything leaves the keyboard on Download', async ({ page, harness }) => {
+  test.setTimeout(60_000);
+  // Soracom never finishes preparing an export, so the run is still going when it is cancelled.
+  await harness.setFaults('soracom', [{ kind: 'hang', method: 'POST', path: '/v1/bills/' }]);
+  await page.goto(harness.url);
+  await sidebar(page).getByRole('button', { name: 'Library' }).click();
+  const panel = page.getByTestId('download-everything');
+  await panel.getByText('Download everything').click();
+  await panel.getByLabel('From').fill(new Date().toISOString().slice(0, 7));
+  await panel.getByLabel('Account').selectOption({ label: 'Soracom (demo)' });
+  const download = panel.getByRole('button', { name: /^(Download|Downloading…)$/ });
+  await download.focus();
+  await page.keyboard.press('Enter');
+  await expect(panel.getByTestId('download-progress')).toContainText(/\d+ of \d+ documents/);
+  const cancel = panel.getByTestId('download-progress').getByRole('button', { name: 'Cancel' });
+  await cancel.focus();
+  await page.keyboard.press('Enter');
+  await expect(panel.getByTestId('download-summary')).toContainText('Cancelled.', { timeout: 30_000 });
+  await expect(download).toBeFocused();
+  await harness.setFaults('soracom', []);
+});
+
+test('deleting the last file a search shows leaves the keyboard in the search', async ({ page, harness }) => {
+  const { accounts } = await harness.call<{ accounts: { id: string; provider: string }[] }>('accounts.list', {});
+  const soracom = accounts.find((a) => a.provider === 'soracom')!.id;
+  const saved = await harness.call<{ fileName: string }>('files.saveTableCsv', { accountId: soracom, title: 'Soracom daily charges', columns: ['Date', 'Amount'], rows: [['2024-05-01', 120]] });
+  await page.goto(harness.url);
+  await sidebar(page).getByRole('button', { name: 'Library' }).click();
+  const search = page.getByRole('searchbox', { name: 'Search' });
+  await search.fill(saved.fileName);
+  await expect(page.getByTestId('library-row')).toHaveCount(1);
+  await page.getByRole('button', { name: `Delete ${saved.fileName}` }).focus();
+  await page.keyboard.press('Enter');
+  const dialog = page.getByRole('dialog', { name: `Delete ${saved.fileName}?` });
+  await dialog.getByRole('button', { name: 'Move to trash' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('status').filter({ hasText: `Moved ${saved.fileName} to the trash.` })).toBeVisible();
+  await expect(page.getByTestId('library-empty')).toContainText('No saved file matches.');
+  await expect(search).toBeFocused();
+});
+
+test.describe('on first run', () => {
+  test.use({ harnessArgs: [] });
+
+  test('Try with demo accounts puts the keyboard in the account it opens', async ({ page, harness }) => {
+    await page.goto(harness.url);
+    await page.getByRole('button', { name: 'Try with demo accounts' }).focus();
+    await page.keyboard.press('Enter');
+    await expect(page.getByRole('heading', { level: 1, name: 'SpatialFlow (demo)' })).toBeVisible({ timeout: 20_000 });
+    await expect(page.getByRole('main')).toBeFocused();
+    await page.keyboard.press('Tab');
+    await expect(page.getByRole('main').locator(':focus')).toHaveCount(1);
+  });
+});
