@@ -209,6 +209,34 @@ test('export CSV for a month and for the latest, with progress, saved locally', 
   expect(latestCsv.trim().split('\n').length - 1).toBe(latestRowsShown);
 });
 
+test('a slow export can be cancelled from the keyboard: the main process stops it and the buttons come back', async ({ page, harness }) => {
+  test.setTimeout(60_000);
+  await openSoracom(page, harness);
+  // Soracom takes 4 s to answer each poll of the file it prepares.
+  await harness.setFaults('soracom', [{ kind: 'latency', latencyMs: 4000, path: '/v1/files' }]);
+  const exportLatest = page.getByRole('button', { name: /^(Export|Exporting) CSV for this month so far$/ });
+  await exportLatest.focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('export-progress-label')).toContainText('being prepared by Soracom');
+  await expect(exportLatest).toBeFocused();
+  await page.keyboard.press('Tab');
+  const cancel = page.getByTestId('export-status').getByRole('button', { name: 'Cancel' });
+  await expect(cancel).toBeFocused();
+  const asked = Date.now();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('export-status')).toHaveCount(0);
+  // Sooner than Soracom's next answer: the wait itself was stopped.
+  expect(Date.now() - asked).toBeLessThan(3500);
+  await expect(page.getByRole('alert')).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Export CSV for this month so far' })).toBeEnabled();
+  await expect(page.getByRole('button', { name: 'Export CSV for this month so far' })).toBeFocused();
+  await expect(page.getByRole('button', { name: /^Export CSV for / }).nth(1)).toBeEnabled();
+  const recorded = await fs.readFile(harness.recordFile, 'utf8');
+  expect(recorded).toContain('{"cancelled":true}');
+  expect(recorded).toMatch(/"label":"Soracom billing CSV \(current month\): cancelled"[^\n]*"state":"cancelled"/);
+  await harness.setFaults('soracom', []);
+});
+
 test('a failing provider shows its own message and a retry that works', async ({ page, harness }) => {
   await harness.setFaults('soracom', [{ kind: 'status', status: 500, path: '/v1/bills' }]);
   await openSoracom(page, harness);

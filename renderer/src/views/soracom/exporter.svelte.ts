@@ -1,3 +1,4 @@
+import { tick } from 'svelte';
 import type { ErrorInfo } from '../../../../contract/errors';
 import type { SavedFile } from '../../../../contract/models/files';
 import type { SoracomExportResult } from '../../../../contract/models/soracom';
@@ -37,6 +38,9 @@ export class SoracomExporter {
   failed = $state<{ target: ExportTarget; stage: 'export' | 'save'; error: ErrorInfo } | undefined>();
   /** Every file saved since the pane opened, by target, so a month's row can say it is saved. */
   savedFiles = $state<Record<ExportTarget, SavedFile>>({});
+  cancelling = $state(false);
+
+  #taskId: string | undefined;
 
   readonly #accountId: () => string;
 
@@ -64,6 +68,7 @@ export class SoracomExporter {
     if (this.running !== undefined) return;
     const accountId = this.#accountId();
     const taskId = newTaskId(target);
+    this.#taskId = taskId;
     this.running = target;
     this.saved = undefined;
     this.failed = undefined;
@@ -90,11 +95,24 @@ export class SoracomExporter {
       this.saved = { target, file, rows: result.rows };
       this.savedFiles[target] = file;
     } catch (error) {
-      this.failed = { target, stage, error: errorInfo(error) };
+      const info = errorInfo(error);
+      if (info.code !== 'cancelled') this.failed = { target, stage, error: info };
     } finally {
       stop();
+      // Cancel goes with the progress: if it had the keyboard, the export's button takes it back.
+      const cancelHadFocus = (document.activeElement?.closest('[data-export-cancel]') ?? null) !== null;
+      if (cancelHadFocus) void tick().then(() => document.querySelector<HTMLElement>(`[data-export-target="${target}"]`)?.focus());
+      this.#taskId = undefined;
+      this.cancelling = false;
       this.running = undefined;
       this.progress = undefined;
     }
+  }
+
+  /** Stops the running export in the main process (Soracom's side may still finish preparing the file). */
+  async cancel(): Promise<void> {
+    if (!this.#taskId || this.cancelling) return;
+    this.cancelling = true;
+    await call('files.cancel', { taskId: this.#taskId }).catch(() => undefined);
   }
 }
