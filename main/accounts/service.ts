@@ -343,15 +343,17 @@ export function createAccountService(deps: AccountServiceDeps) {
       if (sync) deps.onSyncChanged?.(id, sync);
     },
 
-    /** Adds one demo account per provider, or returns the existing ones. */
+    /** Adds the demo accounts (one per provider) that are not there, and answers all of them. */
     async startDemo(): Promise<AccountSummary[]> {
       if (!deps.demo) throw new AppError('not_allowed', 'Demo mode is not available in this build.');
-      const existing = (await registry.read()).accounts.filter((a) => a.demo);
-      if (existing.length > 0) return Promise.all(existing.map(refreshDemoAccount));
+      const existing = await Promise.all((await registry.read()).accounts.filter((a) => a.demo).map(refreshDemoAccount));
+      // A demo account the user removed comes back; the ones still there are kept as they are.
+      const missing = (['spatialflow', 'agilicus', 'soracom'] as const).filter((p) => !existing.some((a) => a.provider === p));
+      if (missing.length === 0) return existing;
       const endpoints = await deps.demo.ensure();
       const names = { spatialflow: 'SpatialFlow (demo)', agilicus: 'Agilicus (demo)', soracom: 'Soracom (demo)' } as const;
-      const added: AccountSummary[] = [];
-      for (const provider of ['spatialflow', 'agilicus', 'soracom'] as const) {
+      const added: AccountSummary[] = [...existing];
+      for (const provider of missing) {
         const endpoint = endpoints[provider];
         added.push(
           await add({ provider, name: names[provider], baseUrl: endpoint.apiUrl, credentials: endpoint.credentials } as NewAccount, { demo: true }),

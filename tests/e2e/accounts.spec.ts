@@ -206,6 +206,32 @@ test('demo accounts are one click away on first run', async ({ page, harness }) 
   await page.screenshot({ path: screenshotPath('app-shell.png') });
 });
 
+test('a removed demo account can be added back from the Add account form', async ({ page, harness }) => {
+  await page.goto(harness.url);
+  await page.getByRole('button', { name: 'Try with demo accounts' }).click();
+  await expect(sidebar(page).getByRole('button', { name: /demo/ })).toHaveCount(3);
+  // With all three there, the form offers nothing of the kind.
+  await openAddForm(page);
+  await expect(page.getByRole('button', { name: 'Add the demo accounts again' })).toHaveCount(0);
+  await page.keyboard.press('Escape');
+
+  await sidebar(page).getByRole('button', { name: /^Agilicus \(demo\)/ }).click();
+  await page.getByRole('button', { name: 'Remove account' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Remove account' }).click();
+  await expect(sidebar(page).getByRole('button', { name: /demo/ })).toHaveCount(2);
+  const kept = await harness.call<{ accounts: { id: string }[] }>('accounts.list', {});
+
+  await openAddForm(page);
+  await expect(page.getByText('Brings back Agilicus (demo); demo accounts need no credentials.')).toBeVisible();
+  await page.screenshot({ path: screenshotPath('account-form-demo-again.png') });
+  await page.getByRole('button', { name: 'Add the demo accounts again' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Agilicus (demo)' })).toBeVisible();
+  await expect(sidebar(page).getByRole('button', { name: /demo/ })).toHaveCount(3);
+  const after = await harness.call<{ accounts: { id: string; name: string }[] }>('accounts.list', {});
+  expect(after.accounts.filter((a) => kept.accounts.some((k) => k.id === a.id))).toHaveLength(2);
+  expect(after.accounts.map((a) => a.name).sort()).toEqual(['Agilicus (demo)', 'Soracom (demo)', 'SpatialFlow (demo)']);
+});
+
 test.describe('without a keychain', () => {
   test.use({ harnessEnv: { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/billfold-e2e-bus' } });
 

@@ -67,5 +67,14 @@ describe('demo accounts without a keychain', () => {
       const text = await fs.readFile(path.join(dir, file), 'utf8').catch(() => '');
       expect(text).not.toContain(endpoints.agilicus.credentials.accessToken);
     }
+
+    // Started again, the demo brings back the one removed; the two still there keep their ids.
+    const again = await restarted.startDemo();
+    expect(again.map((a) => a.provider).sort()).toEqual(['agilicus', 'soracom', 'spatialflow']);
+    expect(again.filter((a) => added.slice(1).some((b) => b.id === a.id))).toHaveLength(2);
+    const back = again.find((a) => a.provider === added[0]!.provider)!;
+    expect(back.id).not.toBe(added[0]!.id);
+    expect(await restarted.testConnection(back.id)).toMatch(/^Connected to/);
+    expect((await restarted.list()).accounts).toHaveLength(3);
   });
 });
