@@ -6,7 +6,7 @@ import { defaultCurrencyFor } from '../providers/soracom/client';
 import { describeIoError } from '../files/write';
 import { fromScaledFixed, minorToScaled, toScaled } from './decimal';
 import { finalInvoiceStatuses, focusColumns, soracomMonthRows, spatialflowInvoiceRows, type FocusRow } from './focus';
-import { dashed, monthRange, type Period } from './period';
+import { dashed, monthRange, parsePeriod, periodNotOver, refuseNotBegun, type Period } from './period';
 import { readSoracomCsv } from './soracom-csv';
 import { agilicusUsage, byCodePoint, invoiceMonth, invoiceOfFile, overlaps, removedAccounts, soracomBills, spatialflowInvoices, spatialflowListReach, type ArchiveSourceDeps } from './sources';
 import { tableBytes, type Cell, type TableColumn, type TableFormat } from './table-write';
@@ -43,12 +43,17 @@ export async function collectFocus(deps: ArchiveSourceDeps, period: Period, onPr
   const invoices: FocusExportResult['invoices'] = [];
   const missing: string[] = [];
   const notes: string[] = [];
+  const now = deps.now?.() ?? new Date();
+  const notOver = periodNotOver(period, now, `Export ${period.label} again`);
+  if (notOver !== undefined) missing.push(notOver);
   for (const account of accounts) {
     onProgress?.(account.name);
     if (account.provider === 'soracom') {
       const bills = await soracomBills(deps, account);
       for (const yyyyMM of period.months) {
         const label = dashed(yyyyMM);
+        // A month that has not begun has nothing to sync or save yet: the line above says so.
+        if (Date.parse(parsePeriod(label).start) > now.getTime()) continue;
         // The newest saved export of the month (a later save of the same month is the fuller one).
         const csvFile = files
           .filter((f) => f.accountId === account.id && f.kind === 'bill-csv' && f.period === label)
@@ -176,6 +181,7 @@ export interface FocusWriteOutcome {
 /** Writes the cost file at `file` and the usage file beside it, each atomically. */
 export async function writeFocus(deps: ArchiveSourceDeps, from: string, to: string, format: TableFormat, file: string, onProgress?: (what: string) => void): Promise<FocusWriteOutcome> {
   const period = monthRange(from, to);
+  refuseNotBegun(period, deps.now?.() ?? new Date(), 'export');
   const data = await collectFocus(deps, period, onProgress);
   onProgress?.('writing');
   const metadata = { 'focus.version': '1.2', 'billfold.period': period.label };

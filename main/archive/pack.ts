@@ -19,7 +19,7 @@ import { agilicusStatementAccount } from '../files/document-source';
 import { describeIoError, errnoOf, makeFolder, writeFailure } from '../fs/io-errors';
 import { fromScaledFixed, minorToScaled } from './decimal';
 import { finalInvoiceStatuses } from './focus';
-import { dashed, parsePeriod, periodPattern, type Period } from './period';
+import { dashed, parsePeriod, periodNotOver, periodPattern, refuseNotBegun, type Period } from './period';
 import { readSoracomCsv } from './soracom-csv';
 import { agilicusUsage, byCodePoint, invoiceMonth, invoiceOfFile, overlaps, removedAccounts, soracomBills, spatialflowInvoices, spatialflowListReach, type ArchiveSourceDeps } from './sources';
 import { tableCsv, type TableColumn } from './table-write';
@@ -131,6 +131,9 @@ export async function planPack(deps: ArchiveSourceDeps, period: Period): Promise
   const documents: PackDocument[] = [];
   const checks: ArchiveCheck[] = [];
   const missing: string[] = [];
+  const now = deps.now?.() ?? new Date();
+  const notOver = periodNotOver(period, now, `Build the ${period.label} pack again`);
+  if (notOver !== undefined) missing.push(notOver);
   // Folder names in the pack: the account's name, numbered until it differs from every name
   // given so far (ignoring case), so an account really named "Acme (2)" never shares a folder
   // with the second "Acme".
@@ -185,6 +188,8 @@ export async function planPack(deps: ArchiveSourceDeps, period: Period): Promise
       const bills = await soracomBills(deps, account);
       for (const yyyyMM of period.months) {
         const label = dashed(yyyyMM);
+        // A month that has not begun has nothing to sync or save yet: the line above says so.
+        if (Date.parse(parsePeriod(label).start) > now.getTime()) continue;
         const bill: SoracomMonthlyBill | undefined = bills.get(yyyyMM);
         const billed = bill?.amount ?? undefined;
         const currency = billed?.currency ?? defaultCurrencyFor(account.baseUrl);
@@ -490,6 +495,7 @@ export function formulaNotes(documents: readonly PackDocument[]): string[] {
 
 export async function buildPack(deps: PackDeps, periodText: string, opts: { zip?: boolean } = {}): Promise<PackOutcome> {
   const period = parsePeriod(periodText);
+  refuseNotBegun(period, deps.now?.() ?? new Date(), 'pack');
   const root = await deps.root();
   const packs = packsFolder(root);
   await restoreInterruptedSwaps(packs);

@@ -98,3 +98,30 @@ export const dashed = (yyyyMM: string) => `${yyyyMM.slice(0, 4)}-${yyyyMM.slice(
 
 /** The yyyyMM an ISO instant falls in (UTC). */
 export const monthOf = (isoTime: string) => isoTime.slice(0, 7).replace('-', '');
+
+const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const monthStartOf = (yyyyMM: string) => monthStartMs(Number(yyyyMM.slice(0, 4)), Number(yyyyMM.slice(4)));
+
+/** Refuses a period that has not begun at `now`: nothing of it can be billed yet. */
+export function refuseNotBegun(period: Period, now: Date, verb: 'pack' | 'export'): void {
+  if (Date.parse(period.start) <= now.getTime()) return;
+  throw new AppError('invalid_args', `${period.label} has not begun (today is ${day(now.getTime())}, UTC): there is nothing to ${verb} yet.`);
+}
+
+/**
+ * What a period that has begun but not ended lacks at `now` (its month still open, the months
+ * that have not begun), as one sentence ending with `again` ("Build the 2026-Q4 pack again …"),
+ * or undefined for a period that is over.
+ */
+export function periodNotOver(period: Period, now: Date, again: string): string | undefined {
+  const t = now.getTime();
+  if (Date.parse(period.end) <= t) return undefined;
+  const open = period.months.filter((m) => monthStartOf(m) <= t && t < monthStartMs(Number(m.slice(0, 4)), Number(m.slice(4)) + 1)).map(dashed);
+  const notBegun = period.months.filter((m) => monthStartOf(m) > t).map(dashed);
+  if (period.months.length === 1) return `${period.label} is still open: its bills and invoices may still change. ${again} after it ends on ${day(Date.parse(period.end))} (UTC).`;
+  const parts: string[] = [];
+  if (open.length > 0) parts.push(`${open.join(', ')} is still open (its bills and invoices may still change)`);
+  if (notBegun.length === 1) parts.push(`${notBegun[0]} has not begun`);
+  if (notBegun.length > 1) parts.push(`${notBegun[0]} to ${notBegun[notBegun.length - 1]} have not begun`);
+  return `${period.label} is not over: ${parts.join(' and ')}. ${again} after it ends on ${day(Date.parse(period.end))} (UTC).`;
+}

@@ -15,6 +15,8 @@ export interface ArchiveSourceDeps {
   listAccounts: () => Promise<AccountSummary[]>;
   libraryFiles: () => Promise<SavedFile[]>;
   snapshots: Pick<SnapshotStore, 'list'>;
+  /** The clock: which months have begun and which are over. */
+  now?: () => Date;
 }
 
 export interface SoracomSource {

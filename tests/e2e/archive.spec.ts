@@ -98,4 +98,14 @@ test('a pack of a period with nothing saved says what is missing; a bad range ca
   await focusForm.getByLabel('To').fill('2026-03');
   await expect(focusForm.getByText('The period ends before it starts.')).toBeVisible();
   await expect(focusForm.getByRole('button', { name: 'Export FOCUS' })).toBeDisabled();
+
+  // A month that has not begun cannot be packed or exported.
+  await packForm.getByLabel('Period').selectOption({ label: 'A month' });
+  await packForm.getByLabel('Month', { exact: true }).fill('2099-01');
+  await expect(packForm.getByText('2099-01 has not begun: there is nothing to pack yet.')).toBeVisible();
+  await expect(packForm.getByRole('button', { name: 'Write period pack' })).toBeDisabled();
+  await focusForm.getByLabel('From').fill('2099-01');
+  await focusForm.getByLabel('To').fill('2099-02');
+  await expect(focusForm.getByText('2099-01 has not begun: there is nothing to export yet.')).toBeVisible();
+  await expect(focusForm.getByRole('button', { name: 'Export FOCUS' })).toBeDisabled();
 });

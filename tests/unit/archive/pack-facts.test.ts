@@ -55,6 +55,8 @@ describe('what a pack says about its documents', () => {
             file(soracom, 'Soracom statement 2026-11.pdf', { period: '2026-11', source: { key: 'soracom:statement:202611', hash: 'h' } }),
           ]),
         snapshots: { list: (_id, channel) => Promise.resolve(channel === 'soracom.getBillingHistory' ? [{ args: {}, snapshot: { value: history(state), syncedAt: '2026-11-29T05:16:00.000Z' } }] : []) },
+        // The month is over; its bill may stay preliminary for a few days.
+        now: () => new Date('2026-12-02T00:00:00Z'),
       });
 
       const open = await planPack(deps('temporary'), parsePeriod('2026-11'));

@@ -100,7 +100,9 @@ describe('which invoice a PDF belongs to', () => {
           : [],
       ),
   };
-  const plan = (files: SavedFile[], month: string) => planPack({ listAccounts: () => Promise.resolve([account]), libraryFiles: () => Promise.resolve(files), snapshots: synced as never }, parsePeriod(month));
+  // Read after the quarter has ended, so nothing is missing for want of time.
+  const plan = (files: SavedFile[], month: string) =>
+    planPack({ listAccounts: () => Promise.resolve([account]), libraryFiles: () => Promise.resolve(files), snapshots: synced as never, now: () => new Date('2027-01-15T00:00:00Z') }, parsePeriod(month));
   const inv10 = file('Invoice-INV-10.pdf', { period: '2026-11', source: { key: 'spatialflow:invoice:in_10', hash: 'h' } });
 
   it('invoice INV-1 never takes INV-10’s PDF: its own PDF is reported missing', async () => {

@@ -99,6 +99,12 @@ describe('billfold pack and billfold export focus', () => {
   it('a wrong period, format or range is a usage error (exit 2)', async () => {
     const { home, userData } = await folders;
     expect((await runBillfold(['--user-data', userData, 'pack', '2026-13', '--json'], { home })).code).toBe(2);
+    // A period that has not begun: refused, and no empty pack is written.
+    const future = await runBillfold(['--user-data', userData, 'pack', '2099-Q4', '--json'], { home });
+    expect(future.code).toBe(2);
+    expect(parseJson<{ error: { code: string; message: string } }>(future).error).toMatchObject({ code: 'invalid_args', message: expect.stringMatching(/^2099-Q4 has not begun \(today is \d{4}-\d{2}-\d{2}, UTC\): there is nothing to pack yet\.$/) });
+    await expect(fs.stat(path.join(home, 'Documents', 'Billfold', 'Packs', '2099-Q4'))).rejects.toMatchObject({ code: 'ENOENT' });
+    expect((await runBillfold(['--user-data', userData, 'export', 'focus', '--from', '2099-01', '--to', '2099-02', '--format', 'csv', '--out', path.join(home, 'x.csv')], { home })).code).toBe(2);
     expect((await runBillfold(['--user-data', userData, 'export', 'focus', '--from', '2026-10', '--to', '2026-10', '--format', 'xlsx', '--out', path.join(home, 'x')], { home })).code).toBe(2);
     expect((await runBillfold(['--user-data', userData, 'export', 'focus', '--from', '2026-10', '--to', '2026-09', '--format', 'csv', '--out', path.join(home, 'x'), '--json'], { home })).code).toBe(2);
     const help = await runBillfold(['export', 'focus', '--help'], { home });
