@@ -170,7 +170,7 @@ export function createMainServices(opts: MainServicesOptions): MainServices {
   };
   const alerts = createAlertStore(opts.platform.userDataDir, { onDiscarded: () => notice('Billfold’s list of past alerts could not be read and was started again.') });
   const settings = createSettingsStore(opts.platform.userDataDir, opts.platform.documentsDir, {
-    onDiscarded: () => notice('Billfold’s settings could not be read; the downloads folder is back to its default.'),
+    onDiscarded: (reason) => notice(`Billfold’s settings could not be read: ${reason}. The downloads folder, budgets and sync schedule are back to their defaults.`),
   });
   const trashItem = opts.platform.trashItem?.bind(opts.platform);
   const library = createLibraryIndex(opts.platform.userDataDir, {

@@ -20,6 +20,17 @@ const fileSchema = z.object({
   sync: z.object({ enabled: z.boolean(), intervalMinutes: z.int().min(5).max(1440) }).optional(),
 });
 
+/** Why a settings file that is JSON is not one Billfold reads, after its path ("… has no …"). */
+function discardedBecause(json: unknown, error: z.ZodError): string {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return 'is not a JSON object';
+  const version = (json as Record<string, unknown>)['version'];
+  if (version === undefined) return `has no "version": ${settingsVersion}; add "version": ${settingsVersion} beside the other settings`;
+  if (version !== settingsVersion) return `is of version ${JSON.stringify(version)}, which this Billfold does not read (it reads "version": ${settingsVersion})`;
+  const issue = error.issues[0];
+  const where = issue && issue.path.length > 0 ? `"${issue.path.map(String).join('.')}"` : 'a setting';
+  return `has a value Billfold cannot use: ${where}${issue ? ` (${issue.message})` : ''}`;
+}
+
 export type Budgets = NonNullable<z.infer<typeof fileSchema>['budgets']>;
 export type SyncSchedule = NonNullable<z.infer<typeof fileSchema>['sync']>;
 export const defaultSyncSchedule: SyncSchedule = { enabled: true, intervalMinutes: 60 };
@@ -38,7 +49,7 @@ export interface SettingsStore {
  * The user's settings (the downloads folder, budgets, the sync schedule), in a small versioned
  * JSON file written atomically. Each change keeps the other settings.
  */
-export function createSettingsStore(userDataDir: string, documentsDir: string, opts: { onDiscarded?: () => void } = {}): SettingsStore {
+export function createSettingsStore(userDataDir: string, documentsDir: string, opts: { onDiscarded?: (reason: string) => void } = {}): SettingsStore {
   const file = path.join(userDataDir, 'settings.json');
   const defaultDownloadsFolder = path.join(documentsDir, 'Billfold');
   let cached: Promise<z.infer<typeof fileSchema>> | undefined;
@@ -50,13 +61,18 @@ export function createSettingsStore(userDataDir: string, documentsDir: string, o
     } catch {
       return { version: settingsVersion };
     }
+    // Unreadable settings fall back to the defaults; the file is replaced on the next change.
+    let json: unknown;
     try {
-      return fileSchema.parse(JSON.parse(text));
-    } catch {
-      // Unreadable settings fall back to the defaults; the file is replaced on the next change.
-      opts.onDiscarded?.();
+      json = JSON.parse(text);
+    } catch (error) {
+      opts.onDiscarded?.(`${file} is not valid JSON (${(error as Error).message})`);
       return { version: settingsVersion };
     }
+    const parsed = fileSchema.safeParse(json);
+    if (parsed.success) return parsed.data;
+    opts.onDiscarded?.(`${file} ${discardedBecause(json, parsed.error)}`);
+    return { version: settingsVersion };
   }
 
   const view = (data: z.infer<typeof fileSchema>): FilesSettings => ({
