@@ -31,6 +31,8 @@ export interface DownloadItem {
   /** The library file (new, or the one already there when skipped). */
   fileId?: string;
   fileName?: string;
+  /** Where that library file is on this computer. */
+  path?: string;
   /** Bytes fetched from the provider for this document. */
   bytes?: number;
   /** Why it was skipped or why it failed. */
@@ -48,6 +50,8 @@ export interface DownloadSummary extends DownloadRequest {
   failed: number;
   /** Bytes fetched from the providers. */
   bytes: number;
+  /** The downloads folder the documents were saved into (each account's in a folder of its own). */
+  folder: string;
   items: DownloadItem[];
 }
 

@@ -24,6 +24,7 @@ const itemSchema = z.object({
   state: z.enum(['fetched', 'skipped', 'failed', 'cancelled']),
   fileId: z.string().optional(),
   fileName: z.string().optional(),
+  path: z.string().optional(),
   bytes: z.number().optional(),
   reason: z.object({ code: z.string(), message: z.string() }).optional(),
 });

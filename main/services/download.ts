@@ -418,10 +418,10 @@ export function createDownloadService(deps: DownloadServiceDeps) {
               bytesDone += fetched.received;
               const there = await alreadyThere(account, fetched, p.source, p.item.period);
               if (there) {
-                return { ...p.item, state: 'skipped', fileId: there.id, fileName: there.fileName, bytes: fetched.received, reason: { code: 'already_saved', message: `Already in the library as ${there.fileName}.` } };
+                return { ...p.item, state: 'skipped', fileId: there.id, fileName: there.fileName, path: there.path, bytes: fetched.received, reason: { code: 'already_saved', message: `Already in the library as ${there.fileName}.` } };
               }
               const saved = await store(account, fetched, p.source, p.item.period, signal);
-              return { ...p.item, state: 'fetched', fileId: saved.id, fileName: saved.fileName, bytes: fetched.received };
+              return { ...p.item, state: 'fetched', fileId: saved.id, fileName: saved.fileName, path: saved.path, bytes: fetched.received };
             }, signal);
           } catch (error) {
             inFlight.delete(p.item.key);
@@ -443,7 +443,8 @@ export function createDownloadService(deps: DownloadServiceDeps) {
       emit(cancelled ? 'cancelled' : c.failed > 0 ? 'failed' : 'done', true);
       const order = new Map(planned.map((p, i) => [p.item.key, i]));
       items.sort((a, b) => (order.get(a.key) ?? -1) - (order.get(b.key) ?? -1));
-      return { ...wanted, taskId, resumed: begun.resumed, cancelled, ...c, bytes: bytesNow(), items };
+      const { downloadsFolder: folder } = await deps.settings.get();
+      return { ...wanted, taskId, resumed: begun.resumed, cancelled, ...c, bytes: bytesNow(), folder, items };
     } catch (error) {
       emit(signal.aborted ? 'cancelled' : 'failed', true);
       throw error;

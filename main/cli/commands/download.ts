@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import type { ErrorCode } from '../../../contract/errors';
-import type { DownloadSummary, UnfinishedDownload } from '../../../contract/models/download';
+import type { DownloadItem, DownloadSummary, UnfinishedDownload } from '../../../contract/models/download';
 import { AppError } from '../../http/errors';
 import { CliPartialFailure, CliUsageError } from '../context';
 import { exitCodeForAll, exitCodes } from '../exit-codes';
@@ -11,13 +12,16 @@ import { chosenAccounts } from './sync';
 function describe(s: DownloadSummary): string {
   const lines = [
     `${s.resumed ? 'Resumed: ' : ''}${s.fetched} fetched, ${s.skipped} already saved, ${s.failed} failed (${formatBytes(s.bytes)} from the providers)${s.cancelled ? '; cancelled: `billfold download --resume` goes on where it stopped' : ''}`,
+    `  ${s.folder}`,
   ];
   const failed = s.items.filter((i) => i.state === 'failed');
   if (failed.length > 0) {
     lines.push('', 'Failed:', table(['ACCOUNT', 'DOCUMENT', 'REASON'], failed.map((i) => [i.accountName, i.label, `${i.reason?.code ?? '?'}: ${i.reason?.message ?? ''}`])));
   }
   const fetched = s.items.filter((i) => i.state === 'fetched');
-  if (fetched.length > 0) lines.push('', 'Saved:', table(['ACCOUNT', 'DOCUMENT', 'FILE'], fetched.map((i) => [i.accountName, i.label, i.fileName ?? ''])));
+  // Each account's documents are in a folder of its own: the path from the downloads folder says which.
+  const where = (i: DownloadItem) => (i.path === undefined ? (i.fileName ?? '') : path.relative(s.folder, i.path));
+  if (fetched.length > 0) lines.push('', 'Saved:', table(['ACCOUNT', 'DOCUMENT', 'FILE'], fetched.map((i) => [i.accountName, i.label, where(i)])));
   return lines.join('\n');
 }
 

@@ -153,10 +153,22 @@ describe.runIf(inKeychainSession)('billfold command line against the sandboxes, 
     // Not a terminal: no progress on stderr.
     expect(first.stderr).not.toMatch(/Downloading/);
 
+    // Where each document went: the downloads folder, and each file's path in it.
+    const folder = path.join(home, 'Documents', 'Billfold');
+    expect(summary.folder).toBe(folder);
+    for (const item of summary.items) {
+      expect(item.path?.startsWith(folder + path.sep)).toBe(true);
+      expect((await fs.stat(item.path!)).isFile()).toBe(true);
+    }
+
     const second = parseJson<DownloadSummary>(await runBillfold(args, { home }));
-    expect(second).toMatchObject({ fetched: 0, failed: 0, skipped: summary.fetched });
-    const saved = await readdirDeep(path.join(home, 'Documents', 'Billfold'));
+    expect(second).toMatchObject({ fetched: 0, failed: 0, skipped: summary.fetched, folder });
+    expect(second.items.map((i) => i.path).sort()).toEqual(summary.items.map((i) => i.path).sort());
+    const saved = await readdirDeep(folder);
     expect(saved).toHaveLength(summary.fetched);
+    // In text, the folder is said under the counts.
+    const text = await runBillfold(args.filter((a) => a !== '--json'), { home });
+    expect(text.stdout.split('\n').slice(0, 2)).toEqual([expect.stringMatching(/^0 fetched, \d+ already saved, 0 failed/), `  ${folder}`]);
   });
 
   it('Ctrl+C stops a download with what it saved, exit 1; download --resume goes on and saves each document once', async () => {
