@@ -31,16 +31,35 @@ export function jsonText(value: unknown): string {
   return `${JSON.stringify(value, null, 2).replace(controls, (c) => (c === '\n' ? c : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`))}\n`;
 }
 
-/** A plain-text table with columns padded to their widest cell; cells are made printable. */
-export function table(header: string[], rawRows: string[][]): string {
+/**
+ * A plain-text table with columns padded to their widest cell; cells are made printable. The
+ * columns numbered in `right` (amounts, counts) are right-aligned, header included.
+ */
+export function table(header: string[], rawRows: string[][], { right = [] }: { right?: number[] } = {}): string {
   const rows = rawRows.map((r) => r.map((cell) => printable(cell)));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>
     cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .map((c, i) => (right.includes(i) ? c.padStart(widths[i] ?? 0) : i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
       .join('  ')
       .trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
+}
+
+/**
+ * An exact decimal amount ("227564", "-0.125") as the rest of the command line shows money: with
+ * its currency ("¥227,564") when it is known, else grouped ("227,564"). Never rounded: a total
+ * with more decimals than its currency keeps them.
+ */
+export function formatAmount(decimal: string, currency?: string): string {
+  if (!/^-?\d+(\.\d+)?$/.test(decimal)) return decimal;
+  const options: Intl.NumberFormatOptions = currency === undefined ? { maximumFractionDigits: 20 } : { style: 'currency', currency, maximumFractionDigits: 20 };
+  try {
+    // A numeric string is formatted exactly (Intl.NumberFormat v3), as formatMoney does.
+    return new Intl.NumberFormat(undefined, options).format(decimal as `${number}`);
+  } catch {
+    return currency === undefined ? decimal : `${decimal} ${currency}`;
+  }
 }
 
 /** 1536 -> "1.5 KB". */

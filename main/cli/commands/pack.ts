@@ -1,12 +1,20 @@
 import { withJson, type CliCommand } from '../kit';
-import { formatBytes, table } from '../text';
+import { formatAmount, formatBytes, table } from '../text';
 import type { ArchivePackResult } from '../../../contract/models/archive';
 
 function describe(p: ArchivePackResult): string {
   const lines = [`Pack ${p.period}: ${p.documents} document${p.documents === 1 ? '' : 's'}, ${formatBytes(p.bytes)}`, `  ${p.location}`];
   if (p.zip) lines.push(`  ${p.zip.location} (${formatBytes(p.zip.bytes)})`);
   if (p.checks.length > 0) {
-    lines.push('', table(['CHECK', 'STATUS', 'EXPECTED', 'ACTUAL'], p.checks.map((c) => [`${c.accountName}: ${c.subject}`, c.status, c.expected ?? '', `${c.actual ?? ''} ${c.currency ?? ''}`.trim()])));
+    const amount = (value: string | undefined, currency: string | undefined) => (value === undefined ? '' : formatAmount(value, currency));
+    lines.push(
+      '',
+      table(
+        ['CHECK', 'STATUS', 'EXPECTED', 'ACTUAL'],
+        p.checks.map((c) => [`${c.accountName}: ${c.subject}`, c.status, amount(c.expected, c.currency), amount(c.actual, c.currency)]),
+        { right: [2, 3] },
+      ),
+    );
   }
   if (p.missing.length > 0) lines.push('', 'Missing:', ...p.missing.map((m) => `  ${m}`));
   if (p.notes.length > 0) lines.push('', 'Notes:', ...p.notes.map((n) => `  ${n}`));

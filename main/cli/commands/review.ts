@@ -9,7 +9,7 @@ import { AppError } from '../../http/errors';
 import { CliPartialFailure } from '../context';
 import { exitCodeForAll } from '../exit-codes';
 import { withJson, type CliCommand } from '../kit';
-import { formatBytes, table } from '../text';
+import { formatAmount, formatBytes, table } from '../text';
 
 export interface ReviewedFile {
   file: string;
@@ -27,17 +27,19 @@ function describe(r: ReviewedFile): string {
   const s = r.summary;
   // The file does not say its currency: as in the window, it is the month's bill's, or unknown.
   const billCurrencies = [...new Set(r.reconciliation?.matches.map((m) => m.bill.currency) ?? [])];
-  const currency = billCurrencies.length === 1 ? ` ${billCurrencies[0]}` : ' (currency unknown: the file does not say it, and no bill of the month says it)';
+  const currency = billCurrencies.length === 1 ? billCurrencies[0] : undefined;
+  const unknown = currency === undefined ? ' (currency unknown: the file does not say it, and no bill of the month says it)' : '';
   const lines = [
     `${r.fileName ?? r.file} (${formatBytes(r.size ?? 0)})`,
-    `  ${s.rows} rows, ${s.malformedRows} malformed; total ${s.total}${currency}${s.month ? ` for ${s.month.slice(0, 4)}-${s.month.slice(4)}` : ''}`,
+    `  ${s.rows} rows, ${s.malformedRows} malformed; total ${formatAmount(s.total, currency)}${unknown}${s.month ? ` for ${s.month.slice(0, 4)}-${s.month.slice(4)}` : ''}`,
     ...s.notes.map((note) => `  Note: ${note}`),
   ];
   if (s.byItem.length > 0) {
     lines.push(
       table(
         ['  ITEM', 'AMOUNT', 'ROWS'],
-        s.byItem.slice(0, 12).map((t) => [`  ${t.key || '(none)'}`, t.amount, String(t.rows)]),
+        s.byItem.slice(0, 12).map((t) => [`  ${t.key || '(none)'}`, formatAmount(t.amount, currency), formatAmount(String(t.rows))]),
+        { right: [1, 2] },
       ),
     );
   }

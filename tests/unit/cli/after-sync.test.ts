@@ -6,6 +6,7 @@ import type { FocusExportResult } from '../../../contract/models/archive';
 import type { InsightOverview } from '../../../contract/models/insight';
 import { createMainServices } from '../../../main/compose';
 import { AppError } from '../../../main/http/errors';
+import type { ReviewedFile } from '../../../main/cli/commands/review';
 import type { SyncOutcome } from '../../../main/cli/commands/sync';
 import { cliFolders, ensureBuiltCli, parseJson, runBillfold } from './helpers';
 import { routerCall, testPlatform } from '../../support/platform';
@@ -107,5 +108,28 @@ describe('after a scheduled billfold sync', () => {
     const closed = await line(yyyyMM(1));
     expect(closed).toMatch(/: bill .+, file .+, (they match|difference .+)$/);
     expect(closed).not.toMatch(/preliminary/);
+  });
+
+  it('review shows the total and the AMOUNT column in the bill’s currency, grouped and right-aligned; --json keeps the exact decimals', async () => {
+    const { home, userData } = await folders;
+    const d = new Date();
+    const last = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1));
+    const month = `${last.getUTCFullYear()}${String(last.getUTCMonth() + 1).padStart(2, '0')}`;
+    const file = path.join(home, `Export_${month}_items.csv`);
+    const rows = [`440103000000001,${month}01,Basic fee,166780,1,166780`, `440103000000001,${month}02,Data fee,1,1500,1500`, `440103000000001,${month}03,Discount,-200,1,-200`];
+    await fs.writeFile(file, `imsi,date,billItemName,unitPrice,quantity,amount\n${rows.join('\n')}\n`);
+    const run = await runBillfold(['--user-data', userData, 'review', file], { home });
+    expect(run.code, run.stderr).toBe(0);
+    const lines = run.stdout.split('\n');
+    expect(lines[1]).toBe(`  3 rows, 0 malformed; total ¥168,080 for ${month.slice(0, 4)}-${month.slice(4)}`);
+    const header = lines.find((l) => l.includes('AMOUNT'))!;
+    const end = header.indexOf('AMOUNT') + 'AMOUNT'.length;
+    for (const [item, amount] of [['Basic fee', '¥166,780'], ['Data fee', '¥1,500'], ['Discount', '-¥200']] as const) {
+      const row = lines.find((l) => l.includes(item))!;
+      expect(row.indexOf(amount) + amount.length, item).toBe(end);
+    }
+    const json = parseJson<{ files: ReviewedFile[] }>(await runBillfold(['--user-data', userData, 'review', file, '--json'], { home }));
+    expect(json.files[0]?.summary?.total).toBe('168080');
+    expect(json.files[0]?.summary?.byItem.map((t) => t.amount)).toEqual(['166780', '1500', '-200']);
   });
 });

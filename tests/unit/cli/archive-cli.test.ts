@@ -70,6 +70,13 @@ describe('billfold pack and billfold export focus', () => {
     const text = await runBillfold(['--user-data', userData, 'pack', saved.label], { home });
     expect(text.code).toBe(0);
     expect(text.stdout).toContain(`Pack ${saved.label}: ${2 + saved.invoices.length} documents`);
+    // The checks' amounts in their currency, grouped, right-aligned under EXPECTED and ACTUAL.
+    const lines = text.stdout.split('\n');
+    const header = lines.find((l) => l.startsWith('CHECK'))!;
+    const csvCheck = lines.find((l) => l.includes('detailed CSV') && l.includes(' match '))!;
+    expect(csvCheck).toMatch(/ match +¥\d{1,3}(,\d{3})* +¥\d{1,3}(,\d{3})*$/);
+    expect(csvCheck.replace(/^.* match +/, '').split(/ +/)).toEqual([`¥${Number(toDecimalString(saved.bill.amount!)).toLocaleString('en-US')}`, `¥${Number(toDecimalString(saved.bill.amount!)).toLocaleString('en-US')}`]);
+    for (const l of lines.filter((x) => / (match|differs|missing) /.test(x))) expect(l.length).toBe(header.length);
     expect(text.stdout).toContain(`Notes:\n  The previous ${saved.label}.zip was removed: it held the pack as it was before.`);
     await expect(fs.stat(result.zip!.location)).rejects.toMatchObject({ code: 'ENOENT' });
     // Built again from the same Library: the same index, byte for byte.

@@ -296,7 +296,7 @@ describe.runIf(inKeychainSession)('billfold command line against the sandboxes, 
     const fixture = path.join(repoRoot, 'tests', 'fixtures', 'review', 'quirks.csv');
     const run = await runBillfold(['--user-data', userData, 'review', fixture], { home });
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/total -?[\d.]+ \(currency unknown: the file does not say it, and no bill of the month says it\)/);
+    expect(run.stdout).toMatch(/total -?[\d.,]+ \(currency unknown: the file does not say it, and no bill of the month says it\)/);
     expect(run.stdout).not.toMatch(/total -?[\d.]+ JPY/);
   });
 });

@@ -35,11 +35,11 @@ describe('billfold command line: text from files and providers cannot drive the 
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).not.toMatch(terminalControls);
     expect(run.stdout).toContain('\\x1b[2J\\x1b]0;PWNED\\x07Basic\\x1b[31m fee\\x9b2J \\u202efdp.exe');
-    // The table stays a table: the amount column lines up under its header.
+    // The table stays a table: the amount column lines up under its header (right-aligned).
     const lines = run.stdout.split('\n');
     const header = lines.find((l) => l.includes('ITEM'))!;
     const row = lines.find((l) => l.includes('PWNED'))!;
-    expect(row.indexOf('10 ')).toBe(header.indexOf('AMOUNT'));
+    expect(row.indexOf(' 10 ') + 3).toBe(header.indexOf('AMOUNT') + 'AMOUNT'.length);
   });
 
   it('review keeps the name exact in JSON, with no raw C1 or bidi control in the document', async () => {
