@@ -74,6 +74,30 @@ export function fromDecimal(amount: number | string, currency: string): Money {
   return { minor: checkMinor(negative ? -minor : minor), currency: code };
 }
 
+/** The most minor units an amount may have: past it, whole numbers are no longer exact in JavaScript. */
+export const maxMinor = Number.MAX_SAFE_INTEGER;
+
+/**
+ * A positive amount as a person types it ("1,500", "10.50"), taken exactly as typed: an amount
+ * that would need rounding (10.5 yen) is refused rather than changed. The answer is the amount,
+ * or what is wrong with it, to end a sentence that names what it is for ("… must be at least ¥1").
+ */
+export function parsePositiveAmount(text: string, currency: string): { money: Money } | { problem: string } {
+  const code = normalizeCurrency(currency);
+  const typed = text.trim();
+  const m = /^(\d+)(?:\.(\d+))?$/.exec(typed.replace(/,/g, ''));
+  if (!m) return { problem: `is not an amount: “${typed}”` };
+  const digits = minorDigits(code);
+  const fraction = (m[2] ?? '').replace(/0+$/, '');
+  if (fraction.length > digits) {
+    return { problem: digits === 0 ? `has decimals, and ${code} amounts have none: use a whole number` : `has more decimals than ${code} amounts have (${digits})` };
+  }
+  const minor = BigInt(`${m[1] ?? '0'}${fraction.padEnd(digits, '0')}`);
+  if (minor > BigInt(maxMinor)) return { problem: `is too large: Billfold keeps amounts up to ${formatMoney({ minor: maxMinor, currency: code })}` };
+  if (minor < 1n) return { problem: `must be at least ${formatMoney({ minor: 1, currency: code })}` };
+  return { money: { minor: Number(minor), currency: code } };
+}
+
 /** a + b; throws when the currencies differ. */
 export function addMoney(a: Money, b: Money): Money {
   if (a.currency !== b.currency) {

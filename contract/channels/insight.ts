@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import type { AlertList, Budgets, DailyAnomalies, InsightOverview, MonthlyAnomalies, SyncStatus } from '../models/insight';
+import { maxMinor } from '../money';
 
 const accountId = z.string().min(1).max(64);
 const yyyyMM = z.string().regex(/^20\d{2}(0[1-9]|1[0-2])$/, 'Expected a month as yyyyMM');
 const currency = z.string().regex(/^[A-Z]{3}$/, 'Expected an uppercase ISO 4217 code');
 /** A budget: whole minor units of its currency, more than zero. */
-const money = z.strictObject({ minor: z.int().min(1).max(Number.MAX_SAFE_INTEGER), currency });
+const money = z.strictObject({ minor: z.int().min(1).max(maxMinor), currency });
 
 export const insightArgs = {
   'insight.overview': z.strictObject({}),

@@ -338,6 +338,34 @@ test('a budget crossed by the demo data raises one alert and one notification, a
   }
 });
 
+test('a budget is saved as typed or refused with the reason: no decimals in yen, at least ¥1, not too large', async ({ page, harness }) => {
+  const soracom = (await accountsByProvider(harness))('soracom');
+  await openOverview(page, harness);
+  await waitForInsight(page);
+  await page.getByText('Budgets and background sync').click();
+  const panel = page.getByTestId('budgets-panel');
+  const field = page.getByLabel(`Monthly budget for ${soracom.name} in JPY`);
+  const save = panel.getByRole('button', { name: 'Save budgets' });
+  const stored = async () => (await channel<{ accounts: { accountId: string; amount: Money }[] }>(harness, 'insight.getBudgets', {})).accounts;
+  for (const [typed, reason] of [
+    ['10.5', 'has decimals, and JPY amounts have none: use a whole number.'],
+    ['0', `must be at least ${await formatIn(page)({ minor: 1, currency: 'JPY' })}.`],
+    ['12345678901234567890', 'is too large: Billfold keeps amounts up to'],
+  ] as [string, string][]) {
+    await field.fill(typed);
+    await save.click();
+    await expect(panel).toContainText(`The budget for ${soracom.name} ${reason}`);
+    await expect(panel).not.toContainText('out of range');
+    expect(await stored()).toEqual([]);
+  }
+  // Saved, the field shows the amount as stored.
+  await field.fill('7,500');
+  await save.click();
+  await expect(panel.getByRole('status').filter({ hasText: 'Budgets saved.' })).toBeVisible();
+  await expect(field).toHaveValue('7500');
+  expect(await stored()).toEqual([{ accountId: soracom.id, amount: { minor: 7500, currency: 'JPY' } }]);
+});
+
 test.describe('background sync', () => {
   test.use({ harnessArgs: ['--demo', '--sync-first-run-ms', '300'] });
 

@@ -5,6 +5,7 @@ import {
   fromDecimal,
   fromMinor,
   minorDigits,
+  parsePositiveAmount,
   sumByCurrency,
   toDecimalString,
 } from '../../contract/money';
@@ -112,5 +113,30 @@ describe('toDecimalString and formatMoney', () => {
     expect(formatMoney(fromMinor(123456, 'EUR'), 'de-DE')).toBe('1.234,56\u00a0€');
     expect(formatMoney(fromMinor(Number.MAX_SAFE_INTEGER, 'USD'), 'en-US')).toBe('$90,071,992,547,409.91');
     expect(typeof formatMoney(fromMinor(1, 'USD'))).toBe('string');
+  });
+});
+
+describe('parsePositiveAmount (a budget as typed)', () => {
+  it('takes an amount exactly as typed, with thousands separators and trailing zeros', () => {
+    expect(parsePositiveAmount(' 7,500 ', 'JPY')).toEqual({ money: { minor: 7500, currency: 'JPY' } });
+    expect(parsePositiveAmount('10.00', 'JPY')).toEqual({ money: { minor: 10, currency: 'JPY' } });
+    expect(parsePositiveAmount('10.5', 'usd')).toEqual({ money: { minor: 1050, currency: 'USD' } });
+    expect(parsePositiveAmount('0.4', 'USD')).toEqual({ money: { minor: 40, currency: 'USD' } });
+  });
+
+  it('refuses decimals the currency does not have instead of rounding them', () => {
+    expect(parsePositiveAmount('10.5', 'JPY')).toEqual({ problem: 'has decimals, and JPY amounts have none: use a whole number' });
+    expect(parsePositiveAmount('7500.6', 'JPY')).toEqual({ problem: 'has decimals, and JPY amounts have none: use a whole number' });
+    expect(parsePositiveAmount('0.4', 'JPY')).toEqual({ problem: 'has decimals, and JPY amounts have none: use a whole number' });
+    expect(parsePositiveAmount('1.005', 'USD')).toEqual({ problem: 'has more decimals than USD amounts have (2)' });
+  });
+
+  it('says the smallest amount, and refuses one too large in words', () => {
+    expect(parsePositiveAmount('0', 'JPY')).toEqual({ problem: `must be at least ${formatMoney({ minor: 1, currency: 'JPY' })}` });
+    expect(parsePositiveAmount('0.00', 'USD')).toEqual({ problem: `must be at least ${formatMoney({ minor: 1, currency: 'USD' })}` });
+    expect(parsePositiveAmount('12345678901234567890', 'JPY')).toEqual({ problem: `is too large: Billfold keeps amounts up to ${formatMoney({ minor: Number.MAX_SAFE_INTEGER, currency: 'JPY' })}` });
+    expect(parsePositiveAmount('9007199254740991', 'JPY')).toEqual({ money: { minor: Number.MAX_SAFE_INTEGER, currency: 'JPY' } });
+    expect(parsePositiveAmount('-5', 'JPY')).toEqual({ problem: 'is not an amount: “-5”' });
+    expect(parsePositiveAmount('1e3', 'JPY')).toEqual({ problem: 'is not an amount: “1e3”' });
   });
 });
