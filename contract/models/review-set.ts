@@ -4,6 +4,7 @@
  * Amounts are exact decimal strings in major units, as in a single-file review.
  */
 import type { ReviewMalformedReason } from './review';
+import { preliminaryBill, type SoracomBillState } from './soracom';
 
 /** How a file of a set was used. */
 export type ReviewSetFileState =
@@ -23,6 +24,8 @@ export type ReviewSetFileState =
 export interface ReviewSetFile {
   /** Library id, when the file was opened from the library. */
   libraryId?: string;
+  /** When the library saved it: the figures of a month that was still open are those of that time. */
+  savedAt?: string;
   fileName: string;
   size: number;
   state: ReviewSetFileState;
@@ -99,6 +102,8 @@ export interface ReviewSetMonthCurrency {
   code?: string;
   /** `live`: the bill fetched now; `offline`: the account's last synced bill. */
   source?: 'live' | 'offline';
+  /** The bill's state: `temporary` while the month is still open and its amounts may change. */
+  state?: SoracomBillState;
   accountName?: string;
   /** Why the currency is unknown. */
   reason?: string;
@@ -120,6 +125,11 @@ export interface ReviewSetCurrency {
 /** The currency of one month; undefined when unknown. */
 export function currencyOfMonth(c: ReviewSetCurrency, month: string): string | undefined {
   return c.months.find((m) => m.month === month)?.code;
+}
+
+/** Whether the month's bill says the month is still open (preliminary): its figures may still change. */
+export function isOpenMonth(c: ReviewSetCurrency, month: string): boolean {
+  return preliminaryBill(c.months.find((m) => m.month === month)?.state) !== undefined;
 }
 
 /** The one currency of these months, or `mixed` when they have different ones (unknown counts as one). */

@@ -4,7 +4,7 @@
  * major units; a header names the currency of its column when the account's bills say it, and a
  * column that adds months of different currencies says so.
  */
-import { currencyOfMonths, mixedCurrencies, type ReviewChange, type ReviewMonthlyLine, type ReviewSetCurrency, type ReviewSetMonthCurrency, type ReviewSetTable } from '../../contract/models/review-set';
+import { currencyOfMonths, isOpenMonth, mixedCurrencies, type ReviewChange, type ReviewMonthlyLine, type ReviewSetCurrency, type ReviewSetMonthCurrency, type ReviewSetTable } from '../../contract/models/review-set';
 import type { CsvCell } from '../files/csv';
 import { formatSet, type DeviceQuery, type ReviewSetModel } from './review-set-model';
 
@@ -47,10 +47,15 @@ export function setCurrency(months: ReviewSetMonthCurrency[], monthTotals: bigin
   return out;
 }
 
-/** What to write after a header: " (JPY)", " (mixed currencies)" or nothing when unknown. */
+/**
+ * What to write after a header: " (JPY)", " (mixed currencies)" or nothing when unknown; a month
+ * still open is marked first (" preliminary (JPY)").
+ */
 function suffixOf(currency: ReviewSetCurrency, months: readonly string[]): string {
   const { code, mixed } = currencyOfMonths(currency, months);
-  return mixed ? ` (${mixedCurrencies})` : code ? ` (${code})` : '';
+  const [only] = months;
+  const open = months.length === 1 && only !== undefined && isOpenMonth(currency, only) ? ' preliminary' : '';
+  return open + (mixed ? ` (${mixedCurrencies})` : code ? ` (${code})` : '');
 }
 
 function monthlyTable(title: string, keyLabel: string, emptyKey: string, months: readonly string[], currency: ReviewSetCurrency, lines: readonly ReviewMonthlyLine[]): SetCsv {

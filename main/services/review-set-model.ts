@@ -65,6 +65,7 @@ export interface SetFileInput {
   fileName: string;
   size: number;
   libraryId?: string;
+  savedAt?: string;
   /** The account the file was saved for (a library file); its bills say each month's currency. */
   accountId?: string;
   summary?: FileSummary;
@@ -126,6 +127,7 @@ export class ReviewSetModel {
     this.sortCache = undefined;
     const file: ReviewSetFile = { fileName: input.fileName, size: input.size, state: 'used', months: [], usedMonths: [], repeated: [], rows: 0, malformedRows: 0, total: '0' };
     if (input.libraryId !== undefined) file.libraryId = input.libraryId;
+    if (input.savedAt !== undefined) file.savedAt = input.savedAt;
     this.files.push(file);
     if (input.error) {
       file.state = 'failed';

@@ -58,6 +58,7 @@ interface SetSource {
   path: string;
   fileName: string;
   libraryId?: string;
+  savedAt?: string;
   accountId?: string;
 }
 
@@ -140,6 +141,7 @@ class ReviewSet {
       this.emit(label, before, total, 'running');
       const input: SetFileInput = { fileName: source.fileName, size: source.size };
       if (source.libraryId !== undefined) input.libraryId = source.libraryId;
+      if (source.savedAt !== undefined) input.savedAt = source.savedAt;
       if (source.accountId !== undefined) input.accountId = source.accountId;
       try {
         const same = seen.find((s) => s.path === source.path);
@@ -244,7 +246,7 @@ export function createReviewSetService(deps: ReviewSetServiceDeps) {
 
   function fromLibrary(f: SavedFile): SetSource {
     if (f.kind !== 'bill-csv') throw new AppError('validation', `${f.fileName} is not a bill export; only bill exports can be reviewed.`);
-    return { path: f.path, fileName: f.fileName, libraryId: f.id, ...(f.accountId !== undefined ? { accountId: f.accountId } : {}) };
+    return { path: f.path, fileName: f.fileName, libraryId: f.id, savedAt: f.savedAt, ...(f.accountId !== undefined ? { accountId: f.accountId } : {}) };
   }
 
   /** Each month's currency from the bill of that month of the account its file was saved for. */
@@ -272,7 +274,7 @@ export function createReviewSetService(deps: ReviewSetServiceDeps) {
         }));
         perMonth[i] =
           'bill' in found
-            ? { month, code: found.bill.amount.currency, source: found.source, accountName }
+            ? { month, code: found.bill.amount.currency, source: found.source, ...(found.bill.state !== undefined ? { state: found.bill.state } : {}), accountName }
             : { month, accountName, reason: `No bill of ${accountName} for this month: ${found.message}` };
       }
     };

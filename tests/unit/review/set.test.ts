@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { AccountSummary } from '../../../contract/models/app';
 import type { SavedFile } from '../../../contract/models/files';
-import type { ReviewSetDevice, ReviewSetSummary } from '../../../contract/models/review-set';
+import { isOpenMonth, type ReviewSetDevice, type ReviewSetSummary } from '../../../contract/models/review-set';
 import { AppError } from '../../../main/http/errors';
 import { inlineRunner, type RunnerFactory } from '../../../main/review/threads';
 import type { EventSink } from '../../../main/router/types';
@@ -107,13 +107,15 @@ function independentSet(list: { name: string; bytes: Buffer }[]) {
 const fleet: AccountSummary = { id: 'acc-1', name: 'Fleet', provider: 'soracom', baseUrl: 'https://api.soracom.io', credentialKind: 'authKey', demo: false, sync: {} };
 
 /** A Soracom bill of a month in a currency (the amount does not matter here). */
-const billIn = (yyyyMM: string, currency: string) => ({ yearMonth: yyyyMM, amount: { minor: 1000, currency }, state: 'closed' });
+const billIn = (yyyyMM: string, currency: string, state = 'closed') => ({ yearMonth: yyyyMM, amount: { minor: 1000, currency }, state });
 
 interface ServiceOptions {
   /** Live bills by month (their currency); a month without one fails as unreachable. */
   bills?: Record<string, string>;
   /** Offline bills by month (their currency), for months whose live bill fails. */
   offline?: Record<string, string>;
+  /** Months whose bill (live or offline) is still `temporary`. */
+  open?: string[];
   /** Dropped files: id → path. */
   dropped?: Record<string, string>;
   runner?: RunnerFactory;
@@ -130,7 +132,7 @@ function service(opts: ServiceOptions = {}) {
       get: (accountId, key) => {
         const month = Object.keys(opts.offline ?? {}).find((m) => key === snapshotKey('soracom.getBilling', { accountId, yyyyMM: m })) ?? '';
         const currency = opts.offline?.[month];
-        return Promise.resolve(accountId === 'acc-1' && currency ? { value: billIn(month, currency), syncedAt: '2024-08-01T00:00:00.000Z' } : undefined);
+        return Promise.resolve(accountId === 'acc-1' && currency ? { value: billIn(month, currency, opts.open?.includes(month) ? 'temporary' : 'closed'), syncedAt: '2024-08-01T00:00:00.000Z' } : undefined);
       },
     },
     saveTableCsv: async (_ctx, table) => {
@@ -160,7 +162,8 @@ function service(opts: ServiceOptions = {}) {
     call: (channel, args) => {
       calls.push([channel, args]);
       const currency = channel === 'soracom.getBilling' && args['accountId'] === 'acc-1' ? opts.bills?.[args['yyyyMM'] as string] : undefined;
-      if (currency) return Promise.resolve({ ok: true, value: billIn(args['yyyyMM'] as string, currency) });
+      const yyyyMM = args['yyyyMM'] as string;
+      if (currency) return Promise.resolve({ ok: true, value: billIn(yyyyMM, currency, opts.open?.includes(yyyyMM) ? 'temporary' : 'closed') });
       return Promise.resolve({ ok: false, error: { code: 'network', message: 'Soracom cannot be reached.' } });
     },
     runner: opts.runner ?? inlineRunner,
@@ -440,6 +443,24 @@ describe('each month in the currency of its bill', () => {
     expect(fs.readFileSync(file.path, 'utf8').split('\r\n')[0]).toBe('\uFEFFBill item,2024-05 (JPY),2024-06 (USD),Change (mixed currencies)');
     const same = await s.h['reviewSet.saveCsv']({ setId: opened.setId, table: 'changeByItem', from: '202406', to: '202407' }, ctx);
     expect(fs.readFileSync(same.path, 'utf8').split('\r\n')[0]).toBe('\uFEFFBill item,2024-06 (USD),2024-07 (USD),Change (USD)');
+  });
+
+  it('marks a month whose bill is still open (preliminary), live or offline, and says when each library file was saved', async () => {
+    const s = service({ bills: { '202405': 'JPY', '202406': 'JPY' }, offline: { '202407': 'JPY' }, open: ['202406', '202407'] });
+    const opened = await s.h['reviewSet.open']({ libraryIds: ['file-1', 'file-2', 'file-5'] }, ctx);
+    const summary = await s.h['reviewSet.summary']({ setId: opened.setId }, ctx);
+    expect(summary.currency.months.map((m) => [m.month, m.state])).toEqual([
+      ['202405', 'closed'],
+      ['202406', 'temporary'],
+      ['202407', 'temporary'],
+    ]);
+    expect(summary.months.map((m) => isOpenMonth(summary.currency, m))).toEqual([false, true, true]);
+    expect(summary.files.map((f) => f.savedAt)).toEqual([library[1]?.savedAt, library[2]?.savedAt, library[5]?.savedAt]);
+    // The tables' CSVs say it in the header of each open month.
+    const byItem = await s.h['reviewSet.saveCsv']({ setId: opened.setId, table: 'byItem' }, ctx);
+    expect(fs.readFileSync(byItem.path, 'utf8').split('\r\n')[0]).toBe('\uFEFFBill item,2024-05 (JPY),2024-06 preliminary (JPY),2024-07 preliminary (JPY),Total (JPY),Rows');
+    const change = await s.h['reviewSet.saveCsv']({ setId: opened.setId, table: 'changeByItem', from: '202405', to: '202406' }, ctx);
+    expect(fs.readFileSync(change.path, 'utf8').split('\r\n')[0]).toBe('\uFEFFBill item,2024-05 (JPY),2024-06 preliminary (JPY),Change (JPY)');
   });
 
   it('a month without a bill, and loose files of no account, say the currency is unknown', async () => {

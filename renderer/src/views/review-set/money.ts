@@ -7,7 +7,7 @@
 import { currencyOfMonths, type ReviewSetCurrency } from '../../../../contract/models/review-set';
 import { formatAmount } from '../review/format';
 
-export { currencyOfMonth, currencyOfMonths, mixedCurrencies } from '../../../../contract/models/review-set';
+export { currencyOfMonth, currencyOfMonths, isOpenMonth, mixedCurrencies } from '../../../../contract/models/review-set';
 
 /** An amount over these months, as text: in their currency, else a plain decimal. */
 export function setMoney(amount: string, c: ReviewSetCurrency, months: readonly string[]): string {
