@@ -8,10 +8,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ReviewSetResults } from '../../contract/channels/review-set';
-import type { Envelope } from '../../contract/errors';
+import { unreachableCodes, type Envelope } from '../../contract/errors';
 import type { Events } from '../../contract/events';
 import type { SavedFile } from '../../contract/models/files';
 import type { AccountList } from '../../contract/models/app';
+import { preliminaryBill, type SoracomBillState, type SoracomMonthlyBill } from '../../contract/models/soracom';
 import type { ReviewSetCurrency, ReviewSetFile, ReviewSetMonthCurrency, ReviewSetOpened, ReviewSetSummary } from '../../contract/models/review-set';
 import type { DroppedFileStore } from '../files/dropped';
 import type { LibraryIndex } from '../files/library-index';
@@ -22,7 +23,7 @@ import { FileChangedError, openReviewFile, ReviewPathError, type ReviewSession }
 import { bundledWorkerScript, inlineRunner, threadRunner, type RunnerFactory } from '../review/threads';
 import type { EventSink, HandlerTable } from '../router/types';
 import { tableCsvChunks } from '../files/csv';
-import type { SnapshotStore } from '../snapshots/store';
+import { snapshotKey, type SnapshotStore } from '../snapshots/store';
 import type { SaveTableCsv } from './files';
 import { findMonthBill, notUtf8Note } from './review';
 import { ColumnNotInSetError, setCurrency, setTableCsv, type SetCsv } from './review-set-csv';
@@ -300,6 +301,16 @@ export function createReviewSetService(deps: ReviewSetServiceDeps) {
   };
 
   const iso = (yyyyMM: string) => `${yyyyMM.slice(0, 4)}-${yyyyMM.slice(4)}`;
+  /** The first instant after the month (UTC), as Soracom's billing months are. */
+  const endOf = (yyyyMM: string) => Date.UTC(Number(yyyyMM.slice(0, 4)), Number(yyyyMM.slice(4)), 1);
+
+  /** The state of the month's bill, fetched now or as last synced; undefined when neither says. */
+  async function billState(accountId: string, month: string): Promise<SoracomBillState | undefined> {
+    const live = await deps.call('soracom.getBilling', { accountId, yyyyMM: month });
+    if (live.ok) return (live.value as SoracomMonthlyBill).state;
+    const snap = await deps.snapshots.get(accountId, snapshotKey('soracom.getBilling', { accountId, yyyyMM: month })).catch(() => undefined);
+    return (snap?.value as SoracomMonthlyBill | undefined)?.state;
+  }
   const unwrap = <T>(envelope: Envelope<unknown>): T => {
     if (!envelope.ok) {
       const { code, message, ...extra } = envelope.error;
@@ -401,13 +412,16 @@ export function createReviewSetService(deps: ReviewSetServiceDeps) {
           const saved = (await deps.library.all())
             .filter((f) => f.kind === 'bill-csv' && f.accountId === accountId && f.period === iso(month))
             .sort((a, b) => b.savedAt.localeCompare(a.savedAt))[0];
-          if (saved) {
+          // A saved export is the whole month only when it was saved after the month ended and the
+          // bill is not still preliminary; else the month is exported again, as it is now.
+          const stale = saved !== undefined && (Date.parse(saved.savedAt) < endOf(month) || preliminaryBill(await billState(accountId, month)) !== undefined);
+          if (saved && !stale) {
             out.libraryIds.push(saved.id);
             out.reused.push(month);
             progress(`${iso(month)} is already in the library (${i + 1} of ${wanted.length})`, i + 1, 'running');
             continue;
           }
-          progress(`Exporting ${iso(month)} (${i + 1} of ${wanted.length})`, i, 'running');
+          progress(`Exporting ${iso(month)}${stale ? ' again, as it is now' : ''} (${i + 1} of ${wanted.length})`, i, 'running');
           // The export's own progress reaches the caller as `<taskId>.<month>`. The export runs under
           // a short id of its own: the caller's may already take all 64 characters an export's may have.
           const exportId = `review-fetch-${createHash('sha256').update(id).digest('hex').slice(0, 16)}.${month}`;
@@ -418,7 +432,15 @@ export function createReviewSetService(deps: ReviewSetServiceDeps) {
               else ctx.events.emit(event, payload);
             },
           };
-          const exported = unwrap<{ exportedFileId: string }>(await deps.call('soracom.exportBilling', { accountId, yyyyMM: month, taskId: exportId }, relay));
+          const exportedReply = await deps.call('soracom.exportBilling', { accountId, yyyyMM: month, taskId: exportId }, relay);
+          // Soracom cannot be reached: the saved export is all there is; the review says when it was saved.
+          if (saved && !exportedReply.ok && unreachableCodes.has(exportedReply.error.code)) {
+            out.libraryIds.push(saved.id);
+            out.reused.push(month);
+            progress(`${iso(month)} could not be exported again; using the saved export (${i + 1} of ${wanted.length})`, i + 1, 'running');
+            continue;
+          }
+          const exported = unwrap<{ exportedFileId: string }>(exportedReply);
           progress(`Saving ${iso(month)} (${i + 1} of ${wanted.length})`, i, 'running');
           const file = unwrap<SavedFile>(await deps.call('files.saveSoracomExport', { accountId, exportedFileId: exported.exportedFileId, yyyyMM: month }));
           out.libraryIds.push(file.id);

@@ -127,6 +127,60 @@ test('Compare with the previous month fetches and saves both exports, then shows
   expect(again.files).toHaveLength(2);
 });
 
+test('Compare on the current month exports it again each time and marks it as still open wherever its figures are shown', async ({ page, harness }) => {
+  test.setTimeout(120_000);
+  const now = new Date();
+  const to = `${now.getUTCFullYear()}${String(now.getUTCMonth() + 1).padStart(2, '0')}`;
+  const from = previousMonth(now);
+  const account = await soracomAccount(harness);
+  const compare = async () => {
+    await openSoracomMonth(page, harness, to);
+    await page.getByRole('button', { name: 'Compare with the previous month' }).click();
+    await expect(page.getByRole('tab', { name: 'What changed' })).toHaveAttribute('aria-selected', 'true', { timeout: 60_000 });
+  };
+  await compare();
+  const first = (await harness.call<LibraryList>('library.list', { accountId: account.id, kind: 'bill-csv' })).files.find((f) => f.period === `${to.slice(0, 4)}-${to.slice(4)}`);
+  expect(first).toBeDefined();
+  // The month is marked above the tabs, on its total and in the change tables, with the export it was read from.
+  const note = page.getByTestId('set-open-month');
+  await expect(note).toHaveCount(1);
+  await expect(note).toHaveAttribute('data-month', to);
+  await expect(note).toContainText(`${monthName(to)} is still open: the bill of Soracom (demo) is preliminary`);
+  await expect(note).toContainText(`${first?.fileName ?? ''}, saved`);
+  await expect(page.getByTestId('compare-to-total').locator('xpath=..')).toContainText(`${monthName(to)} (preliminary)`);
+  await expect(page.getByTestId('compare-from-total').locator('xpath=..')).not.toContainText('preliminary');
+  await expect(page.getByTestId('compare-open-month')).toContainText(`${monthName(to)} is still open`);
+  await expect(page.getByTestId('compare-by-item').locator('thead')).toContainText('preliminary');
+  await page.getByRole('tablist', { name: 'Views of the review' }).evaluate((el) => el.scrollIntoView({ block: 'center' }));
+  await page.screenshot({ path: '/tmp/cmpfix-open-compare-1200-light.png' });
+  await page.getByRole('tab', { name: 'By month' }).click();
+  await expect(page.getByTestId('set-by-item').locator(`th[data-month="${to}"]`)).toContainText('preliminary');
+  await expect(page.getByTestId('set-by-item').locator(`th[data-month="${from}"]`)).not.toContainText('preliminary');
+  await page.screenshot({ path: '/tmp/cmpfix-open-bymonth-1200-light.png' });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.setViewportSize({ width: 900, height: 600 });
+  await page.screenshot({ path: '/tmp/cmpfix-open-bymonth-900-dark.png' });
+  await page.getByRole('tab', { name: 'What changed' }).click();
+  await page.getByTestId('compare-open-month').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: '/tmp/cmpfix-open-compare-900-dark.png' });
+  await page.setViewportSize({ width: 1200, height: 760 });
+  await page.screenshot({ path: '/tmp/cmpfix-open-compare-1200-dark.png' });
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.setViewportSize({ width: 900, height: 600 });
+  await page.getByTestId('set-open-month').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: '/tmp/cmpfix-open-note-900-light.png' });
+
+  // A second comparison exports the open month again; the closed one is reused.
+  const again = `Exporting ${to.slice(0, 4)}-${to.slice(4)} again, as it is now (2 of 2)`;
+  expect(await fs.readFile(harness.recordFile, 'utf8')).not.toContain(again);
+  await page.setViewportSize({ width: 1200, height: 760 });
+  await compare();
+  await expect(page.getByTestId('set-open-month')).toHaveCount(1);
+  const recorded = await fs.readFile(harness.recordFile, 'utf8');
+  expect(recorded).toContain(again);
+  expect(recorded).toContain(`${from.slice(0, 4)}-${from.slice(4)} is already in the library (1 of 2)`);
+});
+
 test('Review all exports of the demo Soracom account: months × items, every SIM per month, tags and groups, by keyboard', async ({ page, harness }) => {
   test.setTimeout(180_000);
   const last = previousMonth();

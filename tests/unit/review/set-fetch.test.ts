@@ -34,3 +34,19 @@ it('takes a task id as long as its contract allows, and the export’s own progr
   // None of them under another id the caller could not match.
   expect(progress.filter((p) => p.taskId.startsWith('review-fetch-'))).toEqual([]);
 }, 60_000);
+
+it('exports the current, still open month again each time, and reuses a closed month’s export saved after it ended', async () => {
+  const now = new Date();
+  const current = `${now.getUTCFullYear()}${String(now.getUTCMonth() + 1).padStart(2, '0')}`;
+  const previous = previousMonth(now);
+  const exportsOf = (taskId: string) =>
+    s.events.filter((e) => e.event === 'task.progress' && (e.payload as Events['task.progress']).taskId.startsWith(`${taskId}.`)).map((e) => (e.payload as Events['task.progress']).taskId);
+  const first = await s.call<{ fetched: string[]; reused: string[] }>('reviewSet.fetchMonths', { accountId: s.ids.soracom, months: [previous, current], taskId: 'compare-first' });
+  // The previous month was exported by the test above.
+  expect(first).toMatchObject({ fetched: [current], reused: [previous] });
+  const second = await s.call<{ fetched: string[]; reused: string[]; libraryIds: string[] }>('reviewSet.fetchMonths', { accountId: s.ids.soracom, months: [previous, current], taskId: 'compare-second' });
+  expect(second).toMatchObject({ fetched: [current], reused: [previous] });
+  expect(new Set(exportsOf('compare-second'))).toEqual(new Set([`compare-second.${current}`]));
+  const labels = s.events.filter((e) => e.event === 'task.progress' && (e.payload as Events['task.progress']).taskId === 'compare-second').map((e) => (e.payload as Events['task.progress']).label);
+  expect(labels).toContain(`Exporting ${current.slice(0, 4)}-${current.slice(4)} again, as it is now (2 of 2)`);
+}, 60_000);

@@ -483,6 +483,20 @@ describe('each month in the currency of its bill', () => {
   });
 });
 
+describe('fetching the months of a comparison', () => {
+  it('exports again a month whose saved export was taken before it ended or whose bill is preliminary; unreachable, it uses the saved one', async () => {
+    const saved = (id: string, period: string, savedAt: string): SavedFile => ({ id, kind: 'bill-csv', accountId: 'acc-1', period, fileName: `${id}.csv`, path: library[2]?.path ?? '', size: 1, savedAt });
+    library.push(saved('june-early', '2024-06', '2024-06-20T00:00:00.000Z'), saved('july-late', '2024-07', '2024-08-02T00:00:00.000Z'), saved('may-late', '2024-05', '2024-06-02T00:00:00.000Z'));
+    onTestFinished(() => void library.splice(library.length - 3, 3));
+    const s = service({ bills: { '202405': 'JPY', '202406': 'JPY', '202407': 'JPY' }, open: ['202407'] });
+    const result = await s.h['reviewSet.fetchMonths']({ accountId: 'acc-1', months: ['202405', '202406', '202407'], taskId: 'compare-t' }, ctx);
+    // May is closed and was saved after it ended: reused. June was saved on the 20th and July is still open:
+    // both are exported again; Soracom cannot be reached, so their saved exports are used.
+    expect(s.calls.filter(([c]) => c === 'soracom.exportBilling').map(([, a]) => a['yyyyMM'])).toEqual(['202406', '202407']);
+    expect(result).toEqual({ libraryIds: ['may-late', 'june-early', 'july-late'], fetched: [], reused: ['202405', '202406', '202407'] });
+  });
+});
+
 describe('closing a set while it reads', () => {
   it('a set closed while a file is still opening reads none of it and says it was closed', async () => {
     let closeSet = () => undefined as unknown;
