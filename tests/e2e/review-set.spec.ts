@@ -314,6 +314,26 @@ test('the month × item and SIM tables are exported as CSV by the main process, 
   expect(sumOfSims).toBe([...expected.totals.values()].reduce((a, b) => a + b, 0n));
 });
 
+test('a set whose months have a gap names the month no file holds', async ({ page, harness }) => {
+  test.setTimeout(60_000);
+  const last = previousMonth();
+  const gap = monthBefore(last);
+  const first = monthBefore(gap);
+  const [a, b] = await Promise.all([downloadSoracomExport(harness, first), downloadSoracomExport(harness, last)]);
+  await page.goto(harness.url);
+  await page.getByRole('navigation', { name: 'Accounts' }).getByRole('button', { name: 'Review a bill CSV' }).click();
+  await dropFiles(page, [
+    { name: `billing-${first}.csv`, b64: a.toString('base64') },
+    { name: `billing-${last}.csv`, b64: b.toString('base64') },
+  ]);
+  await expect(page.getByTestId('set-months')).toHaveText(`${monthName(first)} – ${monthName(last)}`, { timeout: 30_000 });
+  await expect(page.getByTestId('set-months-missing')).toHaveText(`Not in these files: ${monthName(gap)}`);
+  await page.screenshot({ path: '/tmp/cmpfix-gap-1200-light.png' });
+  await page.setViewportSize({ width: 900, height: 600 });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.screenshot({ path: '/tmp/cmpfix-gap-900-dark.png' });
+});
+
 test('several files dropped on the review open as one; the same file twice is named and counted once, the currency is unknown, malformed rows are listed', async ({ page, harness }) => {
   test.setTimeout(60_000);
   const last = previousMonth();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ReviewSetCurrency } from '../../../contract/models/review-set';
 import { currencyOfMonth, currencyOfMonths, setMoney } from '../../../renderer/src/views/review-set/money';
-import { previousMonthOf, signOf, trendPoints } from '../../../renderer/src/views/review-set/tables';
+import { missingMonths, previousMonthOf, signOf, trendPoints } from '../../../renderer/src/views/review-set/tables';
 
 describe('multi-file review tables', () => {
   const currency: ReviewSetCurrency = {
@@ -52,5 +52,13 @@ describe('multi-file review tables', () => {
     expect(previousMonthOf('202401')).toBe('202312');
     expect(previousMonthOf('202410')).toBe('202409');
     expect([signOf('0'), signOf('-0.000'), signOf('0.0000001'), signOf('-3')]).toEqual([0, 0, 1, -1]);
+  });
+
+  it('names the months between the first and the last that no file holds', () => {
+    expect(missingMonths([])).toEqual([]);
+    expect(missingMonths(['202609'])).toEqual([]);
+    expect(missingMonths(['202609', '202610', '202611'])).toEqual([]);
+    expect(missingMonths(['202609', '202611'])).toEqual(['202610']);
+    expect(missingMonths(['202511', '202602', '202603'])).toEqual(['202512', '202601']);
   });
 });

@@ -35,3 +35,14 @@ export function signOf(amount: string): -1 | 0 | 1 {
   if (/^-?0(\.0*)?$/.test(amount)) return 0;
   return amount.startsWith('-') ? -1 : 1;
 }
+
+/** The calendar months between the first and the last of `months` (yyyyMM, oldest first) that are not among them. */
+export function missingMonths(months: readonly string[]): string[] {
+  const first = months[0];
+  const last = months.at(-1);
+  if (first === undefined || last === undefined) return [];
+  const have = new Set(months);
+  const out: string[] = [];
+  for (let m = last; m > first; m = previousMonthOf(m)) if (!have.has(m)) out.unshift(m);
+  return out;
+}
