@@ -1,10 +1,12 @@
 import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import type { Page } from '@playwright/test';
 import Papa from 'papaparse';
 import type { AccountList } from '../../contract/models/app';
 import type { LibraryList, SavedFile } from '../../contract/models/files';
 import { expectAccessible } from './a11y';
-import { expect, test, type Harness, screenshotPath } from './fixtures';
+import { bridgePage, expect, startHarness, test, type Harness, screenshotPath } from './fixtures';
 import { independentSummary, SCALE, decimalText } from '../unit/review/independent';
 import { downloadSoracomExport, previousMonth } from './soracom-export';
 
@@ -297,6 +299,49 @@ test('the month × item and SIM tables are exported as CSV by the main process, 
   const totalAt = simHead.indexOf('Total (JPY)');
   const sumOfSims = simRows.reduce((a, r) => a + scaledOf(r[totalAt] ?? '0'), 0n);
   expect(sumOfSims).toBe([...expected.totals.values()].reduce((a, b) => a + b, 0n));
+});
+
+test('a closed month whose export was saved before the month ended says it may not hold the whole month', async ({ browser }) => {
+  test.setTimeout(90_000);
+  const month = previousMonth();
+  const userDataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'billfold-early-export-'));
+  try {
+    const first = await startHarness(['--demo'], {}, { userDataDir });
+    let saved: SavedFile;
+    try {
+      const account = await soracomAccount(first.harness);
+      const fetched = await first.harness.call<{ libraryIds: string[] }>('reviewSet.fetchMonths', { accountId: account.id, months: [month] });
+      const list = await first.harness.call<LibraryList>('library.list', { accountId: account.id, kind: 'bill-csv' });
+      saved = list.files.find((f) => f.id === fetched.libraryIds[0])!;
+    } finally {
+      await first.stop();
+    }
+    // As if it had been saved on the 20th of that month: the index and the folder's manifest say so.
+    const early = new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(4)) - 1, 20, 9, 30)).toISOString();
+    for (const file of [path.join(userDataDir, 'library.json'), path.join(path.dirname(saved.path), '.billfold-folder.json')]) {
+      const text = await fs.readFile(file, 'utf8').catch(() => undefined);
+      if (text !== undefined) await fs.writeFile(file, text.split(saved.savedAt).join(early));
+    }
+    const second = await startHarness(['--demo'], {}, { userDataDir });
+    try {
+      const page = await browser.newPage({ locale: 'en-US' });
+      await bridgePage(page, second.harness);
+      await page.goto(second.harness.url);
+      await page.getByRole('navigation', { name: 'Accounts' }).getByRole('button', { name: 'Library' }).click();
+      await page.getByRole('combobox', { name: 'Account' }).selectOption({ label: 'Soracom (demo)' });
+      await page.getByRole('button', { name: 'Review all exports of Soracom (demo) (1)' }).click();
+      const note = page.getByTestId('set-early-export');
+      await expect(note).toHaveAttribute('data-month', month, { timeout: 30_000 });
+      await expect(note).toContainText(`${monthName(month)}: ${saved.fileName} was saved `);
+      await expect(note).toContainText(', before the month ended, so it may not hold the whole month. Export the month again for its final figures.');
+      await expect(page.getByTestId('set-open-month')).toHaveCount(0);
+      await page.close();
+    } finally {
+      await second.stop();
+    }
+  } finally {
+    await fs.rm(userDataDir, { recursive: true, force: true });
+  }
 });
 
 test('a set whose months have a gap names the month no file holds', async ({ page, harness }) => {

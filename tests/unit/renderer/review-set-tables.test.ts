@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ReviewSetCurrency } from '../../../contract/models/review-set';
 import { currencyOfMonth, currencyOfMonths, setMoney } from '../../../renderer/src/views/review-set/money';
-import { missingMonths, previousMonthOf, signOf, trendPoints } from '../../../renderer/src/views/review-set/tables';
+import { missingMonths, previousMonthOf, savedBeforeMonthEnded, signOf, trendPoints } from '../../../renderer/src/views/review-set/tables';
 
 describe('multi-file review tables', () => {
   const currency: ReviewSetCurrency = {
@@ -60,5 +60,19 @@ describe('multi-file review tables', () => {
     expect(missingMonths(['202609', '202610', '202611'])).toEqual([]);
     expect(missingMonths(['202609', '202611'])).toEqual(['202610']);
     expect(missingMonths(['202511', '202602', '202603'])).toEqual(['202512', '202601']);
+  });
+
+  it('names the exports of a month that were all saved before the month ended (UTC)', () => {
+    const early = { fileName: 'a.csv', usedMonths: ['202610'], savedAt: '2026-10-25T10:00:00.000Z' };
+    const lastInstant = { fileName: 'b.csv', usedMonths: ['202610'], savedAt: '2026-10-31T23:59:59.999Z' };
+    const after = { fileName: 'c.csv', usedMonths: ['202610'], savedAt: '2026-11-01T00:00:00.000Z' };
+    const loose = { fileName: 'd.csv', usedMonths: ['202610'] };
+    expect(savedBeforeMonthEnded([early], '202610')).toEqual([early]);
+    expect(savedBeforeMonthEnded([early, lastInstant], '202610')).toEqual([early, lastInstant]);
+    expect(savedBeforeMonthEnded([after], '202610')).toEqual([]);
+    expect(savedBeforeMonthEnded([early, after], '202610')).toEqual([]);
+    expect(savedBeforeMonthEnded([loose], '202610')).toEqual([]);
+    expect(savedBeforeMonthEnded([early], '202611')).toEqual([]);
+    expect(savedBeforeMonthEnded([{ fileName: 'dec.csv', usedMonths: ['202512'], savedAt: '2025-12-31T12:00:00.000Z' }], '202512')).toHaveLength(1);
   });
 });

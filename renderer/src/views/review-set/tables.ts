@@ -46,3 +46,14 @@ export function missingMonths(months: readonly string[]): string[] {
   for (let m = last; m > first; m = previousMonthOf(m)) if (!have.has(m)) out.unshift(m);
   return out;
 }
+
+/**
+ * The files a month is counted from when every one of them was saved before the month ended
+ * (UTC): they may not hold the whole month. Empty when any of them was saved later, or when one
+ * was not saved by Billfold (its time is unknown).
+ */
+export function savedBeforeMonthEnded<F extends { usedMonths: readonly string[]; savedAt?: string }>(files: readonly F[], month: string): F[] {
+  const from = files.filter((f) => f.usedMonths.includes(month));
+  const end = Date.UTC(Number(month.slice(0, 4)), Number(month.slice(4)), 1);
+  return from.length > 0 && from.every((f) => f.savedAt !== undefined && Date.parse(f.savedAt) < end) ? from : [];
+}
