@@ -40,7 +40,10 @@ export const filesArgs = {
   'files.saveSoracomStatement': z.strictObject({ accountId, yyyyMM, taskId: taskId.optional() }),
   /** Fetches an Agilicus billing account and its usage records and saves them as a PDF statement. */
   'files.saveAgilicusUsageStatement': z.strictObject({ accountId, billingAccountId: agilicusId, taskId: taskId.optional() }),
-  /** Cancels a running save started with this `taskId`. */
+  /**
+   * Cancels a running save, download or export started with this `taskId`. A cancel that arrives
+   * before its task has started is held for a few seconds and stops the task as it starts.
+   */
   'files.cancel': z.strictObject({ taskId }),
 };
 
@@ -50,6 +53,6 @@ export interface FilesResults {
   'files.saveTableCsv': SavedFile;
   'files.saveSoracomStatement': SavedFile;
   'files.saveAgilicusUsageStatement': SavedFile;
-  /** False when no such task was running (it had already finished). */
+  /** False when no such task was running (it had already finished, or has not started yet). */
   'files.cancel': { cancelled: boolean };
 }

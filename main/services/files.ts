@@ -87,6 +87,7 @@ export function createFilesService(deps: FilesServiceDeps): { handlers: HandlerT
       ctx.events.emit('task.progress', { taskId: id, label: `${label}: ${what}`, done, ...(total === undefined ? {} : { total }), state });
     emit('running', 'starting', 0);
     try {
+      if (controller.signal.aborted) throw new AppError('cancelled', 'The save was cancelled.');
       const result = await work(controller.signal, (p) => {
         const t = Date.now();
         if (t - lastEmit < progressEveryMs) return;

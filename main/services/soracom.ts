@@ -147,6 +147,7 @@ async function runExport(
   const { signal } = controller;
   progress('requesting export', 0);
   try {
+    if (signal.aborted) throw new AppError('cancelled', 'The export was cancelled.');
     const started = yyyyMM === 'latest' ? await client.exportLatestBilling({ mode: 'async', signal }) : await client.exportBilling(yyyyMM, { mode: 'async', signal });
     if (signal.aborted) throw new AppError('cancelled', 'The export was cancelled.');
     let exportedFileId = started.exportedFileId;

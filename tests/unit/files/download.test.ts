@@ -151,6 +151,19 @@ describe('download everything', () => {
     expect(await call('download.unfinished', {})).toBeNull();
   });
 
+  it('a Cancel sent as the run starts, before the run is registered, ends it cancelled with nothing fetched', async () => {
+    const { call, events } = await setup();
+    const month = thisMonth();
+    const running = call<DownloadSummary>('download.everything', { from: month, to: month, taskId: 'everything-early' });
+    // The run is still reading the accounts: nothing under this id is running yet.
+    expect(await call('files.cancel', { taskId: 'everything-early' })).toEqual({ cancelled: false });
+    const summary = await running;
+    expect(summary).toMatchObject({ cancelled: true, fetched: 0 });
+    expect((await call<LibraryList>('library.list', {})).total).toBe(0);
+    const progress = events.filter((e) => e.event === 'task.progress').map((e) => e.payload as { taskId: string; state: string });
+    expect(progress.at(-1)).toMatchObject({ taskId: 'everything-early', state: 'cancelled' });
+  });
+
   it('a run killed after naming a file but before recording it resumes without saving that document twice', async () => {
     const first = await setup();
     const month = thisMonth();

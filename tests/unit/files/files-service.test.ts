@@ -73,6 +73,22 @@ describe('invoice PDFs', () => {
   });
 });
 
+describe('a Cancel sent before the save is running', () => {
+  it('the statement save it names ends cancelled, and nothing is saved', async () => {
+    const yyyyMM = monthsAgo(2);
+    const before = (await list({ accountId: s.ids.soracom })).files.length;
+    // Sent in the same moment as the save: the main process is still reading the account, so the
+    // task is not registered yet when the cancel arrives.
+    const saving = s.call('files.saveSoracomStatement', { accountId: s.ids.soracom, yyyyMM, taskId: 'early-statement-1' });
+    saving.catch(() => undefined);
+    expect(await s.call('files.cancel', { taskId: 'early-statement-1' })).toEqual({ cancelled: false });
+    await expect(saving).rejects.toMatchObject({ code: 'cancelled' });
+    const progress = s.events.filter((e) => e.event === 'task.progress' && (e.payload as { taskId: string }).taskId === 'early-statement-1');
+    expect(progress.at(-1)?.payload).toMatchObject({ state: 'cancelled' });
+    expect((await list({ accountId: s.ids.soracom })).files).toHaveLength(before);
+  }, 60_000);
+});
+
 describe('invoice ids', () => {
   it('must be SpatialFlow invoice ids (in_…), as for the spatialflow channels', async () => {
     for (const invoiceId of ['x', '../../etc/passwd', 'pm_123', 'in_', 'in_a/b', 'in_1 2']) {

@@ -585,6 +585,18 @@ describe('cancelling a Soracom export', () => {
     expect(await files['files.cancel']({ taskId: 'export-cancel-1' }, ctx)).toEqual({ cancelled: false });
   });
 
+  it('a cancel that comes before the export is registered stops it before anything is asked of Soracom', async () => {
+    const { soracom, files, progress, ctx } = setup();
+    const from = sb.server.exchanges.length;
+    const exporting = soracom['soracom.exportBilling']({ accountId: 'acc-1', yyyyMM: PREVIOUS, taskId: 'export-early' }, ctx);
+    exporting.catch(() => undefined);
+    // The handler is still getting its client: the task is not registered yet.
+    expect(await files['files.cancel']({ taskId: 'export-early' }, ctx)).toEqual({ cancelled: false });
+    await expect(exporting).rejects.toMatchObject({ code: 'cancelled' });
+    expect(progress.at(-1)).toMatchObject({ taskId: 'export-early', state: 'cancelled' });
+    expect(trail(from).filter((line) => !line.startsWith('POST /auth'))).toEqual([]);
+  });
+
   it('two exports cannot share a task id, and an export that finished is not cancellable', async () => {
     const { soracom, files, ctx, exports } = setup();
     const first = soracom['soracom.exportLatestBilling']({ accountId: 'acc-1', taskId: 'export-dup' }, ctx);
