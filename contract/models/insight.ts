@@ -76,6 +76,10 @@ export interface CalendarEntry {
 }
 
 export interface AccountBadges {
+  /**
+   * When the oldest of the data the account's figures are made of was synced (its `asOf`), so the
+   * sidebar's "Synced …" agrees with the overview; a view's fetch of one read does not move it.
+   */
   lastSyncAt?: string;
   /** The last sync failed after the last success. */
   offline: boolean;

@@ -120,7 +120,6 @@ export function createInsightService(deps: InsightDeps): InsightService {
     // Unreachable, or reached and answering with an error (a server error, refused credentials…).
     const offline = failed && unreachableCodes.has(lastError.code);
     const badges: AccountBadges = { offline: failed, openInvoices: 0, failedPayments: 0, preliminaryMonth: false, unreadAlerts: 0 };
-    if (account.sync.lastSuccessAt) badges.lastSyncAt = account.sync.lastSuccessAt;
     const base = { accountId: account.id, accountName: account.name, provider: account.provider, thisMonth, lastMonth };
     const entry = (e: Omit<CalendarEntry, 'accountId' | 'accountName' | 'provider'>): CalendarEntry => ({
       accountId: account.id,
@@ -284,7 +283,10 @@ export function createInsightService(deps: InsightDeps): InsightService {
       missing,
     };
     if (mom.missing) insight.changeMissing = mom.missing;
-    if (asOf) insight.asOf = asOf;
+    if (asOf) {
+      insight.asOf = asOf;
+      badges.lastSyncAt = asOf;
+    }
     if (budget) {
       insight.budget = budget;
       const over = budgetOver(budget, single(soFar, budget.currency), single(forecast, budget.currency));

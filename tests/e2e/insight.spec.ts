@@ -467,6 +467,23 @@ test('the overview’s ages move on while the window stays open, as the sidebar�
   for (const f of await forecasts.all()) await expect(f).toContainText('Data as of 40 minutes ago.');
 });
 
+test('a card’s Refresh reads again everything its figures and its forecast are made of', async ({ page, harness }) => {
+  const byProvider = await accountsByProvider(harness);
+  await openOverview(page, harness);
+  await waitForInsight(page);
+  await settle(page, harness);
+  for (const provider of ['soracom', 'spatialflow', 'agilicus']) {
+    const account = byProvider(provider);
+    const asOf = async () => (await channel<{ accounts: { accountId: string; asOf?: string }[] }>(harness, 'insight.overview', {})).accounts.find((a) => a.accountId === account.id)?.asOf ?? '';
+    const before = new Date().toISOString();
+    expect(await asOf(), provider).not.toBe('');
+    expect(await asOf() < before, provider).toBe(true);
+    await card(page, account.name).getByRole('button', { name: 'Refresh' }).click();
+    // The forecast's "Data as of" is the oldest of what it is made of: all of it was read again.
+    await expect.poll(async () => (await asOf()) >= before, { message: provider, timeout: 10_000 }).toBe(true);
+  }
+});
+
 test('once the providers answer again, the overview stops saying offline when the sidebar shows them synced', async ({ page, harness }) => {
   // The sidebar checks accounts whose sync failed every half second instead of every 15 s.
   await page.goto(`${harness.url}?offlineRetryMs=500`);

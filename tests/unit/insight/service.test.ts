@@ -283,6 +283,25 @@ describe('spend insight over the demo accounts', () => {
     expect(await badgesNow(false)).toBe(true);
   });
 
+  it('dates an account’s sync by the oldest data its figures are made of, not by a view’s read of one part', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'billfold-insight-'));
+    const s = services(dir, memorySecretStore());
+    await s.accounts.startDemo();
+    await s.scheduler.runNow();
+    const soracomOf = async () => (await value<InsightOverview>(s, 'insight.overview')).accounts.find((a) => a.provider === 'soracom')!;
+    const synced = await soracomOf();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // A view reads this month's bill again; the daily bills the forecast uses stay as they were.
+    const readAt = new Date().toISOString();
+    await value(s, 'soracom.getLatestBilling', { accountId: synced.accountId });
+    const after = await soracomOf();
+    const account = (await s.accounts.list()).accounts.find((a) => a.id === synced.accountId)!;
+    expect(account.sync.lastError).toBeUndefined();
+    expect(after.asOf).toBeDefined();
+    expect(after.asOf! < readAt).toBe(true);
+    expect(after.badges.lastSyncAt).toBe(after.asOf);
+  });
+
   it('raises a crossed budget once, as one notification, and not again after a restart', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'billfold-insight-'));
     const secrets = memorySecretStore();
