@@ -6,6 +6,7 @@ import path from 'node:path';
 import { AppError } from '../http/errors';
 import { errnoOf, makeFolder, writeFailure } from './io-errors';
 import { processIsAlive } from './process-alive';
+import { localDateTime } from '../cli/text';
 
 /**
  * One Billfold process per user-data folder. Two processes writing the same account list lose
@@ -53,7 +54,7 @@ function isStale(owner: LockOwner | undefined): boolean {
 }
 
 function describeOwner(owner: LockOwner): string {
-  const since = Number.isNaN(Date.parse(owner.startedAt)) ? '' : `, started ${new Date(owner.startedAt).toLocaleString()}`;
+  const since = Number.isNaN(Date.parse(owner.startedAt)) ? '' : `, started ${localDateTime(owner.startedAt)}`;
   const where = owner.hostname !== '' && owner.hostname !== os.hostname() ? ` on ${owner.hostname}` : '';
   return `${owner.holder} (process ${owner.pid}${where}${since})`;
 }

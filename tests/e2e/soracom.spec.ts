@@ -326,3 +326,20 @@ test('a month’s buttons keep their places while their progress and outcome sho
   expect((await progress.boundingBox())!.y).toBeGreaterThanOrEqual(lowest);
   await harness.setFaults('soracom', []);
 });
+
+test.describe('on a computer in another time zone than UTC', () => {
+  test.use({ timezoneId: 'America/Los_Angeles' });
+
+  test('the time of this month’s bill reads the same on the overview and in the account, with its zone, and local times name theirs', async ({ page, harness }) => {
+    await page.goto(harness.url);
+    await sidebar(page).getByRole('button', { name: 'All accounts' }).click();
+    const onOverview = page.getByRole('article', { name: 'Soracom (demo)' }).getByTestId('this-month');
+    await expect(onOverview).toContainText(/as of .+ UTC/);
+    const time = /as of (.+ UTC)/.exec((await onOverview.textContent()) ?? '')![1]!;
+    // Alerts are dated in the computer's zone, and say so.
+    await expect(page.getByTestId('alert').first()).toContainText(/\d{2}:\d{2} [AP]M P[SD]T/, { timeout: 20_000 });
+
+    await sidebar(page).getByRole('button', { name: /Soracom \(demo\)/ }).click();
+    await expect(page.getByTestId('latest-evaluated')).toContainText(`Last evaluated ${time}.`);
+  });
+});

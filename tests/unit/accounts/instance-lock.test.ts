@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { acquireInstanceLock, lockFileName } from '../../../main/fs/instance-lock';
+import { acquireInstanceLock, inUseError, lockFileName } from '../../../main/fs/instance-lock';
 
 let dir: string;
 const children: ChildProcess[] = [];
@@ -35,6 +35,12 @@ const accountIds = async () =>
   (JSON.parse(await fs.readFile(path.join(dir, 'accounts.json'), 'utf8')) as { accounts: { id: string }[] }).accounts.map((a) => a.id);
 
 describe('one process per user-data folder', () => {
+  it('says when the holder started as the command line writes times: date, time and offset from UTC', () => {
+    const message = inUseError('/data', { pid: 42, hostname: '', holder: 'the Billfold window', startedAt: '2026-11-29T08:16:12.000Z' }).message;
+    expect(message).toMatch(/\(process 42, started 2026-11-(28|29|30) \d{2}:\d{2} [+-]\d{2}:\d{2}\)/);
+    expect(message).not.toMatch(/\d+\/\d+\/\d{4}|AM|PM/);
+  });
+
   it('refuses a second process on the same folder with a message naming the folder and the holder, and loses no account', async () => {
     const first = holder('first-', 20);
     expect(await first.outcome).toEqual({ ready: true });
