@@ -18,6 +18,23 @@ export type SoracomPaymentStatus =
   | 'cancel_failed'
   | (string & {});
 
+/** Readable words for Soracom's payment statuses, as the window and the statements say them; a value not listed is shown as sent. */
+export const soracomPaymentWords: Readonly<Record<string, string>> = {
+  lessThanMinimumCharge: 'Below the minimum charge (not billed)',
+  paying: 'Payment in progress',
+  paid: 'Paid',
+  fail: 'Payment failed',
+  refunding: 'Refund in progress',
+  refunded: 'Refunded',
+  refund_fail: 'Refund failed',
+  delegating_to_third_party: 'Being handed to a third-party payer',
+  delegated_to_third_party: 'Handed to a third-party payer',
+  charging: 'Being charged',
+  canceling: 'Cancellation in progress',
+  cancelled: 'Cancelled',
+  cancel_failed: 'Cancellation failed',
+};
+
 /** `temporary`: still being aggregated (current month); `closed`: final. Unknown values kept as sent. */
 export type SoracomBillState = 'temporary' | 'closed' | (string & {});
 

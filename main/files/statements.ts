@@ -1,6 +1,6 @@
 import type { Content, DocDefinition } from 'pdfmake';
 import type { AgilicusBillingAccount, AgilicusUsageRecordList } from '../../contract/models/agilicus';
-import type { SoracomDailyBills, SoracomMonthlyBill } from '../../contract/models/soracom';
+import { soracomPaymentWords, type SoracomDailyBills, type SoracomMonthlyBill } from '../../contract/models/soracom';
 import { formatMoney, sumByCurrency, type Money } from '../../contract/money';
 
 /** Statements are written in one fixed locale so their figures read the same on every machine. */
@@ -48,6 +48,9 @@ const keyValue = (rows: [string, string][]): Content => ({
   layout: 'noBorders',
 });
 
+/** The month's amount minus its daily charges: a negative value when free tiers and discounts outweigh the fees. */
+const monthlyLabel = 'Monthly fees less free tiers and discounts';
+
 export interface SoracomStatementInput {
   accountName: string;
   yyyyMM: string;
@@ -61,12 +64,14 @@ export function soracomStatement(input: SoracomStatementInput): DocDefinition {
   const { bill, daily } = input;
   const title = `Soracom statement: ${monthName(input.yyyyMM)}`;
   const currencies = [...new Set([...(bill.amount === null ? [] : [bill.amount.currency]), ...daily.days.map((d) => d.amount.currency)])];
+  // A month not closed yet has not been billed: its amount is the month so far.
+  const amountLabel = bill.state === 'temporary' ? 'Amount so far' : 'Amount billed';
   const summary: [string, string][] = [
-    ['Amount billed', bill.amount === null ? 'No amount (Soracom sent none)' : money(bill.amount)],
+    [amountLabel, bill.amount === null ? 'No amount (Soracom sent none)' : money(bill.amount)],
     ['Status', bill.state === 'closed' ? 'Closed (final)' : bill.state === 'temporary' ? 'Preliminary (still being aggregated)' : (bill.state ?? '—')],
   ];
   if (bill.appliedCouponAmount) summary.push(['Coupons applied', money(bill.appliedCouponAmount)]);
-  if (bill.paymentStatus) summary.push(['Payment status', bill.paymentStatus]);
+  if (bill.paymentStatus) summary.push(['Payment status', Object.hasOwn(soracomPaymentWords, bill.paymentStatus) ? (soracomPaymentWords[bill.paymentStatus] as string) : bill.paymentStatus]);
   summary.push(['Currency', currencies.map((c) => `${c} (${currencyName(c)})`).join(', ')]);
   // Days Soracom sent that could not be read are counted, so the daily total is never taken for the whole.
   const skipped = daily.unreadable?.length ?? 0;
@@ -85,6 +90,14 @@ export function soracomStatement(input: SoracomStatementInput): DocDefinition {
       { text: money(t), style: 'total', alignment: 'right' },
     ]),
   ];
+  // What is charged or taken off once a month, when it can be told: the month's amount minus the
+  // daily charges, in one currency, with every day read (a day left out would count as a monthly fee).
+  const month = bill.amount;
+  const daysTotal = totals.length === 1 ? totals[0] : totals.length === 0 ? (month ? { minor: 0, currency: month.currency } : undefined) : undefined;
+  const monthly = month && daysTotal && daysTotal.currency === month.currency && skipped === 0 ? { minor: month.minor - daysTotal.minor, currency: month.currency } : undefined;
+  if (month && monthly) {
+    body.push([monthlyLabel, { text: money(monthly), alignment: 'right' }], [{ text: `${amountLabel} for the month`, style: 'total' }, { text: money(month), style: 'total', alignment: 'right' }]);
+  }
   return frame(
     title,
     `${input.accountName} · generated ${dateTime(input.generatedAt)} by Billfold`,
@@ -96,7 +109,7 @@ export function soracomStatement(input: SoracomStatementInput): DocDefinition {
         ? { text: skipped > 0 ? 'None of the daily bills Soracom sent for this month could be read.' : 'Soracom reported no daily charges for this month.' }
         : { table: { headerRows: 1, widths: ['*', 120], body, dontBreakRows: true }, layout: 'lightHorizontalLines' },
       {
-        text: 'Amounts are as Soracom reports them, tax included. Charges billed monthly are not part of the daily charges, so their total is usually below the amount billed.',
+        text: `Amounts are as Soracom reports them, tax included. The daily charges leave out what Soracom charges or takes off once a month (basic fees and monthly options; free tiers and volume discounts), so their total can be below or above the month's amount${monthly ? `; the difference is shown after it as ${monthlyLabel.toLowerCase()}` : ''}.`,
         style: 'note',
       },
     ],

@@ -137,7 +137,7 @@ test('latest bill, 18-month chart and table, a month with its daily bills, by ke
   await expect(page.getByTestId('daily-total')).toHaveText(await money(dailySum, 'JPY'));
   expect(monthly.amount).toBeGreaterThan(dailySum);
   await expect(page.getByTestId('monthly-remainder')).toHaveText(await money(monthly.amount - dailySum, 'JPY'));
-  await expect(page.getByText('Daily bills leave out what Soracom charges once a month')).toBeVisible();
+  await expect(page.getByText('Daily bills leave out what Soracom charges or takes off once a month')).toBeVisible();
   await heading.evaluate((el) => el.blur());
   await page.screenshot({ path: screenshotPath('soracom-month.png') });
 
@@ -325,6 +325,37 @@ test('a month’s buttons keep their places while their progress and outcome sho
   expect(await places()).toEqual(before);
   expect((await progress.boundingBox())!.y).toBeGreaterThanOrEqual(lowest);
   await harness.setFaults('soracom', []);
+});
+
+test('a month whose daily bills add up to more than its bill names the difference so that a negative amount reads right', async ({ page, harness }) => {
+  const api = await soracomApi(harness);
+  const { billList } = await api<{ billList: ApiBill[] }>('/bills');
+  const money = moneyIn(page);
+  // The demo's rollout month: its free tiers and volume discount outweigh the monthly fees.
+  let found: { bill: ApiBill; dailySum: number } | undefined;
+  for (const bill of billList.filter((b) => b.state === 'closed')) {
+    const daily = await api<{ billList: { amount: number }[] }>(`/bills/${bill.yearMonth}/daily`);
+    const dailySum = daily.billList.reduce((n, d) => n + d.amount, 0);
+    if (dailySum > bill.amount) found = { bill, dailySum };
+  }
+  expect(found).toBeDefined();
+  const { bill, dailySum } = found!;
+  await openSoracom(page, harness);
+  await page.getByRole('button', { name: `Details for ${await monthName(page, bill.yearMonth)}` }).click();
+  const remainder = page.getByTestId('monthly-remainder');
+  await expect(remainder).toHaveText(await money(bill.amount - dailySum, 'JPY'));
+  await expect(page.getByTestId('daily-sums').locator('dt').nth(1)).toHaveText('Monthly fees less free tiers and discounts');
+  await expect(page.getByText(/so their sum\s+can be below or above the month's bill/)).toBeVisible();
+  await expect(page.getByText(/usually below/)).toHaveCount(0);
+  for (const [width, height, scheme] of [
+    [1200, 760, 'light'],
+    [900, 600, 'dark'],
+  ] as const) {
+    await page.setViewportSize({ width, height });
+    await page.emulateMedia({ colorScheme: scheme });
+    await remainder.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `test-results/screenshots/soracom-month-below-days-${width}x${height}-${scheme}.png` });
+  }
 });
 
 test.describe('on a computer in another time zone than UTC', () => {

@@ -42,6 +42,35 @@ describe('PDF statements, read back with pdftotext', () => {
     expect(Buffer.from(bytes).toString('latin1')).toMatch(/\/FontFile2/);
   });
 
+  it('a Soracom month words its payment status as the window does, and names the difference from the daily charges whichever way it goes', async () => {
+    const daily: SoracomDailyBills = {
+      yearMonth: '202610',
+      days: [
+        { date: '2026-10-01', amount: { minor: 134603, currency: 'JPY' } },
+        { date: '2026-10-02', amount: { minor: 100000, currency: 'JPY' } },
+      ],
+      totals: [{ minor: 234603, currency: 'JPY' }],
+    };
+    const read = async (bill: SoracomMonthlyBill, name: string) => {
+      const file = path.join(dir, name);
+      await fs.writeFile(file, await renderPdf(soracomStatement({ accountName: 'Fleet', yyyyMM: '202610', bill, daily, generatedAt: new Date('2026-11-29T08:25:00Z') })));
+      return (await pdfText(file)).replace(/\s+/g, ' ');
+    };
+    // Discounts and free tiers larger than the monthly fees: the daily charges are above the bill.
+    const closed = await read({ yearMonth: '202610', amount: { minor: 227564, currency: 'JPY' }, state: 'closed', paymentStatus: 'paying' }, 'paying.pdf');
+    expect(closed).toContain('Payment status Payment in progress');
+    expect(closed).not.toMatch(/Payment status paying/);
+    expect(closed).toMatch(/Amount billed ¥227,564/);
+    expect(closed).toMatch(/Total of daily charges ¥234,603 Monthly fees less free tiers and discounts -¥7,039 Amount billed for the month ¥227,564/);
+    expect(closed).toContain("so their total can be below or above the month's amount");
+    expect(closed).not.toContain('usually below');
+    // A month still open has not been billed.
+    const open = await read({ yearMonth: '202610', amount: { minor: 240000, currency: 'JPY' }, state: 'temporary' }, 'open.pdf');
+    expect(open).toMatch(/Amount so far ¥240,000/);
+    expect(open).not.toContain('Amount billed');
+    expect(open).toMatch(/Monthly fees less free tiers and discounts ¥5,397 Amount so far for the month ¥240,000/);
+  });
+
   it('a Soracom month with daily bills that could not be read says how many were left out of the total', async () => {
     const bill: SoracomMonthlyBill = { yearMonth: '202405', amount: { minor: 3000, currency: 'JPY' }, state: 'closed' };
     const unreadable = [{ index: 1, field: 'amount', value: 'undefined', problem: 'expected number' }];

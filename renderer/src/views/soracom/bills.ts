@@ -1,23 +1,8 @@
-import type { SoracomBillState, SoracomMonthlyBill, SoracomPaymentStatus } from '../../../../contract/models/soracom';
+import { soracomPaymentWords, type SoracomBillState, type SoracomMonthlyBill, type SoracomPaymentStatus } from '../../../../contract/models/soracom';
 import type { Money } from '../../../../contract/money';
 import { formatMoney, formatYearMonth, locale } from '../../lib/format';
 
-/** Readable words for Soracom's payment statuses; a value not listed is shown as sent. */
-const paymentWords: Record<string, string> = {
-  lessThanMinimumCharge: 'Below the minimum charge (not billed)',
-  paying: 'Payment in progress',
-  paid: 'Paid',
-  fail: 'Payment failed',
-  refunding: 'Refund in progress',
-  refunded: 'Refunded',
-  refund_fail: 'Refund failed',
-  delegating_to_third_party: 'Being handed to a third-party payer',
-  delegated_to_third_party: 'Handed to a third-party payer',
-  charging: 'Being charged',
-  canceling: 'Cancellation in progress',
-  cancelled: 'Cancelled',
-  cancel_failed: 'Cancellation failed',
-};
+const paymentWords = soracomPaymentWords;
 
 export function paymentStatusText(status: SoracomPaymentStatus | undefined, state?: SoracomBillState): string {
   if (status === undefined || status === '') return state === 'temporary' ? 'Not billed yet' : 'Not stated';
