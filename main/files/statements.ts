@@ -11,8 +11,9 @@ const monthName = (yyyyMM: string) =>
   new Intl.DateTimeFormat(statementLocale, { year: 'numeric', month: 'long', timeZone: 'UTC' }).format(
     new Date(Date.UTC(Number(yyyyMM.slice(0, 4)), Number(yyyyMM.slice(4, 6)) - 1, 1)),
   );
+/** As the window writes a time in UTC: "Nov 29, 2026, 08:25 AM UTC". */
 const dateTime = (d: Date) =>
-  new Intl.DateTimeFormat(statementLocale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(d) + ' UTC';
+  new Intl.DateTimeFormat(statementLocale, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'UTC', timeZoneName: 'short' }).format(d);
 const isoDate = (iso: string | null) => (iso ? iso.slice(0, 10) : '—');
 
 function currencyName(code: string): string {

@@ -58,6 +58,7 @@ describe('PDF statements, read back with pdftotext', () => {
     };
     // Discounts and free tiers larger than the monthly fees: the daily charges are above the bill.
     const closed = await read({ yearMonth: '202610', amount: { minor: 227564, currency: 'JPY' }, state: 'closed', paymentStatus: 'paying' }, 'paying.pdf');
+    expect(closed).toContain('Fleet · generated Nov 29, 2026, 08:25 AM UTC by Billfold');
     expect(closed).toContain('Payment status Payment in progress');
     expect(closed).not.toMatch(/Payment status paying/);
     expect(closed).toMatch(/Amount billed ¥227,564/);
