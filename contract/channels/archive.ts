@@ -20,10 +20,13 @@ export const archiveArgs = {
   }),
   /** Shows a pack or an export the archive wrote, by the id it answered with. */
   'archive.reveal': z.strictObject({ id: z.string().regex(/^[a-f0-9]{24}$/) }),
+  /** Hands a file the archive wrote (a pack's zip, an export) to a browser: a one-time address, as `library.download`. */
+  'archive.download': z.strictObject({ id: z.string().regex(/^[a-f0-9]{24}$/) }),
 };
 
 export interface ArchiveResults {
   'archive.pack': ArchivePackResult;
   'archive.exportFocus': FocusExportResult;
   'archive.reveal': { shown: true };
+  'archive.download': { url: string };
 }

@@ -32,17 +32,19 @@ export interface ArchivePackResult {
   notes: string[];
   /** SHA-256 of index.csv: equal for two packs built from the same Library. */
   indexSha256: string;
+  /** `id`: pass to `archive.reveal` or `archive.download`. */
   zip?: { id: string; location: string; bytes: number };
 }
 
 export interface FocusExportResult {
-  /** Pass to `archive.reveal`; absent when the export went to a file named on the command line. */
+  /** Pass to `archive.reveal` or `archive.download`; absent when the export went to a file named on the command line. */
   id?: string;
   period: string;
   format: 'csv' | 'parquet';
   location: string;
   costRows: number;
-  usage?: { location: string; rows: number };
+  /** `id`: pass to `archive.reveal` or `archive.download`. */
+  usage?: { id: string; location: string; rows: number };
   /** Sum of BilledCost per invoice or bill, with the total the provider gave. */
   invoices: { provider: string; accountName: string; invoiceId: string; currency: string; billed: string; total?: string }[];
   missing: string[];

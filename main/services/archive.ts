@@ -18,7 +18,7 @@ import type { EventSink, HandlerTable } from '../router/types';
 import type { SnapshotStore } from '../snapshots/store';
 
 export interface ArchiveServiceDeps {
-  platform: Pick<Platform, 'showItemInFolder'>;
+  platform: Pick<Platform, 'showItemInFolder' | 'offerDownload'>;
   accounts: Pick<AccountService, 'list'>;
   library: Pick<LibraryIndex, 'all'>;
   settings: Pick<SettingsStore, 'get'>;
@@ -72,7 +72,7 @@ function exportResult(o: FocusWriteOutcome, format: TableFormat): FocusExportRes
     missing: o.data.missing,
     notes: o.data.notes,
   };
-  out.usage = { location: shown(o.usageFile), rows: o.data.usage.length };
+  out.usage = { id: fileIdOf(o.usageFile), location: shown(o.usageFile), rows: o.data.usage.length };
   return out;
 }
 
@@ -152,6 +152,14 @@ export function createArchiveService(deps: ArchiveServiceDeps): ArchiveService {
     'archive.reveal': async ({ id }) => {
       await deps.platform.showItemInFolder(await findOutput(id));
       return { shown: true };
+    },
+    'archive.download': async ({ id }) => {
+      const offer = deps.platform.offerDownload?.bind(deps.platform);
+      if (!offer) throw new AppError('not_allowed', 'Packs and exports open on this computer here: use Show in folder.');
+      const file = await findOutput(id);
+      // A pack is a folder: it goes to a browser as its zip. A link is never followed out of the folder.
+      if (!(await fs.lstat(file)).isFile()) throw new AppError('not_allowed', 'A pack is a folder: write it again with “Also as one zip” to download it.');
+      return { url: await offer({ path: file, fileName: path.basename(file) }) };
     },
   };
   return { handlers, pack, exportFocusTo };

@@ -104,6 +104,63 @@ test.describe('npm run web: files in a browser', () => {
     await expect(page.getByTestId('downloads-folder-fixed')).toContainText('A browser cannot choose a folder');
     await page.screenshot({ path: screenshotPath('web-library-1200-light.png') });
   });
+
+  test('a period pack’s zip and a FOCUS export are downloaded, and a pack folder is not', async ({ context, harness }) => {
+    test.setTimeout(90_000);
+    const now = new Date();
+    const last = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
+    const label = `${last.getUTCFullYear()}-${String(last.getUTCMonth() + 1).padStart(2, '0')}`;
+    const page = await openInBrowser(context, harness);
+    await sidebar(page).getByRole('button', { name: 'Library' }).click();
+    const panel = page.getByRole('region', { name: 'For your accountant' });
+    const packForm = panel.getByRole('form', { name: 'Period pack' });
+    await packForm.getByLabel('Month', { exact: true }).fill(label);
+    await packForm.getByRole('button', { name: 'Write period pack' }).click();
+    const result = panel.getByTestId('pack-result');
+    await expect(result).toContainText(`The ${label} pack is written`, { timeout: 30_000 });
+    // A folder cannot be downloaded: the result says how to get one file instead.
+    await expect(result).toContainText('A browser downloads a pack as one zip: write it again with “Also as one zip” ticked.');
+    await expect(result.getByRole('button')).toHaveCount(0);
+
+    await packForm.getByLabel('Also as one zip').check();
+    await packForm.getByRole('button', { name: 'Write period pack' }).click();
+    await expect(result.getByRole('button', { name: 'Download zip' })).toBeVisible({ timeout: 30_000 });
+    await expect(result.getByRole('button', { name: /Show/ })).toHaveCount(0);
+    const zip = page.waitForEvent('download');
+    await result.getByRole('button', { name: 'Download zip' }).click();
+    const gotZip = await zip;
+    expect(gotZip.suggestedFilename()).toBe(`${label}.zip`);
+    expect((await fs.readFile((await gotZip.path())!)).subarray(0, 2).toString()).toBe('PK');
+
+    const focusForm = panel.getByRole('form', { name: 'Export FOCUS' });
+    await focusForm.getByLabel('From').fill(label);
+    await focusForm.getByLabel('To').fill(label);
+    await focusForm.getByRole('button', { name: 'Export FOCUS' }).click();
+    const focus = panel.getByTestId('focus-result');
+    await expect(focus.getByRole('button', { name: 'Download the FOCUS file' })).toBeVisible({ timeout: 30_000 });
+    const cost = page.waitForEvent('download');
+    await focus.getByRole('button', { name: 'Download the FOCUS file' }).click();
+    const gotCost = await cost;
+    expect(gotCost.suggestedFilename()).toMatch(new RegExp(`^FOCUS ${label}\\.(csv|parquet)$`));
+    const usage = page.waitForEvent('download');
+    await focus.getByRole('button', { name: 'Download the usage file' }).click();
+    expect((await usage).suggestedFilename()).toMatch(/usage/);
+    await expect(page.getByRole('alert')).toHaveCount(0);
+    expect(await harness.shellLog()).toEqual([]);
+    for (const [width, height, scheme] of [
+      [1200, 760, 'light'],
+      [900, 600, 'dark'],
+    ] as const) {
+      await page.setViewportSize({ width, height });
+      await page.emulateMedia({ colorScheme: scheme });
+      await result.scrollIntoViewIfNeeded();
+      await page.screenshot({ path: path.join('test-results', 'screenshots', `web-archive-download-${width}x${height}-${scheme}.png`) });
+    }
+
+    // Asked straight, by a pack folder's id: refused, nothing handed out.
+    const written = await harness.call<{ id: string }>('archive.pack', { period: label });
+    expect(await harness.rawCall('archive.download', JSON.stringify({ id: written.id }))).toMatchObject({ ok: false, error: { code: 'not_allowed' } });
+  });
 });
 
 test('the desktop keeps Open…, Open, Show in folder and Change folder…', async ({ page, harness }) => {
@@ -115,6 +172,7 @@ test('the desktop keeps Open…, Open, Show in folder and Change folder…', asy
   // Without --web no one may fetch a file by address.
   const reply = await harness.rawCall('library.download', JSON.stringify({ id: 'abc' }));
   expect(reply).toMatchObject({ ok: false });
+  expect(await harness.rawCall('archive.download', JSON.stringify({ id: 'a'.repeat(24) }))).toMatchObject({ ok: false, error: { code: 'not_allowed' } });
 });
 
 /** Starts `npm run web`'s server as the script does (no --test, no --user-data unless given) and reads what it prints. */

@@ -13,7 +13,15 @@ export function learnHost(info: AppInfo): void {
 
 /** Hands a saved file to the browser as a download, from the one-time address the main side answers for its library id. */
 export async function downloadSaved(id: string, opts: { formulasConfirmed?: true } = {}): Promise<void> {
-  const { url } = await call('library.download', opts.formulasConfirmed ? { id, formulasConfirmed: true } : { id });
+  follow((await call('library.download', opts.formulasConfirmed ? { id, formulasConfirmed: true } : { id })).url);
+}
+
+/** The same for a pack's zip or an export, by the id the archive answered with. */
+export async function downloadArchived(id: string): Promise<void> {
+  follow((await call('archive.download', { id })).url);
+}
+
+function follow(url: string): void {
   const link = document.createElement('a');
   link.href = url;
   link.download = '';
