@@ -484,6 +484,28 @@ test('a card’s Refresh reads again everything its figures and its forecast are
   }
 });
 
+test('an Agilicus card’s Refresh reads again the usage a subscription without a quantity is estimated from', async ({ page, harness }) => {
+  const agilicus = (await accountsByProvider(harness))('agilicus');
+  // Agilicus may leave a subscription's quantity out: the forecast then takes the newest usage record.
+  await harness.setFaults('agilicus', [{ kind: 'patch', method: 'GET', path: '/v1/billing_accounts', pointer: '/billing_accounts/0/status/subscriptions/0/quantity', value: null }]);
+  await openOverview(page, harness);
+  await waitForInsight(page);
+  await settle(page, harness);
+  const { accounts } = await channel<{ accounts: { id: string; subscriptions: { quantity: number | null }[] | null }[] }>(harness, 'agilicus.listBillingAccounts', {
+    accountId: agilicus.id,
+    includeSubscriptions: true,
+    includeCustomer: true,
+  });
+  expect(accounts[0]!.subscriptions![0]!.quantity).toBeNull();
+  const usageSyncedAt = async () =>
+    (await channel<{ syncedAt: string } | null>(harness, 'snapshots.get', { accountId: agilicus.id, channel: 'agilicus.getUsageRecords', args: { accountId: agilicus.id, billingAccountId: accounts[0]!.id } }))?.syncedAt ?? '';
+  const before = new Date().toISOString();
+  expect(await usageSyncedAt()).not.toBe('');
+  expect((await usageSyncedAt()) < before).toBe(true);
+  await card(page, agilicus.name).getByRole('button', { name: 'Refresh' }).click();
+  await expect.poll(async () => (await usageSyncedAt()) >= before, { timeout: 10_000 }).toBe(true);
+});
+
 test('once the providers answer again, the overview stops saying offline when the sidebar shows them synced', async ({ page, harness }) => {
   // The sidebar checks accounts whose sync failed every half second instead of every 15 s.
   await page.goto(`${harness.url}?offlineRetryMs=500`);
