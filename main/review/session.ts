@@ -80,6 +80,16 @@ export class ReviewSession {
       this.result = result;
       this.summaryMs = now() - startedAt;
       if (!cached && cacheKey !== undefined && opts.cache) this.cacheWrite = opts.cache.put(path, cacheKey, result).catch(() => undefined);
+      // The parts of a summary made when first read (see `summarizeFile`) are made right after
+      // the totals are handed on, so the tables they are made from are not kept with the review.
+      setImmediate(() => {
+        try {
+          void result.byGroupMonth;
+          void result.deviceGroups;
+        } catch {
+          // Said when they are read (a total too large to be exact).
+        }
+      });
       return result;
     });
     // Callers await it; this keeps an early failure from being reported as unhandled.

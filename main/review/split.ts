@@ -11,7 +11,7 @@
  */
 
 /** Cells one board holds: the first ranges and every cut after them. */
-const capacity = 64;
+export const boardCapacity = 64;
 /** Int32 slots: the lock and the number of cells in use. */
 const header = 2;
 /** Float64 slots per cell: claimed, end, done. */
@@ -37,12 +37,13 @@ export class SplitBoard {
 
   /** A board for `ranges` (cells 0, 1, …), or the board behind `memory`. */
   constructor(memory: SharedArrayBuffer | { start: number; end: number }[]) {
-    const buffer = memory instanceof SharedArrayBuffer ? memory : new SharedArrayBuffer(8 * (1 + capacity * cellSlots));
+    const buffer = memory instanceof SharedArrayBuffer ? memory : new SharedArrayBuffer(8 * (1 + boardCapacity * cellSlots));
     this.lockAndCount = new Int32Array(buffer, 0, header);
-    this.cells = new Float64Array(buffer, 8, capacity * cellSlots);
+    this.cells = new Float64Array(buffer, 8, boardCapacity * cellSlots);
     if (!(memory instanceof SharedArrayBuffer)) {
-      memory.slice(0, capacity).forEach((r, i) => this.set(i, r.start, r.end));
-      this.lockAndCount[1] = Math.min(memory.length, capacity);
+      if (memory.length > boardCapacity) throw new RangeError(`A board holds at most ${boardCapacity} ranges.`);
+      memory.forEach((r, i) => this.set(i, r.start, r.end));
+      this.lockAndCount[1] = memory.length;
     }
   }
 
@@ -74,7 +75,7 @@ export class SplitBoard {
   take(minBytes: number): (SharedRange & { start: number; end: number }) | undefined {
     return this.locked(() => {
       const count = this.lockAndCount[1] as number;
-      if (count >= capacity) return undefined;
+      if (count >= boardCapacity) return undefined;
       let best = -1;
       let bestLeft = 2 * Math.max(1, minBytes) - 1;
       for (let c = 0; c < count; c++) {

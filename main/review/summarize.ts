@@ -28,7 +28,7 @@ import {
   type RangeStats,
   type RowIndex,
 } from './engine';
-import { SplitBoard } from './split';
+import { boardCapacity, SplitBoard } from './split';
 import type { JobRunner, RangesResult, RunnerFactory, WorkerJob } from './threads';
 
 export interface Total {
@@ -213,7 +213,7 @@ async function summarizeFileTables(file: string, layout: Layout, size: number, o
   };
   // The threads share the ranges out as they go (split.ts): one done early takes half of what
   // another has not read yet.
-  const board = starts.length > 1 && opts.takeBytes !== 0 ? new SplitBoard(starts.map((start, i) => ({ start, end: ends[i] as number }))) : undefined;
+  const board = starts.length > 1 && starts.length <= boardCapacity && opts.takeBytes !== 0 ? new SplitBoard(starts.map((start, i) => ({ start, end: ends[i] as number }))) : undefined;
   const runRange = async (i: number, start: number, alignStart = false, shared?: SplitBoard): Promise<RangesResult> => {
     const job: RangeJob = { path: file, start, end: ends[i] as number, layout, keepMalformed, indexEvery, alignStart };
     if (shared) Object.assign(job, { shared: { board: shared.memory, cell: i }, takeBytes: opts.takeBytes, chunkBytes: sharedChunkBytes });

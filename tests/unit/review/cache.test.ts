@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { SummaryCache } from '../../../main/review/cache';
 import { formatScaled } from '../../../main/review/decimal';
+import { Tables } from '../../../main/review/engine';
 import { openReviewFile } from '../../../main/review/session';
 import { inlineRunner } from '../../../main/review/threads';
 import { generateDetailedCsv } from '../../../main/sandbox/soracom/csv';
@@ -165,5 +166,27 @@ describe('the summary cache', () => {
     await cache.settled();
     expect(fs.readdirSync(dir).filter((n) => n.endsWith('.summary'))).toHaveLength(1);
     expect(fs.readdirSync(dir).filter((n) => n.endsWith('.tmp'))).toHaveLength(0);
+  });
+
+  it('a summary whose entry cannot be written still makes the SIMs\' tag values right after its totals, and keeps nothing behind them', async () => {
+    const file = path.join(tmp, 'unwritable-cache.csv');
+    fs.writeFileSync(file, generateDetailedCsv({ yyyyMM: '202405', seed: 4, sims: 12 }));
+    // The cache folder's place is taken by a file: the entry's write fails before anything is written.
+    const blocked = path.join(tmp, 'blocked-cache');
+    fs.writeFileSync(blocked, '');
+    const settle = vi.spyOn(Tables.prototype, 'settle');
+    try {
+      const session = await openReviewFile(file, { runner: inlineRunner, workers: 2, minSplitBytes: 0, cache: new SummaryCache(blocked) } as Parameters<typeof openReviewFile>[1]);
+      const summary = await session.summary;
+      const before = settle.mock.calls.length;
+      await session.cacheWrite;
+      await new Promise((resolve) => setImmediate(resolve));
+      // Made without anyone reading them: the merged tables they come from are not kept with the review.
+      expect(settle.mock.calls.length).toBeGreaterThan(before);
+      expect(summary.deviceGroups.devices.filter((d) => d !== '')).toHaveLength(12);
+      session.close();
+    } finally {
+      settle.mockRestore();
+    }
   });
 });

@@ -126,6 +126,13 @@ describe('ranges shared out while a file is summed', () => {
     }
   });
 
+  it('a file cut into more ranges than a board holds is summed whole, its ranges kept as cut', async () => {
+    const size = fs.statSync(file).size;
+    const splitAt = Array.from({ length: 80 }, (_, i) => Math.floor(((i + 1) * size) / 81));
+    const s = await summarize(file, { splitAt, takeBytes: 1 });
+    expectSameTotals(s, expected, groups);
+  });
+
   it('a piece taken from inside a quoted line break is found, and the file summed again in fixed ranges', async () => {
     let csv = 'imsi,date,billItemName,amount,tag:name\r\n';
     for (let i = 0; i < 60; i++) {
