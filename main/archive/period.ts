@@ -118,10 +118,12 @@ export function periodNotOver(period: Period, now: Date, again: string): string 
   if (Date.parse(period.end) <= t) return undefined;
   const open = period.months.filter((m) => monthStartOf(m) <= t && t < monthStartMs(Number(m.slice(0, 4)), Number(m.slice(4)) + 1)).map(dashed);
   const notBegun = period.months.filter((m) => monthStartOf(m) > t).map(dashed);
-  if (period.months.length === 1) return `${period.label} is still open: its bills and invoices may still change. ${again} after it ends on ${day(Date.parse(period.end))} (UTC).`;
+  // `end` is the first instant after the period, so its last day is the day before.
+  const lastDay = day(Date.parse(period.end) - 1);
+  if (period.months.length === 1) return `${period.label} is still open: its bills and invoices may still change. ${again} after it ends on ${lastDay} (UTC).`;
   const parts: string[] = [];
   if (open.length > 0) parts.push(`${open.join(', ')} is still open (its bills and invoices may still change)`);
   if (notBegun.length === 1) parts.push(`${notBegun[0]} has not begun`);
   if (notBegun.length > 1) parts.push(`${notBegun[0]} to ${notBegun[notBegun.length - 1]} have not begun`);
-  return `${period.label} is not over: ${parts.join(' and ')}. ${again} after it ends on ${day(Date.parse(period.end))} (UTC).`;
+  return `${period.label} is not over: ${parts.join(' and ')}. ${again} after it ends on ${lastDay} (UTC).`;
 }

@@ -61,7 +61,7 @@ describe('a period that has not begun or is still running', () => {
   it('the pack of the running quarter says which month is open and which has not begun, and asks for nothing that cannot exist yet', async () => {
     const { missing } = await planPack(deps, parsePeriod('2026-Q4'));
     expect(missing[0]).toBe(
-      '2026-Q4 is not over: 2026-11 is still open (its bills and invoices may still change) and 2026-12 has not begun. Build the 2026-Q4 pack again after it ends on 2027-01-01 (UTC).',
+      '2026-Q4 is not over: 2026-11 is still open (its bills and invoices may still change) and 2026-12 has not begun. Build the 2026-Q4 pack again after it ends on 2026-12-31 (UTC).',
     );
     expect(missing.filter((m) => m.includes('2026-12'))).toEqual([missing[0]]);
     // The months that have begun are still checked.
@@ -71,7 +71,7 @@ describe('a period that has not begun or is still running', () => {
 
   it('the pack of the month still running says it is open', async () => {
     const { missing } = await planPack(deps, parsePeriod('2026-11'));
-    expect(missing[0]).toBe('2026-11 is still open: its bills and invoices may still change. Build the 2026-11 pack again after it ends on 2026-12-01 (UTC).');
+    expect(missing[0]).toBe('2026-11 is still open: its bills and invoices may still change. Build the 2026-11 pack again after it ends on 2026-11-30 (UTC).');
   });
 
   it('the pack of a month that is over says nothing of the kind', async () => {
@@ -82,7 +82,7 @@ describe('a period that has not begun or is still running', () => {
   it('a FOCUS export running into months that have not begun says so instead of asking for their exports', async () => {
     const data = await collectFocus(deps, monthRange('2026-10', '2027-02'));
     expect(data.missing[0]).toBe(
-      '2026-10 to 2027-02 is not over: 2026-11 is still open (its bills and invoices may still change) and 2026-12 to 2027-02 have not begun. Export 2026-10 to 2027-02 again after it ends on 2027-03-01 (UTC).',
+      '2026-10 to 2027-02 is not over: 2026-11 is still open (its bills and invoices may still change) and 2026-12 to 2027-02 have not begun. Export 2026-10 to 2027-02 again after it ends on 2027-02-28 (UTC).',
     );
     expect(data.missing.join('\n')).not.toMatch(/2027-01 bill|2026-12 bill|sync the account/);
   });
