@@ -6,7 +6,7 @@ import { defaultCurrencyFor } from '../providers/soracom/client';
 import { describeIoError } from '../files/write';
 import { fromScaledFixed, minorToScaled, toScaled } from './decimal';
 import { finalInvoiceStatuses, focusColumns, soracomMonthRows, spatialflowInvoiceRows, type FocusRow } from './focus';
-import { dashed, monthRange, parsePeriod, periodNotOver, refuseNotBegun, type Period } from './period';
+import { dashed, monthBegun, monthRange, periodNotOver, refuseNotBegun, type Period } from './period';
 import { readSoracomCsv } from './soracom-csv';
 import { agilicusUsage, byCodePoint, invoiceMonth, invoiceOfFile, overlaps, removedAccounts, soracomBills, spatialflowInvoices, spatialflowListReach, type ArchiveSourceDeps } from './sources';
 import { tableBytes, type Cell, type TableColumn, type TableFormat } from './table-write';
@@ -52,8 +52,7 @@ export async function collectFocus(deps: ArchiveSourceDeps, period: Period, onPr
       const bills = await soracomBills(deps, account);
       for (const yyyyMM of period.months) {
         const label = dashed(yyyyMM);
-        // A month that has not begun has nothing to sync or save yet: the line above says so.
-        if (Date.parse(parsePeriod(label).start) > now.getTime()) continue;
+        if (!monthBegun(yyyyMM, now)) continue;
         // The newest saved export of the month (a later save of the same month is the fuller one).
         const csvFile = files
           .filter((f) => f.accountId === account.id && f.kind === 'bill-csv' && f.period === label)

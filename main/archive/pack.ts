@@ -19,7 +19,7 @@ import { agilicusStatementAccount } from '../files/document-source';
 import { describeIoError, errnoOf, makeFolder, writeFailure } from '../fs/io-errors';
 import { fromScaledFixed, minorToScaled } from './decimal';
 import { finalInvoiceStatuses } from './focus';
-import { dashed, parsePeriod, periodNotOver, periodPattern, refuseNotBegun, type Period } from './period';
+import { dashed, monthBegun, parsePeriod, periodNotOver, periodPattern, refuseNotBegun, type Period } from './period';
 import { readSoracomCsv } from './soracom-csv';
 import { agilicusUsage, byCodePoint, invoiceMonth, invoiceOfFile, overlaps, removedAccounts, soracomBills, spatialflowInvoices, spatialflowListReach, type ArchiveSourceDeps } from './sources';
 import { tableCsv, type TableColumn } from './table-write';
@@ -188,8 +188,7 @@ export async function planPack(deps: ArchiveSourceDeps, period: Period): Promise
       const bills = await soracomBills(deps, account);
       for (const yyyyMM of period.months) {
         const label = dashed(yyyyMM);
-        // A month that has not begun has nothing to sync or save yet: the line above says so.
-        if (Date.parse(parsePeriod(label).start) > now.getTime()) continue;
+        if (!monthBegun(yyyyMM, now)) continue;
         const bill: SoracomMonthlyBill | undefined = bills.get(yyyyMM);
         const billed = bill?.amount ?? undefined;
         const currency = billed?.currency ?? defaultCurrencyFor(account.baseUrl);

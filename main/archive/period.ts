@@ -102,6 +102,12 @@ export const monthOf = (isoTime: string) => isoTime.slice(0, 7).replace('-', '')
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const monthStartOf = (yyyyMM: string) => monthStartMs(Number(yyyyMM.slice(0, 4)), Number(yyyyMM.slice(4)));
 
+/**
+ * Whether month `yyyyMM` has begun at `now` (UTC). One that has not has nothing to sync or save
+ * yet, so the checks of a period's months skip it: `periodNotOver` names it instead.
+ */
+export const monthBegun = (yyyyMM: string, now: Date): boolean => monthStartOf(yyyyMM) <= now.getTime();
+
 /** Refuses a period that has not begun at `now`: nothing of it can be billed yet. */
 export function refuseNotBegun(period: Period, now: Date, verb: 'pack' | 'export'): void {
   if (Date.parse(period.start) <= now.getTime()) return;
@@ -116,8 +122,8 @@ export function refuseNotBegun(period: Period, now: Date, verb: 'pack' | 'export
 export function periodNotOver(period: Period, now: Date, again: string): string | undefined {
   const t = now.getTime();
   if (Date.parse(period.end) <= t) return undefined;
-  const open = period.months.filter((m) => monthStartOf(m) <= t && t < monthStartMs(Number(m.slice(0, 4)), Number(m.slice(4)) + 1)).map(dashed);
-  const notBegun = period.months.filter((m) => monthStartOf(m) > t).map(dashed);
+  const open = period.months.filter((m) => monthBegun(m, now) && t < monthStartMs(Number(m.slice(0, 4)), Number(m.slice(4)) + 1)).map(dashed);
+  const notBegun = period.months.filter((m) => !monthBegun(m, now)).map(dashed);
   // `end` is the first instant after the period, so its last day is the day before.
   const lastDay = day(Date.parse(period.end) - 1);
   if (period.months.length === 1) return `${period.label} is still open: its bills and invoices may still change. ${again} after it ends on ${lastDay} (UTC).`;

@@ -7,7 +7,7 @@ import type { SoracomBillingHistory } from '../../../contract/models/soracom';
 import { fromMinor } from '../../../contract/money';
 import { collectFocus, writeFocus } from '../../../main/archive/export';
 import { buildPack, planPack } from '../../../main/archive/pack';
-import { monthRange, parsePeriod } from '../../../main/archive/period';
+import { monthBegun, monthRange, parsePeriod } from '../../../main/archive/period';
 import type { ArchiveSourceDeps } from '../../../main/archive/sources';
 
 const fleet: AccountSummary = { id: 'acc_so', name: 'Fleet', provider: 'soracom', baseUrl: 'https://api.soracom.io', credentialKind: 'authKey', demo: false, sync: {} };
@@ -85,5 +85,14 @@ describe('a period that has not begun or is still running', () => {
       '2026-10 to 2027-02 is not over: 2026-11 is still open (its bills and invoices may still change) and 2026-12 to 2027-02 have not begun. Export 2026-10 to 2027-02 again after it ends on 2027-02-28 (UTC).',
     );
     expect(data.missing.join('\n')).not.toMatch(/2027-01 bill|2026-12 bill|sync the account/);
+  });
+});
+
+describe('monthBegun', () => {
+  it('a month begins at its first instant in UTC, for the pack and the FOCUS export alike', () => {
+    expect(monthBegun('202612', new Date('2026-11-30T23:59:59.999Z'))).toBe(false);
+    expect(monthBegun('202612', new Date('2026-12-01T00:00:00.000Z'))).toBe(true);
+    expect(monthBegun('202611', today)).toBe(true);
+    expect(monthBegun('202701', today)).toBe(false);
   });
 });
