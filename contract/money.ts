@@ -77,17 +77,26 @@ export function fromDecimal(amount: number | string, currency: string): Money {
 /** The most minor units an amount may have: past it, whole numbers are no longer exact in JavaScript. */
 export const maxMinor = Number.MAX_SAFE_INTEGER;
 
+/** Digits with commas only between groups of three ("1,234,567"), then maybe a point and decimals. */
+const groupedAmount = /^[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?$/;
+
 /**
  * A positive amount as a person types it ("1,500", "10.50"), taken exactly as typed: an amount
- * that would need rounding (10.5 yen) is refused rather than changed. The answer is the amount,
- * or what is wrong with it, to end a sentence that names what it is for ("… must be at least ¥1").
+ * that would need rounding (10.5 yen) is refused rather than changed, and so is a comma that
+ * does not group thousands ("10,50" is not read as 1050). The answer is the amount, or what is
+ * wrong with it, to end a sentence that names what it is for ("… must be at least ¥1").
  */
 export function parsePositiveAmount(text: string, currency: string): { money: Money } | { problem: string } {
   const code = normalizeCurrency(currency);
   const typed = text.trim();
-  const m = /^(\d+)(?:\.(\d+))?$/.exec(typed.replace(/,/g, ''));
-  if (!m) return { problem: `is not an amount: “${typed}”` };
   const digits = minorDigits(code);
+  const ungrouped = groupedAmount.test(typed) ? typed.replace(/,/g, '') : typed;
+  const m = /^(\d+)(?:\.(\d+))?$/.exec(ungrouped);
+  if (!m && /^[\d.,]*\d[\d.,]*$/.test(typed) && typed.includes(',')) {
+    const rest = digits === 0 ? `, and ${code} amounts have no decimals: use a whole number` : ': write decimals with a point, as in 10.50';
+    return { problem: `has a comma that does not separate thousands (as in 1,234)${rest}` };
+  }
+  if (!m) return { problem: `is not an amount: “${typed}”` };
   const fraction = (m[2] ?? '').replace(/0+$/, '');
   if (fraction.length > digits) {
     return { problem: digits === 0 ? `has decimals, and ${code} amounts have none: use a whole number` : `has more decimals than ${code} amounts have (${digits})` };

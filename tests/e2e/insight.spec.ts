@@ -338,7 +338,7 @@ test('a budget crossed by the demo data raises one alert and one notification, a
   }
 });
 
-test('a budget is saved as typed or refused with the reason: no decimals in yen, at least ¥1, not too large', async ({ page, harness }) => {
+test('a budget is saved as typed or refused with the reason: no decimals in yen, no comma but between thousands, at least ¥1, not too large', async ({ page, harness }) => {
   const soracom = (await accountsByProvider(harness))('soracom');
   await openOverview(page, harness);
   await waitForInsight(page);
@@ -349,6 +349,7 @@ test('a budget is saved as typed or refused with the reason: no decimals in yen,
   const stored = async () => (await channel<{ accounts: { accountId: string; amount: Money }[] }>(harness, 'insight.getBudgets', {})).accounts;
   for (const [typed, reason] of [
     ['10.5', 'has decimals, and JPY amounts have none: use a whole number.'],
+    ['10,50', 'has a comma that does not separate thousands (as in 1,234), and JPY amounts have no decimals: use a whole number.'],
     ['0', `must be at least ${await formatIn(page)({ minor: 1, currency: 'JPY' })}.`],
     ['12345678901234567890', 'is too large: Billfold keeps amounts up to'],
   ] as [string, string][]) {

@@ -131,6 +131,17 @@ describe('parsePositiveAmount (a budget as typed)', () => {
     expect(parsePositiveAmount('1.005', 'USD')).toEqual({ problem: 'has more decimals than USD amounts have (2)' });
   });
 
+  it('reads a comma only as a thousands separator, and refuses any other comma instead of dropping it', () => {
+    expect(parsePositiveAmount('1,234', 'JPY')).toEqual({ money: { minor: 1234, currency: 'JPY' } });
+    expect(parsePositiveAmount('1,234,567.89', 'USD')).toEqual({ money: { minor: 123456789, currency: 'USD' } });
+    const decimalComma = 'has a comma that does not separate thousands (as in 1,234): write decimals with a point, as in 10.50';
+    for (const typed of ['10,50', '1,5', '1,,5', '0,500', '1.234,56', '12,34,567', '1,234.5,6', ',5', '5,']) {
+      expect(parsePositiveAmount(typed, 'EUR'), typed).toEqual({ problem: decimalComma });
+    }
+    expect(parsePositiveAmount('1,5', 'JPY')).toEqual({ problem: 'has a comma that does not separate thousands (as in 1,234), and JPY amounts have no decimals: use a whole number' });
+    expect(parsePositiveAmount('1,5 yen', 'JPY')).toEqual({ problem: 'is not an amount: “1,5 yen”' });
+  });
+
   it('says the smallest amount, and refuses one too large in words', () => {
     expect(parsePositiveAmount('0', 'JPY')).toEqual({ problem: `must be at least ${formatMoney({ minor: 1, currency: 'JPY' })}` });
     expect(parsePositiveAmount('0.00', 'USD')).toEqual({ problem: `must be at least ${formatMoney({ minor: 1, currency: 'USD' })}` });
