@@ -67,12 +67,24 @@ describe('multi-file review tables', () => {
     const lastInstant = { fileName: 'b.csv', usedMonths: ['202610'], savedAt: '2026-10-31T23:59:59.999Z' };
     const after = { fileName: 'c.csv', usedMonths: ['202610'], savedAt: '2026-11-01T00:00:00.000Z' };
     const loose = { fileName: 'd.csv', usedMonths: ['202610'] };
-    expect(savedBeforeMonthEnded([early], '202610')).toEqual([early]);
-    expect(savedBeforeMonthEnded([early, lastInstant], '202610')).toEqual([early, lastInstant]);
-    expect(savedBeforeMonthEnded([after], '202610')).toEqual([]);
-    expect(savedBeforeMonthEnded([early, after], '202610')).toEqual([]);
-    expect(savedBeforeMonthEnded([loose], '202610')).toEqual([]);
-    expect(savedBeforeMonthEnded([early], '202611')).toEqual([]);
-    expect(savedBeforeMonthEnded([{ fileName: 'dec.csv', usedMonths: ['202512'], savedAt: '2025-12-31T12:00:00.000Z' }], '202512')).toHaveLength(1);
+    const later = Date.parse('2026-11-29T09:00:00.000Z');
+    expect(savedBeforeMonthEnded([early], '202610', later)).toEqual([early]);
+    expect(savedBeforeMonthEnded([early, lastInstant], '202610', later)).toEqual([early, lastInstant]);
+    expect(savedBeforeMonthEnded([after], '202610', later)).toEqual([]);
+    expect(savedBeforeMonthEnded([early, after], '202610', later)).toEqual([]);
+    expect(savedBeforeMonthEnded([loose], '202610', later)).toEqual([]);
+    expect(savedBeforeMonthEnded([early], '202611', later)).toEqual([]);
+    expect(savedBeforeMonthEnded([{ fileName: 'dec.csv', usedMonths: ['202512'], savedAt: '2025-12-31T12:00:00.000Z' }], '202512', later)).toHaveLength(1);
+  });
+
+  it('names no export of a month that has not ended yet (UTC): it has no final figures to export', () => {
+    const current = { fileName: 'nov.csv', usedMonths: ['202611'], savedAt: '2026-11-29T08:56:00.000Z' };
+    expect(savedBeforeMonthEnded([current], '202611', Date.parse('2026-11-29T09:00:00.000Z'))).toEqual([]);
+    expect(savedBeforeMonthEnded([current], '202611', Date.parse('2026-11-30T23:59:59.999Z'))).toEqual([]);
+    // Once the month is over, the same export may not hold the whole month.
+    expect(savedBeforeMonthEnded([current], '202611', Date.parse('2026-12-01T00:00:00.000Z'))).toEqual([current]);
+    const december = { fileName: 'dec.csv', usedMonths: ['202612'], savedAt: '2026-12-20T10:00:00.000Z' };
+    expect(savedBeforeMonthEnded([december], '202612', Date.parse('2026-12-31T12:00:00.000Z'))).toEqual([]);
+    expect(savedBeforeMonthEnded([december], '202612', Date.parse('2027-01-01T00:00:00.000Z'))).toEqual([december]);
   });
 });

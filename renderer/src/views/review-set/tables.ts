@@ -48,12 +48,14 @@ export function missingMonths(months: readonly string[]): string[] {
 }
 
 /**
- * The files a month is counted from when every one of them was saved before the month ended
- * (UTC): they may not hold the whole month. Empty when any of them was saved later, or when one
- * was not saved by Billfold (its time is unknown).
+ * The files a month that has ended (UTC) by `now` is counted from when every one of them was
+ * saved before the month ended: they may not hold the whole month. Empty for a month still
+ * running, when any of them was saved later, or when one was not saved by Billfold (its time is
+ * unknown).
  */
-export function savedBeforeMonthEnded<F extends { usedMonths: readonly string[]; savedAt?: string }>(files: readonly F[], month: string): F[] {
-  const from = files.filter((f) => f.usedMonths.includes(month));
+export function savedBeforeMonthEnded<F extends { usedMonths: readonly string[]; savedAt?: string }>(files: readonly F[], month: string, now: number): F[] {
   const end = Date.UTC(Number(month.slice(0, 4)), Number(month.slice(4)), 1);
+  if (now < end) return [];
+  const from = files.filter((f) => f.usedMonths.includes(month));
   return from.length > 0 && from.every((f) => f.savedAt !== undefined && Date.parse(f.savedAt) < end) ? from : [];
 }
