@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ReviewSetResults } from '../../contract/channels/review-set';
-import { unreachableCodes, type Envelope } from '../../contract/errors';
+import type { Envelope } from '../../contract/errors';
 import type { Events } from '../../contract/events';
 import type { SavedFile } from '../../contract/models/files';
 import type { AccountList } from '../../contract/models/app';
@@ -432,17 +432,20 @@ export function createReviewSetService(deps: ReviewSetServiceDeps) {
               else ctx.events.emit(event, payload);
             },
           };
-          const exportedReply = await deps.call('soracom.exportBilling', { accountId, yyyyMM: month, taskId: exportId }, relay);
-          // Soracom cannot be reached: the saved export is all there is; the review says when it was saved.
-          if (saved && !exportedReply.ok && unreachableCodes.has(exportedReply.error.code)) {
+          let file: SavedFile;
+          try {
+            const exported = unwrap<{ exportedFileId: string }>(await deps.call('soracom.exportBilling', { accountId, yyyyMM: month, taskId: exportId }, relay));
+            progress(`Saving ${iso(month)} (${i + 1} of ${wanted.length})`, i, 'running');
+            file = unwrap<SavedFile>(await deps.call('files.saveSoracomExport', { accountId, exportedFileId: exported.exportedFileId, yyyyMM: month }));
+          } catch (error) {
+            // Soracom unreachable or failing, or the save failed: the saved export is used, and the
+            // review says when it was saved. A cancel stops the comparison.
+            if (!saved || (error instanceof AppError && error.code === 'cancelled')) throw error;
             out.libraryIds.push(saved.id);
             out.reused.push(month);
             progress(`${iso(month)} could not be exported again; using the saved export (${i + 1} of ${wanted.length})`, i + 1, 'running');
             continue;
           }
-          const exported = unwrap<{ exportedFileId: string }>(exportedReply);
-          progress(`Saving ${iso(month)} (${i + 1} of ${wanted.length})`, i, 'running');
-          const file = unwrap<SavedFile>(await deps.call('files.saveSoracomExport', { accountId, exportedFileId: exported.exportedFileId, yyyyMM: month }));
           out.libraryIds.push(file.id);
           out.fetched.push(month);
           progress(`Saved ${iso(month)} (${i + 1} of ${wanted.length})`, i + 1, 'running');
