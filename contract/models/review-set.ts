@@ -127,6 +127,11 @@ export function currencyOfMonth(c: ReviewSetCurrency, month: string): string | u
   return c.months.find((m) => m.month === month)?.code;
 }
 
+/** The first instant after a month (yyyyMM), in ms, as Soracom's billing months end: at midnight UTC. */
+export function monthEndMs(yyyyMM: string): number {
+  return Date.UTC(Number(yyyyMM.slice(0, 4)), Number(yyyyMM.slice(4)), 1);
+}
+
 /** Whether the month's bill says the month is still open (preliminary): its figures may still change. */
 export function isOpenMonth(c: ReviewSetCurrency, month: string): boolean {
   return preliminaryBill(c.months.find((m) => m.month === month)?.state) !== undefined;

@@ -13,7 +13,7 @@ import type { Events } from '../../contract/events';
 import type { SavedFile } from '../../contract/models/files';
 import type { AccountList } from '../../contract/models/app';
 import { preliminaryBill, type SoracomBillState, type SoracomMonthlyBill } from '../../contract/models/soracom';
-import type { ReviewSetCurrency, ReviewSetFile, ReviewSetMonthCurrency, ReviewSetOpened, ReviewSetSummary } from '../../contract/models/review-set';
+import { monthEndMs, type ReviewSetCurrency, type ReviewSetFile, type ReviewSetMonthCurrency, type ReviewSetOpened, type ReviewSetSummary } from '../../contract/models/review-set';
 import type { DroppedFileStore } from '../files/dropped';
 import type { LibraryIndex } from '../files/library-index';
 import { AppError } from '../http/errors';
@@ -301,8 +301,6 @@ export function createReviewSetService(deps: ReviewSetServiceDeps) {
   };
 
   const iso = (yyyyMM: string) => `${yyyyMM.slice(0, 4)}-${yyyyMM.slice(4)}`;
-  /** The first instant after the month (UTC), as Soracom's billing months are. */
-  const endOf = (yyyyMM: string) => Date.UTC(Number(yyyyMM.slice(0, 4)), Number(yyyyMM.slice(4)), 1);
 
   /** The state of the month's bill, fetched now or as last synced; undefined when neither says. */
   async function billState(accountId: string, month: string): Promise<SoracomBillState | undefined> {
@@ -414,7 +412,7 @@ export function createReviewSetService(deps: ReviewSetServiceDeps) {
             .sort((a, b) => b.savedAt.localeCompare(a.savedAt))[0];
           // A saved export is the whole month only when it was saved after the month ended and the
           // bill is not still preliminary; else the month is exported again, as it is now.
-          const stale = saved !== undefined && (Date.parse(saved.savedAt) < endOf(month) || preliminaryBill(await billState(accountId, month)) !== undefined);
+          const stale = saved !== undefined && (Date.parse(saved.savedAt) < monthEndMs(month) || preliminaryBill(await billState(accountId, month)) !== undefined);
           if (saved && !stale) {
             out.libraryIds.push(saved.id);
             out.reused.push(month);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ReviewSetCurrency } from '../../../contract/models/review-set';
+import { monthEndMs, type ReviewSetCurrency } from '../../../contract/models/review-set';
 import { currencyOfMonth, currencyOfMonths, setMoney } from '../../../renderer/src/views/review-set/money';
 import { missingMonths, previousMonthOf, savedBeforeMonthEnded, signOf, trendPoints } from '../../../renderer/src/views/review-set/tables';
 
@@ -75,6 +75,11 @@ describe('multi-file review tables', () => {
     expect(savedBeforeMonthEnded([loose], '202610', later)).toEqual([]);
     expect(savedBeforeMonthEnded([early], '202611', later)).toEqual([]);
     expect(savedBeforeMonthEnded([{ fileName: 'dec.csv', usedMonths: ['202512'], savedAt: '2025-12-31T12:00:00.000Z' }], '202512', later)).toHaveLength(1);
+  });
+
+  it('ends a month at midnight UTC of the first day of the next one, December in the next year', () => {
+    expect(new Date(monthEndMs('202610')).toISOString()).toBe('2026-11-01T00:00:00.000Z');
+    expect(new Date(monthEndMs('202612')).toISOString()).toBe('2027-01-01T00:00:00.000Z');
   });
 
   it('names no export of a month that has not ended yet (UTC): it has no final figures to export', () => {

@@ -1,3 +1,4 @@
+import { monthEndMs } from '../../../../contract/models/review-set';
 import { locale } from '../../lib/format';
 
 const shortMonth = new Intl.DateTimeFormat(locale, { year: 'numeric', month: 'short', timeZone: 'UTC' });
@@ -54,7 +55,7 @@ export function missingMonths(months: readonly string[]): string[] {
  * unknown).
  */
 export function savedBeforeMonthEnded<F extends { usedMonths: readonly string[]; savedAt?: string }>(files: readonly F[], month: string, now: number): F[] {
-  const end = Date.UTC(Number(month.slice(0, 4)), Number(month.slice(4)), 1);
+  const end = monthEndMs(month);
   if (now < end) return [];
   const from = files.filter((f) => f.usedMonths.includes(month));
   return from.length > 0 && from.every((f) => f.savedAt !== undefined && Date.parse(f.savedAt) < end) ? from : [];
