@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatScaled } from '../../../main/review/decimal';
-import { lineStartFrom, readLayout } from '../../../main/review/engine';
+import { amount, lineStartFrom, parseAmountBytes, readLayout } from '../../../main/review/engine';
 import { openReviewFile } from '../../../main/review/session';
 import { summarizeFile, type FileSummary, type Total } from '../../../main/review/summarize';
 import { inlineRunner } from '../../../main/review/threads';
@@ -341,5 +341,20 @@ describe('split ranges parsed in parallel', () => {
     const sms = expected.rows.filter((r) => r.cells.some((c) => c.toLowerCase().includes('sms fee')));
     expect(filtered.total).toBe(sms.length);
     expect(filtered.rows.map((r) => r.line)).toEqual(sms.slice(0, 500).map((r) => r.line));
+  });
+});
+
+describe('amounts read from the bytes', () => {
+  it('reads a sign, digits and decimals, and refuses anything else', () => {
+    const read = (text: string) => {
+      const b = Buffer.from(`x${text}y`);
+      return parseAmountBytes(b, 1, 1 + Buffer.byteLength(text)) ? [amount.value, amount.scale] : 'refused';
+    };
+    expect(read('12.50')).toEqual([1250, 2]);
+    expect(read('-12.5')).toEqual([-125, 1]);
+    expect(read('+7')).toEqual([7, 0]);
+    expect(read('-0')).toEqual([0, 0]);
+    expect(Object.is(amount.value, -0)).toBe(false);
+    for (const bad of ['', '-', '+', '--1', '+-1', '1.', '.5', '1.2.3', '1e3', ' 1', '0.1234567891']) expect(read(bad)).toBe('refused');
   });
 });
