@@ -6,7 +6,7 @@ import readline from 'node:readline';
 import type { BrowserContext, Page } from '@playwright/test';
 import type { AccountList } from '../../contract/models/app';
 import type { SavedFile } from '../../contract/models/files';
-import { expect, test, type Harness, screenshotPath } from './fixtures';
+import { expect, test, type Harness, screenshotPath, shotsOf } from './fixtures';
 
 // What a new user meets with `npm run web`: the harness with --web serves the page the way a
 // browser gets it (the bridge comes from the page, the token from the address), so these tests
@@ -147,15 +147,7 @@ test.describe('npm run web: files in a browser', () => {
     expect((await usage).suggestedFilename()).toMatch(/usage/);
     await expect(page.getByRole('alert')).toHaveCount(0);
     expect(await harness.shellLog()).toEqual([]);
-    for (const [width, height, scheme] of [
-      [1200, 760, 'light'],
-      [900, 600, 'dark'],
-    ] as const) {
-      await page.setViewportSize({ width, height });
-      await page.emulateMedia({ colorScheme: scheme });
-      await result.scrollIntoViewIfNeeded();
-      await page.screenshot({ path: path.join('test-results', 'screenshots', `web-archive-download-${width}x${height}-${scheme}.png`) });
-    }
+    await shotsOf(page, result, 'web-archive-download');
 
     // Asked straight, by a pack folder's id: refused, nothing handed out.
     const written = await harness.call<{ id: string }>('archive.pack', { period: label });

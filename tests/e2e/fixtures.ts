@@ -1,4 +1,4 @@
-import { test as base, expect, type Page } from '@playwright/test';
+import { test as base, expect, type Locator, type Page } from '@playwright/test';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -157,6 +157,22 @@ export const test = base.extend<{ harness: Harness; harnessArgs: string[]; harne
 export function screenshotPath(name: string): string {
   const dir = process.env['BILLFOLD_UPDATE_SCREENSHOTS'] ? path.join('docs', 'screenshots') : path.join('test-results', 'screenshots');
   return path.join(dir, name);
+}
+
+/**
+ * Screenshots of `target` in view at 1200×760 (light) and 900×600 (dark), beside the test
+ * results as `<name>-<size>-<scheme>.png`: views to look at, not compared.
+ */
+export async function shotsOf(page: Page, target: Locator, name: string): Promise<void> {
+  for (const [width, height, scheme] of [
+    [1200, 760, 'light'],
+    [900, 600, 'dark'],
+  ] as const) {
+    await page.setViewportSize({ width, height });
+    await page.emulateMedia({ colorScheme: scheme });
+    await target.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join('test-results', 'screenshots', `${name}-${width}x${height}-${scheme}.png`) });
+  }
 }
 
 export { expect };

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { expectAccessible } from './a11y';
-import { expect, pauseClock, screenshotPath, startHarness, test, type Harness } from './fixtures';
+import { expect, pauseClock, screenshotPath, shotsOf, startHarness, test, type Harness } from './fixtures';
 
 test.use({ harnessArgs: ['--demo'] });
 // These tests sync every demo account (and one starts Billfold twice), which takes a while on a busy machine.
@@ -414,15 +414,7 @@ test('a provider answering with a server error is not called offline on the over
   await expect(card(page, soracom.name).getByText(/^Not refreshed: the provider answered the last sync with an error\. Figures from data as of/)).toBeVisible();
   await expect(card(page, soracom.name).getByText(/^Offline/)).toHaveCount(0);
   await expect(card(page, soracom.name).getByTestId('forecast').locator('.amount').first()).toHaveText(forecast!);
-  for (const [width, height, scheme] of [
-    [1200, 760, 'light'],
-    [900, 600, 'dark'],
-  ] as const) {
-    await page.setViewportSize({ width, height });
-    await page.emulateMedia({ colorScheme: scheme });
-    await card(page, soracom.name).getByText(/^Not refreshed/).scrollIntoViewIfNeeded();
-    await page.screenshot({ path: path.join('test-results', 'screenshots', `overview-refresh-failed-${width}x${height}-${scheme}.png`) });
-  }
+  await shotsOf(page, card(page, soracom.name).getByText(/^Not refreshed/), 'overview-refresh-failed');
   await harness.setFaults('soracom', []);
   await page.getByRole('button', { name: 'Sync now' }).click();
   await expect(status).not.toContainText('answered the last sync with an error', { timeout: 20_000 });

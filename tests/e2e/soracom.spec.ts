@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import type { Page } from '@playwright/test';
-import { expect, test, type Harness, screenshotPath } from './fixtures';
+import { expect, test, type Harness, screenshotPath, shotsOf } from './fixtures';
 
 test.use({ harnessArgs: ['--demo'] });
 
@@ -347,15 +347,7 @@ test('a month whose daily bills add up to more than its bill names the differenc
   await expect(page.getByTestId('daily-sums').locator('dt').nth(1)).toHaveText('Monthly fees less free tiers and discounts');
   await expect(page.getByText(/so their sum\s+can be below or above the month's bill/)).toBeVisible();
   await expect(page.getByText(/usually below/)).toHaveCount(0);
-  for (const [width, height, scheme] of [
-    [1200, 760, 'light'],
-    [900, 600, 'dark'],
-  ] as const) {
-    await page.setViewportSize({ width, height });
-    await page.emulateMedia({ colorScheme: scheme });
-    await remainder.scrollIntoViewIfNeeded();
-    await page.screenshot({ path: `test-results/screenshots/soracom-month-below-days-${width}x${height}-${scheme}.png` });
-  }
+  await shotsOf(page, remainder, 'soracom-month-below-days');
 });
 
 test.describe('on a computer in another time zone than UTC', () => {

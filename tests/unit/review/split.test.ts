@@ -3,12 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatScaled } from '../../../main/review/decimal';
-import { readLayout } from '../../../main/review/engine';
 import { openReviewFile } from '../../../main/review/session';
 import { summarizeFile, type FileSummary, type SummarizeOptions, type Total } from '../../../main/review/summarize';
 import { inlineRunner, type RunnerFactory } from '../../../main/review/threads';
 import { generateDetailedCsv } from '../../../main/sandbox/soracom/csv';
 import { independentSummary, scaled, type Expected } from './independent';
+import { toSum } from './to-sum';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'billfold-review-split-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -17,15 +17,6 @@ function write(name: string, text: string): string {
   const file = path.join(tmp, name);
   fs.writeFileSync(file, text);
   return file;
-}
-
-function layoutOf(file: string) {
-  const fd = fs.openSync(file, 'r');
-  try {
-    return readLayout(fd, fs.fstatSync(fd).size);
-  } finally {
-    fs.closeSync(fd);
-  }
 }
 
 const asMap = (list: Total[], scale: number) => new Map(list.map((t) => [t.key, scaled(formatScaled(t.amount, scale))]));
@@ -63,7 +54,7 @@ function lateFirstRunner(lateMs: number): { runner: RunnerFactory; rowsSummed: n
   return { runner, rowsSummed };
 }
 
-const summarize = (file: string, opts: Partial<SummarizeOptions>) => summarizeFile(file, layoutOf(file), fs.statSync(file).size, { runner: inlineRunner, workers: 2, minSplitBytes: 0, ...opts });
+const summarize = (file: string, opts: Partial<SummarizeOptions>) => summarizeFile(file, toSum(file).layout, fs.statSync(file).size, { runner: inlineRunner, workers: 2, minSplitBytes: 0, ...opts });
 
 describe('ranges shared out while a file is summed', () => {
   const groups = ['tag:name', 'tag:location', 'group'];
