@@ -191,7 +191,7 @@ export function createInsightService(deps: InsightDeps): InsightService {
       badges.openInvoices = bills.filter((b) => openPaymentStatuses.has(b.paymentStatus ?? '')).length;
       badges.failedPayments = bills.filter((b) => failedPaymentStatuses.has(b.paymentStatus ?? '')).length;
       for (const b of bills.filter((b) => openPaymentStatuses.has(b.paymentStatus ?? ''))) {
-        calendar.push(entry({ date: at.toISOString(), kind: 'invoice-open', amounts: b.amount === null ? [] : [b.amount], estimate: false, label: `Bill for ${monthName(b.yearMonth)} is being charged`, madeFrom: 'Soracom’s bill history (payment status “paying”).' }));
+        calendar.push(entry({ date: at.toISOString(), kind: 'invoice-open', amounts: b.amount === null ? [] : [b.amount], estimate: false, label: `Bill for ${monthName(b.yearMonth)} is being charged`, madeFrom: 'Soracom’s bill history (payment in progress).' }));
       }
       calendar.push(
         entry({

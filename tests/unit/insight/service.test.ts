@@ -253,6 +253,9 @@ describe('spend insight over the demo accounts', () => {
     expect(trial.madeFrom).toContain('not known yet');
     // The others keep their estimates.
     expect(overview.calendar.filter((e) => e.provider === 'agilicus' && e.kind === 'renewal' && !e.amountUnknown).every((e) => e.amounts.length === 1 && e.estimate)).toBe(true);
+    // A bill being charged says so in words, as the account's view does, not with Soracom's raw status.
+    const charged = overview.calendar.find((e) => e.provider === 'soracom' && e.label.includes('is being charged'))!;
+    expect(charged.madeFrom).toBe('Soracom’s bill history (payment in progress).');
   });
 
   it('tells the window when a provider that could not be reached answers again, so the overview stops saying offline', async () => {
