@@ -105,3 +105,18 @@ export function resource<C extends Channel>(channel: C, args: () => (ArgsIn<C> &
     reload: () => (current ? load(current, false) : Promise.resolve()),
   };
 }
+
+/**
+ * Several resources shown as one figure (an overview card): as of the oldest of them (undefined
+ * until all have data), offline, loading or failed when any is, and refreshed together; what
+ * `DataStatus` takes.
+ */
+export function combinedStatus(parts: readonly Resource<unknown>[]) {
+  return {
+    syncedAt: parts.every((p) => p.syncedAt) ? parts.map((p) => p.syncedAt as string).sort()[0] : undefined,
+    offline: parts.some((p) => p.offline),
+    loading: parts.some((p) => p.loading),
+    failed: parts.some((p) => p.error !== undefined),
+    onrefresh: () => void Promise.all(parts.map((p) => p.reload())),
+  };
+}
