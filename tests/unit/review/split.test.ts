@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatScaled } from '../../../main/review/decimal';
 import { openReviewFile } from '../../../main/review/session';
+import { boardCapacity, SplitBoard } from '../../../main/review/split';
 import { summarizeFile, type FileSummary, type SummarizeOptions, type Total } from '../../../main/review/summarize';
 import { inlineRunner, type RunnerFactory } from '../../../main/review/threads';
 import { generateDetailedCsv } from '../../../main/sandbox/soracom/csv';
@@ -122,6 +123,10 @@ describe('ranges shared out while a file is summed', () => {
     const splitAt = Array.from({ length: 80 }, (_, i) => Math.floor(((i + 1) * size) / 81));
     const s = await summarize(file, { splitAt, takeBytes: 1 });
     expectSameTotals(s, expected, groups);
+    // A board is never made for them: it would leave the ranges past its cells without an end.
+    const ranges = [...splitAt, size].map((end, i) => ({ start: i === 0 ? 0 : (splitAt[i - 1] as number), end }));
+    expect(() => new SplitBoard(ranges)).toThrow(RangeError);
+    expect(() => new SplitBoard(ranges.slice(0, boardCapacity))).not.toThrow();
   });
 
   it('a piece taken from inside a quoted line break is found, and the file summed again in fixed ranges', async () => {
